@@ -1,0 +1,29 @@
+# Flags for freestanding 32-bit x86 code (kernel and user programs), for the
+# compiler the preset chose. Both GCC (-m32) and Clang (--target=i686-elf)
+# produce ELF32 i386 objects; GCC links with GNU ld, Clang with ld.lld.
+if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  set(L4_FS_TARGET_FLAGS --target=i686-elf)
+  set(L4_FS_LINK_FLAGS --target=i686-elf -fuse-ld=lld)
+elseif(CMAKE_C_COMPILER_ID STREQUAL "GNU")
+  set(L4_FS_TARGET_FLAGS -m32)
+  set(L4_FS_LINK_FLAGS -m32)
+else()
+  message(FATAL_ERROR "freestanding targets need GCC or Clang, not ${CMAKE_C_COMPILER_ID}")
+endif()
+
+set(L4_FS_COMPILE_FLAGS
+  ${L4_FS_TARGET_FLAGS} -march=i686 -ffreestanding -fno-builtin
+  -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer
+  -fno-asynchronous-unwind-tables -fno-strict-aliasing
+  -mno-sse -mno-sse2 -mno-mmx -mno-80387 -O2 -g)
+
+# l4_freestanding(target LINKER_SCRIPT script) - make `target` a static,
+# freestanding i686 ELF linked with `script`.
+function(l4_freestanding target)
+  cmake_parse_arguments(ARG "" "LINKER_SCRIPT" "" ${ARGN})
+  target_compile_options(${target} PRIVATE ${L4_FS_COMPILE_FLAGS} ${L4_WARNING_FLAGS})
+  target_link_options(${target} PRIVATE ${L4_FS_LINK_FLAGS}
+    -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,${ARG_LINKER_SCRIPT}
+    -Wl,-Map,$<TARGET_FILE:${target}>.map)
+  set_target_properties(${target} PROPERTIES LINK_DEPENDS ${ARG_LINKER_SCRIPT})
+endfunction()
