@@ -6,7 +6,7 @@ if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
   set(L4_FS_LINK_FLAGS --target=i686-elf -fuse-ld=lld)
 elseif(CMAKE_C_COMPILER_ID STREQUAL "GNU")
   set(L4_FS_TARGET_FLAGS -m32)
-  set(L4_FS_LINK_FLAGS -m32)
+  set(L4_FS_LINK_FLAGS -m32 -no-pie -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments)
 else()
   message(FATAL_ERROR "freestanding targets need GCC or Clang, not ${CMAKE_C_COMPILER_ID}")
 endif()
@@ -23,7 +23,7 @@ function(l4_freestanding target)
   cmake_parse_arguments(ARG "" "LINKER_SCRIPT" "" ${ARGN})
   target_compile_options(${target} PRIVATE ${L4_FS_COMPILE_FLAGS} ${L4_WARNING_FLAGS})
   target_link_options(${target} PRIVATE ${L4_FS_LINK_FLAGS}
-    -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,${ARG_LINKER_SCRIPT}
+    -nostdlib -static -Wl,--build-id=none -Wl,--fatal-warnings -Wl,-T,${ARG_LINKER_SCRIPT}
     -Wl,-Map,$<TARGET_FILE:${target}>.map)
   set_target_properties(${target} PROPERTIES LINK_DEPENDS ${ARG_LINKER_SCRIPT})
 endfunction()

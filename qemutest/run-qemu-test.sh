@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Boot the kernel (and optional modules) in QEMU and turn the [TEST:*] lines
+# printed on the serial port into a verdict.
+#
+# usage: run-qemu-test.sh --name N --kernel K [--modules "a,b"] [--append S]
+#                         [--timeout SEC] [--min-pass N] [--log FILE]
+# Passes (exit 0) only when: QEMU finished before the timeout through
+# isa-debug-exit with code 0, a [TEST:SUMMARY] line reports failed=0 and at
+# least --min-pass passes, [TEST:EXIT] 0 was printed, and no [TEST:FAIL]
+# appeared. On failure the whole serial log is printed.
+set -u
+name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) name=$2; shift 2 ;;
+    --kernel) kernel=$2; shift 2 ;;
+    --modules) modules=$2; shift 2 ;;
+    --append) append=$2; shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --min-pass) min_pass=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    *) echo "run-qemu-test: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+[ -n "$kernel" ] && [ -f "$kernel" ] || { echo "run-qemu-test: kernel '$kernel' not found" >&2; exit 2; }
+[ -n "$log" ] || log=$(mktemp)
+qemu=${QEMU:-qemu-system-i386}
+
+args=(-accel tcg -m 128 -display none -no-reboot -monitor none -serial "file:$log"
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel")
+[ -n "$modules" ] && args+=(-initrd "$modules")
+[ -n "$append" ] && args+=(-append "$append")
+
+timeout --kill-after=5 "$timeout_s" "$qemu" "${args[@]}" </dev/null >"$log.stdout" 2>&1
+rc=$?
+tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
+
+fail() {
+  echo "FAIL $name: $*"
+  echo "----- serial log ($log) -----"
+  cat "$log"
+  echo "----- qemu output -----"
+  cat "$log.stdout"
+  exit 1
+}
+
+grep -E '^\[TEST:(PASS|FAIL|SUMMARY|EXIT)\]' "$log"
+[ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
+summary=$(grep -E '^\[TEST:SUMMARY\]' "$log" | tail -n 1)
+[ -n "$summary" ] || fail "no [TEST:SUMMARY] line (qemu exit $rc)"
+passed=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$summary")
+failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$summary")
+grep -q '^\[TEST:FAIL\]' "$log" && fail "a test failed"
+[ "${failed:-1}" -eq 0 ] || fail "summary reports failures"
+[ "${passed:-0}" -ge "$min_pass" ] || fail "only ${passed:-0} passes, expected at least $min_pass"
+grep -q '^\[TEST:EXIT\] 0$' "$log" || fail "no [TEST:EXIT] 0 line"
+[ "$rc" -eq 1 ] || fail "qemu exit status $rc (expected 1 = debug-exit code 0)"
+echo "PASS $name: passed=$passed failed=0"

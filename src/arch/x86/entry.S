@@ -1,0 +1,95 @@
+/*
+ * Entry stubs: one per vector, macro generated. Each pushes a dummy error
+ * code where the CPU pushes none, then its vector number, and jumps to the
+ * one common save path, which completes struct frame (arch/frame.h) and
+ * calls trap_entry(frame). The common exit restores the frame and irets.
+ */
+#include <arch/frame.h>
+#include <arch/layout.h>
+
+.macro VEC_NOERR n
+    .global vec_\n
+vec_\n:
+    push $0
+    push $\n
+    jmp trap_common
+.endm
+
+.macro VEC_ERR n
+    .global vec_\n
+vec_\n:
+    push $\n
+    jmp trap_common
+.endm
+
+    .text
+    VEC_NOERR 0
+    VEC_NOERR 1
+    VEC_NOERR 2
+    VEC_NOERR 3
+    VEC_NOERR 4
+    VEC_NOERR 5
+    VEC_NOERR 6
+    VEC_NOERR 7
+    VEC_ERR   8
+    VEC_NOERR 9
+    VEC_ERR   10
+    VEC_ERR   11
+    VEC_ERR   12
+    VEC_ERR   13
+    VEC_ERR   14
+    VEC_NOERR 15
+    VEC_NOERR 16
+    VEC_ERR   17
+    VEC_NOERR 18
+    VEC_NOERR 19
+    VEC_NOERR 20
+    VEC_ERR   21
+    VEC_NOERR 22
+    VEC_NOERR 23
+    VEC_NOERR 24
+    VEC_NOERR 25
+    VEC_NOERR 26
+    VEC_NOERR 27
+    VEC_NOERR 28
+    VEC_ERR   29
+    VEC_ERR   30
+    VEC_NOERR 31
+    .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    VEC_NOERR \n
+    .endr
+
+trap_common:
+    pusha
+    push %ds
+    push %es
+    push %fs
+    push %gs
+    mov $SEL_KDATA, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    xor %eax, %eax
+    mov %eax, %fs
+    mov %eax, %gs
+    cld
+    push %esp                       /* struct frame * */
+    call trap_entry
+    add $4, %esp
+    .global trap_exit
+trap_exit:
+    pop %gs
+    pop %fs
+    pop %es
+    pop %ds
+    popa
+    add $8, %esp                    /* vector, error */
+    iret
+
+    /* Table of stub addresses for the IDT setup in C. */
+    .section .rodata
+    .global vector_stubs
+    .align 4
+vector_stubs:
+    .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+    .long vec_\n
+    .endr

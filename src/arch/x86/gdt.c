@@ -1,0 +1,64 @@
+/*
+ * Segments: the flat GDT with the selectors of ABI 2.3 (kernel 0x08/0x10,
+ * user code 0x1B, user data 0x23, UTCB GS 0x2B), the kernel TSS (esp0 of
+ * the running thread) and a second TSS for the double-fault task, so that a
+ * fault on a broken kernel stack is still reported instead of resetting
+ * the machine.
+ */
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/layout.h>
+#include <arch/trap.h>
+
+struct tss kernel_tss;
+static struct tss df_tss;
+static uint8_t df_stack[4096] __attribute__((aligned(16)));
+static uint64_t gdt[GDT_ENTRIES];
+
+/* Word the UTCB selector points at: the current thread's local ID (ABI 2.3). */
+uint32_t utcb_gs_word __attribute__((aligned(16)));
+
+/* A segment descriptor from base, limit (bytes or pages by `flags` G bit), access and flags. */
+static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
+{
+    uint64_t d = limit & 0xFFFFu;
+    d |= (uint64_t)(base & 0xFFFFFFu) << 16;
+    d |= (uint64_t)access << 40;
+    d |= (uint64_t)((limit >> 16) & 0xFu) << 48;
+    d |= (uint64_t)(flags & 0xFu) << 52;
+    d |= (uint64_t)(base >> 24) << 56;
+    return d;
+}
+
+void gdt_init(void)
+{
+    gdt[0] = 0;
+    gdt[SEL_KCODE >> 3] = gdt_entry(0, 0xFFFFF, 0x9A, 0xC);
+    gdt[SEL_KDATA >> 3] = gdt_entry(0, 0xFFFFF, 0x92, 0xC);
+    gdt[SEL_UCODE >> 3] = gdt_entry(0, 0xFFFFF, 0xFA, 0xC);
+    gdt[SEL_UDATA >> 3] = gdt_entry(0, 0xFFFFF, 0xF2, 0xC);
+    gdt[SEL_UTCB >> 3] = gdt_entry((uint32_t)(uintptr_t)&utcb_gs_word, 3, 0xF2, 0x4);
+    gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
+    gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);
+
+    kernel_tss.ss0 = SEL_KDATA;
+    kernel_tss.iomap_base = sizeof kernel_tss;   /* no IO bitmap yet: all user port access faults */
+
+    df_tss.cr3 = cpu_read_cr3();
+    df_tss.eip = (uint32_t)(uintptr_t)double_fault_task;
+    df_tss.eflags = 0x2;
+    df_tss.esp = (uint32_t)(uintptr_t)(df_stack + sizeof df_stack);
+    df_tss.cs = SEL_KCODE;
+    df_tss.ss = df_tss.ds = df_tss.es = SEL_KDATA;
+    df_tss.iomap_base = sizeof df_tss;
+
+    struct dtr d = { sizeof gdt - 1, (uint32_t)(uintptr_t)gdt };
+    cpu_lgdt(&d);
+    cpu_reload_segments();
+    cpu_ltr(SEL_TSS);
+}
+
+void tss_set_esp0(uint32_t esp0)
+{
+    kernel_tss.esp0 = esp0;
+}

@@ -1,0 +1,30 @@
+/* The kernel's implementation of the core hooks (core/arch_hooks.h). */
+#include <arch/console.h>
+#include <arch/cpu.h>
+#include <arch/ktest.h>
+#include <core/arch_hooks.h>
+#include <core/kprintf.h>
+#include <core/tcb.h>
+
+_Noreturn void arch_panic(const char *why, const char *file, int line)
+{
+    kprintf("\n*** kernel panic: %s at %s:%d\n", why, file, line);
+    if (ktest_active) {
+        ktest_fail("kernel", "panic");
+        ktest_finish();
+    }
+    kprintf("kernel stopped.\n");
+    cpu_halt_forever();
+}
+
+void arch_console_putc(char c)
+{
+    if (c == '\n')
+        serial_putc('\r');
+    serial_putc(c);
+}
+
+struct tcb *arch_current(void)
+{
+    return tcb_from_sp(cpu_read_esp());
+}

@@ -1,0 +1,28 @@
+/* GDT, TSS and IDT setup (gdt.c, idt.c). */
+#ifndef ARCH_DESC_H
+#define ARCH_DESC_H
+
+#include <stdint.h>
+
+/* 32-bit TSS (Intel SDM vol. 3, 8.2.1). */
+struct tss {
+    uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2;
+    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint32_t es, cs, ss, ds, fs, gs, ldt;
+    uint16_t trap, iomap_base;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct tss) == 104, "TSS size");
+
+extern struct tss kernel_tss;
+
+/* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
+void gdt_init(void);
+
+/* Kernel stack used on the next entry from user mode. */
+void tss_set_esp0(uint32_t esp0);
+
+/* Load the IDT: exceptions as interrupt gates (int3 user-callable), #DF as task gate. */
+void idt_init(void);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * The one register frame shared by the assembly entry stubs and C.
+ * Built on the kernel stack on every entry (exception, interrupt, system
+ * call): the CPU pushes eip..ss, the stub pushes error/vector, pusha and the
+ * data segment registers. Offsets are defined once here and checked against
+ * the struct with _Static_assert.
+ */
+#ifndef ARCH_FRAME_H
+#define ARCH_FRAME_H
+
+#define FRAME_GS      0x00
+#define FRAME_FS      0x04
+#define FRAME_ES      0x08
+#define FRAME_DS      0x0C
+#define FRAME_EDI     0x10
+#define FRAME_ESI     0x14
+#define FRAME_EBP     0x18
+#define FRAME_KESP    0x1C   /* esp as saved by pusha; ignored by popa */
+#define FRAME_EBX     0x20
+#define FRAME_EDX     0x24
+#define FRAME_ECX     0x28
+#define FRAME_EAX     0x2C
+#define FRAME_VECTOR  0x30
+#define FRAME_ERROR   0x34
+#define FRAME_EIP     0x38
+#define FRAME_CS      0x3C
+#define FRAME_EFLAGS  0x40
+#define FRAME_USP     0x44   /* present only when entered from user mode */
+#define FRAME_USS     0x48
+#define FRAME_SIZE    0x4C
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct frame {
+    uint32_t gs, fs, es, ds;
+    uint32_t edi, esi, ebp, kesp, ebx, edx, ecx, eax;
+    uint32_t vector, error;
+    uint32_t eip, cs, eflags;
+    uint32_t usp, uss;
+};
+
+_Static_assert(offsetof(struct frame, gs) == FRAME_GS, "frame layout");
+_Static_assert(offsetof(struct frame, fs) == FRAME_FS, "frame layout");
+_Static_assert(offsetof(struct frame, es) == FRAME_ES, "frame layout");
+_Static_assert(offsetof(struct frame, ds) == FRAME_DS, "frame layout");
+_Static_assert(offsetof(struct frame, edi) == FRAME_EDI, "frame layout");
+_Static_assert(offsetof(struct frame, esi) == FRAME_ESI, "frame layout");
+_Static_assert(offsetof(struct frame, ebp) == FRAME_EBP, "frame layout");
+_Static_assert(offsetof(struct frame, kesp) == FRAME_KESP, "frame layout");
+_Static_assert(offsetof(struct frame, ebx) == FRAME_EBX, "frame layout");
+_Static_assert(offsetof(struct frame, edx) == FRAME_EDX, "frame layout");
+_Static_assert(offsetof(struct frame, ecx) == FRAME_ECX, "frame layout");
+_Static_assert(offsetof(struct frame, eax) == FRAME_EAX, "frame layout");
+_Static_assert(offsetof(struct frame, vector) == FRAME_VECTOR, "frame layout");
+_Static_assert(offsetof(struct frame, error) == FRAME_ERROR, "frame layout");
+_Static_assert(offsetof(struct frame, eip) == FRAME_EIP, "frame layout");
+_Static_assert(offsetof(struct frame, cs) == FRAME_CS, "frame layout");
+_Static_assert(offsetof(struct frame, eflags) == FRAME_EFLAGS, "frame layout");
+_Static_assert(offsetof(struct frame, usp) == FRAME_USP, "frame layout");
+_Static_assert(offsetof(struct frame, uss) == FRAME_USS, "frame layout");
+_Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout");
+
+/* True when the frame was pushed on entry from user mode (CPL 3). */
+static inline int frame_from_user(const struct frame *f) { return (f->cs & 3u) == 3u; }
+
+/* The C side of every entry stub; defined in trap.c. */
+void trap_entry(struct frame *f);
+#endif
+
+#endif

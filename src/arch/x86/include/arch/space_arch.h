@@ -1,0 +1,12 @@
+/* Machine part of an address space (x86): its page directory. */
+#ifndef ARCH_SPACE_ARCH_H
+#define ARCH_SPACE_ARCH_H
+
+#include <stdint.h>
+
+struct arch_space {
+    uint32_t *pdir;            /* kernel virtual address of the page directory */
+    uint32_t pdir_phys;        /* its physical address (CR3 value) */
+};
+
+#endif

@@ -1,0 +1,11 @@
+/* Machine part of a TCB (x86): the saved kernel stack pointer of a switched-out thread. */
+#ifndef ARCH_TCB_ARCH_H
+#define ARCH_TCB_ARCH_H
+
+#include <stdint.h>
+
+struct arch_tcb {
+    uintptr_t ksp;             /* kernel esp while the thread is not running */
+};
+
+#endif

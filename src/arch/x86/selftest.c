@@ -1,0 +1,109 @@
+/*
+ * Kernel self-tests for the QEMU suite. "boot" checks what start-up set up;
+ * "exception-<x>" provokes CPU exception <x> in kernel mode and passes when
+ * the exception path reports it and stops the machine cleanly.
+ */
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/ktest.h>
+#include <arch/layout.h>
+#include <arch/selftest.h>
+#include <core/kprintf.h>
+
+extern uint32_t boot_pdir[1024];
+extern char _kernel_end[];
+
+static int str_eq(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+static uint16_t read_cs(void)
+{
+    uint16_t cs;
+    __asm__ volatile("mov %%cs, %0" : "=r"(cs));
+    return cs;
+}
+
+static _Noreturn void selftest_boot(const struct boot_info *bi, uint32_t magic)
+{
+    const uint32_t *pdir = (const uint32_t *)phys_to_virt((uint32_t)(uintptr_t)boot_pdir);
+
+    ktest_check("multiboot_magic", magic == MULTIBOOT_BOOTLOADER_MAGIC, "wrong magic");
+    ktest_check("memory_map_present", bi->mmap != 0 && bi->mmap_length >= 24, "no mmap");
+    ktest_check("kernel_higher_half", (uintptr_t)&selftest_run >= KERNEL_VBASE,
+                "kernel below KERNEL_VBASE");
+    ktest_check("identity_map_removed", pdir[0] == 0 && pdir[1] == 0, "PDE 0/1 present");
+    ktest_check("direct_map_present", (pdir[KERNEL_VBASE >> 22] & 0x81u) == 0x81u,
+                "no 4 MB PDE at KERNEL_VBASE");
+    ktest_check("kernel_code_selector", read_cs() == SEL_KCODE, "cs is not 0x08");
+    ktest_check("tss_ring0_stack_segment", kernel_tss.ss0 == SEL_KDATA, "ss0 wrong");
+    ktest_check("paging_enabled", (cpu_read_cr0() & 0x80010001u) == 0x80010001u,
+                "PG/WP/PE not all set");
+    ktest_check("pse_enabled", (cpu_read_cr4() & 0x10u) != 0, "CR4.PSE clear");
+    ktest_check("kernel_fits_direct_map", (uintptr_t)_kernel_end < KERNEL_VBASE + DIRECTMAP_SIZE,
+                "kernel too large");
+    ktest_finish();
+}
+
+/* Each provoker raises one exception in kernel mode and must not return. */
+static void provoke_de(void)
+{
+    __asm__ volatile("xor %%edx, %%edx\n\txor %%ecx, %%ecx\n\tmov $1, %%eax\n\tdiv %%ecx"
+                     : : : "eax", "ecx", "edx");
+}
+
+static void provoke_ud(void) { __asm__ volatile("ud2"); }
+
+static void provoke_gp(void)
+{
+    __asm__ volatile("mov %0, %%ds" : : "r"(0x1000u)); /* GDT selector beyond the limit */
+}
+
+static void provoke_pf(void) { *(volatile uint32_t *)0xF0000000u = 0xDEADBEEFu; }
+
+static void provoke_bp(void) { __asm__ volatile("int3"); }
+
+static void provoke_df(void)
+{
+    /* An unmapped kernel stack: the #PF cannot be delivered, so #DF follows. */
+    __asm__ volatile("mov $0xF0001000, %%esp\n\tpush $0" : : : "memory");
+}
+
+struct provoker {
+    const char *name;
+    int vector;
+    void (*run)(void);
+};
+
+static const struct provoker provokers[] = {
+    { "exception-de", 0, provoke_de },
+    { "exception-bp", 3, provoke_bp },
+    { "exception-ud", 6, provoke_ud },
+    { "exception-df", 8, provoke_df },
+    { "exception-gp", 13, provoke_gp },
+    { "exception-pf", 14, provoke_pf },
+};
+
+_Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32_t magic)
+{
+    if (str_eq(name, "boot"))
+        selftest_boot(bi, magic);
+    for (unsigned i = 0; i < sizeof provokers / sizeof provokers[0]; i++) {
+        if (!str_eq(name, provokers[i].name))
+            continue;
+        ktest_start(provokers[i].name);
+        ktest_expected_vector = provokers[i].vector;
+        ktest_expected_name = provokers[i].name;
+        provokers[i].run();
+        ktest_fail(provokers[i].name, "no exception raised");
+        ktest_finish();
+    }
+    ktest_start(name);
+    ktest_fail(name, "unknown self-test");
+    ktest_finish();
+}
