@@ -22,6 +22,16 @@
  * scanning for the magic (ABI 7.1):
  *   struct kip kernel_kip __attribute__((aligned(4096), section(".kip")))
  *       = KIP_STATIC_INIT;
+ * The linker script must put .kip in a loadable segment as file-backed data
+ * (not NOBITS). Kickstart takes the FIRST magic word it finds scanning from
+ * the image's first page, so nothing placed before .kip may contain the word
+ * 0x4BE6344C (e.g. a `cmp $KIP_MAGIC` in .text): put .kip first, or keep
+ * KIP_MAGIC out of kernel code. src/core/kip.c itself never uses it.
+ *
+ * Boot order (ABI 7.2): if !kip_is_loader_patched(), the Multiboot path adds
+ * the loader's descriptors and initial servers itself; then kip_complete()
+ * once; the arch layer copies its entry code to syscall_code[] and calls
+ * kip_set_syscall_links().
  */
 #ifndef CORE_KIP_H
 #define CORE_KIP_H
