@@ -4,12 +4,15 @@
 #
 # usage: run-qemu-test.sh --name N --kernel K [--modules "a,b"] [--append S]
 #                         [--timeout SEC] [--min-pass N] [--log FILE]
+#                         [--expect LINE]
 # Passes (exit 0) only when: QEMU finished before the timeout through
 # isa-debug-exit with code 0, a [TEST:SUMMARY] line reports failed=0 and at
 # least --min-pass passes, [TEST:EXIT] 0 was printed, and no [TEST:FAIL]
-# appeared. On failure the whole serial log is printed.
+# appeared. With --expect (for the demo, which prints no [TEST:*] lines) the
+# serial log must instead contain LINE exactly and end with [TEST:EXIT] 0.
+# On failure the whole serial log is printed.
 set -u
-name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log=""
+name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log="" expect=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -19,6 +22,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=$2; shift 2 ;;
     --min-pass) min_pass=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
+    --expect) expect=$2; shift 2 ;;
     *) echo "run-qemu-test: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,6 +50,13 @@ fail() {
 
 grep -E '^\[TEST:(PASS|FAIL|SUMMARY|EXIT)\]' "$log"
 [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
+if [ -n "$expect" ]; then
+  grep -qxF -- "$expect" "$log" || fail "expected line not printed: $expect"
+  grep -q '^\[TEST:EXIT\] 0$' "$log" || fail "no [TEST:EXIT] 0 line"
+  [ "$rc" -eq 1 ] || fail "qemu exit status $rc (expected 1 = debug-exit code 0)"
+  echo "PASS $name: printed '$expect'"
+  exit 0
+fi
 summary=$(grep -E '^\[TEST:SUMMARY\]' "$log" | tail -n 1)
 [ -n "$summary" ] || fail "no [TEST:SUMMARY] line (qemu exit $rc)"
 passed=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$summary")

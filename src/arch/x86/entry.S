@@ -77,6 +77,12 @@ trap_common:
     add $4, %esp
     .global trap_exit
 trap_exit:
+    jmp 1f
+    /* _Noreturn void trap_return(struct frame *f): leave through the exit path */
+    .global trap_return
+trap_return:
+    mov 4(%esp), %esp
+1:
     pop %gs
     pop %fs
     pop %es

@@ -1,14 +1,22 @@
 /*
- * Kernel start: console, segments, interrupt table, boot information, then
- * either a self-test selected by "test=<name>" on the command line (QEMU
- * tests) or the demo boot.
+ * Kernel start: console, segments, interrupt table, boot information,
+ * boot modules, kernel memory, KIP; then either a self-test selected by
+ * "test=<name>" on the command line (QEMU tests of the boot path) or the
+ * initial servers. With "testexit" on the command line, a user program
+ * ends the QEMU run by printing "[TEST:EXIT] n".
  */
+#include <arch/boot.h>
 #include <arch/console.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/kdebug.h>
+#include <arch/kipboot.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
 #include <arch/multiboot.h>
+#include <arch/paging.h>
+#include <arch/pic.h>
+#include <arch/pmem.h>
 #include <arch/selftest.h>
 #include <core/kprintf.h>
 
@@ -26,15 +34,25 @@ static void boot_unmap_identity(void)
     cpu_write_cr3(cpu_read_cr3());
 }
 
+static _Noreturn void boot_fail(const char *why)
+{
+    kprintf("boot failed: %s\n", why);
+    if (ktest_active)
+        ktest_finish();
+    machine_exit(2);
+}
+
 void kmain(uint32_t magic, uint32_t mbi_pa)
 {
-    struct boot_info bi;
+    static struct boot_info bi;
+    static struct boot_modules bm;
+    char arg[32];
 
     serial_init();
     kprintf("\nL4 X.2 ia32 microkernel %s, built with %s\n", L4_VERSION_STRING, L4_COMPILER);
     gdt_init();
     idt_init();
-    tss_set_esp0(0);
+    pic_init();
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         multiboot_parse(mbi_pa, &bi);
     } else {
@@ -42,15 +60,28 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
                 magic);
         multiboot_parse(0xFFFFFFFFu, &bi);
     }
-    boot_unmap_identity();
     multiboot_print(&bi);
+    if (!boot_load_modules(&bi, &bm))
+        boot_fail("boot modules unusable");
+    if (!pmem_init(&bi, bm.avoid_lo, bm.avoid_hi))
+        boot_fail("no room for the kernel memory pool");
+    if (!paging_init())
+        boot_fail("out of kernel memory setting up paging");
+    boot_unmap_identity();
+    kprintf("kernel image %p-%p, kernel pool %08x-%08x (%u frames free)\n",
+            (void *)_kernel_phys_start, (void *)_kernel_phys_end, pmem_pool_start(),
+            pmem_pool_end(), pmem_free_frames());
+    if (!kipboot_complete(&bi, &bm))
+        boot_fail("KIP memory descriptors do not fit");
+    kipboot_print();
 
-    char test[32];
-    if (cmdline_get(bi.cmdline, "test", test, sizeof test))
-        selftest_run(test, &bi, magic);
-
-    kprintf("boot complete: kernel image at physical %p..%p\n", (void *)_kernel_phys_start,
-            (void *)_kernel_phys_end);
-    kprintf("demo: nothing more to run yet; leaving QEMU.\n");
-    machine_exit(0);
+    if (cmdline_get(bi.cmdline, "test", arg, sizeof arg))
+        selftest_run(arg, &bi, magic);
+    if (cmdline_has(bi.cmdline, "testexit"))
+        kdebug_set_test_exit(1);
+    if (bm.count == 0) {
+        kprintf("no boot modules: nothing to run; leaving QEMU.\n");
+        machine_exit(0);
+    }
+    boot_start_servers(&bm);
 }

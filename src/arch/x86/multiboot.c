@@ -93,3 +93,19 @@ int cmdline_get(const char *cmdline, const char *key, char *buf, unsigned size)
     }
     return 0;
 }
+
+int cmdline_has(const char *cmdline, const char *word)
+{
+    for (const char *p = cmdline; *p; p++) {
+        if (p != cmdline && p[-1] != ' ')
+            continue;
+        const char *w = word, *q = p;
+        while (*w && *q == *w) {
+            w++;
+            q++;
+        }
+        if (!*w && (*q == ' ' || *q == '\0'))
+            return 1;
+    }
+    return 0;
+}

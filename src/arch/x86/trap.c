@@ -10,6 +10,7 @@
 #include <arch/ktest.h>
 #include <arch/layout.h>
 #include <arch/trap.h>
+#include <arch/user.h>
 #include <core/kprintf.h>
 
 static const char *const exception_names[32] = {
@@ -59,6 +60,10 @@ static _Noreturn void exception_fatal(const struct frame *f)
 
 void trap_entry(struct frame *f)
 {
+    if (f->vector < 32 && frame_from_user(f)) {
+        user_trap(f);
+        return;
+    }
     if (f->vector < 32) {
         kprintf("\n*** exception %u (%s) in %s mode\n", f->vector, trap_name(f->vector),
                 frame_from_user(f) ? "user" : "kernel");

@@ -55,4 +55,7 @@ void multiboot_print(const struct boot_info *bi);
 /* Value of "key=" in the command line (copied into buf, NUL-terminated), or 0 if absent. */
 int cmdline_get(const char *cmdline, const char *key, char *buf, unsigned size);
 
+/* True if the command line contains `word` as a whole word. */
+int cmdline_has(const char *cmdline, const char *word);
+
 #endif

@@ -1,0 +1,88 @@
+/* Loading the boot modules and starting sigma0 (see arch/boot.h). */
+#include <arch/boot.h>
+#include <arch/cpu.h>
+#include <arch/kipboot.h>
+#include <arch/desc.h>
+#include <arch/layout.h>
+#include <arch/paging.h>
+#include <arch/pmem.h>
+#include <arch/user.h>
+#include <core/kprintf.h>
+
+extern char _kernel_phys_start[], _kernel_phys_end[];
+
+static int ranges_overlap(uint32_t a_lo, uint32_t a_hi, uint32_t b_lo, uint32_t b_hi)
+{
+    return a_lo < b_hi && b_lo < a_hi;
+}
+
+int boot_load_modules(const struct boot_info *bi, struct boot_modules *bm)
+{
+    uint32_t lo = (uint32_t)(uintptr_t)_kernel_phys_start;
+    uint32_t hi = (uint32_t)(uintptr_t)_kernel_phys_end;
+
+    bm->count = bi->mods_count < BOOT_MAX_MODULES ? bi->mods_count : BOOT_MAX_MODULES;
+    for (unsigned i = 0; i < bi->mods_count; i++) {
+        if (bi->mods[i].end > hi)
+            hi = bi->mods[i].end;
+    }
+    for (unsigned i = 0; i < bm->count; i++) {
+        const struct multiboot_module *m = &bi->mods[i];
+        const char *why = "";
+        if (m->end <= m->start || m->end > DIRECTMAP_SIZE ||
+            !elf_inspect((const void *)phys_to_virt(m->start), m->end - m->start, &bm->img[i],
+                         &why)) {
+            kprintf("module %u: unusable: %s\n", i, m->end <= m->start ? "empty" : why);
+            return 0;
+        }
+        for (unsigned j = 0; j < bi->mods_count; j++) {
+            if (ranges_overlap(bm->img[i].low, bm->img[i].high, bi->mods[j].start, bi->mods[j].end) ||
+                ranges_overlap(bm->img[i].low, bm->img[i].high,
+                               (uint32_t)(uintptr_t)_kernel_phys_start,
+                               (uint32_t)(uintptr_t)_kernel_phys_end)) {
+                kprintf("module %u: image %08x-%08x overlaps the kernel or a module file\n", i,
+                        bm->img[i].low, bm->img[i].high);
+                return 0;
+            }
+        }
+        if (bm->img[i].high > hi)
+            hi = bm->img[i].high;
+    }
+    for (unsigned i = 0; i < bm->count; i++) {
+        elf_load((const void *)phys_to_virt(bi->mods[i].start), &bm->img[i]);
+        kprintf("module %u: loaded %08x-%08x entry %08x\n", i, bm->img[i].low, bm->img[i].high,
+                bm->img[i].entry);
+    }
+    bm->avoid_lo = lo;
+    bm->avoid_hi = hi;
+    return 1;
+}
+
+_Noreturn void boot_start_servers(const struct boot_modules *bm)
+{
+    static struct arch_space sigma0_space;
+
+    if (bm->count == 0) {
+        kprintf("no sigma0 module: nothing to run\n");
+        cpu_halt_forever();
+    }
+    if (!pt_space_init(&sigma0_space)) {
+        kprintf("out of kernel memory creating sigma0\n");
+        cpu_halt_forever();
+    }
+    if (!pt_map(&sigma0_space, KIP_AREA_DEFAULT,
+                virt_to_phys((uint32_t)(uintptr_t)&kernel_kip), 12, PTE_U)) {
+        kprintf("out of kernel memory mapping the KIP\n");
+        cpu_halt_forever();
+    }
+    /* sigma0's image is mapped up front so that the kernel debugger can read
+     * its strings before sigma0 touched them; the rest faults in 1:1. */
+    for (uint32_t pa = bm->img[0].low & ~(PAGE_SIZE - 1u); pa < bm->img[0].high; pa += PAGE_SIZE) {
+        if (!pt_map(&sigma0_space, pa, pa, 12, PTE_U | PTE_W)) {
+            kprintf("out of kernel memory mapping sigma0\n");
+            cpu_halt_forever();
+        }
+    }
+    kprintf("starting sigma0 at %08x\n", bm->img[0].entry);
+    user_enter_first(&sigma0_space, 1, bm->img[0].entry, 0);
+}

@@ -1,0 +1,52 @@
+/*
+ * Two-level ia32 page tables. Every space's page directory shares the
+ * kernel's PDEs from KERNEL_VBASE up (their page tables are allocated once
+ * at boot, so later kernel mappings appear in every space). User mappings
+ * use 4 KB or 4 MB pages. The kernel reads user memory by walking the page
+ * tables and going through the direct map, so a bad user address never
+ * faults in the kernel.
+ */
+#ifndef ARCH_PAGING_H
+#define ARCH_PAGING_H
+
+#include <arch/space_arch.h>
+#include <stdint.h>
+
+#define PTE_P  0x001u
+#define PTE_W  0x002u
+#define PTE_U  0x004u
+#define PTE_A  0x020u
+#define PTE_D  0x040u
+#define PTE_PS 0x080u
+#define PTE_G  0x100u
+
+/* Set up the kernel half: TCB-area page tables (all entries -> the zero frame). */
+int paging_init(void);
+
+/* Give `as` a fresh page directory with the kernel half. 0 when out of memory. */
+int pt_space_init(struct arch_space *as);
+
+/* Map [va, va + 2^log2) to pa (log2 12 or 22) with PTE flags; 0 when out of memory. */
+int pt_map(struct arch_space *as, uint32_t va, uint32_t pa, unsigned log2, uint32_t flags);
+
+/* Remove the mapping containing va (the whole 4 MB page if it is one). */
+void pt_unmap(struct arch_space *as, uint32_t va);
+
+/* Translate va: physical address, log2 page size and PTE flags. 0 if unmapped. */
+int pt_lookup(const struct arch_space *as, uint32_t va, uint32_t *pa, unsigned *log2,
+              uint32_t *flags);
+
+/* Copy up to len bytes of user memory at va into dst; stops at the first
+ * page that is not user-accessible. Returns the bytes copied. */
+uint32_t uaccess_read(const struct arch_space *as, uint32_t va, void *dst, uint32_t len);
+
+/* The kernel's own address space (boot page directory). */
+extern struct arch_space kernel_space_arch;
+
+/* Switch to `as` (loads CR3 only when it differs). */
+void pt_activate(const struct arch_space *as);
+
+/* Back the TCB-area page at kernel address va with a fresh zeroed frame. */
+int pt_tcb_back(uint32_t va);
+
+#endif

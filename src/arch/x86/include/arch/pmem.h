@@ -1,0 +1,33 @@
+/*
+ * Physical memory of the kernel. At boot a contiguous kernel pool is carved
+ * out of the top of directly mapped RAM (reported to sigma0 as reserved);
+ * page tables, TCB pages, UTCBs and mapnodes come from it, one zeroed 4 KB
+ * frame at a time. Everything else belongs to sigma0.
+ */
+#ifndef ARCH_PMEM_H
+#define ARCH_PMEM_H
+
+#include <arch/multiboot.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096u
+#define KPOOL_MAX_BYTES (16u << 20)
+
+/* Choose the kernel pool from the memory map, avoiding [avoid_lo, avoid_hi). */
+int pmem_init(const struct boot_info *bi, uint32_t avoid_lo, uint32_t avoid_hi);
+
+/* A zeroed frame of the kernel pool (physical address), or 0 when exhausted. */
+uint32_t pmem_alloc(void);
+
+/* Return a frame obtained from pmem_alloc(). */
+void pmem_free(uint32_t pa);
+
+/* True if `pa` lies in memory the kernel keeps for itself (image or pool). */
+int pmem_is_kernel(uint32_t pa);
+
+/* Kernel pool bounds and free frames (for the KIP and diagnostics). */
+uint32_t pmem_pool_start(void);
+uint32_t pmem_pool_end(void);
+uint32_t pmem_free_frames(void);
+
+#endif

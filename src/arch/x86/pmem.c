@@ -1,0 +1,81 @@
+/* Kernel frame pool; see arch/pmem.h. A free list threaded through the frames. */
+#include <arch/layout.h>
+#include <arch/pmem.h>
+#include <core/kprintf.h>
+
+extern char _kernel_phys_start[], _kernel_phys_end[];
+
+static uint32_t pool_start, pool_end, free_head, free_count;
+
+/* Highest end of available RAM below the direct-map limit. */
+static uint32_t ram_top(const struct boot_info *bi)
+{
+    uint64_t top = 0;
+    if (!bi->mmap)
+        return 0x100000u + bi->mem_upper_kb * 1024u;
+    for (uint32_t off = 0; off + 24 <= bi->mmap_length + 4;) {
+        const struct multiboot_mmap *e = (const void *)((uintptr_t)bi->mmap + off);
+        off += e->size + 4;
+        if (e->type != 1 || e->addr >= DIRECTMAP_SIZE)
+            continue;
+        uint64_t end = e->addr + e->len;
+        if (end > DIRECTMAP_SIZE)
+            end = DIRECTMAP_SIZE;
+        if (end > top)
+            top = end;
+    }
+    return (uint32_t)top & ~(PAGE_SIZE - 1u);
+}
+
+static void zero_frame(uint32_t pa)
+{
+    uint32_t *p = (uint32_t *)phys_to_virt(pa);
+    for (unsigned i = 0; i < PAGE_SIZE / 4; i++)
+        p[i] = 0;
+}
+
+int pmem_init(const struct boot_info *bi, uint32_t avoid_lo, uint32_t avoid_hi)
+{
+    uint32_t top = ram_top(bi);
+    uint32_t size = top / 8u < KPOOL_MAX_BYTES ? (top / 8u) & ~(PAGE_SIZE - 1u) : KPOOL_MAX_BYTES;
+    if (top < (4u << 20) || size < (1u << 20))
+        return 0;
+    pool_end = top;
+    pool_start = top - size;
+    if (pool_start < avoid_hi && avoid_lo < pool_end)
+        return 0;   /* boot images reach the top of RAM: no room */
+    free_head = 0;
+    free_count = 0;
+    for (uint32_t pa = pool_end - PAGE_SIZE; pa >= pool_start && pa != 0; pa -= PAGE_SIZE)
+        pmem_free(pa);
+    return 1;
+}
+
+uint32_t pmem_alloc(void)
+{
+    uint32_t pa = free_head;
+    if (!pa)
+        return 0;
+    free_head = *(uint32_t *)phys_to_virt(pa);
+    free_count--;
+    zero_frame(pa);
+    return pa;
+}
+
+void pmem_free(uint32_t pa)
+{
+    *(uint32_t *)phys_to_virt(pa) = free_head;
+    free_head = pa;
+    free_count++;
+}
+
+int pmem_is_kernel(uint32_t pa)
+{
+    return (pa >= (uint32_t)(uintptr_t)_kernel_phys_start &&
+            pa < (uint32_t)(uintptr_t)_kernel_phys_end) ||
+           (pa >= pool_start && pa < pool_end);
+}
+
+uint32_t pmem_pool_start(void) { return pool_start; }
+uint32_t pmem_pool_end(void) { return pool_end; }
+uint32_t pmem_free_frames(void) { return free_count; }
