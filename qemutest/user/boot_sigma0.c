@@ -62,5 +62,13 @@ int main(void)
     ktu_check("sigma0_idempotent_fault", ram[0] == 0xC0FFEE00u && ram[1023] == 0x600DF00Du,
               "1:1 page lost its contents");
     ktu_check("kdebug_readchar_nonblocking", L4_KDB_ReadChar() == -1, "no input expected");
+    unsigned utcb;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(utcb));
+    ktu_check("gs0_is_utcb_pointer", utcb == 0xBF000100u, "%gs:0 is not UtcbLocation + 256");
+    const volatile unsigned *mr = (const volatile unsigned *)utcb;
+    ktu_check("utcb_my_global_id", mr[-15] == ((48u << 14) | 1u), "MyGlobalId is not (UserBase, 1)");
+    unsigned char lsr;
+    __asm__ volatile("inb %1, %0" : "=a"(lsr) : "Nd"((unsigned short)0x3FD));
+    ktu_check("sigma0_owns_io_ports", (lsr & 0x60) != 0, "COM1 LSR read gave no THR-empty bits");
     ktu_finish();
 }

@@ -8,6 +8,7 @@
 #include <arch/pmem.h>
 #include <arch/user.h>
 #include <core/kprintf.h>
+#include <core/tid.h>
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
@@ -83,6 +84,19 @@ _Noreturn void boot_start_servers(const struct boot_modules *bm)
             cpu_halt_forever();
         }
     }
+    if (!io_set(&sigma0_space, 0, 16, 1)) {   /* sigma0 owns every port (ABI 7.4) */
+        kprintf("out of kernel memory for sigma0's I/O bitmap\n");
+        cpu_halt_forever();
+    }
+    /* sigma0's UTCB at the start of its UTCB area (ABI 7.3); %gs:0 = local ID */
+    uint32_t utcb = pmem_alloc();
+    if (!utcb || !pt_map(&sigma0_space, UTCB_AREA_DEFAULT, utcb, 12, PTE_U | PTE_W)) {
+        kprintf("out of kernel memory for sigma0's UTCB\n");
+        cpu_halt_forever();
+    }
+    uint32_t *mr0 = (uint32_t *)phys_to_virt(utcb + 256);
+    mr0[-15] = (TID_SIGMA0_NO << 14) | 1u;    /* MyGlobalId */
+    utcb_gs_set(UTCB_AREA_DEFAULT + 256);
     kprintf("starting sigma0 at %08x\n", bm->img[0].entry);
     user_enter_first(&sigma0_space, 1, bm->img[0].entry, 0);
 }

@@ -10,13 +10,12 @@
 #include <arch/layout.h>
 #include <arch/trap.h>
 
-struct tss kernel_tss;
+struct tss kernel_tss;              /* boot-time TSS, until tss_install_high() */
+static struct tss *tss = &kernel_tss;
 static struct tss df_tss;
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_ENTRIES];
 
-/* Word the UTCB selector points at: the current thread's local ID (ABI 2.3). */
-uint32_t utcb_gs_word __attribute__((aligned(16)));
 
 /* A segment descriptor from base, limit (bytes or pages by `flags` G bit), access and flags. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
@@ -37,7 +36,7 @@ void gdt_init(void)
     gdt[SEL_KDATA >> 3] = gdt_entry(0, 0xFFFFF, 0x92, 0xC);
     gdt[SEL_UCODE >> 3] = gdt_entry(0, 0xFFFFF, 0xFA, 0xC);
     gdt[SEL_UDATA >> 3] = gdt_entry(0, 0xFFFFF, 0xF2, 0xC);
-    gdt[SEL_UTCB >> 3] = gdt_entry((uint32_t)(uintptr_t)&utcb_gs_word, 3, 0xF2, 0x4);
+    gdt[SEL_UTCB >> 3] = gdt_entry(UTCB_GS_VADDR, 3, 0xF2, 0x4);
     gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
     gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);
 
@@ -60,5 +59,21 @@ void gdt_init(void)
 
 void tss_set_esp0(uint32_t esp0)
 {
-    kernel_tss.esp0 = esp0;
+    tss->esp0 = esp0;
+}
+
+struct tss *tss_current(void)
+{
+    return tss;
+}
+
+void tss_install_high(void)
+{
+    struct tss *high = (struct tss *)TSS_VADDR;
+    *high = kernel_tss;
+    high->iomap_base = (uint16_t)(IOBITMAP_VADDR - TSS_VADDR);
+    uint32_t limit = IOBITMAP_VADDR - TSS_VADDR + IOBITMAP_BYTES;   /* includes the 0xFF byte */
+    gdt[SEL_TSS >> 3] = gdt_entry(TSS_VADDR, limit, 0x89, 0);       /* available, not busy */
+    tss = high;
+    cpu_ltr(SEL_TSS);
 }

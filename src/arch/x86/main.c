@@ -18,6 +18,7 @@
 #include <arch/pic.h>
 #include <arch/pmem.h>
 #include <arch/selftest.h>
+#include <arch/timer.h>
 #include <core/kprintf.h>
 
 void kmain(uint32_t magic, uint32_t mbi_pa);
@@ -68,6 +69,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     if (!paging_init())
         boot_fail("out of kernel memory setting up paging");
     boot_unmap_identity();
+    tss_install_high();
+    timer_init();
     kprintf("kernel image %p-%p, kernel pool %08x-%08x (%u frames free)\n",
             (void *)_kernel_phys_start, (void *)_kernel_phys_end, pmem_pool_start(),
             pmem_pool_end(), pmem_free_frames());

@@ -8,6 +8,8 @@ extern uint32_t boot_pdir[1024];
 
 struct arch_space kernel_space_arch;
 static uint32_t zero_frame;     /* read-only backing of unused TCB pages */
+static uint32_t noio_frame;     /* all ones: the I/O bitmap of a space without ports */
+static uint32_t gs_frame;       /* the page with the %gs:0 word */
 
 #define PDE_INDEX(va) ((va) >> 22)
 #define PTE_INDEX(va) (((va) >> 12) & 0x3FFu)
@@ -15,6 +17,40 @@ static uint32_t zero_frame;     /* read-only backing of unused TCB pages */
 static uint32_t *pt_virt(uint32_t entry)
 {
     return (uint32_t *)phys_to_virt(entry & ~0xFFFu);
+}
+
+/* The kernel's per-space region: gs page and the shared no-ports bitmap. */
+static int perspace_init(void)
+{
+    uint32_t pt = pmem_alloc();
+    noio_frame = pmem_alloc();
+    gs_frame = pmem_alloc();
+    if (!pt || !noio_frame || !gs_frame)
+        return 0;
+    uint8_t *ones = (uint8_t *)phys_to_virt(noio_frame);
+    for (unsigned i = 0; i < PAGE_SIZE; i++)
+        ones[i] = 0xFF;
+    uint32_t *ptv = (uint32_t *)phys_to_virt(pt);
+    ptv[PTE_INDEX(IOBITMAP_VADDR)] = noio_frame | PTE_P;
+    ptv[PTE_INDEX(IOBITMAP_VADDR + PAGE_SIZE)] = noio_frame | PTE_P;
+    ptv[PTE_INDEX(IOBITMAP_VADDR + IOBITMAP_BYTES)] = noio_frame | PTE_P;
+    ptv[PTE_INDEX(UTCB_GS_VADDR)] = gs_frame | PTE_P | PTE_U;
+    kernel_space_arch.perspace_pt = ptv;
+    kernel_space_arch.pdir[PDE_INDEX(PERSPACE_BASE)] = pt | PTE_P | PTE_W | PTE_U;
+    cpu_write_cr3(kernel_space_arch.pdir_phys);
+    return 1;
+}
+
+/* Back the page of the TSS (shared by all spaces through PDE 1022). */
+static int tss_page_init(void)
+{
+    uint32_t pt = pmem_alloc(), frame = pmem_alloc();
+    if (!pt || !frame)
+        return 0;
+    ((uint32_t *)phys_to_virt(pt))[PTE_INDEX(TSS_VADDR)] = frame | PTE_P | PTE_W | PTE_G;
+    kernel_space_arch.pdir[PDE_INDEX(TSS_VADDR)] = pt | PTE_P | PTE_W;
+    cpu_write_cr3(kernel_space_arch.pdir_phys);
+    return 1;
 }
 
 int paging_init(void)
@@ -33,8 +69,7 @@ int paging_init(void)
             ptv[i] = zero_frame | PTE_P;
         kernel_space_arch.pdir[PDE_INDEX(va)] = pt | PTE_P | PTE_W;
     }
-    cpu_write_cr3(kernel_space_arch.pdir_phys);
-    return 1;
+    return perspace_init() && tss_page_init();
 }
 
 int pt_space_init(struct arch_space *as)
@@ -42,11 +77,92 @@ int pt_space_init(struct arch_space *as)
     uint32_t pd = pmem_alloc();
     if (!pd)
         return 0;
+    uint32_t pt = pmem_alloc();
+    if (!pt) {
+        pmem_free(pd);
+        return 0;
+    }
     as->pdir_phys = pd;
     as->pdir = (uint32_t *)phys_to_virt(pd);
+    as->perspace_pt = (uint32_t *)phys_to_virt(pt);
+    as->iobitmap[0] = as->iobitmap[1] = 0;
     for (unsigned i = PDE_INDEX(KERNEL_VBASE); i < 1024; i++)
         as->pdir[i] = kernel_space_arch.pdir[i];
+    for (unsigned i = 0; i < 1024; i++)
+        as->perspace_pt[i] = kernel_space_arch.perspace_pt[i];
+    as->pdir[PDE_INDEX(PERSPACE_BASE)] = pt | PTE_P | PTE_W | PTE_U;
     return 1;
+}
+
+void pt_space_free(struct arch_space *as)
+{
+    for (unsigned i = 0; i < PDE_INDEX(USER_AREA_END); i++) {
+        uint32_t pde = as->pdir[i];
+        if ((pde & PTE_P) && !(pde & PTE_PS))
+            pmem_free(pde & ~0xFFFu);
+    }
+    for (unsigned i = 0; i < 2; i++)
+        if (as->iobitmap[i])
+            pmem_free(as->iobitmap[i]);
+    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->perspace_pt));
+    pmem_free(as->pdir_phys);
+    as->pdir = 0;
+    as->perspace_pt = 0;
+}
+
+/* Give `as` private, all-ones bitmap frames on its first port grant. */
+static int io_private_bitmap(struct arch_space *as)
+{
+    for (unsigned i = 0; i < 2; i++) {
+        if (as->iobitmap[i])
+            continue;
+        uint32_t f = pmem_alloc();
+        if (!f)
+            return 0;
+        uint8_t *b = (uint8_t *)phys_to_virt(f);
+        for (unsigned j = 0; j < PAGE_SIZE; j++)
+            b[j] = 0xFF;
+        as->iobitmap[i] = f;
+        as->perspace_pt[PTE_INDEX(IOBITMAP_VADDR + i * PAGE_SIZE)] = f | PTE_P;
+        if (as->pdir_phys == cpu_read_cr3())
+            __asm__ volatile("invlpg (%0)" : : "r"(IOBITMAP_VADDR + i * PAGE_SIZE) : "memory");
+    }
+    return 1;
+}
+
+int io_set(struct arch_space *as, uint32_t port, unsigned log2, int allow)
+{
+    if (log2 > 16 || port > 0xFFFFu || (port & ((1u << log2) - 1u)))
+        return 0;
+    if (!allow && !as->iobitmap[0])
+        return 1;   /* nothing granted yet */
+    if (!io_private_bitmap(as))
+        return 0;
+    for (uint32_t p = port; p < port + (1u << log2); p++) {
+        uint8_t *b = (uint8_t *)phys_to_virt(as->iobitmap[p >> 15]) + ((p >> 3) & 0xFFFu);
+        if (allow)
+            *b &= (uint8_t)~(1u << (p & 7));
+        else
+            *b |= (uint8_t)(1u << (p & 7));
+    }
+    return 1;
+}
+
+int io_allowed(const struct arch_space *as, uint32_t port, unsigned log2)
+{
+    if (log2 > 16 || port > 0xFFFFu || !as->iobitmap[0])
+        return 0;
+    for (uint32_t p = port; p < port + (1u << log2) && p <= 0xFFFFu; p++) {
+        const uint8_t *b = (const uint8_t *)phys_to_virt(as->iobitmap[p >> 15]) + ((p >> 3) & 0xFFFu);
+        if (*b & (1u << (p & 7)))
+            return 0;
+    }
+    return 1;
+}
+
+void utcb_gs_set(uint32_t local_id)
+{
+    *(volatile uint32_t *)phys_to_virt(gs_frame) = local_id;
 }
 
 int pt_map(struct arch_space *as, uint32_t va, uint32_t pa, unsigned log2, uint32_t flags)

@@ -7,7 +7,12 @@
 #include <arch/desc.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
+#include <arch/paging.h>
+#include <arch/pmem.h>
 #include <arch/selftest.h>
+#include <arch/user.h>
+#include <arch/timer.h>
+#include <core/arch_hooks.h>
 #include <core/kprintf.h>
 
 extern uint32_t boot_pdir[1024];
@@ -41,12 +46,32 @@ static _Noreturn void selftest_boot(const struct boot_info *bi, uint32_t magic)
     ktest_check("direct_map_present", (pdir[KERNEL_VBASE >> 22] & 0x81u) == 0x81u,
                 "no 4 MB PDE at KERNEL_VBASE");
     ktest_check("kernel_code_selector", read_cs() == SEL_KCODE, "cs is not 0x08");
-    ktest_check("tss_ring0_stack_segment", kernel_tss.ss0 == SEL_KDATA, "ss0 wrong");
+    ktest_check("tss_ring0_stack_segment", tss_current()->ss0 == SEL_KDATA, "ss0 wrong");
     ktest_check("paging_enabled", (cpu_read_cr0() & 0x80010001u) == 0x80010001u,
                 "PG/WP/PE not all set");
     ktest_check("pse_enabled", (cpu_read_cr4() & 0x10u) != 0, "CR4.PSE clear");
     ktest_check("kernel_fits_direct_map", (uintptr_t)_kernel_end < KERNEL_VBASE + DIRECTMAP_SIZE,
                 "kernel too large");
+    ktest_finish();
+}
+
+/* The PIT ticks, and arch_timer_now() follows it monotonically. */
+static _Noreturn void selftest_timer(void)
+{
+    uint64_t start = arch_timer_now(), prev = start;
+    int monotonic = 1;
+    __asm__ volatile("sti");
+    while (timer_ticks() < 20) {
+        __asm__ volatile("hlt");
+        uint64_t now = arch_timer_now();
+        monotonic &= now >= prev;
+        prev = now;
+    }
+    __asm__ volatile("cli");
+    ktest_check("timer_ticks_arrive", timer_ticks() >= 20, "fewer than 20 ticks");
+    ktest_check("timer_now_monotonic", monotonic, "arch_timer_now went backwards");
+    ktest_check("timer_now_advances", prev - start >= 15 * TIMER_TICK_US,
+                "less than 15 ticks' worth of microseconds");
     ktest_finish();
 }
 
@@ -74,6 +99,68 @@ static void provoke_df(void)
     __asm__ volatile("mov $0xF0001000, %%esp\n\tpush $0" : : : "memory");
 }
 
+/*
+ * User-mode self-tests: a fresh address space with one page of code at
+ * USER_TEST_VA; the kernel must stop the thread with the expected exception
+ * and carry on (here: report and end the run).
+ */
+#define USER_TEST_VA 0x00400000u
+
+static const uint8_t code_io_denied[] = {
+    0x66, 0xBA, 0xFD, 0x03,             /* mov $0x3fd, %dx */
+    0xEC,                               /* in %dx, %al: port not granted -> #GP */
+    0xEB, 0xFE,                         /* jmp . */
+};
+static const uint8_t code_io_granted[] = {
+    0x66, 0xBA, 0xFD, 0x03,             /* mov $0x3fd, %dx */
+    0xEC,                               /* in %dx, %al: granted, no fault */
+    0x0F, 0x0B,                         /* ud2 -> #UD proves we got here */
+};
+static const uint8_t code_kernel_memory[] = {
+    0xA1, 0x00, 0x00, 0x10, 0xC0,       /* mov 0xC0100000, %eax -> #PF (supervisor page) */
+    0xEB, 0xFE,
+};
+static const uint8_t code_cli[] = {
+    0xFA,                               /* cli: IOPL 0 -> #GP */
+    0xEB, 0xFE,
+};
+
+struct user_test {
+    const char *name;
+    int vector;
+    const uint8_t *code;
+    unsigned len;
+    int grant_com1;
+};
+
+static const struct user_test user_tests[] = {
+    { "user-io-denied", 13, code_io_denied, sizeof code_io_denied, 0 },
+    { "user-io-granted", 6, code_io_granted, sizeof code_io_granted, 1 },
+    { "user-kernel-memory", 14, code_kernel_memory, sizeof code_kernel_memory, 0 },
+    { "user-cli", 13, code_cli, sizeof code_cli, 0 },
+};
+
+static _Noreturn void selftest_user(const struct user_test *t)
+{
+    static struct arch_space as;
+    uint32_t frame = pmem_alloc();
+    if (!frame || !pt_space_init(&as) || !pt_map(&as, USER_TEST_VA, frame, 12, PTE_U)) {
+        ktest_fail(t->name, "out of kernel memory");
+        ktest_finish();
+    }
+    uint8_t *code = (uint8_t *)phys_to_virt(frame);
+    for (unsigned i = 0; i < t->len; i++)
+        code[i] = t->code[i];
+    if (t->grant_com1 && !io_set(&as, 0x3F8, 3, 1)) {
+        ktest_fail(t->name, "io_set failed");
+        ktest_finish();
+    }
+    ktest_start(t->name);
+    ktest_expected_vector = t->vector;
+    ktest_expected_name = t->name;
+    user_enter_first(&as, 0, USER_TEST_VA, 0);
+}
+
 struct provoker {
     const char *name;
     int vector;
@@ -93,6 +180,8 @@ _Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32
 {
     if (str_eq(name, "boot"))
         selftest_boot(bi, magic);
+    if (str_eq(name, "timer"))
+        selftest_timer();
     for (unsigned i = 0; i < sizeof provokers / sizeof provokers[0]; i++) {
         if (!str_eq(name, provokers[i].name))
             continue;
@@ -103,6 +192,9 @@ _Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32
         ktest_fail(provokers[i].name, "no exception raised");
         ktest_finish();
     }
+    for (unsigned i = 0; i < sizeof user_tests / sizeof user_tests[0]; i++)
+        if (str_eq(name, user_tests[i].name))
+            selftest_user(&user_tests[i]);
     ktest_start(name);
     ktest_fail(name, "unknown self-test");
     ktest_finish();

@@ -9,6 +9,8 @@
 #include <arch/desc.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
+#include <arch/pic.h>
+#include <arch/timer.h>
 #include <arch/trap.h>
 #include <arch/user.h>
 #include <core/kprintf.h>
@@ -70,12 +72,43 @@ void trap_entry(struct frame *f)
         trap_print_frame(f, frame_from_user(f) ? f->usp : (uint32_t)(uintptr_t)&f->usp);
         exception_fatal(f);
     }
-    kprintf("spurious interrupt vector %u\n", f->vector);
+    if (f->vector >= PIC_VECTOR_BASE && f->vector < PIC_VECTOR_BASE + PIC_IRQ_LINES) {
+        irq_handle(f->vector - PIC_VECTOR_BASE);
+        return;
+    }
+    kprintf("unexpected vector %u\n", f->vector);
+}
+
+/* Is `irq` (7 or 15) a spurious interrupt, i.e. not in service? */
+static int irq_spurious(unsigned irq)
+{
+    unsigned cmd = irq < 8 ? 0x20 : 0xA0;
+    out8((uint16_t)cmd, 0x0B);              /* read ISR */
+    return !(in8((uint16_t)cmd) & (1u << (irq & 7)));
+}
+
+void irq_handle(unsigned irq)
+{
+    if ((irq == 7 || irq == 15) && irq_spurious(irq)) {
+        if (irq == 15)
+            pic_eoi(2);                     /* the master saw a real cascade interrupt */
+        return;
+    }
+    if (irq == 0) {
+        timer_tick();
+        pic_eoi(0);
+        return;
+    }
+    /* Device interrupts become IPC from interrupt threads once those exist;
+     * until then the line is masked so it cannot storm. */
+    pic_mask(irq);
+    pic_eoi(irq);
+    kprintf("IRQ %u has no handler thread; line masked\n", irq);
 }
 
 _Noreturn void double_fault_task(void)
 {
-    const struct tss *t = &kernel_tss;   /* the interrupted task's state */
+    const struct tss *t = tss_current();   /* the interrupted task's state */
     struct frame f = {
         .vector = 8, .error = 0, .eip = t->eip, .cs = t->cs, .eflags = t->eflags,
         .eax = t->eax, .ebx = t->ebx, .ecx = t->ecx, .edx = t->edx,

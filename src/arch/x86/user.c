@@ -83,5 +83,9 @@ void user_trap(struct frame *f)
     kprintf("\n*** user exception %u (%s) at eip %08x, cr2 %08x\n", f->vector,
             trap_name(f->vector), f->eip, cpu_read_cr2());
     trap_print_frame(f, f->usp);
+    if (ktest_expected_vector == (int)f->vector) {
+        ktest_pass(ktest_expected_name);
+        ktest_finish();
+    }
     user_stop();
 }

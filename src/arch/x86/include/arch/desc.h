@@ -22,6 +22,13 @@ void gdt_init(void);
 /* Kernel stack used on the next entry from user mode. */
 void tss_set_esp0(uint32_t esp0);
 
+/* Move the TSS to TSS_VADDR so that its I/O bitmap is the per-space one at
+ * IOBITMAP_VADDR (after paging_init). */
+void tss_install_high(void);
+
+/* The TSS in use. */
+struct tss *tss_current(void);
+
 /* Load the IDT: exceptions as interrupt gates (int3 user-callable), #DF as task gate. */
 void idt_init(void);
 

@@ -5,7 +5,12 @@
  *   0xC0000000 .. 0xDFFFFFFF  physical memory 0..512 MB, mapped 1:1 + KERNEL_VBASE
  *                             (the kernel image is linked at KERNEL_VBASE + 1 MB)
  *   0xE0000000 .. 0xEFFFFFFF  TCB array: 2^16 threads x 4 KB (TID_NUMBER_BITS)
- *   0xF0000000 .. 0xFFFFFFFF  copy windows and other kernel mappings
+ *   0xF0000000 .. 0xFFBFFFFF  copy windows and other kernel mappings
+ *   0xFFBFFF00                the TSS (its I/O bitmap offset reaches 0xFFC00000)
+ *   0xFFC00000 .. 0xFFFFFFFF  per-space region (its own page table in every space):
+ *       0xFFC00000 .. 0xFFC01FFF  this space's I/O permission bitmap
+ *       0xFFC02000                0xFF terminator byte of the bitmap
+ *       0xFFFFF000                user-readable page with the %gs:0 word (ABI 2.3)
  */
 #ifndef ARCH_LAYOUT_H
 #define ARCH_LAYOUT_H
@@ -15,6 +20,11 @@
 #define DIRECTMAP_SIZE    0x20000000   /* 512 MB of physical memory directly mapped */
 #define TCB_AREA_BASE     0xE0000000
 #define USER_AREA_END     0xC0000000
+#define TSS_VADDR         0xFFBFFF00
+#define PERSPACE_BASE     0xFFC00000
+#define IOBITMAP_VADDR    0xFFC00000
+#define IOBITMAP_BYTES    0x2000
+#define UTCB_GS_VADDR     0xFFFFF000
 
 /* Segment selectors (ABI 2.3: user CS 0x1B, user data 0x23, UTCB GS 0x2B). */
 #define SEL_KCODE  0x08

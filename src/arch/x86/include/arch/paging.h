@@ -49,4 +49,17 @@ void pt_activate(const struct arch_space *as);
 /* Back the TCB-area page at kernel address va with a fresh zeroed frame. */
 int pt_tcb_back(uint32_t va);
 
+/* Allow (allow = 1) or forbid the ports [port, port + 2^log2) to `as`
+ * through its I/O bitmap. 0 when out of memory or the range is invalid. */
+int io_set(struct arch_space *as, uint32_t port, unsigned log2, int allow);
+
+/* True if every port of [port, port + 2^log2) is allowed in `as`. */
+int io_allowed(const struct arch_space *as, uint32_t port, unsigned log2);
+
+/* Release the frames of `as`'s page tables and I/O bitmap (not its user mappings' frames). */
+void pt_space_free(struct arch_space *as);
+
+/* Store the %gs:0 word: the current thread's UTCB pointer (ABI 2.3). */
+void utcb_gs_set(uint32_t local_id);
+
 #endif
