@@ -34,6 +34,38 @@ static void kernel_interface(struct kinfo *k)
     k->version = ver;
 }
 
+struct clock_result {
+    unsigned lo, hi, ecx, ebx, ebp, esp_before, esp_after;
+};
+
+/* Written by system_clock() through absolute addresses only, so that no
+ * register the call may change is needed to find it. */
+struct clock_result clock_regs __attribute__((used));
+
+/* SystemClock through the KIP entry, with the libl4 convention (stub address
+ * in ECX, near call); records what came back in every register that matters. */
+static void system_clock(unsigned entry, struct clock_result *r)
+{
+    __asm__ volatile("push %%ebp\n\t"
+                     "push %%ebx\n\t"
+                     "mov $0x11223344, %%ebx\n\t"
+                     "mov $0x55667788, %%ebp\n\t"
+                     "mov %%esp, clock_regs+20\n\t"
+                     "call *%%ecx\n\t"
+                     "mov %%esp, clock_regs+24\n\t"
+                     "mov %%eax, clock_regs+0\n\t"
+                     "mov %%edx, clock_regs+4\n\t"
+                     "mov %%ecx, clock_regs+8\n\t"
+                     "mov %%ebx, clock_regs+12\n\t"
+                     "mov %%ebp, clock_regs+16\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     : "+c"(entry)
+                     :
+                     : "eax", "edx", "esi", "edi", "memory");
+    *r = clock_regs;
+}
+
 int main(void)
 {
     struct kinfo k;
@@ -69,6 +101,21 @@ int main(void)
     ktu_check("utcb_my_global_id", mr[-15] == ((48u << 14) | 1u), "MyGlobalId is not (UserBase, 1)");
     unsigned char lsr;
     __asm__ volatile("inb %1, %0" : "=a"(lsr) : "Nd"((unsigned short)0x3FD));
+    unsigned clock_entry = k.kip + ((const volatile unsigned *)k.kip)[0xF0 / 4];
+    struct clock_result c1, c2;
+    system_clock(clock_entry, &c1);
+    for (volatile int spin = 0; spin < 100000; spin++)
+        ;
+    system_clock(clock_entry, &c2);
+    unsigned long long t1 = (unsigned long long)c1.hi << 32 | c1.lo;
+    unsigned long long t2 = (unsigned long long)c2.hi << 32 | c2.lo;
+    ktu_check("system_clock_link_in_kip", clock_entry >= k.kip + 0x800 && clock_entry < k.kip + 0x1000,
+              "SystemClock link offset outside the entry-code area");
+    ktu_check("system_clock_monotonic", t2 > t1, "clock did not advance");
+    ktu_check("system_clock_preserves_ecx_ebx_ebp",
+              c2.ecx == clock_entry && c2.ebx == 0x11223344u && c2.ebp == 0x55667788u,
+              "ECX/EBX/EBP changed");
+    ktu_check("system_clock_returns_like_ret", c2.esp_after == c2.esp_before, "ESP differs");
     ktu_check("sigma0_owns_io_ports", (lsr & 0x60) != 0, "COM1 LSR read gave no THR-empty bits");
     ktu_finish();
 }

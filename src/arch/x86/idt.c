@@ -2,9 +2,10 @@
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/layout.h>
+#include <arch/syscall.h>
 
 #define IDT_VECTORS 256
-#define STUB_VECTORS 48
+#define STUB_VECTORS (SYSCALL_VECTOR_BASE + SYSCALL_COUNT)
 
 extern const uint32_t vector_stubs[STUB_VECTORS];
 static uint64_t idt[IDT_VECTORS];
@@ -28,7 +29,7 @@ static uint64_t idt_task_gate(uint16_t sel)
 void idt_init(void)
 {
     for (unsigned v = 0; v < STUB_VECTORS; v++)
-        idt[v] = idt_gate(vector_stubs[v], v == 3 ? 3 : 0);
+        idt[v] = idt_gate(vector_stubs[v], v == 3 || v >= SYSCALL_VECTOR_BASE ? 3 : 0);
     idt[8] = idt_task_gate(SEL_DFTSS);
     struct dtr d = { sizeof idt - 1, (uint32_t)(uintptr_t)idt };
     cpu_lidt(&d);

@@ -18,6 +18,7 @@
 #include <arch/pic.h>
 #include <arch/pmem.h>
 #include <arch/selftest.h>
+#include <arch/syscall.h>
 #include <arch/timer.h>
 #include <core/kprintf.h>
 
@@ -76,6 +77,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
             pmem_pool_end(), pmem_free_frames());
     if (!kipboot_complete(&bi, &bm))
         boot_fail("KIP memory descriptors do not fit");
+    if (!syscall_kip_init())
+        boot_fail("system-call entry code does not fit the KIP");
     kipboot_print();
 
     if (cmdline_get(bi.cmdline, "test", arg, sizeof arg))

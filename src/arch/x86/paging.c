@@ -255,3 +255,9 @@ int pt_tcb_back(uint32_t va)
     __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
     return 1;
 }
+
+int pt_tcb_backed(uint32_t va)
+{
+    uint32_t *pt = pt_virt(kernel_space_arch.pdir[PDE_INDEX(va)]);
+    return (pt[PTE_INDEX(va)] & ~0xFFFu) != zero_frame;
+}

@@ -10,6 +10,7 @@
 #include <arch/ktest.h>
 #include <arch/layout.h>
 #include <arch/pic.h>
+#include <arch/syscall.h>
 #include <arch/timer.h>
 #include <arch/trap.h>
 #include <arch/user.h>
@@ -62,6 +63,10 @@ static _Noreturn void exception_fatal(const struct frame *f)
 
 void trap_entry(struct frame *f)
 {
+    if (f->vector >= SYSCALL_VECTOR_BASE && f->vector < SYSCALL_VECTOR_BASE + SYSCALL_COUNT) {
+        syscall_dispatch(f->vector - SYSCALL_VECTOR_BASE, f);
+        return;
+    }
     if (f->vector < 32 && frame_from_user(f)) {
         user_trap(f);
         return;

@@ -46,6 +46,9 @@ extern struct arch_space kernel_space_arch;
 /* Switch to `as` (loads CR3 only when it differs). */
 void pt_activate(const struct arch_space *as);
 
+/* True if the TCB-area page at va has its own frame (not the zero frame). */
+int pt_tcb_backed(uint32_t va);
+
 /* Back the TCB-area page at kernel address va with a fresh zeroed frame. */
 int pt_tcb_back(uint32_t va);
 

@@ -1,0 +1,38 @@
+/*
+ * System-call entry (ABI 4.2-4.4). The user-mode entry code lives in the
+ * KIP (kip_entry.S, copied to the KIP's entry-code area at boot); each of
+ * the eleven calls enters the kernel through its own DPL-3 interrupt gate
+ * SYSCALL_VECTOR_BASE + n and returns with `ret`, so ESP comes back as at
+ * entry + 4 and every register the C handler does not write is preserved
+ * exactly by the common exit path.
+ */
+#ifndef ARCH_SYSCALL_H
+#define ARCH_SYSCALL_H
+
+#define SYSCALL_VECTOR_BASE 0x30
+#define SYSCALL_COUNT       11
+
+/* Order of the KIP link fields 0x0D0..0x0F8 (struct kip_syscall_links). */
+#define SYS_SPACE_CONTROL     0
+#define SYS_THREAD_CONTROL    1
+#define SYS_PROCESSOR_CONTROL 2
+#define SYS_MEMORY_CONTROL    3
+#define SYS_IPC               4
+#define SYS_LIPC              5
+#define SYS_UNMAP             6
+#define SYS_EXCHANGE_REGISTERS 7
+#define SYS_SYSTEM_CLOCK      8
+#define SYS_THREAD_SWITCH     9
+#define SYS_SCHEDULE          10
+
+#ifndef __ASSEMBLER__
+#include <arch/frame.h>
+
+/* Copy the entry code into the KIP and set its link offsets. */
+int syscall_kip_init(void);
+
+/* Handle system call `n` (vector - SYSCALL_VECTOR_BASE) from frame `f`. */
+void syscall_dispatch(unsigned n, struct frame *f);
+#endif
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * System-call dispatch. Each handler reads its inputs from the frame and
+ * writes only the registers the ABI table (4.4) names as outputs; all
+ * others leave through the common exit path exactly as they came in.
+ */
+#include <arch/kipboot.h>
+#include <arch/syscall.h>
+#include <core/arch_hooks.h>
+#include <core/kprintf.h>
+
+extern const uint8_t kip_entry_start[], kip_entry_end[];
+extern const uint32_t kip_entry_offsets[SYSCALL_COUNT];
+
+int syscall_kip_init(void)
+{
+    unsigned len = (unsigned)(kip_entry_end - kip_entry_start);
+    if (len > KIP_SYSCALL_CODE_SIZE)
+        return 0;
+    for (unsigned i = 0; i < len; i++)
+        kernel_kip.syscall_code[i] = kip_entry_start[i];
+    struct kip_syscall_links links;
+    for (unsigned i = 0; i < SYSCALL_COUNT; i++)
+        links.offset[i] = KIP_SYSCALL_CODE_OFFSET + kip_entry_offsets[i];
+    return kip_set_syscall_links(&kernel_kip, &links);
+}
+
+/* SystemClock: EDX:EAX = microseconds since boot; ECX, EBX, EBP preserved. */
+static void sys_system_clock(struct frame *f)
+{
+    uint64_t now = arch_timer_now();
+    f->eax = (uint32_t)now;
+    f->edx = (uint32_t)(now >> 32);
+}
+
+static void sys_not_yet(struct frame *f)
+{
+    kprintf("system call vector %u not implemented yet (eip %08x)\n", f->vector, f->eip);
+}
+
+typedef void (*syscall_fn)(struct frame *);
+
+static const syscall_fn syscall_table[SYSCALL_COUNT] = {
+    [SYS_SPACE_CONTROL] = sys_not_yet,
+    [SYS_THREAD_CONTROL] = sys_not_yet,
+    [SYS_PROCESSOR_CONTROL] = sys_not_yet,
+    [SYS_MEMORY_CONTROL] = sys_not_yet,
+    [SYS_IPC] = sys_not_yet,
+    [SYS_LIPC] = sys_not_yet,
+    [SYS_UNMAP] = sys_not_yet,
+    [SYS_EXCHANGE_REGISTERS] = sys_not_yet,
+    [SYS_SYSTEM_CLOCK] = sys_system_clock,
+    [SYS_THREAD_SWITCH] = sys_not_yet,
+    [SYS_SCHEDULE] = sys_not_yet,
+};
+
+void syscall_dispatch(unsigned n, struct frame *f)
+{
+    if (n < SYSCALL_COUNT)
+        syscall_table[n](f);
+}

@@ -1,0 +1,51 @@
+/* Thread creation, switching and TCB backing on x86; see arch/thread.h. */
+#include <arch/desc.h>
+#include <arch/layout.h>
+#include <arch/paging.h>
+#include <arch/thread.h>
+#include <core/arch_hooks.h>
+#include <core/space.h>
+
+extern char trap_exit[];
+
+void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
+{
+    struct frame *f = thread_user_frame(t);
+    *f = (struct frame){
+        .gs = SEL_UTCB, .fs = SEL_UDATA, .es = SEL_UDATA, .ds = SEL_UDATA,
+        .eip = eip, .cs = SEL_UCODE, .eflags = 0x202, .usp = esp, .uss = SEL_UDATA,
+    };
+    struct switch_frame *sf = (struct switch_frame *)f - 1;
+    *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)trap_exit };
+    t->arch.ksp = (uintptr_t)sf;
+}
+
+void thread_init_kernel(struct tcb *t, void (*fn)(void))
+{
+    struct switch_frame *sf = (struct switch_frame *)tcb_stack_top(t) - 1;
+    *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)fn };
+    t->arch.ksp = (uintptr_t)sf;
+}
+
+void arch_switch_to(struct tcb *from, struct tcb *to)
+{
+    tss_set_esp0((uint32_t)tcb_stack_top(to));
+    if (to->space && to->space != from->space)
+        pt_activate(&to->space->arch);
+    if (to->utcb_location != ~0u)
+        utcb_gs_set(to->utcb_location + 256u);
+    switch_context(&from->arch.ksp, to->arch.ksp);
+}
+
+bool arch_tcb_alloc(struct tcb *t)
+{
+    uint32_t va = (uint32_t)(uintptr_t)t;
+    if (va < TCB_AREA_BASE || va >= TCB_AREA_BASE + 0x10000000u || (va & (TCB_SIZE - 1u)))
+        return false;
+    if (!pt_tcb_backed(va))
+        return pt_tcb_back(va);
+    uint32_t *w = (uint32_t *)(uintptr_t)va;
+    for (unsigned i = 0; i < TCB_SIZE / 4; i++)
+        w[i] = 0;
+    return true;
+}
