@@ -97,9 +97,9 @@ void *kmem_alloc(struct kmem_cache *c)
     c->live++;
     if (!p->free)
         kmem_partial_remove(c, p);
-    char *b = (char *)o;
-    for (size_t i = 0; i < c->obj_size; i++)
-        b[i] = 0;
+    uintptr_t *w = (uintptr_t *)o;
+    for (size_t i = 0; i < c->obj_size / sizeof(uintptr_t); i++)
+        w[i] = 0;
     return o;
 }
 

@@ -247,9 +247,14 @@ static void root_release_if_empty(word_t phys, bool large)
     if (large) {
         root_large[phys_superframe(phys)] = NULL;
     } else {
-        struct root_chunk *leaf = root_small[phys_superframe(phys)]->slot[phys_mid(phys)];
+        unsigned sf = phys_superframe(phys);
+        struct root_chunk *leaf = root_small[sf]->slot[phys_mid(phys)];
         leaf->slot[phys_leaf(phys)] = NULL;
-        root_trim(phys_superframe(phys));
+        if (chunk_empty(leaf)) {
+            kmem_free(&chunk_cache, leaf);
+            root_small[sf]->slot[phys_mid(phys)] = NULL;
+            root_trim(sf);
+        }
     }
     kmem_free(&node_cache, r);
 }
