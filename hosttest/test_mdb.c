@@ -992,6 +992,27 @@ static void ref_map_page(int src, int dst, unsigned rights, bool grant)
 
 static unsigned space_index(const struct space *s) { return (unsigned)(s - sp); }
 
+/* Pages the model keeps out of the mdb: a KIP area in space 1, a UTCB area
+ * in space 2 and a kernel-owned page in space 3. */
+#define MODEL_KIP_PAGE   5u
+#define MODEL_UTCB_PAGE  0x410u      /* 4 pages */
+#define MODEL_KPAGE      7u
+
+static void model_reserve_areas(void)
+{
+    sp[1].kip_area = fpage_make(VBASE + MODEL_KIP_PAGE * K4, 12, 0);
+    sp[2].utcb_area = fpage_make(VBASE + MODEL_UTCB_PAGE * K4, 14, 0);
+    mock_pt_kernel_map(&sp[3], VBASE + MODEL_KPAGE * K4, 12, 0x00100000u, R);
+}
+
+/* True for a page the mdb must never map into. */
+static bool model_reserved(int s, unsigned page)
+{
+    return (s == 1 && page == MODEL_KIP_PAGE) ||
+           (s == 2 && page >= MODEL_UTCB_PAGE && page < MODEL_UTCB_PAGE + 4) ||
+           (s == 3 && page == MODEL_KPAGE);
+}
+
 static unsigned status_to_rights(unsigned st)
 {
     return ((st & PT_STATUS_ACCESSED) ? (R | X) : 0u) | ((st & PT_STATUS_DIRTY) ? (R | W) : 0u);
@@ -1020,6 +1041,10 @@ static void model_compare(void)
             struct pt_entry pte;
             word_t va = VBASE + p * K4;
             bool mapped = arch_pt_lookup(&sp[s], va, &pte);
+            if (s == 3 && p == MODEL_KPAGE) {
+                MODEL_CHECK(mapped && pte.node == NULL && pte.phys == 0x00100000u);
+                continue;
+            }
             MODEL_CHECK(mapped == e->present);
             if (!mapped)
                 continue;
@@ -1071,6 +1096,12 @@ static void model_map(void)
     int to = 1 + (int)rnd(NSPACES - 1);
     unsigned fp = rnd_aligned_page(log2);
     unsigned tp = rnd_aligned_page(log2);
+    /* mostly send pages the sender has, so that trees grow deep */
+    for (unsigned tries = 0; from != 0 && log2 == 12 && rnd(3) && tries < NPAGES; tries++) {
+        if (ref[key_of(from, fp)].present)
+            break;
+        fp = (fp + 1) % NPAGES;
+    }
     if (from == 0 && rnd(6) == 0) {
         to = 0;             /* sigma0 touching its own pages: 1:1 */
         tp = fp;
@@ -1086,7 +1117,8 @@ static void model_map(void)
         return;
     for (unsigned i = 0; i < npg; i++) {
         int src = from == 0 ? root_key(fp + i) : key_of(from, fp + i);
-        ref_map_page(src, key_of(to, tp + i), rights, grant);
+        if (!model_reserved(to, tp + i))
+            ref_map_page(src, key_of(to, tp + i), rights, grant);
     }
 }
 
@@ -1157,6 +1189,7 @@ static void test_mdb_model_random(void **state)
         steps = (unsigned)strtoul(env_steps, NULL, 0);
     print_message("mdb model test: seed 0x%x, %u steps\n", model_seed, steps);
     model_trace = getenv("MDB_TRACE") != NULL;
+    model_reserve_areas();
     srand(model_seed);
     ref_reset();
     for (model_step = 0; model_step < steps; model_step++) {
