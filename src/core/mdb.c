@@ -64,6 +64,16 @@
  * ACCESS STATUS: an unmap/flush/query visits the caller's mapping and all
  * mappings derived from it and ORs (and clears) their accessed/dirty bits;
  * accessed reports R+X, dirty R+W. Status survives splits and grants.
+ *
+ * KERNEL-OWNED ENTRIES (node NULL, e.g. KIP, UTCB) and pages inside a
+ * receiver's KIP/UTCB area are never mapped over, sent, or unmapped.
+ *
+ * COSTS (n = nodes of the subtree, p = preorder position of the node that is
+ * entered through its page-table entry): map from sigma0 O(1) list work; map
+ * from another space O(p); unmap O(p + n); split O(1024 * tree size) time
+ * and memory. Nothing here is preemptible; a very large split or subtree
+ * removal runs to completion. mdb_space_destroy(sigma0) leaves the roots
+ * (sigma0 is never destroyed).
  */
 #include <core/arch_hooks.h>
 #include <core/kassert.h>

@@ -72,7 +72,7 @@ struct pt_entry {
 bool arch_pt_lookup(struct space *s, word_t va, struct pt_entry *e);
 
 /* Number of present 4 KB entries in the 4 MB slot containing va (0 when the
- * slot is empty or holds a 4 MB page). */
+ * slot is empty or holds a 4 MB page). Kernel: a count kept per page table. */
 unsigned arch_pt_count_small(struct space *s, word_t va);
 
 /* Make sure a later arch_pt_set() of a 4 KB page in the slot of va cannot
@@ -81,7 +81,8 @@ unsigned arch_pt_count_small(struct space *s, word_t va);
 bool arch_pt_reserve(struct space *s, word_t va);
 
 /* Install a page (log2 12 or 22) at the free position va. A 4 KB page needs a
- * prior successful arch_pt_reserve(); a 4 MB page needs an empty slot. */
+ * prior successful arch_pt_reserve(); a 4 MB page needs a slot without present
+ * entries (a page table the slot holds may be kept for later or freed). */
 void arch_pt_set(struct space *s, word_t va, unsigned log2, word_t phys,
                  unsigned rights, struct mapnode *node);
 
