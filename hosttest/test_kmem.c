@@ -59,7 +59,7 @@ static void test_kmem_cache_init_rounds_size(void **state)
     (void)state;
     struct kmem_cache c;
     kmem_cache_init(&c, 1);
-    assert_int_equal(c.obj_size, sizeof(void *));
+    assert_int_equal(c.obj_size, 2 * sizeof(void *));   /* room for the free-list link and magic */
     kmem_cache_init(&c, 20);
     assert_int_equal(c.obj_size % sizeof(void *), 0);
     assert_true(c.obj_size >= 20);
@@ -160,6 +160,26 @@ static void test_kmem_free_foreign_object_panics(void **state)
     assert_int_equal(kmem_pages(&c), 0);
 }
 
+static void test_kmem_free_twice_panics(void **state)
+{
+    (void)state;
+    struct kmem_cache c;
+    kmem_cache_init(&c, 32);
+    uintptr_t *a = kmem_alloc(&c);
+    uintptr_t *b = kmem_alloc(&c);
+    kmem_free(&c, a);
+    assert_true(free_panics(&c, a));
+    /* an object in use whose data happens to look free is not a double free */
+    uintptr_t *d = kmem_alloc(&c);
+    assert_ptr_equal(d, a);
+    uintptr_t *e = kmem_alloc(&c);
+    kmem_free(&c, b);
+    memcpy(e, b, 2 * sizeof(uintptr_t));   /* e now carries b's free-list words */
+    assert_false(free_panics(&c, e));
+    kmem_free(&c, d);
+    assert_int_equal(kmem_pages(&c), 0);
+}
+
 static void test_kmem_random_against_model(void **state)
 {
     (void)state;
@@ -203,6 +223,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kmem_free_returns_empty_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kmem_alloc_out_of_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kmem_free_foreign_object_panics, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kmem_free_twice_panics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kmem_random_against_model, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,14 +7,19 @@
  * object of a page returns the page at once. The page of an object is found
  * by masking its address, so no per-object header is needed. A free of an
  * object whose page does not belong to the cache, or into a page with no
- * objects in use, is a kernel bug and panics.
+ * objects in use, is a kernel bug and panics; so is a double free: a free
+ * object carries a magic word, and only when a freed object carries it is the
+ * page's free list searched to confirm (so a normal free stays O(1)).
  */
 #include <core/arch_hooks.h>
 #include <core/kassert.h>
 #include <core/kmem.h>
 
+#define KMEM_FREE_MAGIC ((uintptr_t)0x6B6D4672u)   /* "kmFr" */
+
 struct kmem_free_obj {
     struct kmem_free_obj *next;
+    uintptr_t magic;              /* KMEM_FREE_MAGIC while free */
 };
 
 struct kmem_page {
@@ -79,6 +84,7 @@ static struct kmem_page *kmem_page_new(struct kmem_cache *c)
     for (unsigned i = c->per_page; i-- > 0;) {
         struct kmem_free_obj *o = (struct kmem_free_obj *)(base + i * c->obj_size);
         o->next = p->free;
+        o->magic = KMEM_FREE_MAGIC;
         p->free = o;
     }
     c->pages++;
@@ -103,13 +109,24 @@ void *kmem_alloc(struct kmem_cache *c)
     return o;
 }
 
+/* True when o is on the free list of page p. */
+static bool kmem_is_free(const struct kmem_page *p, const struct kmem_free_obj *o)
+{
+    for (const struct kmem_free_obj *f = p->free; f; f = f->next)
+        if (f == o)
+            return true;
+    return false;
+}
+
 void kmem_free(struct kmem_cache *c, void *obj)
 {
     kassert(obj != NULL);
     struct kmem_page *p = (struct kmem_page *)((uintptr_t)obj & ~(uintptr_t)(KMEM_PAGE_SIZE - 1));
     kassert(p->cache == c && p->used > 0);
-    bool was_full = p->free == NULL;
     struct kmem_free_obj *o = obj;
+    kassert(o->magic != KMEM_FREE_MAGIC || !kmem_is_free(p, o));
+    bool was_full = p->free == NULL;
+    o->magic = KMEM_FREE_MAGIC;
     o->next = p->free;
     p->free = o;
     p->used--;

@@ -659,7 +659,7 @@ static void slot_clear_small(struct space *s, word_t va)
 {
     for (word_t i = 0; i < PAGES_PER_LARGE && arch_pt_count_small(s, va); i++) {
         struct pt_entry e;
-        if (arch_pt_lookup(s, va + i * SMALL_SIZE, &e))
+        if (arch_pt_lookup(s, va + i * SMALL_SIZE, &e) && e.node)
             subtree_remove(e.node);
     }
 }
