@@ -25,7 +25,11 @@ struct mapnode;
 
 /* Map (grant = false) or grant (grant = true) the aligned region of 2^log2
  * bytes at from_va in `from` to to_va in `to` with rights ∩ the sender's.
- * Pages the sender has not mapped are skipped. Returns MDB_OK, MDB_ERR_PARAM
+ * Pages the sender has not mapped are skipped; so are the receiver's KIP and
+ * UTCB areas and kernel-owned entries. sigma0 as `from` names physical
+ * addresses (any, also >= MDB_USER_LIMIT). The target region must lie below
+ * MDB_USER_LIMIT (and the source too unless from is sigma0); both addresses
+ * must be 2^log2 aligned, 12 <= log2 <= 31. Returns MDB_OK, MDB_ERR_PARAM
  * (nothing changed) or MDB_ERR_NOMEM (pages before the failing one are done). */
 int mdb_map(struct space *from, word_t from_va, struct space *to, word_t to_va,
             unsigned log2, unsigned rights, bool grant);
