@@ -45,6 +45,64 @@ uint64_t arch_timer_now(void);
 
 /* ---- page tables (mdb) ----------------------------------------------- */
 /* MDB-HOOKS-BEGIN (owned by the mapping-database module) */
+/*
+ * Page tables are changed only by the mapping database (core/mdb.c), and only
+ * through these hooks. Pages are 4 KB (log2 12) or 4 MB (log2 22); a 4 MB
+ * "slot" is the 4 MB-aligned region one page-directory entry covers. Every
+ * entry carries a pointer to its mapnode (kernel: a shadow word per PTE);
+ * entries the kernel installs itself (KIP, UTCB) carry NULL and are never
+ * touched by the mdb. Addresses passed are page-aligned user addresses.
+ */
+struct mapnode;
+
+/* Contents of one present page-table entry. */
+struct pt_entry {
+    word_t phys;              /* physical base of the page (4 KB or 4 MB aligned) */
+    unsigned log2;            /* 12 or 22 */
+    unsigned rights;          /* FPAGE_RIGHTS_* bits */
+    struct mapnode *node;     /* the mapnode of this mapping; NULL: kernel-owned */
+};
+
+/* Access-status bits returned by arch_pt_harvest_status(). */
+#define PT_STATUS_ACCESSED 0x1u
+#define PT_STATUS_DIRTY    0x2u
+
+/* Describe the page mapping `va` in `s` into *e (va need not be page aligned:
+ * a 4 MB page is reported with its own base). False when va is unmapped. */
+bool arch_pt_lookup(struct space *s, word_t va, struct pt_entry *e);
+
+/* Number of present 4 KB entries in the 4 MB slot containing va (0 when the
+ * slot is empty or holds a 4 MB page). Kernel: a count kept per page table. */
+unsigned arch_pt_count_small(struct space *s, word_t va);
+
+/* Make sure a later arch_pt_set() of a 4 KB page in the slot of va cannot
+ * fail (allocates the page table; if the slot holds a 4 MB page the table
+ * is held ready for when it is cleared). False when out of memory. */
+bool arch_pt_reserve(struct space *s, word_t va);
+
+/* Install a page (log2 12 or 22) at the free position va. A 4 KB page needs a
+ * prior successful arch_pt_reserve(); a 4 MB page needs a slot without present
+ * entries (a page table the slot holds may be kept for later or freed). */
+void arch_pt_set(struct space *s, word_t va, unsigned log2, word_t phys,
+                 unsigned rights, struct mapnode *node);
+
+/* Change the rights of the present page at va (no TLB flush done here). */
+void arch_pt_set_rights(struct space *s, word_t va, unsigned rights);
+
+/* Remove the present page at va (no TLB flush done here). */
+void arch_pt_clear(struct space *s, word_t va);
+
+/* Accessed/dirty bits (PT_STATUS_*) of the page at va, cleared on return. */
+unsigned arch_pt_harvest_status(struct space *s, word_t va);
+
+/* Drop TLB entries of s for the page of size 2^log2 at va. */
+void arch_tlb_flush(struct space *s, word_t va, unsigned log2);
+
+/* One zero-filled, 4 KB-aligned page of kernel memory, or NULL. */
+void *arch_page_alloc(void);
+
+/* Return a page obtained from arch_page_alloc(). */
+void arch_page_free(void *page);
 /* MDB-HOOKS-END */
 
 /* ---- user memory (ipc) ----------------------------------------------- */
