@@ -38,7 +38,7 @@ void mock_reset(void);
 /* Run `stmt`, expecting it to end in arch_panic(); true if it did. */
 #define MOCK_EXPECT_PANIC(stmt)                  \
     ({                                           \
-        int panicked_ = 0;                       \
+        volatile int panicked_ = 0;              \
         mock_panic_armed = 1;                    \
         if (setjmp(mock_panic_jmp) == 0) {       \
             stmt;                                \
