@@ -3,6 +3,9 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
+#include <core/arch_hooks.h>
+#include <core/fpage.h>
+#include <core/space.h>
 
 extern uint32_t boot_pdir[1024];
 
@@ -13,6 +16,8 @@ static uint32_t gs_frame;       /* the page with the %gs:0 word */
 
 #define PDE_INDEX(va) ((va) >> 22)
 #define PTE_INDEX(va) (((va) >> 12) & 0x3FFu)
+#define USER_SLOTS    PDE_INDEX(USER_AREA_END)
+#define PTE_RIGHTS_SHIFT 9u   /* software-available bits 9..11 hold the exact rwx */
 
 static uint32_t *pt_virt(uint32_t entry)
 {
@@ -74,17 +79,21 @@ int paging_init(void)
 
 int pt_space_init(struct arch_space *as)
 {
-    uint32_t pd = pmem_alloc();
-    if (!pd)
-        return 0;
-    uint32_t pt = pmem_alloc();
-    if (!pt) {
-        pmem_free(pd);
+    uint32_t pd = pmem_alloc(), pt = pmem_alloc();
+    uint32_t tab = pmem_alloc(), sh = pmem_alloc(), big = pmem_alloc();
+    if (!pd || !pt || !tab || !sh || !big) {
+        uint32_t got[] = { pd, pt, tab, sh, big };
+        for (unsigned i = 0; i < 5; i++)
+            if (got[i])
+                pmem_free(got[i]);
         return 0;
     }
     as->pdir_phys = pd;
     as->pdir = (uint32_t *)phys_to_virt(pd);
     as->perspace_pt = (uint32_t *)phys_to_virt(pt);
+    as->slot_table = (uint32_t *)phys_to_virt(tab);
+    as->slot_shadow = (uint32_t *)phys_to_virt(sh);
+    as->slot_big = (struct mapnode **)phys_to_virt(big);
     as->iobitmap[0] = as->iobitmap[1] = 0;
     for (unsigned i = PDE_INDEX(KERNEL_VBASE); i < 1024; i++)
         as->pdir[i] = kernel_space_arch.pdir[i];
@@ -96,14 +105,18 @@ int pt_space_init(struct arch_space *as)
 
 void pt_space_free(struct arch_space *as)
 {
-    for (unsigned i = 0; i < PDE_INDEX(USER_AREA_END); i++) {
-        uint32_t pde = as->pdir[i];
-        if ((pde & PTE_P) && !(pde & PTE_PS))
-            pmem_free(pde & ~0xFFFu);
+    for (unsigned i = 0; i < USER_SLOTS; i++) {
+        if (as->slot_table[i])
+            pmem_free(as->slot_table[i]);
+        if (as->slot_shadow[i])
+            pmem_free(virt_to_phys(as->slot_shadow[i] & ~0xFFFu));
     }
     for (unsigned i = 0; i < 2; i++)
         if (as->iobitmap[i])
             pmem_free(as->iobitmap[i]);
+    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_table));
+    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_shadow));
+    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_big));
     pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->perspace_pt));
     pmem_free(as->pdir_phys);
     as->pdir = 0;
@@ -165,36 +178,87 @@ void utcb_gs_set(uint32_t local_id)
     *(volatile uint32_t *)phys_to_virt(gs_frame) = local_id;
 }
 
-int pt_map(struct arch_space *as, uint32_t va, uint32_t pa, unsigned log2, uint32_t flags)
+/* PTE for a user page: rwx kept exactly in the software bits 9..11. */
+static uint32_t pte_make(uint32_t pa, unsigned log2, unsigned rights)
 {
-    uint32_t *pde = &as->pdir[PDE_INDEX(va)];
-    if (log2 == 22) {
-        *pde = (pa & 0xFFC00000u) | flags | PTE_PS | PTE_P;
-        return 1;
-    }
-    if ((*pde & PTE_P) && (*pde & PTE_PS))
-        return 0;   /* a 4 MB page is in the way; the caller splits first */
-    if (!(*pde & PTE_P)) {
-        uint32_t pt = pmem_alloc();
-        if (!pt)
+    uint32_t e = (pa & (log2 == 22 ? 0xFFC00000u : 0xFFFFF000u)) | PTE_P | PTE_U |
+                 ((rights & 7u) << PTE_RIGHTS_SHIFT);
+    if (rights & FPAGE_RIGHTS_W)
+        e |= PTE_W;
+    if (log2 == 22)
+        e |= PTE_PS;
+    return e;
+}
+
+static unsigned pte_rights(uint32_t e)
+{
+    return (e >> PTE_RIGHTS_SHIFT) & 7u;
+}
+
+static uint32_t *slot_shadow_page(const struct arch_space *as, unsigned i)
+{
+    return (uint32_t *)(uintptr_t)(as->slot_shadow[i] & ~0xFFFu);
+}
+
+/* Page table and shadow page of slot i exist; the PDE points at the table
+ * unless a 4 MB page occupies the slot. */
+static int slot_reserve(struct arch_space *as, unsigned i)
+{
+    if (!as->slot_table[i]) {
+        uint32_t t = pmem_alloc();
+        if (!t)
             return 0;
-        *pde = pt | PTE_P | PTE_W | PTE_U;
+        as->slot_table[i] = t;
     }
-    pt_virt(*pde)[PTE_INDEX(va)] = (pa & ~0xFFFu) | flags | PTE_P;
+    if (!as->slot_shadow[i]) {
+        uint32_t sh = pmem_alloc();
+        if (!sh)
+            return 0;
+        as->slot_shadow[i] = phys_to_virt(sh);
+    }
+    if (!(as->pdir[i] & PTE_P))
+        as->pdir[i] = as->slot_table[i] | PTE_P | PTE_W | PTE_U;
     return 1;
 }
 
-void pt_unmap(struct arch_space *as, uint32_t va)
+/* Install a page of 2^log2 bytes at free position va with its mapnode. */
+static void slot_set(struct arch_space *as, uint32_t va, unsigned log2, uint32_t pa,
+                     unsigned rights, struct mapnode *node)
 {
-    uint32_t *pde = &as->pdir[PDE_INDEX(va)];
-    if (!(*pde & PTE_P))
+    unsigned i = PDE_INDEX(va);
+    if (log2 == 22) {
+        as->pdir[i] = pte_make(pa, 22, rights);
+        as->slot_big[i] = node;
         return;
-    if (*pde & PTE_PS)
-        *pde = 0;
-    else
-        pt_virt(*pde)[PTE_INDEX(va)] = 0;
+    }
+    if (!(as->pdir[i] & PTE_P) || (as->pdir[i] & PTE_PS))
+        as->pdir[i] = as->slot_table[i] | PTE_P | PTE_W | PTE_U;
+    uint32_t *pt = pt_virt(as->slot_table[i]);
+    if (!(pt[PTE_INDEX(va)] & PTE_P))
+        as->slot_shadow[i]++;
+    pt[PTE_INDEX(va)] = pte_make(pa, 12, rights);
+    slot_shadow_page(as, i)[PTE_INDEX(va)] = (uint32_t)(uintptr_t)node;
+}
+
+static void tlb_flush_page(const struct arch_space *as, uint32_t va)
+{
     if (as->pdir_phys == cpu_read_cr3())
         __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+int pt_map(struct arch_space *as, uint32_t va, uint32_t pa, unsigned log2, uint32_t flags)
+{
+    unsigned i = PDE_INDEX(va);
+    unsigned rights = FPAGE_RIGHTS_R | FPAGE_RIGHTS_X | ((flags & PTE_W) ? FPAGE_RIGHTS_W : 0);
+    if (va >= USER_AREA_END || (log2 != 12 && log2 != 22))
+        return 0;
+    if (log2 == 12 && (as->pdir[i] & PTE_PS))
+        return 0;   /* a 4 MB page is in the way */
+    if (log2 == 12 && !slot_reserve(as, i))
+        return 0;
+    slot_set(as, va, log2, pa, rights, 0);
+    tlb_flush_page(as, va);
+    return 1;
 }
 
 int pt_lookup(const struct arch_space *as, uint32_t va, uint32_t *pa, unsigned *log2,
@@ -260,4 +324,110 @@ int pt_tcb_backed(uint32_t va)
 {
     uint32_t *pt = pt_virt(kernel_space_arch.pdir[PDE_INDEX(va)]);
     return (pt[PTE_INDEX(va)] & ~0xFFFu) != zero_frame;
+}
+
+/* ---- hooks of the mapping database (core/arch_hooks.h) ---------------- */
+
+bool arch_pt_lookup(struct space *s, word_t va, struct pt_entry *e)
+{
+    const struct arch_space *as = &s->arch;
+    unsigned i = PDE_INDEX(va);
+    uint32_t pde = as->pdir[i];
+    if (va >= USER_AREA_END || !(pde & PTE_P))
+        return false;
+    if (pde & PTE_PS) {
+        *e = (struct pt_entry){ pde & 0xFFC00000u, 22, pte_rights(pde), as->slot_big[i] };
+        return true;
+    }
+    uint32_t pte = pt_virt(pde)[PTE_INDEX(va)];
+    if (!(pte & PTE_P))
+        return false;
+    struct mapnode *node =
+        (struct mapnode *)(uintptr_t)slot_shadow_page(as, i)[PTE_INDEX(va)];
+    *e = (struct pt_entry){ pte & 0xFFFFF000u, 12, pte_rights(pte), node };
+    return true;
+}
+
+unsigned arch_pt_count_small(struct space *s, word_t va)
+{
+    const struct arch_space *as = &s->arch;
+    unsigned i = PDE_INDEX(va);
+    if (va >= USER_AREA_END || !(as->pdir[i] & PTE_P) || (as->pdir[i] & PTE_PS))
+        return 0;
+    return as->slot_shadow[i] & 0xFFFu;
+}
+
+bool arch_pt_reserve(struct space *s, word_t va)
+{
+    return va < USER_AREA_END && slot_reserve(&s->arch, PDE_INDEX(va));
+}
+
+void arch_pt_set(struct space *s, word_t va, unsigned log2, word_t phys, unsigned rights,
+                 struct mapnode *node)
+{
+    slot_set(&s->arch, va, log2, phys, rights, node);
+}
+
+/* The entry (PDE of a 4 MB page, or PTE) mapping the present page at va. */
+static uint32_t *entry_of(struct arch_space *as, uint32_t va)
+{
+    unsigned i = PDE_INDEX(va);
+    return (as->pdir[i] & PTE_PS) ? &as->pdir[i] : &pt_virt(as->pdir[i])[PTE_INDEX(va)];
+}
+
+void arch_pt_set_rights(struct space *s, word_t va, unsigned rights)
+{
+    uint32_t *e = entry_of(&s->arch, va);
+    uint32_t keep = *e & (PTE_A | PTE_D);
+    *e = pte_make(*e, (*e & PTE_PS) ? 22 : 12, rights) | keep;
+}
+
+void arch_pt_clear(struct space *s, word_t va)
+{
+    struct arch_space *as = &s->arch;
+    unsigned i = PDE_INDEX(va);
+    if (as->pdir[i] & PTE_PS) {
+        as->pdir[i] = 0;
+        as->slot_big[i] = 0;
+        return;
+    }
+    uint32_t *pt = pt_virt(as->pdir[i]);
+    if (pt[PTE_INDEX(va)] & PTE_P)
+        as->slot_shadow[i]--;
+    pt[PTE_INDEX(va)] = 0;
+    slot_shadow_page(as, i)[PTE_INDEX(va)] = 0;
+}
+
+unsigned arch_pt_harvest_status(struct space *s, word_t va)
+{
+    uint32_t *e = entry_of(&s->arch, va);
+    unsigned status = ((*e & PTE_A) ? PT_STATUS_ACCESSED : 0u) |
+                      ((*e & PTE_D) ? PT_STATUS_DIRTY : 0u);
+    if (status) {
+        *e &= ~(PTE_A | PTE_D);
+        tlb_flush_page(&s->arch, va);   /* or the CPU would not set the bits again */
+    }
+    return status;
+}
+
+void arch_tlb_flush(struct space *s, word_t va, unsigned log2)
+{
+    const struct arch_space *as = &s->arch;
+    if (as->pdir_phys != cpu_read_cr3())
+        return;   /* user entries are not global: switching CR3 drops them */
+    if (log2 > 22)
+        cpu_write_cr3(as->pdir_phys);
+    else
+        tlb_flush_page(as, va);
+}
+
+void *arch_page_alloc(void)
+{
+    uint32_t pa = pmem_alloc();
+    return pa ? (void *)(uintptr_t)phys_to_virt(pa) : 0;
+}
+
+void arch_page_free(void *page)
+{
+    pmem_free(virt_to_phys((uint32_t)(uintptr_t)page));
 }

@@ -13,6 +13,9 @@
 #include <arch/user.h>
 #include <arch/timer.h>
 #include <core/arch_hooks.h>
+#include <core/fpage.h>
+#include <core/mdb.h>
+#include <core/space.h>
 #include <core/kprintf.h>
 
 extern uint32_t boot_pdir[1024];
@@ -72,6 +75,64 @@ static _Noreturn void selftest_timer(void)
     ktest_check("timer_now_monotonic", monotonic, "arch_timer_now went backwards");
     ktest_check("timer_now_advances", prev - start >= 15 * TIMER_TICK_US,
                 "less than 15 ticks' worth of microseconds");
+    ktest_finish();
+}
+
+/* The mapping database on the real page tables (mdb hooks of paging.c). */
+static _Noreturn void selftest_mdb(void)
+{
+    static struct space s0 = { .is_sigma0 = true }, a, b;
+    uint32_t frames_before = pmem_free_frames();
+    struct pt_entry e;
+    word_t status;
+
+    if (!pt_space_init(&s0.arch) || !pt_space_init(&a.arch) || !pt_space_init(&b.arch)) {
+        ktest_fail("mdb_spaces", "out of memory");
+        ktest_finish();
+    }
+    ktest_check("mdb_map_from_sigma0",
+                mdb_map(&s0, 0x00600000u, &a, 0x00400000u, 12, FPAGE_RIGHTS_R | FPAGE_RIGHTS_W,
+                        false) == MDB_OK &&
+                    arch_pt_lookup(&a, 0x00400123u, &e) && e.phys == 0x00600000u &&
+                    e.log2 == 12 && e.rights == (FPAGE_RIGHTS_R | FPAGE_RIGHTS_W) && e.node,
+                "A does not map frame 0x600000 rw");
+    uint32_t pa, flags;
+    unsigned log2;
+    ktest_check("mdb_map_derived_fewer_rights",
+                mdb_map(&a, 0x00400000u, &b, 0x10000000u, 12, FPAGE_RIGHTS_R, false) == MDB_OK &&
+                    pt_lookup(&b.arch, 0x10000000u, &pa, &log2, &flags) && pa == 0x00600000u &&
+                    (flags & PTE_U) && !(flags & PTE_W),
+                "B's PTE is not user read-only on frame 0x600000");
+    ktest_check("mdb_unmap_revokes_derived",
+                mdb_unmap_fpage(&a, fpage_make(0x00400000u, 12, FPAGE_RIGHTS_RWX), false,
+                                &status) == MDB_OK &&
+                    !arch_pt_lookup(&b, 0x10000000u, &e) && arch_pt_lookup(&a, 0x00400000u, &e),
+                "B kept the page or A lost it");
+    ktest_check("mdb_map_4mb_page",
+                mdb_map(&s0, 0x01000000u, &a, 0x00C00000u, 22, FPAGE_RIGHTS_RWX, false) ==
+                        MDB_OK &&
+                    arch_pt_lookup(&a, 0x00C00000u, &e) && e.log2 == 22 &&
+                    (a.arch.pdir[0x00C00000u >> 22] & PTE_PS),
+                "no 4 MB page directory entry");
+    ktest_check("mdb_partial_unmap_splits_4mb",
+                mdb_unmap_fpage(&a, fpage_make(0x00C01000u, 12, FPAGE_RIGHTS_RWX), true,
+                                &status) == MDB_OK &&
+                    !(a.arch.pdir[0x00C00000u >> 22] & PTE_PS) &&
+                    arch_pt_count_small(&a, 0x00C00000u) == 1023 &&
+                    !arch_pt_lookup(&a, 0x00C01000u, &e) && arch_pt_lookup(&a, 0x00C02000u, &e) &&
+                    e.phys == 0x01002000u,
+                "4 MB page not split into 1023 small pages");
+    ktest_check("mdb_invariants", mdb_check() == 0, "mdb_check found violations");
+    mdb_space_destroy(&b);
+    mdb_space_destroy(&a);
+    mdb_space_destroy(&s0);
+    ktest_check("mdb_teardown_frees_nodes", mdb_node_count() == 0 && mdb_root_count() == 0,
+                "mapnodes left after destroying every space");
+    pt_space_free(&s0.arch);
+    pt_space_free(&a.arch);
+    pt_space_free(&b.arch);
+    ktest_check("mdb_no_frame_leak", pmem_free_frames() == frames_before,
+                "kernel frames leaked");
     ktest_finish();
 }
 
@@ -182,6 +243,8 @@ _Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32
         selftest_boot(bi, magic);
     if (str_eq(name, "timer"))
         selftest_timer();
+    if (str_eq(name, "mdb"))
+        selftest_mdb();
     for (unsigned i = 0; i < sizeof provokers / sizeof provokers[0]; i++) {
         if (!str_eq(name, provokers[i].name))
             continue;

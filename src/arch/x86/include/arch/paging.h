@@ -26,11 +26,10 @@ int paging_init(void);
 /* Give `as` a fresh page directory with the kernel half. 0 when out of memory. */
 int pt_space_init(struct arch_space *as);
 
-/* Map [va, va + 2^log2) to pa (log2 12 or 22) with PTE flags; 0 when out of memory. */
+/* Install a kernel-owned user mapping (no mapnode; KIP, UTCBs, the boot
+ * servers' images): [va, va + 2^log2) to pa, log2 12 or 22, writable if
+ * flags has PTE_W. 0 when out of memory or the slot holds a 4 MB page. */
 int pt_map(struct arch_space *as, uint32_t va, uint32_t pa, unsigned log2, uint32_t flags);
-
-/* Remove the mapping containing va (the whole 4 MB page if it is one). */
-void pt_unmap(struct arch_space *as, uint32_t va);
 
 /* Translate va: physical address, log2 page size and PTE flags. 0 if unmapped. */
 int pt_lookup(const struct arch_space *as, uint32_t va, uint32_t *pa, unsigned *log2,
