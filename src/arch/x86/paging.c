@@ -431,3 +431,15 @@ void arch_page_free(void *page)
 {
     pmem_free(virt_to_phys((uint32_t)(uintptr_t)page));
 }
+
+/* ---- hooks of the space module ----------------------------------------- */
+
+bool arch_space_init(struct space *s)
+{
+    return pt_space_init(&s->arch) != 0;
+}
+
+void arch_space_free(struct space *s)
+{
+    pt_space_free(&s->arch);
+}

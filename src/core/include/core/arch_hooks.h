@@ -38,6 +38,16 @@ void arch_switch_to(struct tcb *from, struct tcb *to);
  * memory. Called before a thread number is used for the first time. */
 bool arch_tcb_alloc(struct tcb *t);
 
+/* ---- address spaces (space) ------------------------------------------ */
+
+/* Give the new space `s` its machine state (page directory with the kernel
+ * half). False when out of memory; then nothing is held. */
+bool arch_space_init(struct space *s);
+
+/* Release what arch_space_init() and later page-table use acquired; the
+ * space has no user mappings left (the mdb removed them). */
+void arch_space_free(struct space *s);
+
 /* ---- time (wakeup, sched) -------------------------------------------- */
 
 /* Microseconds since boot; monotonic. */

@@ -1,6 +1,12 @@
 /*
  * Address spaces. A space exists while at least one thread lives in it; it
  * is "initialised" once SpaceControl has fixed its KIP and UTCB areas.
+ *
+ * Guarantees: space_create() returns a zeroed, uninitialised space with its
+ * machine state ready, or NULL having acquired nothing; space_destroy()
+ * removes every mapping of the space (mapping database) and returns all of
+ * its memory. Spaces come from a kmem cache, so the kernel never allocates
+ * more than it can give back.
  */
 #ifndef CORE_SPACE_H
 #define CORE_SPACE_H
@@ -18,5 +24,17 @@ struct space {
     bool privileged;          /* one of the initial servers' spaces */
     bool is_sigma0;           /* idempotent physical space (ABI 7.4) */
 };
+
+/* A new, uninitialised space (redirector: none), or NULL when out of memory. */
+struct space *space_create(void);
+
+/* Remove all mappings of `s` and free it. It must have no threads left. */
+void space_destroy(struct space *s);
+
+/* True once SpaceControl fixed the KIP and UTCB areas. */
+static inline bool space_initialised(const struct space *s) { return s->utcb_area != 0; }
+
+/* Spaces currently allocated (for tests and leak checks). */
+unsigned space_count(void);
 
 #endif

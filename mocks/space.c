@@ -1,0 +1,26 @@
+/* Fakes of the address-space hooks: the fake page table is created lazily
+ * by mocks/pagetable.c; arch_space_free() releases it. */
+#include <mock/pagetable.h>
+#include <mock/space.h>
+
+#include <core/space.h>
+
+unsigned mock_space_init_failures;
+unsigned mock_spaces_live;
+
+bool arch_space_init(struct space *s)
+{
+    if (mock_space_init_failures) {
+        mock_space_init_failures--;
+        return false;
+    }
+    s->arch.pt = NULL;
+    mock_spaces_live++;
+    return true;
+}
+
+void arch_space_free(struct space *s)
+{
+    mock_pt_release(s);
+    mock_spaces_live--;
+}
