@@ -4,7 +4,7 @@
 #
 # usage: run-qemu-test.sh --name N --kernel K [--modules "a,b"] [--append S]
 #                         [--timeout SEC] [--min-pass N] [--log FILE]
-#                         [--expect LINE]
+#                         [--expect LINE] [--mem MB]
 # Passes (exit 0) only when: QEMU finished before the timeout through
 # isa-debug-exit with code 0, a [TEST:SUMMARY] line reports failed=0 and at
 # least --min-pass passes, [TEST:EXIT] 0 was printed, and no [TEST:FAIL]
@@ -12,7 +12,7 @@
 # serial log must instead contain LINE exactly and end with [TEST:EXIT] 0.
 # On failure the whole serial log is printed.
 set -u
-name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log="" expect=""
+name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log="" expect="" mem=128
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -23,6 +23,7 @@ while [ $# -gt 0 ]; do
     --min-pass) min_pass=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
     *) echo "run-qemu-test: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -30,7 +31,7 @@ done
 [ -n "$log" ] || log=$(mktemp)
 qemu=${QEMU:-qemu-system-i386}
 
-args=(-accel tcg -m 128 -display none -no-reboot -monitor none -serial "file:$log"
+args=(-accel tcg -m "$mem" -display none -no-reboot -monitor none -serial "file:$log"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel")
 [ -n "$modules" ] && args+=(-initrd "$modules")
 [ -n "$append" ] && args+=(-append "$append")

@@ -67,7 +67,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
         boot_fail("boot modules unusable");
     if (!pmem_init(&bi, bm.avoid_lo, bm.avoid_hi))
         boot_fail("no room for the kernel memory pool");
-    if (!paging_init())
+    if (!paging_init() || !copy_init())
         boot_fail("out of kernel memory setting up paging");
     boot_unmap_identity();
     tss_install_high();

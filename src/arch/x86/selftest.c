@@ -136,6 +136,56 @@ static _Noreturn void selftest_mdb(void)
     ktest_finish();
 }
 
+/* arch_copy_between(): both directions of faults, and frames above the direct map. */
+static _Noreturn void selftest_copy(void)
+{
+    static struct space a, b;
+    uint32_t f1 = pmem_alloc(), f2 = pmem_alloc(), f3 = pmem_alloc();
+    const uint32_t high = 0x20000000u;   /* RAM above the direct map (boot with -m 768) */
+    struct copy_fault fault;
+
+    if (!f1 || !f2 || !f3 || !pt_space_init(&a.arch) || !pt_space_init(&b.arch) ||
+        !pt_map(&a.arch, 0x00400000u, f1, 12, PTE_U | PTE_W) ||
+        !pt_map(&a.arch, 0x00401000u, high, 12, PTE_U | PTE_W) ||
+        !pt_map(&b.arch, 0x00500000u, f2, 12, PTE_U | PTE_W) ||
+        !pt_map(&b.arch, 0x00501000u, f3, 12, PTE_U)) {
+        ktest_fail("copy_setup", "out of memory");
+        ktest_finish();
+    }
+    uint8_t *p1 = (uint8_t *)phys_to_virt(f1), *p2 = (uint8_t *)phys_to_virt(f2);
+    for (unsigned i = 0; i < PAGE_SIZE; i++)
+        p1[i] = (uint8_t)(i * 7 + 3);
+
+    word_t n = arch_copy_between(&b, 0x00500010u, &a, 0x00400000u, 100, &fault);
+    int same = n == 100;
+    for (unsigned i = 0; i < 100 && same; i++)
+        same = p2[0x10 + i] == p1[i];
+    ktest_check("copy_within_pages", same, "bytes differ or count wrong");
+
+    n = arch_copy_between(&a, 0x00401000u, &a, 0x00400000u, PAGE_SIZE, &fault);
+    n += arch_copy_between(&b, 0x00500000u, &a, 0x00401000u, PAGE_SIZE, &fault);
+    same = n == 2 * PAGE_SIZE;
+    for (unsigned i = 0; i < PAGE_SIZE && same; i++)
+        same = p2[i] == p1[i];
+    ktest_check("copy_through_window_above_direct_map", same, "round trip through high frame");
+
+    n = arch_copy_between(&b, 0x00500800u, &a, 0x00400000u, PAGE_SIZE, &fault);
+    ktest_check("copy_stops_at_readonly_destination",
+                n == 0x800 && fault.addr == 0x00501000u && fault.in_dst && fault.user,
+                "no destination fault at the read-only page");
+    n = arch_copy_between(&b, 0x00500000u, &a, 0x00401800u, PAGE_SIZE, &fault);
+    ktest_check("copy_stops_at_unmapped_source",
+                n == 0x800 && fault.addr == 0x00402000u && !fault.in_dst && fault.user,
+                "no source fault at the unmapped page");
+    n = arch_copy_between(&b, 0x00500000u, &a, 0xC0100000u, 16, &fault);
+    ktest_check("copy_refuses_kernel_source", n == 0 && !fault.user && !fault.in_dst,
+                "kernel memory was readable");
+    n = arch_copy_between(&b, 0xFFFFFFF0u, &a, 0x00400000u, 32, &fault);
+    ktest_check("copy_refuses_kernel_destination", n == 0 && !fault.user && fault.in_dst,
+                "kernel memory was writable");
+    ktest_finish();
+}
+
 /* Each provoker raises one exception in kernel mode and must not return. */
 static void provoke_de(void)
 {
@@ -245,6 +295,8 @@ _Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32
         selftest_timer();
     if (str_eq(name, "mdb"))
         selftest_mdb();
+    if (str_eq(name, "copy"))
+        selftest_copy();
     for (unsigned i = 0; i < sizeof provokers / sizeof provokers[0]; i++) {
         if (!str_eq(name, provokers[i].name))
             continue;

@@ -117,6 +117,21 @@ void arch_page_free(void *page);
 
 /* ---- user memory (ipc) ----------------------------------------------- */
 /* IPC-HOOKS-BEGIN (owned by the IPC module) */
+
+/* Where arch_copy_between() stopped short. */
+struct copy_fault {
+    word_t addr;          /* user address that could not be accessed */
+    bool in_dst;          /* true: destination (write), false: source (read) */
+    bool user;            /* false: outside the user area (never resolvable) */
+};
+
+/* Copy `len` bytes from `src_va` in space `src` to `dst_va` in space `dst`,
+ * touching only the user areas and never faulting in the kernel: returns the
+ * number of bytes copied; if that is less than `len`, *fault names the first
+ * inaccessible address (page not mapped or without the needed right). The
+ * kernel implements it with a temporary mapping window of the partner space. */
+word_t arch_copy_between(struct space *dst, word_t dst_va, struct space *src,
+                         word_t src_va, word_t len, struct copy_fault *fault);
 /* IPC-HOOKS-END */
 
 #endif

@@ -61,6 +61,9 @@ int io_allowed(const struct arch_space *as, uint32_t port, unsigned log2);
 /* Release the frames of `as`'s page tables and I/O bitmap (not its user mappings' frames). */
 void pt_space_free(struct arch_space *as);
 
+/* Set up the temporary mapping window used by arch_copy_between() (copy.c). */
+int copy_init(void);
+
 /* Store the %gs:0 word: the current thread's UTCB pointer (ABI 2.3). */
 void utcb_gs_set(uint32_t local_id);
 
