@@ -14,7 +14,10 @@
 
 #define SCHED_PRIORITIES 256u
 
-/* Make `t` (state TS_READY) eligible to run; queues it if not yet queued. */
+/* Make `t` (state TS_READY) eligible to run; queues it if not yet queued.
+ * Sets t->state = TS_READY itself; a halted thread is not queued until
+ * resumed. Requests a reschedule (sched_resched_pending) when `t` outranks
+ * the current thread, so the kernel exit path can preempt. Kernel bug (kassert) for a free/dead thread or the idle thread. */
 void sched_make_ready(struct tcb *t);
 
 /* Give up the CPU: run the highest-priority ready thread (or idle). Returns
@@ -22,7 +25,75 @@ void sched_make_ready(struct tcb *t);
 void sched_dispatch(void);
 
 /* Switch directly to `to` (ready) if it may preempt the current thread,
- * otherwise just make it ready. Used when IPC unblocks a partner. */
+ * otherwise just make it ready. Used when IPC unblocks a partner.
+ * (Sets to->state = TS_READY. "May preempt": its priority is above the
+ * current thread's; idle counts as below 0. The switch goes through the
+ * dispatcher, so a thread of the same or higher priority queued before `to`
+ * runs first: strict priority/FIFO order is never broken.) */
 void sched_wake(struct tcb *to);
+
+/* ---- further scheduler interface (sched.c) -------------------------------
+ *
+ * Model: every runnable thread (state TS_READY, not halted, quantum left)
+ * except the idle thread sits in the ready queue of its priority, the
+ * running one included. A thread that blocks only changes its state; the
+ * dispatcher drops non-runnable threads it meets at a queue head (lazy
+ * dispatching). ExchangeRegisters halting sets t->halted and nothing else;
+ * resuming clears it and calls sched_make_ready().
+ */
+
+/* Forget all queues; `idle` runs when nothing else is ready (never queued). */
+void sched_init(struct tcb *idle);
+
+/* The idle thread given to sched_init. */
+struct tcb *sched_idle(void);
+
+/* True when `t` may run: TS_READY, not halted, quantum left, not idle. */
+bool sched_runnable(const struct tcb *t);
+
+/* Take `t` out of its ready queue if queued (delete, migration). */
+void sched_remove(struct tcb *t);
+
+/* The thread sched_dispatch() would run now (drops non-runnable heads). */
+struct tcb *sched_pick(void);
+
+/* Charge `us` microseconds to the current thread. An expired slice sends
+ * it to the tail of its priority with a fresh slice; an exhausted quantum
+ * makes it non-runnable. Returns true when a reschedule is requested. */
+bool sched_tick(word_t us);
+
+/* True while a reschedule is requested (cleared by sched_dispatch). */
+bool sched_resched_pending(void);
+
+/* ThreadSwitch(nil): the current thread goes behind the threads of its
+ * priority with a fresh slice, then dispatch. */
+void sched_yield(void);
+
+/* ThreadSwitch(to): if `to` is runnable, run it at once on the rest of the
+ * caller's slice (the caller goes to its tail with a fresh slice); `to` ==
+ * caller returns at once; otherwise as sched_yield(). */
+void sched_donate(struct tcb *to);
+
+/* Set the priority; a queued thread moves to the tail of its new queue.
+ * Requests a reschedule. */
+void sched_set_priority(struct tcb *t, uint8_t prio);
+
+/* Set the time-slice length (µs, > 0); the current slice is cut to it if longer. */
+void sched_set_timeslice(struct tcb *t, word_t us);
+
+/* Set the total quantum (µs; TCB_QUANTUM_UNLIMITED = never ends). A ready
+ * thread with quantum left is queued again. */
+void sched_set_quantum(struct tcb *t, uint64_t us);
+
+/* ---- inspection (tests, kdebug) ---- */
+
+/* Head of the ready queue of `prio` (NULL when empty). */
+struct tcb *sched_queue_head(uint8_t prio);
+
+/* Bitmap word `i` (0..7: priorities 32i..32i+31), i == 8: the summary word. */
+uint32_t sched_bitmap_word(unsigned i);
+
+/* Highest priority with a non-empty queue, -1 when all are empty. */
+int sched_highest_queued(void);
 
 #endif

@@ -58,6 +58,10 @@ struct tcb {
 
     /* IPC */
     struct ipc_state ipc;
+
+    /* local-ID table (tid.c): chain of the hash bucket of (space, UTCB) */
+    struct tcb *local_next;
+    bool local_registered;
 };
 
 _Static_assert(sizeof(struct tcb) <= TCB_SIZE / 4, "TCB leaves too little kernel stack");
@@ -73,5 +77,79 @@ static inline uintptr_t tcb_stack_top(const struct tcb *t)
 {
     return (uintptr_t)t + TCB_SIZE;
 }
+
+/* ---- life cycle (tcb.c) ------------------------------------------------
+ *
+ * Errors are X.2 ErrorCode values (ABI 1.7) so that system calls can hand
+ * them on unchanged.
+ */
+#define TCB_OK                  0u
+#define TCB_ERR_INVALID_THREAD  2u
+#define TCB_ERR_INVALID_UTCB    6u
+#define TCB_ERR_NO_MEMORY       8u
+
+#define TCB_DEFAULT_PRIO        100u
+#define TCB_DEFAULT_TIMESLICE   10000u       /* µs */
+#define TCB_QUANTUM_UNLIMITED   UINT64_MAX
+#define TCB_NO_UTCB             (~(word_t)0)
+
+/* X.2 Schedule result codes (ABI 1.8). */
+#define TCB_SCHED_DEAD      1u
+#define TCB_SCHED_INACTIVE  2u
+#define TCB_SCHED_RUNNING   3u
+#define TCB_SCHED_PENDING_SEND 4u
+#define TCB_SCHED_SENDING   5u
+#define TCB_SCHED_WAITING   6u
+#define TCB_SCHED_RECEIVING 7u
+
+/* ExchangeRegisters old-state bits (ABI 1.8). */
+#define TCB_EXREG_HALTED  0x1u
+#define TCB_EXREG_RECV    0x2u
+#define TCB_EXREG_SEND    0x4u
+
+/* Create thread `gid` (global, number in the TCB area, slot free) in
+ * `space` with scheduler `scheduler`: backs the TCB (arch_tcb_alloc), state
+ * TS_INACTIVE, priority 100, 10 ms slice, unlimited quantum, no UTCB;
+ * space->thread_count + 1. Returns TCB_OK and *out, or an error (then
+ * nothing changed). Thread-number ranges (interrupt, kernel, user) are the
+ * caller's policy (ThreadControl); the kernel creates its own threads here. */
+word_t tcb_create(tid_t gid, struct space *space, tid_t scheduler, struct tcb **out);
+
+/* Attach the UTCB at user address `utcb_location` (512-aligned) whose
+ * kernel view of MR0 is `utcb` to the inactive thread `t`, write MyGlobalId
+ * and register its local ID. The state stays TS_INACTIVE: the caller
+ * (ThreadControl) then puts it into the start receive (ipc module). */
+void tcb_activate(struct tcb *t, word_t utcb_location, word_t *utcb);
+
+/* True once `t` owns a UTCB (tcb_activate done). */
+static inline bool tcb_is_active(const struct tcb *t) { return t->utcb != NULL; }
+
+/* True when a 512-byte UTCB at `loc` lies 512-aligned inside the UTCB area of `s`. */
+bool tcb_utcb_location_valid(const struct space *s, word_t loc);
+
+/* Change the version of `t`'s global ID to that of `gid` (same number) and
+ * update MyGlobalId. */
+void tcb_set_version(struct tcb *t, tid_t gid);
+
+/* Move `t` into space `to` (thread counts follow, the local ID is
+ * re-registered). The caller has validated the move (ThreadControl: `to`
+ * initialised and the UTCB location valid there if t is active). Returns
+ * true when the old space has no threads left. */
+bool tcb_set_space(struct tcb *t, struct space *to);
+
+/* Delete `t` (not the current thread, not idle). Call order: first
+ * ipc_thread_deleted(t) (ipc module) cancels t's own IPC and fails every
+ * partner blocked on t; then
+ * tcb_delete() takes t out of the ready queue and the wakeup queue `wq`
+ * (may be NULL when t has no timeout queued), unregisters its local ID,
+ * decrements space->thread_count and frees the slot (TS_FREE, TID_NIL).
+ * Returns true when t's space has no threads left (caller destroys it). */
+bool tcb_delete(struct tcb *t, struct wakeup_queue *wq);
+
+/* X.2 Schedule result code of `t` (1..7); 0 for a free slot. */
+word_t tcb_schedule_state(const struct tcb *t);
+
+/* ExchangeRegisters old-state bits (H, R, S) of `t`. */
+word_t tcb_exreg_state(const struct tcb *t);
 
 #endif

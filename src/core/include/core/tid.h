@@ -41,4 +41,49 @@ static inline tid_t tid_make_global(word_t number, word_t version)
     return (number << TID_VERSION_BITS) | (version & TID_VERSION_MASK);
 }
 
+/* ---- the TCB area and ID -> TCB lookup (tid.c) -------------------------- */
+
+struct tcb;
+struct space;
+
+#define TID_UTCB_SIZE_LOG2 9u                     /* 512-byte UTCBs (ABI 2.1) */
+#define TID_UTCB_MR0_OFFSET 256u                  /* local ID = UtcbLocation + 256 */
+#define TID_LOCAL_BUCKETS   1024u                 /* local-ID hash table size */
+
+/* Use `nthreads` TCB slots at `base` (TCB_SIZE-aligned, virtually linear);
+ * forgets every local-ID registration. nthreads <= TID_MAX_THREADS. */
+void tcb_area_init(void *base, word_t nthreads);
+
+/* Number of TCB slots of the area (0 before tcb_area_init). */
+word_t tcb_area_threads(void);
+
+/* The TCB slot of thread number `no` (base + no * TCB_SIZE), NULL when out
+ * of range. The slot may be free and, in the kernel, not yet backed. */
+struct tcb *tcb_of_number(word_t no);
+
+/* The existing thread named by global ID `gid` (number in range, TCB not
+ * free, version equal), else NULL. O(1), reads only the one TCB. */
+struct tcb *tid_lookup(tid_t gid);
+
+/* The active thread of space `s` whose local ID (UTCB pointer) is `local`,
+ * else NULL. Uses a kernel-side table only (user writes to UTCBs cannot
+ * forge it); O(1) expected (hash of space and UTCB slot). */
+struct tcb *tid_lookup_local(const struct space *s, tid_t local);
+
+/* The local ID of `t` (UtcbLocation + 256); TID_NIL when it has no UTCB location. */
+tid_t tid_local_of(const struct tcb *t);
+
+/* Register `t` (space and utcb_location set) for tid_lookup_local. Must not
+ * be registered. Done by tcb_activate / tcb_set_space. */
+void tid_local_register(struct tcb *t);
+
+/* Remove `t` from the local-ID table if registered; a no-op otherwise. */
+void tid_local_unregister(struct tcb *t);
+
+/* KIP ThreadInfo word (ABI 3.3): t, SystemBase, UserBase. */
+static inline word_t tid_kip_thread_info(void)
+{
+    return TID_NUMBER_BITS | ((word_t)TID_SYSTEM_BASE << 8) | ((word_t)TID_USER_BASE << 20);
+}
+
 #endif

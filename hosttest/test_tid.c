@@ -1,0 +1,343 @@
+/* Host tests of thread IDs and ID -> TCB lookup (src/core/tid.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <core/sched.h>
+#include <core/space.h>
+#include <core/tcb.h>
+#include <core/tid.h>
+#include <mock/hooks.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* GCC's -Wclobbered misfires on the flag inside MOCK_EXPECT_PANIC (it is
+ * only written after the longjmp); clang has no such warning. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wclobbered"
+#endif
+
+#define NTHREADS 256u
+#define UTCB_AREA_BASE 0x00800000u
+
+static void *area;
+static struct space space_a, space_b;
+static word_t utcb_mem[NTHREADS][128];    /* kernel views of 512-byte UTCBs */
+
+static int setup(void **state)
+{
+    mock_reset();
+    area = aligned_alloc(TCB_SIZE, (size_t)NTHREADS * TCB_SIZE);
+    assert_non_null(area);
+    memset(area, 0, (size_t)NTHREADS * TCB_SIZE);
+    tcb_area_init(area, NTHREADS);
+    space_a = (struct space){ .redirector = TID_ANY, .utcb_area = UTCB_AREA_BASE | (20u << 4) };
+    space_b = space_a;
+    sched_init(tcb_of_number(TID_SYSTEM_BASE));
+    return 0;
+}
+
+/* Drop every pointer into the area before freeing it (LeakSanitizer's
+ * tracer crashes on globals that point into a freed large aligned block). */
+static int teardown(void **state)
+{
+    sched_init(NULL);
+    tcb_area_init(NULL, 0);
+    mock_reset();
+    free(area);
+    area = NULL;
+    return 0;
+}
+
+static struct tcb *create(word_t no, word_t version, struct space *s)
+{
+    struct tcb *t = NULL;
+    assert_int_equal(tcb_create(tid_make_global(no, version), s, TID_NIL, &t), TCB_OK);
+    return t;
+}
+
+/* Create thread `no` in `s` and activate it with UTCB slot `slot`. */
+static struct tcb *create_active(word_t no, struct space *s, word_t slot)
+{
+    struct tcb *t = create(no, 1, s);
+    tcb_activate(t, UTCB_AREA_BASE + slot * 512u, &utcb_mem[no][64]);
+    return t;
+}
+
+/* ---- encodings ----------------------------------------------------------- */
+
+static void test_tid_make_global_abi_example(void **state)
+{
+    tid_t t = tid_make_global(0x23, 1);
+    assert_int_equal(t, 0x0008C001u);
+    assert_int_equal(tid_number(t), 0x23);
+    assert_int_equal(tid_version(t), 1);
+    assert_true(tid_is_global(t));
+    assert_false(tid_is_local(t));
+    assert_int_equal(tid_make_global(1, 0x4001), (1u << 14) | 1u);  /* version masked */
+}
+
+static void test_tid_special_ids(void **state)
+{
+    assert_true(tid_is_nil(TID_NIL));
+    assert_true(tid_is_local(TID_NIL));
+    assert_true(tid_is_local(TID_ANYLOCAL));
+    assert_true(tid_is_global(TID_ANY));
+    assert_false(tid_is_nil(TID_ANY));
+}
+
+static void test_tid_kip_thread_info(void **state)
+{
+    word_t w = tid_kip_thread_info();
+    assert_int_equal(w & 0xFFu, TID_NUMBER_BITS);
+    assert_int_equal((w >> 8) & 0xFFFu, TID_SYSTEM_BASE);
+    assert_int_equal(w >> 20, TID_USER_BASE);
+    assert_int_equal(w, 0x03001010u);   /* t = 16, 16 IRQs, UserBase 48 */
+}
+
+/* ---- area ---------------------------------------------------------------- */
+
+static void test_tcb_area_init_misaligned_panics(void **state)
+{
+    assert_true(MOCK_EXPECT_PANIC(tcb_area_init((char *)area + 64, 4)));
+}
+
+static void test_tcb_area_init_too_many_panics(void **state)
+{
+    assert_true(MOCK_EXPECT_PANIC(tcb_area_init(area, TID_MAX_THREADS + 1)));
+}
+
+static void test_tcb_area_threads(void **state)
+{
+    assert_int_equal(tcb_area_threads(), NTHREADS);
+    tcb_area_init(area, 0);
+    assert_int_equal(tcb_area_threads(), 0);
+    assert_null(tcb_of_number(0));
+}
+
+static void test_tcb_of_number_addresses(void **state)
+{
+    assert_ptr_equal(tcb_of_number(0), area);
+    assert_ptr_equal(tcb_of_number(7), (char *)area + 7 * TCB_SIZE);
+    assert_ptr_equal(tcb_of_number(NTHREADS - 1), (char *)area + (NTHREADS - 1) * TCB_SIZE);
+}
+
+static void test_tcb_of_number_out_of_range(void **state)
+{
+    assert_null(tcb_of_number(NTHREADS));
+    assert_null(tcb_of_number(0xFFFFFFFFu));
+}
+
+/* ---- global lookup -------------------------------------------------------- */
+
+static void test_tid_lookup_valid(void **state)
+{
+    struct tcb *t = create(100, 5, &space_a);
+    assert_ptr_equal(tid_lookup(tid_make_global(100, 5)), t);
+}
+
+static void test_tid_lookup_stale_version(void **state)
+{
+    create(100, 5, &space_a);
+    assert_null(tid_lookup(tid_make_global(100, 6)));
+    assert_null(tid_lookup(tid_make_global(100, 4)));
+}
+
+static void test_tid_lookup_out_of_range(void **state)
+{
+    assert_null(tid_lookup(tid_make_global(NTHREADS, 1)));
+    assert_null(tid_lookup(TID_ANY));
+}
+
+static void test_tid_lookup_free_slot(void **state)
+{
+    assert_null(tid_lookup(tid_make_global(101, 1)));
+    assert_null(tid_lookup(TID_NIL));
+}
+
+static void test_tid_lookup_local_forms_rejected(void **state)
+{
+    create(0, 1, &space_a);
+    assert_null(tid_lookup(TID_NIL));
+    assert_null(tid_lookup(TID_ANYLOCAL));
+    assert_null(tid_lookup(0x40u));       /* number 0, "version" 0x40: a local ID */
+}
+
+static void test_tid_lookup_after_delete(void **state)
+{
+    struct tcb *t = create(100, 5, &space_a);
+    tcb_delete(t, NULL);
+    assert_null(tid_lookup(tid_make_global(100, 5)));
+    struct tcb *u = create(100, 6, &space_a);   /* the number is reused */
+    assert_ptr_equal(u, t);
+    assert_null(tid_lookup(tid_make_global(100, 5)));
+    assert_ptr_equal(tid_lookup(tid_make_global(100, 6)), u);
+}
+
+static void test_tid_lookup_has_no_side_effects(void **state)
+{
+    struct tcb *t = create(100, 5, &space_a);
+    unsigned char before[TCB_SIZE];
+    memcpy(before, t, TCB_SIZE);
+    tid_lookup(tid_make_global(100, 5));
+    tid_lookup(tid_make_global(100, 9));
+    assert_memory_equal(before, t, TCB_SIZE);
+}
+
+/* ---- local lookup ---------------------------------------------------------- */
+
+static void test_tid_local_of(void **state)
+{
+    struct tcb *t = create(100, 1, &space_a);
+    assert_int_equal(tid_local_of(t), TID_NIL);
+    tcb_activate(t, UTCB_AREA_BASE + 3 * 512u, &utcb_mem[100][64]);
+    assert_int_equal(tid_local_of(t), UTCB_AREA_BASE + 3 * 512u + 256u);
+    assert_true(tid_is_local(tid_local_of(t)));
+}
+
+static void test_tid_lookup_local_found(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    assert_ptr_equal(tid_lookup_local(&space_a, tid_local_of(t)), t);
+}
+
+static void test_tid_lookup_local_other_space(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    assert_null(tid_lookup_local(&space_b, tid_local_of(t)));
+    struct tcb *u = create_active(101, &space_b, 3);   /* same UTCB address, other space */
+    assert_ptr_equal(tid_lookup_local(&space_b, tid_local_of(t)), u);
+    assert_ptr_equal(tid_lookup_local(&space_a, tid_local_of(t)), t);
+}
+
+static void test_tid_lookup_local_unknown_or_special(void **state)
+{
+    create_active(100, &space_a, 3);
+    assert_null(tid_lookup_local(&space_a, UTCB_AREA_BASE + 4 * 512u + 256u));
+    assert_null(tid_lookup_local(&space_a, UTCB_AREA_BASE + 3 * 512u));  /* block start */
+    assert_null(tid_lookup_local(&space_a, TID_NIL));
+    assert_null(tid_lookup_local(&space_a, TID_ANYLOCAL));
+    assert_null(tid_lookup_local(&space_a, tid_make_global(100, 1)));
+}
+
+static void test_tid_lookup_local_inactive_not_found(void **state)
+{
+    struct tcb *t = create(100, 1, &space_a);
+    t->utcb_location = UTCB_AREA_BASE;     /* location known, not activated */
+    assert_null(tid_lookup_local(&space_a, UTCB_AREA_BASE + 256u));
+}
+
+static void test_tid_lookup_local_ignores_forged_utcb(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    struct tcb *victim = create_active(101, &space_b, 9);
+    assert_int_equal(utcb_mem[100][64 - 15], t->gid);   /* MyGlobalId written */
+    utcb_mem[100][64 - 15] = victim->gid;               /* user overwrites it */
+    assert_ptr_equal(tid_lookup_local(&space_a, tid_local_of(t)), t);
+    assert_null(tid_lookup_local(&space_a, tid_local_of(victim)));
+}
+
+static void test_tid_lookup_local_after_delete(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    tid_t local = tid_local_of(t);
+    tcb_delete(t, NULL);
+    assert_null(tid_lookup_local(&space_a, local));
+}
+
+static void test_tid_lookup_local_many_threads(void **state)
+{
+    /* 200 registrations in two spaces: every one is found, and unregistering
+     * every third (heads, middles and tails of chains) keeps the rest. */
+    struct tcb *ts[200];
+    for (word_t i = 0; i < 200; i++)
+        ts[i] = create_active(50 + i, i & 1 ? &space_b : &space_a, i);
+    for (word_t i = 0; i < 200; i += 3)
+        tid_local_unregister(ts[i]);
+    for (word_t i = 0; i < 200; i++) {
+        struct space *s = i & 1 ? &space_b : &space_a;
+        struct tcb *expect = i % 3 == 0 ? NULL : ts[i];
+        assert_ptr_equal(tid_lookup_local(s, tid_local_of(ts[i])), expect);
+    }
+}
+
+static void test_tid_local_register_twice_panics(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    assert_true(MOCK_EXPECT_PANIC(tid_local_register(t)));
+}
+
+static void test_tid_local_register_without_utcb_panics(void **state)
+{
+    struct tcb *t = create(100, 1, &space_a);
+    assert_true(MOCK_EXPECT_PANIC(tid_local_register(t)));
+}
+
+static void test_tid_local_register_without_space_panics(void **state)
+{
+    struct tcb *t = create(100, 1, &space_a);
+    t->utcb_location = UTCB_AREA_BASE;
+    t->space = NULL;
+    assert_true(MOCK_EXPECT_PANIC(tid_local_register(t)));
+}
+
+static void test_tid_local_unregister_not_registered_noop(void **state)
+{
+    struct tcb *t = create(100, 1, &space_a);
+    tid_local_unregister(t);
+    assert_false(t->local_registered);
+}
+
+static void test_tid_local_unregister_corrupt_chain_panics(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    t->utcb_location += 512u * 77u;    /* now hashes to a chain it is not on */
+    assert_true(MOCK_EXPECT_PANIC(tid_local_unregister(t)));
+}
+
+static void test_tcb_area_init_forgets_local_ids(void **state)
+{
+    struct tcb *t = create_active(100, &space_a, 3);
+    tcb_area_init(area, NTHREADS);
+    assert_null(tid_lookup_local(&space_a, tid_local_of(t)));
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_tid_make_global_abi_example),
+        T(test_tid_special_ids),
+        T(test_tid_kip_thread_info),
+        T(test_tcb_area_init_misaligned_panics),
+        T(test_tcb_area_init_too_many_panics),
+        T(test_tcb_area_threads),
+        T(test_tcb_of_number_addresses),
+        T(test_tcb_of_number_out_of_range),
+        T(test_tid_lookup_valid),
+        T(test_tid_lookup_stale_version),
+        T(test_tid_lookup_out_of_range),
+        T(test_tid_lookup_free_slot),
+        T(test_tid_lookup_local_forms_rejected),
+        T(test_tid_lookup_after_delete),
+        T(test_tid_lookup_has_no_side_effects),
+        T(test_tid_local_of),
+        T(test_tid_lookup_local_found),
+        T(test_tid_lookup_local_other_space),
+        T(test_tid_lookup_local_unknown_or_special),
+        T(test_tid_lookup_local_inactive_not_found),
+        T(test_tid_lookup_local_ignores_forged_utcb),
+        T(test_tid_lookup_local_after_delete),
+        T(test_tid_lookup_local_many_threads),
+        T(test_tid_local_register_twice_panics),
+        T(test_tid_local_register_without_utcb_panics),
+        T(test_tid_local_register_without_space_panics),
+        T(test_tid_local_unregister_not_registered_noop),
+        T(test_tid_local_unregister_corrupt_chain_panics),
+        T(test_tcb_area_init_forgets_local_ids),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

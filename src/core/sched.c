@@ -1,0 +1,290 @@
+/*
+ * Scheduler and dispatcher.
+ *
+ * Design note. 256 priorities, higher runs first. Each priority has a
+ * circular doubly-linked ready queue through tcb->ready_next/ready_prev;
+ * queue_head[p] is its first thread. A two-level bitmap (eight 32-bit words,
+ * one per 32 priorities, plus a summary word with one bit per word) has a
+ * bit set exactly when the queue is non-empty, so the highest non-empty
+ * priority is two count-leading-zeros away.
+ *
+ * Every runnable thread except the idle thread is queued, the running one
+ * included (it sits in its queue, usually at the head). Blocking is lazy:
+ * a thread that blocks just changes its state and keeps its place; the
+ * dispatcher unlinks non-runnable threads it meets at a queue head. A
+ * thread that becomes ready again while still queued keeps its place and is
+ * never queued twice (tcb->in_ready_queue).
+ *
+ * Round robin: sched_tick() charges the running thread; when its slice is
+ * used up it goes to the tail of its queue with a fresh slice and a
+ * reschedule is requested. The total quantum, when not unlimited, is
+ * charged too; at zero the thread stops being runnable until
+ * sched_set_quantum() gives it more (the X.2 notification of the scheduler
+ * is not sent).
+ *
+ * Guarantees: sched_pick() returns the first runnable thread of the
+ * highest priority that has one (FIFO within a priority), or idle; the
+ * bitmap always equals queue occupancy; arch_switch_to() is called only
+ * when the chosen thread differs from the current one.
+ */
+#include <core/arch_hooks.h>
+#include <core/kassert.h>
+#include <core/sched.h>
+
+#define SCHED_WORDS (SCHED_PRIORITIES / 32u)
+
+static struct {
+    struct tcb *queue_head[SCHED_PRIORITIES];
+    uint32_t bitmap[SCHED_WORDS];    /* bit p%32 of word p/32: queue p non-empty */
+    uint32_t summary;                /* bit i: bitmap[i] != 0 */
+    struct tcb *idle;
+    bool resched;
+} sched;
+
+/* ---- bitmap ------------------------------------------------------------- */
+
+static inline void sched_bit_set(unsigned prio)
+{
+    sched.bitmap[prio >> 5] |= 1u << (prio & 31u);
+    sched.summary |= 1u << (prio >> 5);
+}
+
+static inline void sched_bit_clear(unsigned prio)
+{
+    sched.bitmap[prio >> 5] &= ~(1u << (prio & 31u));
+    if (sched.bitmap[prio >> 5] == 0)
+        sched.summary &= ~(1u << (prio >> 5));
+}
+
+/* Highest set priority; the summary must be non-zero. */
+static inline unsigned sched_bit_highest(void)
+{
+    unsigned w = 31u - (unsigned)__builtin_clz(sched.summary);
+    return (w << 5) | (31u - (unsigned)__builtin_clz(sched.bitmap[w]));
+}
+
+int sched_highest_queued(void)
+{
+    if (sched.summary == 0)
+        return -1;
+    return (int)sched_bit_highest();
+}
+
+uint32_t sched_bitmap_word(unsigned i)
+{
+    kassert(i <= SCHED_WORDS);
+    return i == SCHED_WORDS ? sched.summary : sched.bitmap[i];
+}
+
+struct tcb *sched_queue_head(uint8_t prio)
+{
+    return sched.queue_head[prio];
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+/* Append `t` (not queued) to the tail of the queue of its priority. */
+static void sched_enqueue(struct tcb *t)
+{
+    kassert(!t->in_ready_queue && t != sched.idle);
+    struct tcb *head = sched.queue_head[t->prio];
+    if (head == NULL) {
+        t->ready_next = t->ready_prev = t;
+        sched.queue_head[t->prio] = t;
+        sched_bit_set(t->prio);
+    } else {
+        t->ready_next = head;
+        t->ready_prev = head->ready_prev;
+        head->ready_prev->ready_next = t;
+        head->ready_prev = t;
+    }
+    t->in_ready_queue = true;
+}
+
+/* Unlink the queued thread `t` from the queue of its priority. */
+static void sched_dequeue(struct tcb *t)
+{
+    kassert(t->in_ready_queue);
+    if (t->ready_next == t) {
+        sched.queue_head[t->prio] = NULL;
+        sched_bit_clear(t->prio);
+    } else {
+        t->ready_prev->ready_next = t->ready_next;
+        t->ready_next->ready_prev = t->ready_prev;
+        if (sched.queue_head[t->prio] == t)
+            sched.queue_head[t->prio] = t->ready_next;
+    }
+    t->ready_next = t->ready_prev = NULL;
+    t->in_ready_queue = false;
+}
+
+/* Send the queued thread `t` to the tail of its queue. */
+static void sched_requeue_tail(struct tcb *t)
+{
+    sched_dequeue(t);
+    sched_enqueue(t);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+void sched_init(struct tcb *idle)
+{
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
+        sched.queue_head[p] = NULL;
+    for (unsigned i = 0; i < SCHED_WORDS; i++)
+        sched.bitmap[i] = 0;
+    sched.summary = 0;
+    sched.idle = idle;
+    sched.resched = false;
+}
+
+struct tcb *sched_idle(void)
+{
+    return sched.idle;
+}
+
+bool sched_runnable(const struct tcb *t)
+{
+    return t->state == TS_READY && !t->halted && t->quantum_us != 0 && t != sched.idle;
+}
+
+bool sched_resched_pending(void)
+{
+    return sched.resched;
+}
+
+void sched_remove(struct tcb *t)
+{
+    if (t->in_ready_queue)
+        sched_dequeue(t);
+}
+
+/* Priority of the running thread for preemption decisions: idle is below 0. */
+static int sched_current_prio(void)
+{
+    struct tcb *cur = arch_current();
+    if (cur == NULL || cur == sched.idle)
+        return -1;
+    return cur->prio;
+}
+
+void sched_make_ready(struct tcb *t)
+{
+    kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched.idle);
+    t->state = TS_READY;
+    if (!t->in_ready_queue && sched_runnable(t))
+        sched_enqueue(t);
+    if (sched_runnable(t) && (int)t->prio > sched_current_prio())
+        sched.resched = true;
+}
+
+struct tcb *sched_pick(void)
+{
+    while (sched.summary != 0) {
+        struct tcb *head = sched.queue_head[sched_bit_highest()];
+        if (sched_runnable(head))
+            return head;
+        sched_dequeue(head);
+    }
+    return sched.idle;
+}
+
+/* Continue in `next` unless it is already running. */
+static void sched_switch(struct tcb *next)
+{
+    struct tcb *cur = arch_current();
+    if (next != cur)
+        arch_switch_to(cur, next);
+}
+
+void sched_dispatch(void)
+{
+    sched.resched = false;
+    sched_switch(sched_pick());
+}
+
+void sched_wake(struct tcb *to)
+{
+    sched_make_ready(to);
+    if (sched_runnable(to) && (int)to->prio > sched_current_prio())
+        sched_dispatch();
+}
+
+/* Restart the slice of `t` and send it behind its equals if queued. */
+static void sched_expire_slice(struct tcb *t)
+{
+    t->remaining_us = t->timeslice_us;
+    if (t->in_ready_queue)
+        sched_requeue_tail(t);
+}
+
+bool sched_tick(word_t us)
+{
+    struct tcb *cur = arch_current();
+    if (cur == NULL || cur == sched.idle)
+        return sched.resched;
+    if (cur->quantum_us != TCB_QUANTUM_UNLIMITED) {
+        cur->quantum_us = cur->quantum_us > us ? cur->quantum_us - us : 0;
+        if (cur->quantum_us == 0)
+            sched.resched = true;
+    }
+    if (cur->remaining_us > us) {
+        cur->remaining_us -= us;
+    } else {
+        sched_expire_slice(cur);
+        sched.resched = true;
+    }
+    return sched.resched;
+}
+
+void sched_yield(void)
+{
+    struct tcb *cur = arch_current();
+    if (cur != NULL && cur != sched.idle)
+        sched_expire_slice(cur);
+    sched_dispatch();
+}
+
+void sched_donate(struct tcb *to)
+{
+    struct tcb *cur = arch_current();
+    if (to == cur)
+        return;
+    if (to == NULL || !sched_runnable(to) || cur == NULL || cur == sched.idle) {
+        sched_yield();
+        return;
+    }
+    word_t left = cur->remaining_us;
+    sched_expire_slice(cur);
+    to->remaining_us = left;
+    sched.resched = false;
+    sched_switch(to);
+}
+
+void sched_set_priority(struct tcb *t, uint8_t prio)
+{
+    if (t->in_ready_queue) {
+        sched_dequeue(t);
+        t->prio = prio;
+        sched_enqueue(t);
+    } else {
+        t->prio = prio;
+    }
+    sched.resched = true;
+}
+
+void sched_set_timeslice(struct tcb *t, word_t us)
+{
+    kassert(us != 0);
+    t->timeslice_us = us;
+    if (t->remaining_us > us)
+        t->remaining_us = us;
+}
+
+void sched_set_quantum(struct tcb *t, uint64_t us)
+{
+    t->quantum_us = us;
+    if (!t->in_ready_queue && sched_runnable(t))
+        sched_enqueue(t);
+    sched.resched = true;
+}

@@ -1,0 +1,166 @@
+/*
+ * Thread control blocks: creation, activation, deletion, state codes.
+ *
+ * Design note. A TCB slot is found from the thread number alone (tid.c);
+ * this module gives a slot its life cycle. tcb_create() validates the ID
+ * and the slot before anything is changed, then backs the slot
+ * (arch_tcb_alloc, which also zeroes it) and fills in the X.2 defaults.
+ * tcb_delete() leaves no trace of the thread in any kernel queue it owns or
+ * knows of: the ready queue, the wakeup queue and the local-ID table; the
+ * IPC module must have cancelled the thread's IPC before (documented call
+ * order in tcb.h). Every created thread is counted in its space's
+ * thread_count and every deleted or migrated one is taken off it.
+ *
+ * The kernel stack of a thread lives in the same TCB_SIZE block above the
+ * structure, so tcb_from_sp() (tcb.h) finds the current TCB from any kernel
+ * stack address.
+ */
+#include <core/fpage.h>
+#include <core/kassert.h>
+#include <core/sched.h>
+#include <core/space.h>
+#include <core/tcb.h>
+#include <core/tid.h>
+#include <core/wakeup.h>
+
+/* Word index of MyGlobalId relative to the UTCB pointer (ABI 2.2). */
+#define TCB_UTCB_MY_GLOBAL_ID (-15)
+
+/* Check that `gid` may name a new thread; TCB_OK or an X.2 error code. */
+static word_t tcb_check_new(tid_t gid, struct tcb **slot)
+{
+    if (!tid_is_global(gid) || gid == TID_ANY)
+        return TCB_ERR_INVALID_THREAD;
+    *slot = tcb_of_number(tid_number(gid));
+    if (*slot == NULL || (*slot)->state != TS_FREE)
+        return TCB_ERR_INVALID_THREAD;
+    return TCB_OK;
+}
+
+/* Give the freshly backed slot `t` its identity and the X.2 defaults. */
+static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t scheduler)
+{
+    t->gid = gid;
+    t->state = TS_INACTIVE;
+    t->halted = false;
+    t->space = space;
+    t->utcb_location = TCB_NO_UTCB;
+    t->utcb = NULL;
+    t->scheduler = scheduler;
+    t->ready_next = t->ready_prev = NULL;
+    t->in_ready_queue = false;
+    t->prio = TCB_DEFAULT_PRIO;
+    t->timeslice_us = TCB_DEFAULT_TIMESLICE;
+    t->remaining_us = TCB_DEFAULT_TIMESLICE;
+    t->quantum_us = TCB_QUANTUM_UNLIMITED;
+    t->local_next = NULL;
+    t->local_registered = false;
+}
+
+word_t tcb_create(tid_t gid, struct space *space, tid_t scheduler, struct tcb **out)
+{
+    kassert(space != NULL);
+    struct tcb *t = NULL;
+    word_t err = tcb_check_new(gid, &t);
+    if (err != TCB_OK)
+        return err;
+    if (!arch_tcb_alloc(t))
+        return TCB_ERR_NO_MEMORY;
+    /* POINT OF NO RETURN */
+    tcb_init_fields(t, gid, space, scheduler);
+    space->thread_count++;
+    *out = t;
+    return TCB_OK;
+}
+
+bool tcb_utcb_location_valid(const struct space *s, word_t loc)
+{
+    fpage_t area = s->utcb_area;
+    if (area == 0 || fpage_is_io(area) || (loc & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) != 0)
+        return false;
+    uint64_t start = fpage_base(area);
+    uint64_t end = start + fpage_size(area);
+    return loc >= start && (uint64_t)loc + (1u << TID_UTCB_SIZE_LOG2) <= end;
+}
+
+void tcb_activate(struct tcb *t, word_t utcb_location, word_t *utcb)
+{
+    kassert(t->state == TS_INACTIVE && !tcb_is_active(t));
+    kassert(utcb != NULL && (utcb_location & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) == 0);
+    t->utcb_location = utcb_location;
+    t->utcb = utcb;
+    t->utcb[TCB_UTCB_MY_GLOBAL_ID] = t->gid;
+    tid_local_register(t);
+}
+
+void tcb_set_version(struct tcb *t, tid_t gid)
+{
+    kassert(tid_number(gid) == tid_number(t->gid) && tid_is_global(gid));
+    t->gid = gid;
+    if (tcb_is_active(t))
+        t->utcb[TCB_UTCB_MY_GLOBAL_ID] = gid;
+}
+
+bool tcb_set_space(struct tcb *t, struct space *to)
+{
+    kassert(to != NULL && t->space != NULL && t->space->thread_count > 0);
+    struct space *from = t->space;
+    if (from == to)
+        return false;
+    bool registered = t->local_registered;
+    tid_local_unregister(t);
+    from->thread_count--;
+    to->thread_count++;
+    t->space = to;
+    if (registered)
+        tid_local_register(t);
+    return from->thread_count == 0;
+}
+
+bool tcb_delete(struct tcb *t, struct wakeup_queue *wq)
+{
+    kassert(t->state != TS_FREE && t != arch_current() && t != sched_idle());
+    kassert(t->space != NULL && t->space->thread_count > 0);
+    kassert(wq != NULL || !wakeup_queued(&t->wakeup));
+    sched_remove(t);
+    if (wakeup_queued(&t->wakeup))
+        wakeup_remove(wq, &t->wakeup);
+    tid_local_unregister(t);
+    struct space *s = t->space;
+    s->thread_count--;
+    t->state = TS_FREE;
+    t->gid = TID_NIL;
+    t->halted = false;
+    t->space = NULL;
+    t->utcb = NULL;
+    t->utcb_location = TCB_NO_UTCB;
+    return s->thread_count == 0;
+}
+
+word_t tcb_schedule_state(const struct tcb *t)
+{
+    switch (t->state) {
+    case TS_FREE:      return 0;
+    case TS_DEAD:      return TCB_SCHED_DEAD;
+    default:           break;
+    }
+    if (t->halted || t->state == TS_INACTIVE)
+        return TCB_SCHED_INACTIVE;
+    switch (t->state) {
+    case TS_SEND_WAIT: return TCB_SCHED_PENDING_SEND;
+    case TS_SENDING:   return TCB_SCHED_SENDING;
+    case TS_RECV_WAIT: return TCB_SCHED_WAITING;
+    case TS_RECEIVING: return TCB_SCHED_RECEIVING;
+    default:           return TCB_SCHED_RUNNING;
+    }
+}
+
+word_t tcb_exreg_state(const struct tcb *t)
+{
+    word_t bits = t->halted ? TCB_EXREG_HALTED : 0;
+    if (t->state == TS_RECV_WAIT || t->state == TS_RECEIVING)
+        bits |= TCB_EXREG_RECV;
+    if (t->state == TS_SEND_WAIT || t->state == TS_SENDING)
+        bits |= TCB_EXREG_SEND;
+    return bits;
+}

@@ -1,0 +1,119 @@
+/*
+ * Thread IDs -> TCBs.
+ *
+ * Design note. TCBs form one virtually linear array: the slot of thread
+ * number n is base + n * TCB_SIZE (a shift, no multiply), size-aligned. A
+ * global ID is resolved by range check, one read of the slot's state and
+ * one compare of the stored global ID (which contains the version):
+ * tid_lookup() never writes and touches exactly one TCB, so in the kernel an
+ * unbacked slot reads as the shared zero page (TS_FREE) and yields NULL.
+ *
+ * Local IDs (UTCB pointers) are resolved through a kernel-side hash table
+ * keyed by (space, UTCB location) with chains through tcb->local_next. The
+ * UTCB itself (MyGlobalId) is never trusted, so user writes cannot make a
+ * local ID name a thread of another space or a thread that does not own
+ * that UTCB. Guarantees: a registered thread is found exactly by its space
+ * and UtcbLocation + 256; an unregistered one never is.
+ */
+#include <core/kassert.h>
+#include <core/space.h>
+#include <core/tcb.h>
+#include <core/tid.h>
+
+static struct {
+    uintptr_t base;                          /* TCB slot 0 */
+    word_t nthreads;                         /* slots in the area */
+    struct tcb *local[TID_LOCAL_BUCKETS];    /* local-ID hash chains */
+} tid_area;
+
+void tcb_area_init(void *base, word_t nthreads)
+{
+    kassert(((uintptr_t)base & (TCB_SIZE - 1u)) == 0);
+    kassert(nthreads <= TID_MAX_THREADS);
+    tid_area.base = (uintptr_t)base;
+    tid_area.nthreads = nthreads;
+    for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
+        tid_area.local[i] = NULL;
+}
+
+word_t tcb_area_threads(void)
+{
+    return tid_area.nthreads;
+}
+
+/* Slot of thread number `no`, NULL when out of range (inlined in the lookups). */
+static inline struct tcb *tid_slot(word_t no)
+{
+    if (no >= tid_area.nthreads)
+        return NULL;
+    return (struct tcb *)(tid_area.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+}
+
+struct tcb *tcb_of_number(word_t no)
+{
+    return tid_slot(no);
+}
+
+struct tcb *tid_lookup(tid_t gid)
+{
+    struct tcb *t = tid_slot(tid_number(gid));
+    if (t == NULL || t->state == TS_FREE || t->gid != gid)
+        return NULL;
+    return t;
+}
+
+/* Bucket of the pair (space, UTCB slot); a multiplicative hash mixes both. */
+static unsigned tid_local_bucket(const struct space *s, tid_t local)
+{
+    uint32_t key = (uint32_t)((uintptr_t)s >> 4) * 2654435761u;
+    key ^= (local >> TID_UTCB_SIZE_LOG2) * 40503u;
+    return (key ^ (key >> 16)) & (TID_LOCAL_BUCKETS - 1u);
+}
+
+/* UTCB pointer of `t`, which has a UTCB location (every registered thread). */
+static inline tid_t tid_utcb_ptr(const struct tcb *t)
+{
+    return t->utcb_location + TID_UTCB_MR0_OFFSET;
+}
+
+tid_t tid_local_of(const struct tcb *t)
+{
+    if (t->utcb_location == TCB_NO_UTCB)
+        return TID_NIL;
+    return tid_utcb_ptr(t);
+}
+
+struct tcb *tid_lookup_local(const struct space *s, tid_t local)
+{
+    if (!tid_is_local(local) || local == TID_NIL || local == TID_ANYLOCAL)
+        return NULL;
+    for (struct tcb *t = tid_area.local[tid_local_bucket(s, local)]; t; t = t->local_next) {
+        if (t->space == s && tid_utcb_ptr(t) == local)
+            return t;
+    }
+    return NULL;
+}
+
+void tid_local_register(struct tcb *t)
+{
+    kassert(!t->local_registered);
+    kassert(t->space != NULL && t->utcb_location != TCB_NO_UTCB);
+    unsigned b = tid_local_bucket(t->space, tid_utcb_ptr(t));
+    t->local_next = tid_area.local[b];
+    tid_area.local[b] = t;
+    t->local_registered = true;
+}
+
+void tid_local_unregister(struct tcb *t)
+{
+    if (!t->local_registered)
+        return;
+    struct tcb **link = &tid_area.local[tid_local_bucket(t->space, tid_utcb_ptr(t))];
+    while (*link != t) {
+        kassert(*link != NULL);
+        link = &(*link)->local_next;
+    }
+    *link = t->local_next;
+    t->local_next = NULL;
+    t->local_registered = false;
+}
