@@ -6,7 +6,9 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
-#include <arch/user.h>
+#include <arch/threads.h>
+#include <core/fpage.h>
+#include <core/mdb.h>
 #include <core/kprintf.h>
 #include <core/tid.h>
 
@@ -59,44 +61,43 @@ int boot_load_modules(const struct boot_info *bi, struct boot_modules *bm)
     return 1;
 }
 
+/* An initial server's space (ABI 7.3): privileged, KIP and UTCB areas at
+ * the standard places, the KIP mapped. NULL when out of memory. */
+static struct space *boot_server_space(void)
+{
+    struct space *s = space_create();
+    if (!s)
+        return 0;
+    s->privileged = true;
+    s->kip_area = fpage_make(KIP_AREA_DEFAULT, 12, 0);
+    s->utcb_area = fpage_make(UTCB_AREA_DEFAULT, 17, 0);
+    if (!pt_map(&s->arch, KIP_AREA_DEFAULT, virt_to_phys((uint32_t)(uintptr_t)&kernel_kip), 12,
+                PTE_U))
+        return 0;
+    return s;
+}
+
 _Noreturn void boot_start_servers(const struct boot_modules *bm)
 {
-    static struct arch_space sigma0_space;
-
     if (bm->count == 0) {
         kprintf("no sigma0 module: nothing to run\n");
         cpu_halt_forever();
     }
-    if (!pt_space_init(&sigma0_space)) {
+    struct space *s0 = boot_server_space();
+    /* sigma0 owns every port (ABI 7.4); its image is mapped up front so
+     * that the kernel debugger can read its strings before sigma0 touched
+     * them; the rest faults in 1:1. */
+    int ok = s0 && io_set(&s0->arch, 0, 16, 1);
+    if (ok)
+        s0->is_sigma0 = true;
+    for (uint32_t pa = bm->img[0].low & ~(PAGE_SIZE - 1u); ok && pa < bm->img[0].high;
+         pa += PAGE_SIZE)
+        ok = mdb_map(s0, pa, s0, pa, 12, FPAGE_RIGHTS_RWX, false) == MDB_OK;
+    if (!ok || !thread_create_user(s0, tid_make_global(TID_SIGMA0_NO, 1), TID_NIL,
+                                   UTCB_AREA_DEFAULT, bm->img[0].entry, 0, 255)) {
         kprintf("out of kernel memory creating sigma0\n");
         cpu_halt_forever();
     }
-    if (!pt_map(&sigma0_space, KIP_AREA_DEFAULT,
-                virt_to_phys((uint32_t)(uintptr_t)&kernel_kip), 12, PTE_U)) {
-        kprintf("out of kernel memory mapping the KIP\n");
-        cpu_halt_forever();
-    }
-    /* sigma0's image is mapped up front so that the kernel debugger can read
-     * its strings before sigma0 touched them; the rest faults in 1:1. */
-    for (uint32_t pa = bm->img[0].low & ~(PAGE_SIZE - 1u); pa < bm->img[0].high; pa += PAGE_SIZE) {
-        if (!pt_map(&sigma0_space, pa, pa, 12, PTE_U | PTE_W)) {
-            kprintf("out of kernel memory mapping sigma0\n");
-            cpu_halt_forever();
-        }
-    }
-    if (!io_set(&sigma0_space, 0, 16, 1)) {   /* sigma0 owns every port (ABI 7.4) */
-        kprintf("out of kernel memory for sigma0's I/O bitmap\n");
-        cpu_halt_forever();
-    }
-    /* sigma0's UTCB at the start of its UTCB area (ABI 7.3); %gs:0 = local ID */
-    uint32_t utcb = pmem_alloc();
-    if (!utcb || !pt_map(&sigma0_space, UTCB_AREA_DEFAULT, utcb, 12, PTE_U | PTE_W)) {
-        kprintf("out of kernel memory for sigma0's UTCB\n");
-        cpu_halt_forever();
-    }
-    uint32_t *mr0 = (uint32_t *)phys_to_virt(utcb + 256);
-    mr0[-15] = (TID_SIGMA0_NO << 14) | 1u;    /* MyGlobalId */
-    utcb_gs_set(UTCB_AREA_DEFAULT + 256);
     kprintf("starting sigma0 at %08x\n", bm->img[0].entry);
-    user_enter_first(&sigma0_space, 1, bm->img[0].entry, 0);
+    threads_start();
 }

@@ -19,6 +19,7 @@
 #include <arch/pmem.h>
 #include <arch/selftest.h>
 #include <arch/syscall.h>
+#include <arch/threads.h>
 #include <arch/timer.h>
 #include <core/kprintf.h>
 
@@ -77,12 +78,14 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
             pmem_pool_end(), pmem_free_frames());
     if (!kipboot_complete(&bi, &bm))
         boot_fail("KIP memory descriptors do not fit");
+    if (!threads_init())
+        boot_fail("out of kernel memory creating the idle thread");
     if (!syscall_kip_init())
         boot_fail("system-call entry code does not fit the KIP");
     kipboot_print();
 
     if (cmdline_get(bi.cmdline, "test", arg, sizeof arg))
-        selftest_run(arg, &bi, magic);
+        selftest_run(arg, &bi, &bm, magic);
     if (cmdline_has(bi.cmdline, "testexit"))
         kdebug_set_test_exit(1);
     if (bm.count == 0) {

@@ -4,13 +4,16 @@
  * the exception path reports it and stops the machine cleanly.
  */
 #include <arch/cpu.h>
+#include <arch/context.h>
 #include <arch/desc.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
 #include <arch/selftest.h>
-#include <arch/user.h>
+#include <arch/threads.h>
+#include <core/sched.h>
+#include <core/tid.h>
 #include <arch/timer.h>
 #include <core/arch_hooks.h>
 #include <core/fpage.h>
@@ -253,23 +256,85 @@ static const struct user_test user_tests[] = {
 
 static _Noreturn void selftest_user(const struct user_test *t)
 {
-    static struct arch_space as;
+    struct space *s = space_create();
     uint32_t frame = pmem_alloc();
-    if (!frame || !pt_space_init(&as) || !pt_map(&as, USER_TEST_VA, frame, 12, PTE_U)) {
+    if (!frame || !s || !pt_map(&s->arch, USER_TEST_VA, frame, 12, PTE_U)) {
         ktest_fail(t->name, "out of kernel memory");
         ktest_finish();
     }
+    s->utcb_area = fpage_make(0xBF000000u, 17, 0);
+    s->kip_area = fpage_make(0xBFF00000u, 12, 0);
     uint8_t *code = (uint8_t *)phys_to_virt(frame);
     for (unsigned i = 0; i < t->len; i++)
         code[i] = t->code[i];
-    if (t->grant_com1 && !io_set(&as, 0x3F8, 3, 1)) {
+    if (t->grant_com1 && !io_set(&s->arch, 0x3F8, 3, 1)) {
         ktest_fail(t->name, "io_set failed");
         ktest_finish();
     }
     ktest_start(t->name);
     ktest_expected_vector = t->vector;
     ktest_expected_name = t->name;
-    user_enter_first(&as, 0, USER_TEST_VA, 0);
+    if (!thread_create_user(s, tid_make_global(TID_USER_BASE + 3, 1), TID_NIL, 0xBF000000u,
+                            USER_TEST_VA, 0, 100)) {
+        ktest_fail(t->name, "thread creation failed");
+        ktest_finish();
+    }
+    threads_start();
+}
+
+/*
+ * Switch storm: 4 threads in 2 spaces run the storm module (qemutest/user/
+ * storm.S), which checks register patterns forever; a corrupted register
+ * ends in #UD, which fails the run. After STORM_TICKS timer ticks the test
+ * passes if enough preemptive switches happened.
+ */
+#define STORM_TICKS 300u
+#define STORM_MIN_SWITCHES 100u
+static int storm_active;
+static unsigned long storm_switches_at_start;
+
+static _Noreturn void selftest_storm(const struct boot_modules *bm)
+{
+    if (bm->count < 1) {
+        ktest_fail("storm", "no storm module");
+        ktest_finish();
+    }
+    for (unsigned sp = 0; sp < 2; sp++) {
+        struct space *s = space_create();
+        if (!s) {
+            ktest_fail("storm", "out of memory");
+            ktest_finish();
+        }
+        s->utcb_area = fpage_make(0xBF000000u, 17, 0);
+        s->kip_area = fpage_make(0xBFF00000u, 12, 0);
+        for (uint32_t pa = bm->img[0].low & ~(PAGE_SIZE - 1u); pa < bm->img[0].high; pa += PAGE_SIZE)
+            pt_map(&s->arch, pa, pa, 12, PTE_U);
+        for (unsigned i = 0; i < 2; i++) {
+            struct tcb *t = thread_create_user(s, tid_make_global(TID_USER_BASE + 3 + sp * 2 + i, 1 + i),
+                                               TID_NIL, 0xBF000000u + i * 512u, bm->img[0].entry, 0, 100);
+            if (!t) {
+                ktest_fail("storm", "thread creation failed");
+                ktest_finish();
+            }
+            sched_set_timeslice(t, 1000);
+        }
+    }
+    ktest_start("storm_registers_survive_preemption");
+    storm_active = 1;
+    storm_switches_at_start = context_switches;
+    threads_start();
+}
+
+void selftest_tick(void)
+{
+    if (!storm_active || timer_ticks() < STORM_TICKS)
+        return;
+    unsigned long switches = context_switches - storm_switches_at_start;
+    kprintf("storm: %lu context switches in %u ticks\n", switches, STORM_TICKS);
+    ktest_pass("storm_registers_survive_preemption");
+    ktest_check("storm_preemptive_switches", switches >= STORM_MIN_SWITCHES,
+                "too few preemptive switches");
+    ktest_finish();
 }
 
 struct provoker {
@@ -287,8 +352,11 @@ static const struct provoker provokers[] = {
     { "exception-pf", 14, provoke_pf },
 };
 
-_Noreturn void selftest_run(const char *name, const struct boot_info *bi, uint32_t magic)
+_Noreturn void selftest_run(const char *name, const struct boot_info *bi,
+                            const struct boot_modules *bm, uint32_t magic)
 {
+    if (str_eq(name, "storm"))
+        selftest_storm(bm);
     if (str_eq(name, "boot"))
         selftest_boot(bi, magic);
     if (str_eq(name, "timer"))

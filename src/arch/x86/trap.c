@@ -10,10 +10,12 @@
 #include <arch/ktest.h>
 #include <arch/layout.h>
 #include <arch/pic.h>
+#include <arch/selftest.h>
 #include <arch/syscall.h>
 #include <arch/timer.h>
 #include <arch/trap.h>
-#include <arch/user.h>
+#include <arch/threads.h>
+#include <core/sched.h>
 #include <core/kprintf.h>
 
 static const char *const exception_names[32] = {
@@ -61,14 +63,23 @@ static _Noreturn void exception_fatal(const struct frame *f)
     cpu_halt_forever();
 }
 
+/* Before leaving the kernel: run whoever the last events made more urgent. */
+static void trap_leave(void)
+{
+    if (threads_running && sched_resched_pending())
+        sched_dispatch();
+}
+
 void trap_entry(struct frame *f)
 {
     if (f->vector >= SYSCALL_VECTOR_BASE && f->vector < SYSCALL_VECTOR_BASE + SYSCALL_COUNT) {
         syscall_dispatch(f->vector - SYSCALL_VECTOR_BASE, f);
+        trap_leave();
         return;
     }
     if (f->vector < 32 && frame_from_user(f)) {
         user_trap(f);
+        trap_leave();
         return;
     }
     if (f->vector < 32) {
@@ -79,6 +90,7 @@ void trap_entry(struct frame *f)
     }
     if (f->vector >= PIC_VECTOR_BASE && f->vector < PIC_VECTOR_BASE + PIC_IRQ_LINES) {
         irq_handle(f->vector - PIC_VECTOR_BASE);
+        trap_leave();
         return;
     }
     kprintf("unexpected vector %u\n", f->vector);
@@ -102,6 +114,10 @@ void irq_handle(unsigned irq)
     if (irq == 0) {
         timer_tick();
         pic_eoi(0);
+        if (threads_running) {
+            sched_tick(TIMER_TICK_US);
+            selftest_tick();
+        }
         return;
     }
     /* Device interrupts become IPC from interrupt threads once those exist;

@@ -3,8 +3,8 @@
  * area) holds the kernel stack; a switched-out thread's stack holds its
  * callee-saved registers and arch.ksp points at them (switch.S).
  */
-#ifndef ARCH_THREAD_H
-#define ARCH_THREAD_H
+#ifndef ARCH_CONTEXT_H
+#define ARCH_CONTEXT_H
 
 #include <arch/frame.h>
 #include <core/tcb.h>
@@ -16,6 +16,9 @@ struct switch_frame {
 };
 
 void switch_context(uintptr_t *save_ksp, uintptr_t new_ksp);
+
+/* Number of arch_switch_to() calls since boot. */
+extern unsigned long context_switches;
 
 /* The user frame at the top of `t`'s kernel stack. */
 static inline struct frame *thread_user_frame(struct tcb *t)

@@ -2,7 +2,7 @@
 #include <arch/desc.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
-#include <arch/thread.h>
+#include <arch/context.h>
 #include <core/arch_hooks.h>
 #include <core/space.h>
 
@@ -27,8 +27,11 @@ void thread_init_kernel(struct tcb *t, void (*fn)(void))
     t->arch.ksp = (uintptr_t)sf;
 }
 
+unsigned long context_switches;
+
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
+    context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
     if (to->space && to->space != from->space)
         pt_activate(&to->space->arch);

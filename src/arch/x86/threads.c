@@ -1,0 +1,157 @@
+/* Threads of the running kernel; see arch/threads.h. */
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/kdebug.h>
+#include <arch/kipboot.h>
+#include <arch/ktest.h>
+#include <arch/layout.h>
+#include <arch/paging.h>
+#include <arch/pmem.h>
+#include <arch/context.h>
+#include <arch/threads.h>
+#include <arch/trap.h>
+#include <core/arch_hooks.h>
+#include <core/fpage.h>
+#include <core/kprintf.h>
+#include <core/mdb.h>
+#include <core/sched.h>
+#include <core/tid.h>
+
+struct space kernel_space;
+int threads_running;
+static uintptr_t boot_ksp;          /* the boot stack, abandoned by threads_start() */
+
+#define UTCB_PAGER_INDEX (-12)      /* Pager TCR, word index from the UTCB pointer */
+
+/* Idle: dispatch whenever woken; halt until the next interrupt otherwise. */
+static void idle_loop(void)
+{
+    for (;;) {
+        sched_dispatch();
+        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    }
+}
+
+int threads_init(void)
+{
+    struct tcb *idle;
+    kernel_space.arch = kernel_space_arch;
+    kernel_space.privileged = true;
+    tcb_area_init((void *)TCB_AREA_BASE, TID_MAX_THREADS);
+    if (tcb_create(tid_make_global(TID_SYSTEM_BASE, 1), &kernel_space, TID_NIL, &idle) != TCB_OK)
+        return 0;
+    idle->state = TS_READY;
+    idle->prio = 0;
+    thread_init_kernel(idle, idle_loop);
+    sched_init(idle);
+    return 1;
+}
+
+void *space_kernel_page(struct space *s, word_t va)
+{
+    uint32_t pa, flags;
+    unsigned log2;
+    if (pt_lookup(&s->arch, va, &pa, &log2, &flags))
+        return (void *)(uintptr_t)phys_to_virt(pa & ~0xFFFu);
+    pa = pmem_alloc();
+    if (!pa)
+        return 0;
+    if (!pt_map(&s->arch, va & ~0xFFFu, pa, 12, PTE_U | PTE_W)) {
+        pmem_free(pa);
+        return 0;
+    }
+    return (void *)(uintptr_t)phys_to_virt(pa);
+}
+
+struct tcb *thread_create_user(struct space *s, tid_t gid, tid_t pager, word_t utcb_location,
+                               word_t eip, word_t esp, uint8_t prio)
+{
+    struct tcb *t;
+    if (!tcb_utcb_location_valid(s, utcb_location)) {
+        kprintf("thread %08x: invalid UTCB location %08x\n", gid, utcb_location);
+        return 0;
+    }
+    uint8_t *page = space_kernel_page(s, utcb_location);
+    if (!page || tcb_create(gid, s, TID_NIL, &t) != TCB_OK) {
+        kprintf("thread %08x: cannot create\n", gid);
+        return 0;
+    }
+    word_t *utcb = (word_t *)(page + (utcb_location & 0xFFFu) + 256u);
+    tcb_activate(t, utcb_location, utcb);
+    utcb[UTCB_PAGER_INDEX] = pager;
+    sched_set_priority(t, prio);
+    thread_init_user(t, eip, esp);
+    sched_make_ready(t);
+    return t;
+}
+
+_Noreturn void threads_start(void)
+{
+    threads_running = 1;
+    switch_context(&boot_ksp, sched_idle()->arch.ksp);
+    kprintf("boot context resumed: cannot happen\n");
+    cpu_halt_forever();
+}
+
+void thread_halt_current(const char *why)
+{
+    struct tcb *t = arch_current();
+    kprintf("thread %08x stopped: %s\n", t->gid, why);
+    if (ktest_active && ktest_expected_vector < 0) {
+        ktest_fail("user", why);
+        ktest_finish();
+    }
+    t->halted = true;
+    sched_dispatch();
+}
+
+/* KernelInterface: `lock; nop` raises #UD (ABI 4.1). True if emulated. */
+static int kernel_interface(struct frame *f, struct space *s)
+{
+    uint8_t op[2];
+    if (uaccess_read(&s->arch, f->eip, op, sizeof op) != 2 || op[0] != 0xF0 || op[1] != 0x90)
+        return 0;
+    f->eax = fpage_base(s->kip_area);
+    f->ecx = kernel_kip.api_version;
+    f->edx = kernel_kip.api_flags;
+    f->esi = kip_kernel_id(&kernel_kip);
+    f->eip += 2;
+    return 1;
+}
+
+/* sigma0's page faults are resolved 1:1 by the kernel (ABI 7.4). */
+static int sigma0_fault(struct space *s, uint32_t addr)
+{
+    uint32_t page = addr & ~(PAGE_SIZE - 1u);
+    if (!s->is_sigma0 || addr >= USER_AREA_END || pmem_is_kernel(page))
+        return 0;
+    return mdb_map(s, page, s, page, 12, FPAGE_RIGHTS_RWX, false) == MDB_OK;
+}
+
+void user_trap(struct frame *f)
+{
+    struct space *s = arch_current()->space;
+    if (f->vector == 3) {
+        switch (kdebug_handle(f, &s->arch)) {
+        case KDEBUG_DONE:
+            return;
+        case KDEBUG_STOP:
+            thread_halt_current("entered the kernel debugger");
+            return;
+        case KDEBUG_NOT_KDEBUG:
+            break;
+        }
+    }
+    if (f->vector == 6 && kernel_interface(f, s))
+        return;
+    if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
+        return;
+    kprintf("\n*** user exception %u (%s) at eip %08x, cr2 %08x\n", f->vector,
+            trap_name(f->vector), f->eip, cpu_read_cr2());
+    trap_print_frame(f, f->usp);
+    if (ktest_expected_vector == (int)f->vector) {
+        ktest_pass(ktest_expected_name);
+        ktest_finish();
+    }
+    thread_halt_current("unhandled exception");
+}
