@@ -1,9 +1,9 @@
 /*
  * memcpy, memmove, memset and memcmp for user programs: compilers emit calls
  * to them in freestanding code (struct copies and initialisers). Plain byte
- * loops; the `volatile`-free loops are kept from being turned back into
- * calls to themselves by -fno-builtin (part of the freestanding flags) and
- * by the no-tree-loop-distribute-patterns attribute below.
+ * loops. The freestanding flags include -fno-builtin; in addition GCC is
+ * told not to recognise the loops as memcpy/memset patterns, which would
+ * turn these functions into calls to themselves.
  */
 #include <stddef.h>
 
