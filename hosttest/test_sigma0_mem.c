@@ -13,9 +13,11 @@
 
 #include <l4/kip.h>
 #include <l4/sigma0.h>
+#include <l4/space.h>
 #include <l4/types.h>
 
 #include "s0mem.h"
+#include "s0proto.h"
 
 #define USER_BASE 48u
 #define SIGMA0_ID ((USER_BASE << 14) | 1u)
@@ -573,6 +575,120 @@ static void test_s0mem_commit_no_room_leaves_state(void **state)
     assert_int_equal(s->mem.n, n);
 }
 
+/* ---- message decoding (s0proto) ---- */
+
+static struct s0_request decide(L4_Word_t from, L4_Word_t mr0, L4_Word_t mr1, L4_Word_t mr2, L4_Word_t mr3)
+{
+    const L4_Word_t mr[4] = { mr0, mr1, mr2, mr3 };
+    return s0proto_decide(s, from, mr);
+}
+
+static void test_s0proto_decide_memory_request(void **state)
+{
+    (void)state;
+    kip_build_pc();
+    assert_true(s0mem_init_from_kip(s, kip_page));
+    struct s0_request r = decide(ROOT_ID, 0xFFA00002u, page(0x00400000, 12).raw, 0, 0x77);
+    assert_int_equal(r.action, S0_ACT_MAP);
+    assert_false(r.fault);
+    assert_int_equal(r.status, S0_OK);
+    assert_int_equal(r.attr, 0);
+    assert_int_equal(r.grant.raw, L4_FpageAddRights(L4_FpageLog2(0x00400000, 12), 7).raw);
+    /* attribute passes through; refusals keep the nilpage */
+    r = decide(ROOT_ID, 0xFFA00002u, page(0x00400000, 12).raw, L4_WriteCombiningMemory, 0);
+    assert_int_equal(r.attr, 5);
+    r = decide(ROOT_ID, 0xFFA00002u, page(0x00800000, 12).raw, 0, 0);
+    assert_int_equal(r.action, S0_ACT_MAP);
+    assert_int_equal(r.status, S0_NOT_AVAILABLE);
+    assert_true(L4_IsNilFpage(r.grant));
+    /* low label bits are ignored */
+    r = decide(ROOT_ID, 0xFFA70002u, page(0x00400000, 12).raw, 0, 0);
+    assert_int_equal(r.status, S0_OK);
+}
+
+static void test_s0proto_decide_libl4_any_request_with_mr3(void **state)
+{
+    (void)state;
+    kip_build_pc();
+    assert_true(s0mem_init_from_kip(s, kip_page));
+    /* libl4: any 4 KB page = 0xFFFFFCC8 with u = 3 and MR3 = 0 */
+    struct s0_request r = decide(ROOT_ID, 0xFFA00003u, 0xFFFFFCC8u, 0, 0);
+    assert_int_equal(r.status, S0_OK);
+    assert_int_equal(L4_Address(r.grant), 0x1000);
+    /* memory above 4 GB (MR3 != 0) does not exist here */
+    r = decide(ROOT_ID, 0xFFA00003u, page(0x00400000, 12).raw | 0x8u, 0, 1);
+    assert_int_equal(r.action, S0_ACT_MAP);
+    assert_int_equal(r.status, S0_NOT_AVAILABLE);
+    /* MR3 is only looked at with u = 3 and bit 3 */
+    assert_int_equal(decide(ROOT_ID, 0xFFA00002u, page(0x00400000, 12).raw | 0x8u, 0, 1).status, S0_OK);
+    assert_int_equal(decide(ROOT_ID, 0xFFA00003u, page(0x00400000, 12).raw, 0, 1).status, S0_OK);
+}
+
+static void test_s0proto_decide_io_request_drops_attribute(void **state)
+{
+    (void)state;
+    kip_build_pc();
+    assert_true(s0mem_init_from_kip(s, kip_page));
+    struct s0_request r = decide(ROOT_ID, 0xFFA00003u, L4_IoFpageLog2(0x3F8, 3).raw | 0x8u, 4, 1);
+    assert_int_equal(r.status, S0_OK);
+    assert_int_equal(r.attr, 0);
+    assert_int_equal(r.grant.raw, L4_IoFpageLog2(0x3F8, 3).raw);
+}
+
+static void test_s0proto_decide_faults(void **state)
+{
+    (void)state;
+    kip_build_pc();
+    assert_true(s0mem_init_from_kip(s, kip_page));
+    struct s0_request r = decide(ROOT_ID, 0xFFE20002u, 0x01000abc, 0x01000000, 0);
+    assert_int_equal(r.action, S0_ACT_MAP);
+    assert_true(r.fault);
+    assert_int_equal(r.status, S0_OK);
+    assert_int_equal(L4_Address(r.grant), 0x01000000);
+    r = decide(ROOT_ID, 0xFFE50002u, 0x00800000, 0x01000000, 0);
+    assert_true(r.fault);
+    assert_int_equal(r.status, S0_NOT_AVAILABLE);
+    r = decide(ROOT_ID, 0xFF860002u, L4_IoFpageLog2(0x60, 0).raw, 0x01000000, 0);
+    assert_true(r.fault);
+    assert_int_equal(r.status, S0_OK);
+    assert_int_equal(r.grant.raw, L4_IoFpageLog2(0x60, 0).raw);
+    r = decide(ROOT_ID, 0xFF860002u, page(0x00400000, 12).raw, 0x01000000, 0);
+    assert_int_equal(r.action, S0_ACT_MAP);
+    assert_true(r.fault);
+    assert_int_equal(r.status, S0_INVALID);
+}
+
+static void test_s0proto_decide_ignores_other_messages(void **state)
+{
+    (void)state;
+    kip_build_pc();
+    assert_true(s0mem_init_from_kip(s, kip_page));
+    assert_int_equal(decide(ROOT_ID, 0xFFA00001u, 0, 0, 0).action, S0_ACT_IGNORE);  /* u = 1 */
+    assert_int_equal(decide(ROOT_ID, 0xFFA00004u, 0, 0, 0).action, S0_ACT_IGNORE);  /* u = 4 */
+    assert_int_equal(decide(ROOT_ID, 0xFFA00082u, 0, 0, 0).action, S0_ACT_IGNORE);  /* t = 2 */
+    assert_int_equal(decide(ROOT_ID, 0xFFF00000u, 0, 0, 0).action, S0_ACT_IGNORE);  /* interrupt */
+    assert_int_equal(decide(ROOT_ID, 0xFFB0000Cu, 0, 0, 0).action, S0_ACT_IGNORE);  /* exception */
+    assert_int_equal(decide(ROOT_ID, 0x00010002u, 0, 0, 0).action, S0_ACT_IGNORE);  /* user label */
+    assert_int_equal(decide(ROOT_ID, L4_MsgTagMake(L4_ProtocolLabel(1001), 1, 0).raw, 0, 0, 0).action,
+                     S0_ACT_EMPTY_REPLY);
+}
+
+static void test_s0proto_map_reply_words(void **state)
+{
+    (void)state;
+    L4_Word_t reply[3];
+    s0proto_map_reply(L4_FpageAddRights(L4_FpageLog2(0x12345000u, 12), 7), reply);
+    assert_int_equal(reply[0], 0x00000080u);
+    assert_int_equal(reply[1], 0x12345008u);
+    assert_int_equal(reply[2], 0x123450C7u);
+    s0proto_map_reply(L4_Nilpage, reply);
+    assert_int_equal(reply[1], 0x00000008u);
+    assert_int_equal(reply[2], 0);
+    s0proto_map_reply(L4_IoFpageLog2(0x3F8, 3), reply);
+    assert_int_equal(reply[1], 0x00000008u);
+    assert_int_equal(reply[2], L4_IoFpageLog2(0x3F8, 3).raw);
+}
+
 /* ---- randomised comparison with a page-level model ---- */
 
 enum { MODEL_PAGES = 256 };
@@ -712,6 +828,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s0mem_commit_rejects_invalid_memory_fpages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s0mem_commit_no_room_leaves_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s0mem_random_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_decide_memory_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_decide_libl4_any_request_with_mr3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_decide_io_request_drops_attribute, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_decide_faults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_decide_ignores_other_messages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s0proto_map_reply_words, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,8 @@
  *   is reported on the console and left unanswered (the thread stays
  *   blocked rather than faulting forever).
  * - label -1001 (debug control from the root task): empty reply.
- * Anything else is reported and not answered. Ownership is in s0mem.c.
+ * Anything else is reported and not answered. Ownership decisions are in
+ * s0mem.c, message decoding in s0proto.c (both host-tested).
  */
 #include <l4/ipc.h>
 #include <l4/kdebug.h>
@@ -24,13 +25,7 @@
 #include <l4/utcb.h>
 
 #include "s0mem.h"
-
-enum {
-    S0_PROTO_PAGE_FAULT = 2,
-    S0_PROTO_REQUEST = 6,
-    S0_PROTO_IO_FAULT = 8,
-    S0_PROTO_DEBUG = 1001,
-};
+#include "s0proto.h"
 
 static struct s0mem s0;
 
@@ -58,99 +53,42 @@ static void s0_log(const char *what, L4_ThreadId_t from, L4_Word_t v1, L4_Word_t
     L4_KDB_PrintChar('\n');
 }
 
-/* Load the reply: label 0, u = 0, t = 2, one map item for `grant` (may be the nilpage). */
-static void s0_load_map_reply(L4_Fpage_t grant)
+/* Apply the attribute and commit a decided grant; S0_OK if it may be mapped. */
+static enum s0_status s0_carry_out(L4_ThreadId_t from, const struct s0_request *r)
 {
-    L4_Word_t base = L4_IsIoFpage(grant) ? 0 : L4_Address(grant);
-    L4_MapItem_t m = L4_MapItem(grant, base);
-    L4_LoadMR(0, L4_MsgTagMake(0, 0, 2).raw);
-    L4_LoadMR(1, m.raw[0]);
-    L4_LoadMR(2, m.raw[1]);
-}
-
-/* Decide, apply the attribute, commit: S0_OK and *grant on success. */
-static enum s0_status s0_serve(L4_ThreadId_t from, L4_Fpage_t req, L4_Word_t attr, L4_Fpage_t *grant)
-{
-    enum s0_status st = s0mem_decide_request(&s0, req, from.raw, grant);
-    if (st == S0_OK && attr != 0 && !L4_IsIoFpage(*grant) && !L4_Set_PageAttribute(*grant, attr))
+    enum s0_status st = r->status;
+    if (st == S0_OK && r->attr != 0 && !L4_Set_PageAttribute(r->grant, r->attr))
         st = S0_INVALID;
     if (st == S0_OK)
-        st = s0mem_commit(&s0, *grant, from.raw);
+        st = s0mem_commit(&s0, r->grant, from.raw);
     return st;
 }
 
-/* Memory/IO request: always answered (nilpage map item on refusal). */
-static L4_Bool_t s0_handle_request(L4_ThreadId_t from, L4_MsgTag_t tag)
-{
-    L4_Word_t mr1, mr2, mr3 = 0;
-    L4_StoreMR(1, &mr1);
-    L4_StoreMR(2, &mr2);
-    if (L4_UntypedWords(tag) == 3)
-        L4_StoreMR(3, &mr3);
-    L4_Fpage_t req = { .raw = mr1 }, grant = L4_Nilpage;
-    enum s0_status st = S0_NOT_AVAILABLE;  /* memory above 4 GB does not exist here */
-    if (L4_IsIoFpage(req) || (mr1 & 0x8u) == 0 || mr3 == 0)
-        st = s0_serve(from, req, mr2, &grant);
-    if (st != S0_OK) {
-        s0_log("refused request", from, mr1, st);
-        grant = L4_Nilpage;
-    }
-    s0_load_map_reply(grant);
-    return 1;
-}
-
-/* Page fault: the page 1:1 if allowed; refused faults are not answered. */
-static L4_Bool_t s0_handle_fault(L4_ThreadId_t from)
-{
-    L4_Word_t addr, ip;
-    L4_Fpage_t grant = L4_Nilpage;
-    L4_StoreMR(1, &addr);
-    L4_StoreMR(2, &ip);
-    enum s0_status st = s0mem_decide_fault(&s0, addr, from.raw, &grant);
-    if (st == S0_OK)
-        st = s0mem_commit(&s0, grant, from.raw);
-    if (st != S0_OK) {
-        s0_log("refused page fault", from, addr, ip);
-        return 0;
-    }
-    s0_load_map_reply(grant);
-    return 1;
-}
-
-/* IO page fault: the ports of the IO fpage in MR1 if allowed; refused ones are not answered. */
-static L4_Bool_t s0_handle_io_fault(L4_ThreadId_t from)
-{
-    L4_Word_t mr1, ip;
-    L4_StoreMR(1, &mr1);
-    L4_StoreMR(2, &ip);
-    L4_Fpage_t req = { .raw = mr1 }, grant = L4_Nilpage;
-    enum s0_status st = L4_IsIoFpage(req) ? s0_serve(from, req, 0, &grant) : S0_INVALID;
-    if (st != S0_OK) {
-        s0_log("refused IO fault", from, mr1, ip);
-        return 0;
-    }
-    s0_load_map_reply(grant);
-    return 1;
-}
-
 /* Handle one received message; true if a reply is loaded in the MRs. */
-static L4_Bool_t s0_dispatch(L4_ThreadId_t from, L4_MsgTag_t tag)
+static L4_Bool_t s0_handle(L4_ThreadId_t from)
 {
-    L4_Word_t u = L4_UntypedWords(tag);
-    if (L4_IsProtocol(tag, S0_PROTO_DEBUG)) {
+    L4_Word_t mr[4], reply[3];
+    L4_StoreMRs(0, 4, mr);
+    struct s0_request r = s0proto_decide(&s0, from.raw, mr);
+    if (r.action == S0_ACT_IGNORE) {
+        s0_log("ignored message", from, mr[0], mr[1]);
+        return 0;
+    }
+    if (r.action == S0_ACT_EMPTY_REPLY) {
         L4_LoadMR(0, 0);
         return 1;
     }
-    if (L4_TypedWords(tag) == 0 && (u == 2 || u == 3)) {
-        if (L4_IsProtocol(tag, S0_PROTO_REQUEST))
-            return s0_handle_request(from, tag);
-        if (L4_IsProtocol(tag, S0_PROTO_PAGE_FAULT))
-            return s0_handle_fault(from);
-        if (L4_IsProtocol(tag, S0_PROTO_IO_FAULT))
-            return s0_handle_io_fault(from);
+    L4_Fpage_t grant = r.grant;
+    enum s0_status st = s0_carry_out(from, &r);
+    if (st != S0_OK) {
+        s0_log(r.fault ? "refused fault" : "refused request", from, mr[1], st);
+        if (r.fault)
+            return 0;
+        grant = L4_Nilpage;
     }
-    s0_log("ignored message", from, tag.raw, 0);
-    return 0;
+    s0proto_map_reply(grant, reply);
+    L4_LoadMRs(0, 3, reply);
+    return 1;
 }
 
 int main(void)
@@ -163,7 +101,7 @@ int main(void)
     L4_ThreadId_t from = L4_nilthread;
     L4_MsgTag_t tag = L4_Wait(&from);
     for (;;) {
-        if (L4_IpcFailed(tag) || !s0_dispatch(from, tag)) {
+        if (L4_IpcFailed(tag) || !s0_handle(from)) {
             tag = L4_Wait(&from);
             continue;
         }
