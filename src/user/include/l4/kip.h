@@ -394,6 +394,12 @@ static inline L4_Word_t L4_ApiVersion(void)
     return L4_KipApiVersion(L4_GetKernelInterface());
 }
 
+/* ApiFlags of the running kernel. */
+static inline L4_Word_t L4_ApiFlags(void)
+{
+    return L4_KipApiFlags(L4_GetKernelInterface());
+}
+
 /* KernelId of the running kernel. */
 static inline L4_Word_t L4_KernelId(void)
 {

@@ -141,7 +141,7 @@ enum {
 #define L4_CompleteAddressSpace ((L4_Fpage_t){ .raw = 0x10u })
 
 /* Index of the most significant set bit of a non-zero word. */
-static inline L4_Word_t L4_Msb(L4_Word_t w)
+static inline L4_Word_t __L4_Msb(L4_Word_t w)
 {
     L4_Word_t n = 0;
     while (w >>= 1)
@@ -163,7 +163,7 @@ static inline L4_Fpage_t L4_Fpage(L4_Word_t base, L4_Word_t size)
 {
     if (size == 0)
         return L4_Nilpage;
-    return L4_FpageLog2(base, (int)L4_Msb(size));
+    return L4_FpageLog2(base, (int)__L4_Msb(size));
 }
 
 /* log2 of the fpage's size (0 for the nilpage, 32 for the complete address space). */
@@ -286,7 +286,7 @@ static inline L4_Fpage_t L4_IoFpageLog2(L4_Word_t port, int log2size)
 /* IO fpage of `size` ports (a power of two; otherwise rounded down) at `port`. */
 static inline L4_Fpage_t L4_IoFpage(L4_Word_t port, L4_Word_t size)
 {
-    return L4_IoFpageLog2(port, size == 0 ? 0 : (int)L4_Msb(size));
+    return L4_IoFpageLog2(port, size == 0 ? 0 : (int)__L4_Msb(size));
 }
 
 /* First port of an IO fpage. */
