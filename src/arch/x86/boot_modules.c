@@ -61,6 +61,22 @@ int boot_load_modules(const struct boot_info *bi, struct boot_modules *bm)
     return 1;
 }
 
+int boot_modules_from_kip(struct boot_modules *bm)
+{
+    static const enum kip_server_id order[] = { KIP_SIGMA0, KIP_ROOT_SERVER };
+    bm->count = 0;
+    bm->avoid_lo = bm->avoid_hi = 0;
+    for (unsigned i = 0; i < 2; i++) {
+        const struct kip_server *srv = kip_server(&kernel_kip, order[i]);
+        if (!srv || srv->high == 0 || srv->high <= srv->low)
+            break;
+        bm->img[i] = (struct elf_image){ .entry = srv->ip, .low = srv->low, .high = srv->high };
+        bm->count++;
+        kprintf("module %u (from the KIP): %08x-%08x entry %08x\n", i, srv->low, srv->high, srv->ip);
+    }
+    return bm->count > 0;
+}
+
 /* An initial server's space (ABI 7.3): privileged, KIP and UTCB areas at
  * the standard places, the KIP mapped. NULL when out of memory. */
 static struct space *boot_server_space(void)

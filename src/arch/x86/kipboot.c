@@ -52,6 +52,34 @@ int kipboot_complete(const struct boot_info *bi, const struct boot_modules *bm)
     return kip_complete(&kernel_kip, &p);
 }
 
+int kipboot_loader_kmem(uint32_t *low, uint32_t *high)
+{
+    int found = 0;
+    for (unsigned i = 0; i < kip_memdesc_count(&kernel_kip); i++) {
+        struct kip_memdesc_info d;
+        if (!kip_memdesc(&kernel_kip, i, &d) || d.type != KIP_MEM_RESERVED || d.is_virtual)
+            continue;
+        if (!found || d.high - d.low > *high - *low) {
+            *low = d.low;
+            *high = d.high;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+#define GENERIC_BOOTINFO_MAGIC 0x14B0021Du
+
+uint32_t kipboot_loader_mbi(void)
+{
+    uint32_t pa = kernel_kip.boot_info;
+    if (pa == 0 || pa >= DIRECTMAP_SIZE - 64u)
+        return 0;
+    if (*(const uint32_t *)(uintptr_t)phys_to_virt(pa) == GENERIC_BOOTINFO_MAGIC)
+        return 0;
+    return pa;
+}
+
 void kipboot_print(void)
 {
     static const char *const names[16] = {

@@ -57,17 +57,27 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     idt_init();
     pic_init();
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
+        /* Direct Multiboot boot: modules are ELF files to load; the kernel
+         * chooses its memory pool and writes the KIP descriptors itself. */
         multiboot_parse(mbi_pa, &bi);
+        multiboot_print(&bi);
+        if (!boot_load_modules(&bi, &bm))
+            boot_fail("boot modules unusable");
+        if (!pmem_init_top(pmem_ram_top(&bi), bm.avoid_lo, bm.avoid_hi))
+            boot_fail("no room for the kernel memory pool");
     } else {
-        kprintf("not booted by Multiboot (eax=%08x): X.2 loader boot is not supported yet\n",
+        /* Drop-in for an X.2 boot loader (ABI 7.1): it loaded the images,
+         * patched the KIP and reserved the kernel's memory. */
+        uint32_t lo, hi;
+        kprintf("no Multiboot magic (eax=%08x): configured by an X.2 boot loader through the KIP\n",
                 magic);
-        multiboot_parse(0xFFFFFFFFu, &bi);
+        multiboot_parse(kipboot_loader_mbi() ? kipboot_loader_mbi() : 0xFFFFFFFFu, &bi);
+        kprintf("command line: \"%s\"\n", bi.cmdline);
+        if (!kip_is_loader_patched(&kernel_kip) || !boot_modules_from_kip(&bm))
+            boot_fail("the KIP was not patched by a boot loader (no sigma0)");
+        if (!kipboot_loader_kmem(&lo, &hi) || !pmem_init_range(lo, hi + 1u))
+            boot_fail("the boot loader reserved no usable kernel memory");
     }
-    multiboot_print(&bi);
-    if (!boot_load_modules(&bi, &bm))
-        boot_fail("boot modules unusable");
-    if (!pmem_init(&bi, bm.avoid_lo, bm.avoid_hi))
-        boot_fail("no room for the kernel memory pool");
     if (!paging_init() || !copy_init())
         boot_fail("out of kernel memory setting up paging");
     boot_unmap_identity();

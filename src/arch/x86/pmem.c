@@ -8,7 +8,7 @@ extern char _kernel_phys_start[], _kernel_phys_end[];
 static uint32_t pool_start, pool_end, free_head, free_count;
 
 /* Highest end of available RAM below the direct-map limit. */
-static uint32_t ram_top(const struct boot_info *bi)
+uint32_t pmem_ram_top(const struct boot_info *bi)
 {
     uint64_t top = 0;
     if (!bi->mmap)
@@ -34,16 +34,26 @@ static void zero_frame(uint32_t pa)
         p[i] = 0;
 }
 
-int pmem_init(const struct boot_info *bi, uint32_t avoid_lo, uint32_t avoid_hi)
+int pmem_init_top(uint32_t top, uint32_t avoid_lo, uint32_t avoid_hi)
 {
-    uint32_t top = ram_top(bi);
     uint32_t size = top / 8u < KPOOL_MAX_BYTES ? (top / 8u) & ~(PAGE_SIZE - 1u) : KPOOL_MAX_BYTES;
     if (top < (4u << 20) || size < (1u << 20))
         return 0;
-    pool_end = top;
-    pool_start = top - size;
-    if (pool_start < avoid_hi && avoid_lo < pool_end)
+    if (top - size < avoid_hi && avoid_lo < top)
         return 0;   /* boot images reach the top of RAM: no room */
+    return pmem_init_range(top - size, top);
+}
+
+int pmem_init_range(uint32_t start, uint32_t end)
+{
+    start = (start + PAGE_SIZE - 1u) & ~(PAGE_SIZE - 1u);
+    end &= ~(PAGE_SIZE - 1u);
+    if (end > DIRECTMAP_SIZE)
+        end = DIRECTMAP_SIZE;
+    if (start >= end || end - start < (1u << 20))
+        return 0;
+    pool_start = start;
+    pool_end = end;
     free_head = 0;
     free_count = 0;
     for (uint32_t pa = pool_end - PAGE_SIZE; pa >= pool_start && pa != 0; pa -= PAGE_SIZE)

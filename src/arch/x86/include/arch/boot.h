@@ -21,6 +21,10 @@ struct boot_modules {
 /* Inspect and load the ELF modules; 0 with a message on the console if unusable. */
 int boot_load_modules(const struct boot_info *bi, struct boot_modules *bm);
 
+/* X.2 loader path: the images are already in memory; take sigma0 and the
+ * root server from the KIP (ABI 7.1). 0 if the KIP names no sigma0. */
+int boot_modules_from_kip(struct boot_modules *bm);
+
 /* Run the initial servers; never returns. */
 _Noreturn void boot_start_servers(const struct boot_modules *bm);
 

@@ -13,8 +13,16 @@
 #define PAGE_SIZE 4096u
 #define KPOOL_MAX_BYTES (16u << 20)
 
-/* Choose the kernel pool from the memory map, avoiding [avoid_lo, avoid_hi). */
-int pmem_init(const struct boot_info *bi, uint32_t avoid_lo, uint32_t avoid_hi);
+/* Highest end of usable RAM in the Multiboot memory map, below the direct-map limit. */
+uint32_t pmem_ram_top(const struct boot_info *bi);
+
+/* Direct boot: the pool is the top 1/8 of RAM below `top` (at most
+ * KPOOL_MAX_BYTES), which must not overlap [avoid_lo, avoid_hi). */
+int pmem_init_top(uint32_t top, uint32_t avoid_lo, uint32_t avoid_hi);
+
+/* The pool is [start, end) (an X.2 loader's reserved kernel memory), clipped
+ * to the direct map; it must hold at least 1 MB. */
+int pmem_init_range(uint32_t start, uint32_t end);
 
 /* A zeroed frame of the kernel pool (physical address), or 0 when exhausted. */
 uint32_t pmem_alloc(void);
