@@ -87,3 +87,11 @@ cpu_read_esp:
 cpu_rdtsc:                  /* uint64_t cpu_rdtsc(void) */
     rdtsc
     ret
+
+    .global cpu_wrmsr
+cpu_wrmsr:                  /* void cpu_wrmsr(uint32_t msr, uint64_t value) */
+    mov 4(%esp), %ecx
+    mov 8(%esp), %eax
+    mov 12(%esp), %edx
+    wrmsr
+    ret

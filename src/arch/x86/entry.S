@@ -6,6 +6,7 @@
  */
 #include <arch/frame.h>
 #include <arch/layout.h>
+#include <arch/syscall.h>
 
 .macro VEC_NOERR n
     .global vec_\n
@@ -58,6 +59,25 @@ vec_\n:
     .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58
     VEC_NOERR \n
     .endr
+
+/*
+ * sysenter from the KIP's Ipc entry: interrupts are off, ESP = the
+ * SYSENTER_ESP MSR = address of the TSS's esp0 field, EBP = the caller's
+ * ESP. Build the same frame an `int` would (error = 1 marks sysenter; the C
+ * side fills in the return EIP in the KIP) and join the common path.
+ */
+    .global sysenter_entry
+sysenter_entry:
+    mov (%esp), %esp
+    push $SEL_UDATA
+    push %ebp
+    pushf
+    orl $0x200, (%esp)
+    push $SEL_UCODE
+    push $0
+    push $1
+    push $(SYSCALL_VECTOR_BASE + SYS_IPC)
+    jmp trap_common
 
 trap_common:
     pusha

@@ -10,7 +10,15 @@
     .global kip_entry_start, kip_entry_end, kip_entry_offsets
     .align 16
 kip_entry_start:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10
+/* Ipc and Lipc enter with sysenter: EBP (an output-only register of Ipc)
+ * carries the caller's ESP; the kernel returns to entry_ipc_ret. */
+entry_ipc:
+    mov %esp, %ebp
+    sysenter
+entry_ipc_ret:
+    ret
+    .align 8
+.irp n, 0,1,2,3,6,7,8,9,10
 entry_\n:
     int $(SYSCALL_VECTOR_BASE + \n)
     ret
@@ -20,6 +28,14 @@ kip_entry_end:
 
     .align 4
 kip_entry_offsets:
-.irp n, 0,1,2,3,4,5,6,7,8,9,10
+.irp n, 0,1,2,3
     .long entry_\n - kip_entry_start
 .endr
+    .long entry_ipc - kip_entry_start          /* SYS_IPC */
+    .long entry_ipc - kip_entry_start          /* SYS_LIPC */
+.irp n, 6,7,8,9,10
+    .long entry_\n - kip_entry_start
+.endr
+    .global kip_entry_ipc_ret_offset
+kip_entry_ipc_ret_offset:
+    .long entry_ipc_ret - kip_entry_start

@@ -5,11 +5,23 @@
  */
 #include <arch/kipboot.h>
 #include <arch/syscall.h>
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/layout.h>
 #include <core/arch_hooks.h>
+#include <core/fpage.h>
+#include <core/space.h>
+#include <core/tcb.h>
 #include <core/kprintf.h>
 
 extern const uint8_t kip_entry_start[], kip_entry_end[];
 extern const uint32_t kip_entry_offsets[SYSCALL_COUNT];
+extern const uint32_t kip_entry_ipc_ret_offset;
+extern char sysenter_entry[];
+
+#define MSR_SYSENTER_CS  0x174u
+#define MSR_SYSENTER_ESP 0x175u
+#define MSR_SYSENTER_EIP 0x176u
 
 int syscall_kip_init(void)
 {
@@ -21,7 +33,12 @@ int syscall_kip_init(void)
     struct kip_syscall_links links;
     for (unsigned i = 0; i < SYSCALL_COUNT; i++)
         links.offset[i] = KIP_SYSCALL_CODE_OFFSET + kip_entry_offsets[i];
-    return kip_set_syscall_links(&kernel_kip, &links);
+    if (!kip_set_syscall_links(&kernel_kip, &links))
+        return 0;
+    cpu_wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
+    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&tss_current()->esp0);
+    cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry);
+    return 1;
 }
 
 /* SystemClock: EDX:EAX = microseconds since boot; ECX, EBX, EBP preserved. */
@@ -55,6 +72,11 @@ static const syscall_fn syscall_table[SYSCALL_COUNT] = {
 
 void syscall_dispatch(unsigned n, struct frame *f)
 {
+    if (f->error == SYSENTER_MARK) {   /* return into the KIP after the sysenter */
+        f->error = 0;
+        f->eip = fpage_base(arch_current()->space->kip_area) + KIP_SYSCALL_CODE_OFFSET +
+                 kip_entry_ipc_ret_offset;
+    }
     if (n < SYSCALL_COUNT)
         syscall_table[n](f);
 }

@@ -28,5 +28,6 @@ void cpu_reload_segments(void);
 _Noreturn void cpu_halt_forever(void);
 uint32_t cpu_read_esp(void);
 uint64_t cpu_rdtsc(void);
+void cpu_wrmsr(uint32_t msr, uint64_t value);
 
 #endif
