@@ -1,17 +1,71 @@
 /*
- * Per-thread IPC state embedded in every TCB.
- * OWNER: ipc module.
+ * Per-thread IPC state embedded in every TCB (struct tcb.ipc).
+ * OWNER: ipc module. Only ipc.c writes these fields; other modules use the
+ * functions of core/ipc.h.
  */
 #ifndef CORE_IPC_TYPES_H
 #define CORE_IPC_TYPES_H
 
+#include <core/msg.h>
 #include <core/tid.h>
 #include <core/types.h>
 
 struct tcb;
 
+/* A FIFO of threads blocked on a thread, linked through ipc_state.q_next/q_prev. */
+struct ipc_queue {
+    struct tcb *head, *tail;
+};
+
+/* Progress of a long (string) transfer, kept by the sender. */
+struct ipc_xfer {
+    unsigned item;               /* next typed word to process */
+    bool in_string;              /* copying the string at `item` */
+    bool have_buffer;            /* a receive buffer is left at `buf` */
+    bool owner_is_sender;        /* whose xfer timeout set the deadline */
+    unsigned buf;                /* BR sequence index of the current buffer */
+    struct msg_cursor src, dst;  /* string and buffer cursors */
+};
+
+/* The state saved while a nested pagefault IPC runs (ABI 5.10, notes 8). */
+struct ipc_saved {
+    word_t mr[3];                /* MR0..MR2 of the faulting thread */
+    word_t br0, error_code, virtual_sender;
+    tid_t from_spec;             /* the outer IPC's FromSpecifier ... */
+    word_t timeouts;             /* ... and Timeouts word */
+    struct tcb *xfer_partner;    /* the outer transfer ... */
+    word_t xfer_offset;
+    bool xfer_timed;
+    struct ipc_xfer xfer;
+    uint8_t state;               /* thread state before the nested IPC */
+    bool valid;
+};
+
+
 struct ipc_state {
-    tid_t partner;     /* placeholder until the ipc module defines its state */
+    /* queues of other threads blocked on this one */
+    struct ipc_queue sendq;      /* senders waiting until we receive from them */
+    struct ipc_queue waitq;      /* closed receivers waiting for a message from us */
+
+    /* this thread's place while blocked in another thread's queue */
+    struct tcb *q_next, *q_prev;
+    struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
+    struct tcb *partner;         /* SEND_WAIT: destination; closed RECV_WAIT: sender */
+
+    /* the current IPC system call */
+    tid_t from_spec;             /* FromSpecifier (TID_NIL: no receive phase) */
+    word_t timeouts;             /* Timeouts word: send [31..16], receive [15..0] */
+
+    /* result handed back when the system call returns */
+    word_t result_tag;           /* MR0 (also written to the UTCB) */
+    tid_t result_from;           /* from (TID_NIL on errors and send-only) */
+
+    /* long IPC: the transfer in progress and the nested pagefault IPC */
+    struct tcb *xfer_partner;    /* the other side while TS_SENDING/TS_RECEIVING */
+    word_t xfer_offset;          /* string bytes transferred so far */
+    bool xfer_timed;             /* a transfer timeout has been decided */
+    struct ipc_xfer xfer;        /* sender side: where the transfer stands */
+    struct ipc_saved saved;      /* IPC-state stack of depth 1 */
 };
 
 #endif

@@ -1,0 +1,98 @@
+/*
+ * The IPC state machine (ABI 5.1-5.6, 5.10).
+ *
+ * Every operation here is non-blocking: it changes thread states and queues
+ * and returns. A thread that has to wait is left blocked (TS_SEND_WAIT /
+ * TS_RECV_WAIT) and the call answers IPC_BLOCKED; whoever later completes
+ * its IPC (partner, timeout, cancel, deletion) stores the final result in
+ * its TCB and makes it ready. A blocked thread is made ready only when its
+ * whole IPC (send and receive phase) is finished.
+ *
+ * How the system-call layer drives it (kernel):
+ *
+ *     outcome = ipc_invoke(cur, to, from, timeouts);
+ *     while (ipc_pending(cur))            // IPC_BLOCKED: wait until finished
+ *         sched_dispatch();
+ *     if (sched_resched_pending())        // IPC_DONE woke a higher priority
+ *         sched_dispatch();
+ *     EAX = ipc_result_from(cur); ESI = ipc_result_tag(cur);
+ *     EBX, EBP = MR1, MR2 from cur's UTCB (written there by the partner).
+ *
+ * The IPC never switches threads itself; it makes completed threads ready
+ * with sched_make_ready(). Other modules must not make a thread that is
+ * ipc_pending() ready behind the IPC's back (e.g. ExchangeRegisters resume
+ * of a halted thread blocked in IPC must leave its state alone), and must
+ * call ipc_cancel() / ipc_thread_deleted() instead of unlinking it.
+ * The timer tick calls ipc_expire(now) to fire due IPC timeouts (the IPC
+ * timeouts live in the wakeup queue given to ipc_init(), on each thread's
+ * embedded wakeup node, which the IPC module owns while a thread is in IPC).
+ *
+ * OWNER: ipc module.
+ */
+#ifndef CORE_IPC_H
+#define CORE_IPC_H
+
+#include <core/fpage.h>
+#include <core/msg.h>
+#include <core/tcb.h>
+#include <core/wakeup.h>
+
+enum ipc_outcome { IPC_DONE, IPC_BLOCKED };
+
+/* Use `wq` for IPC send/receive timeouts (the kernel's one wakeup queue). */
+void ipc_init(struct wakeup_queue *wq);
+
+/* The Ipc system call of `self` (the current thread): optional send phase
+ * to `to`, then optional receive phase per `from_spec` (TID_NIL: none), with
+ * the Timeouts word (send [31..16], receive [15..0]). Message in self's UTCB.
+ * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above). */
+enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
+
+/* Put the non-current thread `t` into a receive phase from `from_spec`
+ * with receive timeout `rcv_timeout` on its behalf (thread start: wait for
+ * the start message from the pager). Completes at once if possible. */
+enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t rcv_timeout);
+
+/* The MR0 (tag) and the from ID returned by `t`'s last IPC system call. */
+static inline word_t ipc_result_tag(const struct tcb *t) { return t->ipc.result_tag; }
+static inline tid_t ipc_result_from(const struct tcb *t) { return t->ipc.result_from; }
+
+/* True while `t` is blocked in (or transferring within) an IPC. */
+bool ipc_pending(const struct tcb *t);
+
+/* The thread state to report for `t` (Schedule, ExchangeRegisters): while a
+ * nested pagefault IPC runs on its behalf during a string transfer, the
+ * state of the transfer (TS_SENDING / TS_RECEIVING), else t->state. */
+uint8_t ipc_thread_state(const struct tcb *t);
+
+/* The IPC timeout of `t` fired: a blocked send or receive fails with error 1
+ * in its phase (no-op if `t` is not blocked any more). */
+void ipc_timeout(struct tcb *t);
+
+/* Fire all IPC timeouts due at `now` (µs); returns how many fired. */
+unsigned ipc_expire(uint64_t now);
+
+/* ExchangeRegisters R/S: cancel `t`'s receive (recv) and/or send (send)
+ * phase. Blocked (no transfer yet) -> error 3; inside a transfer -> error 7
+ * to both partners. Returns the old R/S bits (TCB_EXREG_RECV/SEND). */
+word_t ipc_cancel(struct tcb *t, bool recv, bool send);
+
+/* `t` is about to be deleted: cancel its own IPC and fail every thread
+ * blocked on it with error 2 (senders in the send, closed receivers in the
+ * receive phase). Call before tcb_delete(). */
+void ipc_thread_deleted(struct tcb *t);
+
+/* Inspection for tests and kdebug. */
+struct tcb *ipc_sendq_head(const struct tcb *t);      /* first queued sender */
+struct tcb *ipc_queue_next(const struct tcb *t);      /* next in the same queue */
+struct tcb *ipc_blocked_on(const struct tcb *t);      /* the thread whose queue holds t */
+
+/* ---- provided by the mapping database (mdb) ---------------------------
+ * Map (grant = false) or grant the region `p` (computed by msg_place_fpage)
+ * from `from`'s space to `to`'s space with at most `rights` (fpage rwx).
+ * Returns IPC_OK, or an IPC error code that aborts the message (message
+ * overflow). Host tests link a recording fake (mocks/usermem.c). */
+enum ipc_error ipc_transfer_fpage(struct tcb *from, struct tcb *to,
+                                  const struct msg_placement *p, unsigned rights, bool grant);
+
+#endif

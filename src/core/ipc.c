@@ -1,0 +1,736 @@
+/*
+ * The IPC state machine (ABI 5.1-5.6, 5.10; lecture notes 8).
+ *
+ * Design note. What this module guarantees:
+ *
+ *  - Non-blocking operations. ipc_invoke() and friends never switch
+ *    threads. A thread that must wait is put into TS_SEND_WAIT (queued FIFO
+ *    on its destination's sendq) or TS_RECV_WAIT (for a closed receive
+ *    queued on the expected sender's waitq, so deletion finds it) and the
+ *    call answers IPC_BLOCKED. Blocked threads are completed by whoever
+ *    acts: the partner that completes the rendezvous does the transfer, a
+ *    timeout (ipc_timeout), a cancel (ipc_cancel) or a deletion
+ *    (ipc_thread_deleted). Completion stores the result tag and from ID in
+ *    the TCB (and MR0 / ErrorCode in the UTCB) and makes the thread ready
+ *    with sched_make_ready(); a thread is made ready only once its whole
+ *    system call (both phases) is finished, so the system-call layer just
+ *    returns ipc_result_tag()/ipc_result_from() after it runs again.
+ *
+ *  - Atomic send-to-receive (ABI 5.1): when the send phase of a call or
+ *    reply-and-wait completes, the same operation starts the sender's
+ *    receive phase before anything else can run, so an immediate reply
+ *    cannot be missed. Chains (a receive phase that finds a queued sender
+ *    whose own receive phase then starts) are processed iteratively.
+ *
+ *  - Every thread is in at most one IPC queue (q_on), has a timer queued
+ *    only while blocked in a phase with a finite timeout (or, as the
+ *    sender of a long IPC, while a transfer timeout runs), and every
+ *    delivered message is copied exactly once, when its transfer completes.
+ *
+ *  - Timeouts: Never blocks without a timer, ZeroTime fails at once with
+ *    error 1, a period arms the thread's wakeup node; the receive timeout
+ *    is decoded when the receive phase starts.
+ *
+ *  - From ID: the sender's global ID, also for senders of the own space
+ *    (ABI 5.3 compat: the reference fast path does the same and binaries
+ *    accept both); nilthread on errors and for send-only IPC.
+ *
+ *  - Propagation (ABI 5.6): a message with p set and VirtualSender naming
+ *    an existing thread of the sender's space (or sent within the
+ *    receiver's space) is delivered as from the virtual sender, with p kept
+ *    and ActualSender written; it also matches closed receives from the
+ *    virtual sender, and a virtual sender waiting in a closed receive on the
+ *    actual sender is moved to wait on the new receiver.
+ *
+ *  - Long IPC: string items are copied once, through arch_copy_between().
+ *    A fault suspends the transfer (sender TS_SENDING, receiver
+ *    TS_RECEIVING); the faulting side's IPC state is pushed (depth 1) and a
+ *    pagefault call (label 0xFFE0|rwx, MR1 address, MR2 0xFFFFFFFF) is made
+ *    on its behalf to its pager. When that IPC completes, the state is
+ *    popped and the transfer resumes right there (in whatever thread's
+ *    context the pager replied); if it fails, both partners get error 7.
+ *    The transfer timeout (shorter of sender's send-xfer and receiver's
+ *    receive-xfer timeout, from the first fault) runs on the sender's
+ *    wakeup node and ends in errors 5/6.
+ */
+#include <core/ipc.h>
+#include <core/kassert.h>
+#include <core/sched.h>
+#include <core/space.h>
+
+static struct wakeup_queue *ipc_wq;
+
+void ipc_init(struct wakeup_queue *wq)
+{
+    ipc_wq = wq;
+}
+
+/* ---- queues ------------------------------------------------------------- */
+
+/* Append `t` (in no queue) at the tail of `q`. */
+static void queue_append(struct ipc_queue *q, struct tcb *t)
+{
+    kassert(t->ipc.q_on == NULL);
+    t->ipc.q_next = NULL;
+    t->ipc.q_prev = q->tail;
+    if (q->tail != NULL)
+        q->tail->ipc.q_next = t;
+    else
+        q->head = t;
+    q->tail = t;
+    t->ipc.q_on = q;
+}
+
+/* Take `t` out of whatever IPC queue holds it (no-op if none). */
+static void queue_unlink(struct tcb *t)
+{
+    struct ipc_queue *q = t->ipc.q_on;
+    if (q == NULL)
+        return;
+    if (t->ipc.q_prev != NULL)
+        t->ipc.q_prev->ipc.q_next = t->ipc.q_next;
+    else
+        q->head = t->ipc.q_next;
+    if (t->ipc.q_next != NULL)
+        t->ipc.q_next->ipc.q_prev = t->ipc.q_prev;
+    else
+        q->tail = t->ipc.q_prev;
+    t->ipc.q_next = t->ipc.q_prev = NULL;
+    t->ipc.q_on = NULL;
+}
+
+struct tcb *ipc_sendq_head(const struct tcb *t) { return t->ipc.sendq.head; }
+struct tcb *ipc_queue_next(const struct tcb *t) { return t->ipc.q_next; }
+
+struct tcb *ipc_blocked_on(const struct tcb *t)
+{
+    return t->ipc.q_on != NULL ? t->ipc.partner : NULL;
+}
+
+/* ---- timers ------------------------------------------------------------- */
+
+static void timer_stop(struct tcb *t)
+{
+    if (wakeup_queued(&t->wakeup))
+        wakeup_remove(ipc_wq, &t->wakeup);
+}
+
+/* Arm time value `tv` for `t`; false when it is ZeroTime (do not block). */
+static bool timer_start(struct tcb *t, uint16_t tv)
+{
+    uint64_t deadline;
+    enum timeout_kind k = timeout_decode(tv, arch_timer_now(), &deadline);
+    if (k == TIMEOUT_ZERO)
+        return false;
+    if (k == TIMEOUT_AT) {
+        kassert(ipc_wq != NULL);
+        wakeup_insert(ipc_wq, &t->wakeup, deadline);
+    }
+    return true;
+}
+
+/* Stop the send/receive timeout of `t`. In a nested pagefault IPC (whose
+ * phases never time out) the node belongs to the outer transfer: keep it. */
+static void phase_timer_stop(struct tcb *t)
+{
+    if (!t->ipc.saved.valid)
+        timer_stop(t);
+}
+
+static inline uint16_t send_timeout(const struct tcb *t) { return (uint16_t)(t->ipc.timeouts >> 16); }
+static inline uint16_t recv_timeout(const struct tcb *t) { return (uint16_t)t->ipc.timeouts; }
+
+/* ---- completion ----------------------------------------------------------- */
+
+static void nested_done(struct tcb *x, bool ok);
+
+/* Finish `t`'s system call with `tag` and `from`; make it ready. A thread in
+ * a nested pagefault IPC instead returns to its suspended transfer. */
+static void ipc_finish(struct tcb *t, word_t tag, tid_t from)
+{
+    queue_unlink(t);
+    t->ipc.partner = NULL;
+    if (t->ipc.saved.valid) {
+        nested_done(t, (tag & MSG_TAG_E) == 0);
+        return;
+    }
+    timer_stop(t);
+    t->ipc.xfer_partner = NULL;
+    t->ipc.result_tag = tag;
+    t->ipc.result_from = from;
+    t->utcb[0] = tag;
+    sched_make_ready(t);
+}
+
+/* Finish `t` with error `e` in phase `ph` after `off` string bytes. */
+static void ipc_fail(struct tcb *t, word_t tag, enum ipc_error e, enum ipc_phase ph, word_t off)
+{
+    t->utcb[UTCB_ERROR_CODE] = msg_error_word(e, ph, off);
+    ipc_finish(t, tag | MSG_TAG_E, TID_NIL);
+}
+
+/* The tag a receiver gets for the message tagged `tag`. */
+static inline word_t received_tag(word_t tag) { return tag & ~MSG_TAG_FLAGS; }
+
+/* ---- lookup and matching ------------------------------------------------- */
+
+/* The thread named by `id` as seen from `self` (global or own-space local ID). */
+static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
+{
+    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
+        return NULL;
+    struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
+    return t != NULL && t->state != TS_DEAD ? t : NULL;
+}
+
+/* The virtual sender `s` acts for in its message to `r` (ABI 5.6): the
+ * thread named by VirtualSender when p is set and it exists and lives in the
+ * sender's space, or the sender lives in the receiver's space; else NULL. */
+static struct tcb *propagation_of(const struct tcb *s, const struct tcb *r)
+{
+    if ((s->utcb[0] & MSG_TAG_P) == 0)
+        return NULL;
+    struct tcb *vs = ipc_lookup(s, s->utcb[UTCB_VIRTUAL_SENDER]);
+    if (vs == NULL || vs == s || (vs->space != s->space && s->space != r->space))
+        return NULL;
+    return vs;
+}
+
+/* True when receiver `r` with FromSpecifier `from` (closed receive: from
+ * thread `closed`) takes the message of `s`; a propagated message matches
+ * by its virtual sender as well as by its actual sender. */
+static bool from_matches(const struct tcb *r, tid_t from, const struct tcb *closed,
+                         const struct tcb *s)
+{
+    if (from == TID_ANY)
+        return true;
+    if (from == TID_ANYLOCAL)      /* a virtual sender of the own space implies s is local */
+        return s->space == r->space;
+    if (closed == s)
+        return true;
+    const struct tcb *vs = propagation_of(s, r);
+    return vs != NULL && closed == vs;
+}
+
+/* True when `r` is blocked receiving and would take a message from `s`. */
+static bool ipc_accepts(const struct tcb *r, const struct tcb *s)
+{
+    return r->state == TS_RECV_WAIT && from_matches(r, r->ipc.from_spec, r->ipc.partner, s);
+}
+
+/* First sender queued on `r` that a receive from `from` (closed: `closed`) takes. */
+static struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const struct tcb *closed)
+{
+    if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq)
+        return (struct tcb *)closed;
+    for (struct tcb *s = r->ipc.sendq.head; s != NULL; s = s->ipc.q_next)
+        if (from_matches(r, from, closed, s))
+            return s;
+    return NULL;
+}
+
+/* The state `t` is in for its own (outer) IPC. */
+static uint8_t outer_state(const struct tcb *t)
+{
+    return t->ipc.saved.valid ? t->ipc.saved.state : t->state;
+}
+
+uint8_t ipc_thread_state(const struct tcb *t)
+{
+    return outer_state(t);
+}
+
+bool ipc_pending(const struct tcb *t)
+{
+    return t->state == TS_SEND_WAIT || t->state == TS_SENDING ||
+           t->state == TS_RECV_WAIT || t->state == TS_RECEIVING;
+}
+
+/* ---- the transfer ---------------------------------------------------------- */
+
+enum xfer_result { XFER_OK, XFER_FAILED, XFER_SUSPENDED };
+
+/* Fail a transfer: both partners finish with the error (sender: send phase). */
+static void xfer_fail(struct tcb *s, struct tcb *r, enum ipc_error es, enum ipc_error er, word_t off)
+{
+    word_t tag = s->utcb[0];
+    s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
+    if (s->ipc.xfer_timed)
+        timer_stop(s);
+    ipc_fail(r, received_tag(tag), er, IPC_PHASE_RECV, off);
+    ipc_fail(s, tag, es, IPC_PHASE_SEND, off);
+}
+
+/* Deliver: MR1..MR(u+t) are copied verbatim (last, so that a pagefault
+ * reply to the receiver cannot overwrite them), the receiver finishes with
+ * the message, and the sender's send phase is over. */
+static void xfer_complete(struct tcb *s, struct tcb *r)
+{
+    word_t tag = s->utcb[0];
+    for (unsigned i = 1; i <= msgtag_untyped(tag) + msgtag_typed(tag); i++)
+        r->utcb[i] = s->utcb[i];
+    s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
+    if (s->ipc.xfer_timed)
+        timer_stop(s);
+    s->state = TS_READY;
+    struct tcb *vs = propagation_of(s, r);
+    if (vs == NULL) {
+        ipc_finish(r, received_tag(tag), s->gid);
+        return;
+    }
+    r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
+    if (vs->state == TS_RECV_WAIT && vs->ipc.partner == s) {
+        queue_unlink(vs);                             /* re-target its reply */
+        vs->ipc.partner = r;
+        vs->ipc.from_spec = r->gid;
+        queue_append(&r->ipc.waitq, vs);
+    }
+    ipc_finish(r, received_tag(tag) | MSG_TAG_P, vs->gid);
+}
+
+/* Map or grant one item into `r`. */
+static enum ipc_error xfer_map(struct tcb *s, struct tcb *r, const struct msg_item *it)
+{
+    struct msg_placement p;
+    if (fpage_is_nil(it->fpage))
+        return IPC_OK;
+    if (msg_place_fpage(it->snd_base, it->fpage, msg_acceptor_window(r->utcb[utcb_br_index(0)]), &p) != IPC_OK)
+        return IPC_ERR_OVERFLOW;
+    if (!p.io && p.log2 < FPAGE_MIN_LOG2)
+        return IPC_OK;                 /* sub-page fpages transfer nothing */
+    return ipc_transfer_fpage(s, r, &p, fpage_rights(it->fpage), it->type == MSG_ITEM_GRANT);
+}
+
+/* Begin copying the string item `it` into the next receive buffer. */
+static enum ipc_error xfer_string_begin(struct tcb *s, struct tcb *r, const struct msg_words *typed,
+                                        const struct msg_item *it)
+{
+    struct ipc_xfer *x = &s->ipc.xfer;
+    struct msg_words brs = msg_words_buffers(r->utcb);
+    struct msg_item buf;
+    if (!x->have_buffer || msg_buffer_decode(&brs, x->buf, &buf) != IPC_OK)
+        return IPC_ERR_OVERFLOW;
+    msg_cursor_init(&x->src, typed, it);
+    msg_cursor_init(&x->dst, &brs, &buf);
+    x->have_buffer = buf.more;
+    x->buf = buf.first + buf.words;
+    x->in_string = true;
+    return IPC_OK;
+}
+
+static enum xfer_result xfer_fault(struct tcb *s, struct tcb *r, const struct copy_fault *f);
+
+/* Copy the current string until done (IPC_OK), a fault (*f set, returns
+ * IPC_OK with f->addr valid and `faulted`), or overflow. */
+static enum ipc_error xfer_string_copy(struct tcb *s, struct tcb *r, struct copy_fault *f, bool *faulted)
+{
+    struct ipc_xfer *x = &s->ipc.xfer;
+    *faulted = false;
+    for (;;) {
+        word_t sa, da;
+        word_t sl = msg_cursor_chunk(&x->src, &sa);
+        if (sl == 0)
+            break;
+        word_t dl = msg_cursor_chunk(&x->dst, &da);
+        if (dl == 0)
+            return IPC_ERR_OVERFLOW;
+        word_t n = sl < dl ? sl : dl;
+        word_t got = arch_copy_between(r->space, da, s->space, sa, n, f);
+        msg_cursor_advance(&x->src, got);
+        msg_cursor_advance(&x->dst, got);
+        s->ipc.xfer_offset += got;
+        if (got < n) {
+            if (!f->user)
+                return IPC_ERR_OVERFLOW;
+            *faulted = true;
+            return IPC_OK;
+        }
+    }
+    x->in_string = false;
+    return IPC_OK;
+}
+
+/* Run the item loop of the transfer s -> r from where it stands. */
+static enum xfer_result xfer_continue(struct tcb *s)
+{
+    struct tcb *r = s->ipc.xfer_partner;
+    struct ipc_xfer *x = &s->ipc.xfer;
+    struct msg_words typed = msg_words_typed(s->utcb, s->utcb[0]);
+    while (x->in_string || x->item < typed.count) {
+        enum ipc_error e = IPC_OK;
+        if (x->in_string) {
+            struct copy_fault f;
+            bool faulted;
+            e = xfer_string_copy(s, r, &f, &faulted);
+            if (e == IPC_OK && faulted)
+                return xfer_fault(s, r, &f);
+        } else {
+            struct msg_item it;
+            e = msg_item_decode(&typed, x->item, &it);   /* validated before: cannot fail */
+            x->item += it.words;
+            if (it.type == MSG_ITEM_STRING)
+                e = xfer_string_begin(s, r, &typed, &it);
+            else
+                e = xfer_map(s, r, &it);
+        }
+        if (e != IPC_OK) {
+            xfer_fail(s, r, e, e, s->ipc.xfer_offset);
+            return XFER_FAILED;
+        }
+    }
+    xfer_complete(s, r);
+    return XFER_OK;
+}
+
+/* Start the transfer from `s` to `r` (both just matched). Validates the
+ * message first: a malformed one fails both with error 4 before any copy. */
+static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
+{
+    word_t tag = s->utcb[0];
+    queue_unlink(s);
+    queue_unlink(r);
+    phase_timer_stop(s);
+    phase_timer_stop(r);
+    s->ipc.xfer_partner = r;
+    r->ipc.xfer_partner = s;
+    s->ipc.xfer_offset = 0;
+    s->ipc.xfer_timed = false;
+    struct msg_summary sum = { 0, 0, 0 };
+    struct msg_words typed = msg_words_typed(s->utcb, tag);
+    word_t acceptor = r->utcb[utcb_br_index(0)];
+    if (!msgtag_fits(tag) || msg_validate_typed(&typed, &sum) != IPC_OK ||
+        (sum.strings > 0 && !msg_acceptor_strings(acceptor))) {
+        xfer_fail(s, r, IPC_ERR_OVERFLOW, IPC_ERR_OVERFLOW, 0);
+        return XFER_FAILED;
+    }
+    struct ipc_xfer *x = &s->ipc.xfer;
+    x->item = 0;
+    x->in_string = false;
+    x->have_buffer = msg_acceptor_strings(acceptor);
+    x->buf = 0;
+    return xfer_continue(s);
+}
+
+/* ---- nested pagefault IPC (long IPC) ------------------------------------ */
+
+static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r);
+
+/* Push `x`'s IPC-visible state (depth 1). */
+static void nested_push(struct tcb *x)
+{
+    struct ipc_saved *sv = &x->ipc.saved;
+    kassert(!sv->valid);
+    for (unsigned i = 0; i < 3; i++)
+        sv->mr[i] = x->utcb[i];
+    sv->br0 = x->utcb[utcb_br_index(0)];
+    sv->error_code = x->utcb[UTCB_ERROR_CODE];
+    sv->virtual_sender = x->utcb[UTCB_VIRTUAL_SENDER];
+    sv->from_spec = x->ipc.from_spec;
+    sv->timeouts = x->ipc.timeouts;
+    sv->xfer_partner = x->ipc.xfer_partner;
+    sv->xfer_offset = x->ipc.xfer_offset;
+    sv->xfer_timed = x->ipc.xfer_timed;
+    sv->xfer = x->ipc.xfer;
+    sv->state = x->state;
+    sv->valid = true;
+}
+
+/* Pop `x`'s saved state: back to its suspended transfer. */
+static void nested_pop(struct tcb *x)
+{
+    struct ipc_saved *sv = &x->ipc.saved;
+    kassert(sv->valid);
+    queue_unlink(x);
+    x->ipc.partner = NULL;
+    for (unsigned i = 0; i < 3; i++)
+        x->utcb[i] = sv->mr[i];
+    x->utcb[utcb_br_index(0)] = sv->br0;
+    x->utcb[UTCB_ERROR_CODE] = sv->error_code;
+    x->utcb[UTCB_VIRTUAL_SENDER] = sv->virtual_sender;
+    x->ipc.from_spec = sv->from_spec;
+    x->ipc.timeouts = sv->timeouts;
+    x->ipc.xfer_partner = sv->xfer_partner;
+    x->ipc.xfer_offset = sv->xfer_offset;
+    x->ipc.xfer_timed = sv->xfer_timed;
+    x->ipc.xfer = sv->xfer;
+    x->state = sv->state;
+    sv->valid = false;
+}
+
+
+/* The partner of `x`'s outer (suspended) transfer. */
+static struct tcb *outer_partner(const struct tcb *x)
+{
+    return x->ipc.saved.valid ? x->ipc.saved.xfer_partner : x->ipc.xfer_partner;
+}
+
+/* The sender of the long IPC that `x` (either side) takes part in. */
+static struct tcb *xfer_sender(struct tcb *x)
+{
+    return outer_state(x) == TS_SENDING ? x : outer_partner(x);
+}
+
+/* Abort the suspended transfer that `x` takes part in: pop any nested IPC
+ * and fail both partners (sender gets `es`, receiver `er`). */
+static void xfer_abort(struct tcb *x, enum ipc_error es, enum ipc_error er)
+{
+    struct tcb *s = xfer_sender(x);
+    struct tcb *r = outer_partner(s);
+    if (s->ipc.saved.valid)
+        nested_pop(s);
+    if (r->ipc.saved.valid)
+        nested_pop(r);
+    xfer_fail(s, r, es, er, s->ipc.xfer_offset);
+}
+
+static void continue_sender(struct tcb *s);
+
+/* The pagefault IPC of `x` has finished (ok: reply received). */
+static void nested_done(struct tcb *x, bool ok)
+{
+    nested_pop(x);
+    if (!ok) {
+        xfer_abort(x, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
+        return;
+    }
+    struct tcb *s = xfer_sender(x);
+    if (xfer_continue(s) == XFER_OK)
+        continue_sender(s);
+}
+
+/* Decide the transfer timeout at the first fault. False: it is ZeroTime
+ * and the transfer has failed already. */
+static bool xfer_timeout_start(struct tcb *s, struct tcb *r)
+{
+    uint64_t now = arch_timer_now(), ds, dr;
+    enum timeout_kind ks = timeout_decode((uint16_t)(s->utcb[UTCB_XFER_TIMEOUTS] >> 16), now, &ds);
+    enum timeout_kind kr = timeout_decode((uint16_t)r->utcb[UTCB_XFER_TIMEOUTS], now, &dr);
+    s->ipc.xfer_timed = true;
+    if (ks == TIMEOUT_NEVER)
+        ds = UINT64_MAX;
+    if (kr == TIMEOUT_NEVER)
+        dr = UINT64_MAX;
+    s->ipc.xfer.owner_is_sender = ds <= dr;
+    if (ks == TIMEOUT_ZERO || kr == TIMEOUT_ZERO) {
+        bool own_s = ks == TIMEOUT_ZERO;
+        xfer_fail(s, r, own_s ? IPC_ERR_XFER_OWN : IPC_ERR_XFER_PARTNER,
+                  own_s ? IPC_ERR_XFER_PARTNER : IPC_ERR_XFER_OWN, s->ipc.xfer_offset);
+        return false;
+    }
+    if (ds != UINT64_MAX || dr != UINT64_MAX) {
+        kassert(ipc_wq != NULL);
+        wakeup_insert(ipc_wq, &s->wakeup, ds < dr ? ds : dr);
+    }
+    return true;
+}
+
+/* A copy of the transfer s -> r faulted: suspend it and send the faulting
+ * side's pagefault message to its pager on its behalf. */
+static enum xfer_result xfer_fault(struct tcb *s, struct tcb *r, const struct copy_fault *f)
+{
+    struct tcb *x = f->in_dst ? r : s;
+    struct tcb *pager = ipc_lookup(x, x->utcb[UTCB_PAGER]);
+    if (!s->ipc.xfer_timed && !xfer_timeout_start(s, r))
+        return XFER_FAILED;
+    if (pager == NULL || pager == s || pager == r) {
+        xfer_fail(s, r, IPC_ERR_ABORTED, IPC_ERR_ABORTED, s->ipc.xfer_offset);
+        return XFER_FAILED;
+    }
+    s->state = TS_SENDING;
+    r->state = TS_RECEIVING;
+    nested_push(x);
+    x->utcb[0] = msgtag_make(f->in_dst ? 0xFFE2u : 0xFFE5u, 2, 0, 0);
+    x->utcb[1] = f->addr;
+    x->utcb[2] = 0xFFFFFFFFu;
+    x->utcb[utcb_br_index(0)] = FPAGE_COMPLETE;
+    x->ipc.from_spec = pager->gid;
+    x->ipc.timeouts = 0;                      /* never / never */
+    send_phase(x, pager);
+    return XFER_SUSPENDED;
+}
+
+/* ---- phases ------------------------------------------------------------------- */
+
+/* Start the receive phase of `t`. DONE: t finished (message or error);
+ * BLOCKED: t waits. *next: a sender whose send phase this just completed. */
+static enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next)
+{
+    tid_t f = t->ipc.from_spec;
+    struct tcb *s, *closed = NULL;
+    *next = NULL;
+    if (f != TID_ANY && f != TID_ANYLOCAL) {
+        closed = ipc_lookup(t, f);
+        if (closed == NULL) {
+            ipc_fail(t, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
+            return IPC_DONE;
+        }
+    }
+    s = sendq_first_match(t, f, closed);
+    if (s != NULL) {
+        enum xfer_result res = xfer_start(s, t);
+        if (res == XFER_OK)
+            *next = s;
+        return res == XFER_SUSPENDED ? IPC_BLOCKED : IPC_DONE;
+    }
+    if (!timer_start(t, recv_timeout(t))) {
+        ipc_fail(t, 0, IPC_ERR_TIMEOUT, IPC_PHASE_RECV, 0);
+        return IPC_DONE;
+    }
+    t->state = TS_RECV_WAIT;
+    t->ipc.partner = closed;
+    if (closed != NULL)
+        queue_append(&closed->ipc.waitq, t);
+    return IPC_BLOCKED;
+}
+
+/* `s`'s send phase is over: run its receive phase, or finish it. */
+static enum ipc_outcome after_send(struct tcb *s, struct tcb **next)
+{
+    *next = NULL;
+    if (s->ipc.from_spec == TID_NIL) {
+        ipc_finish(s, s->utcb[0], TID_NIL);
+        return IPC_DONE;
+    }
+    return recv_phase(s, next);
+}
+
+/* Continue the (non-current) senders whose send phases completed, in turn. */
+static void continue_sender(struct tcb *s)
+{
+    while (s != NULL)
+        after_send(s, &s);
+}
+
+/* Send phase of `t` to existing `r`: transfer, block, or fail. */
+static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
+{
+    if (ipc_accepts(r, t)) {
+        switch (xfer_start(t, r)) {
+        case XFER_FAILED:
+            return IPC_DONE;
+        case XFER_SUSPENDED:
+            return IPC_BLOCKED;
+        default: {
+            struct tcb *next;
+            enum ipc_outcome o = after_send(t, &next);
+            continue_sender(next);
+            return o;
+        }
+        }
+    }
+    if (!timer_start(t, send_timeout(t))) {
+        ipc_fail(t, t->utcb[0], IPC_ERR_TIMEOUT, IPC_PHASE_SEND, 0);
+        return IPC_DONE;
+    }
+    t->state = TS_SEND_WAIT;
+    t->ipc.partner = r;
+    queue_append(&r->ipc.sendq, t);
+    return IPC_BLOCKED;
+}
+
+enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
+{
+    kassert(!ipc_pending(self) && self->utcb != NULL);
+    self->ipc.from_spec = from_spec;
+    self->ipc.timeouts = timeouts;
+    self->ipc.result_from = TID_NIL;
+    if (to != TID_NIL) {
+        struct tcb *r = ipc_lookup(self, to);
+        if (r == NULL) {
+            ipc_fail(self, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
+            return IPC_DONE;
+        }
+        return send_phase(self, r);
+    }
+    struct tcb *next;
+    enum ipc_outcome o = after_send(self, &next);
+    continue_sender(next);
+    return o;
+}
+
+enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t rcv_timeout)
+{
+    kassert(!ipc_pending(t) && t->utcb != NULL && from_spec != TID_NIL);
+    t->ipc.from_spec = from_spec;
+    t->ipc.timeouts = rcv_timeout;
+    struct tcb *next;
+    enum ipc_outcome o = recv_phase(t, &next);
+    continue_sender(next);
+    return o;
+}
+
+/* ---- timeouts, cancel, deletion ------------------------------------------- */
+
+/* The transfer timeout of the long IPC sent by `s` expired: errors 5 / 6. */
+static void ipc_xfer_expired(struct tcb *s)
+{
+    bool own_s = s->ipc.saved.valid ? s->ipc.saved.xfer.owner_is_sender : s->ipc.xfer.owner_is_sender;
+    xfer_abort(s, own_s ? IPC_ERR_XFER_OWN : IPC_ERR_XFER_PARTNER,
+               own_s ? IPC_ERR_XFER_PARTNER : IPC_ERR_XFER_OWN);
+}
+
+void ipc_timeout(struct tcb *t)
+{
+    if (t->ipc.saved.valid) {       /* nested phases never time out: the xfer timer */
+        ipc_xfer_expired(t);
+        return;
+    }
+    switch (t->state) {
+    case TS_SEND_WAIT:
+        ipc_fail(t, t->utcb[0], IPC_ERR_TIMEOUT, IPC_PHASE_SEND, 0);
+        break;
+    case TS_RECV_WAIT:
+        ipc_fail(t, 0, IPC_ERR_TIMEOUT, IPC_PHASE_RECV, 0);
+        break;
+    case TS_SENDING:
+        ipc_xfer_expired(t);
+        break;
+    default:
+        break;
+    }
+}
+
+unsigned ipc_expire(uint64_t now)
+{
+    unsigned n = 0;
+    struct wakeup_node *w;
+    while ((w = wakeup_expire(ipc_wq, now)) != NULL) {
+        ipc_timeout(container_of(w, struct tcb, wakeup));
+        n++;
+    }
+    return n;
+}
+
+word_t ipc_cancel(struct tcb *t, bool recv, bool send)
+{
+    uint8_t st = outer_state(t);
+    bool in_recv = st == TS_RECV_WAIT || st == TS_RECEIVING;
+    bool in_send = st == TS_SEND_WAIT || st == TS_SENDING;
+    word_t old = (in_recv ? TCB_EXREG_RECV : 0) | (in_send ? TCB_EXREG_SEND : 0);
+    if ((in_recv && recv) || (in_send && send)) {
+        if (st == TS_SENDING || st == TS_RECEIVING)
+            xfer_abort(t, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
+        else if (in_send)
+            ipc_fail(t, t->utcb[0], IPC_ERR_CANCELED, IPC_PHASE_SEND, 0);
+        else
+            ipc_fail(t, 0, IPC_ERR_CANCELED, IPC_PHASE_RECV, 0);
+    }
+    return old;
+}
+
+void ipc_thread_deleted(struct tcb *t)
+{
+    uint8_t st = outer_state(t);
+    if (st == TS_SENDING || st == TS_RECEIVING)
+        xfer_abort(t, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
+    queue_unlink(t);
+    timer_stop(t);
+    t->ipc.partner = NULL;
+    if (ipc_pending(t))
+        t->state = TS_READY;
+    struct tcb *w;
+    while ((w = t->ipc.sendq.head) != NULL)
+        ipc_fail(w, w->utcb[0], IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
+    while ((w = t->ipc.waitq.head) != NULL)
+        ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
+}
