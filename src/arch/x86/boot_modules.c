@@ -115,5 +115,18 @@ _Noreturn void boot_start_servers(const struct boot_modules *bm)
         cpu_halt_forever();
     }
     kprintf("starting sigma0 at %08x\n", bm->img[0].entry);
+    if (bm->count > 1) {
+        struct space *rs = boot_server_space();
+        struct tcb *root = 0;
+        if (rs)
+            root = thread_create_user(rs, tid_make_global(TID_ROOT_NO, 1),
+                                      tid_make_global(TID_SIGMA0_NO, 1), UTCB_AREA_DEFAULT,
+                                      bm->img[1].entry, 0, 255);
+        if (!root) {
+            kprintf("out of kernel memory creating the root task\n");
+            cpu_halt_forever();
+        }
+        kprintf("starting the root task at %08x\n", bm->img[1].entry);
+    }
     threads_start();
 }

@@ -52,10 +52,13 @@ static void kdb_putc(char c)
         machine_exit((unsigned)code);
 }
 
-/* Print the NUL-terminated user string at va; stops quietly at unmapped memory. */
-static void kdb_print_user_string(const struct arch_space *as, uint32_t va)
+/* Print the NUL-terminated user string at va; unmapped pages are resolved
+ * once each through `resolve`, and printing stops quietly where that fails. */
+static void kdb_print_user_string(const struct arch_space *as, uint32_t va,
+                                  kdebug_resolve_fn resolve)
 {
     char buf[64];
+    uint32_t resolved_page = 0xFFFFFFFFu;
     for (uint32_t done = 0; done < KDB_STRING_MAX;) {
         uint32_t n = uaccess_read(as, va + done, buf, sizeof buf);
         for (uint32_t i = 0; i < n; i++) {
@@ -63,13 +66,18 @@ static void kdb_print_user_string(const struct arch_space *as, uint32_t va)
                 return;
             kdb_putc(buf[i]);
         }
-        if (n < sizeof buf)
-            return;
         done += n;
+        if (n == sizeof buf)
+            continue;
+        uint32_t page = (va + done) & ~0xFFFu;
+        if (!resolve || page == resolved_page || !resolve(va + done))
+            return;
+        resolved_page = page;
     }
 }
 
-enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as)
+enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as,
+                                 kdebug_resolve_fn resolve)
 {
     uint8_t code[7];
     uint32_t n = uaccess_read(as, f->eip, code, sizeof code);
@@ -80,7 +88,7 @@ enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as)
             kdb_putc((char)f->eax);
             return KDEBUG_DONE;
         case 0x01:
-            kdb_print_user_string(as, f->eax);
+            kdb_print_user_string(as, f->eax, resolve);
             return KDEBUG_DONE;
         case 0x08:
             f->eax = (uint32_t)serial_getc();
@@ -104,7 +112,8 @@ enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as)
         kprintf("KDB: ");
         if (n >= 7 && code[2] == 0xB8)
             kdb_print_user_string(as, (uint32_t)code[3] | (uint32_t)code[4] << 8 |
-                                          (uint32_t)code[5] << 16 | (uint32_t)code[6] << 24);
+                                          (uint32_t)code[5] << 16 | (uint32_t)code[6] << 24,
+                                  resolve);
         else
             kprintf("(no message)");
         kprintf("\nKDB: no interactive debugger; thread stopped at %08x\n", f->eip);

@@ -11,6 +11,8 @@
 #include <core/arch_hooks.h>
 #include <core/fpage.h>
 #include <core/space.h>
+#include <core/ipc.h>
+#include <core/sched.h>
 #include <core/tcb.h>
 #include <core/kprintf.h>
 
@@ -49,6 +51,22 @@ static void sys_system_clock(struct frame *f)
     f->edx = (uint32_t)(now >> 32);
 }
 
+/* Ipc/Lipc (ABI 4.4): MR0 arrives in ESI; returns from-ID in EAX, MR0..MR2
+ * in ESI/EBX/EBP; EDI is left untouched; the message is in the UTCB. */
+static void sys_ipc_frame(struct frame *f)
+{
+    struct tcb *self = arch_current();
+    self->utcb[0] = f->esi;
+    if (ipc_invoke(self, f->eax, f->edx, f->ecx) == IPC_BLOCKED) {
+        while (ipc_pending(self))
+            sched_dispatch();
+    }
+    f->eax = ipc_result_from(self);
+    f->esi = ipc_result_tag(self);
+    f->ebx = self->utcb[1];
+    f->ebp = self->utcb[2];
+}
+
 static void sys_not_yet(struct frame *f)
 {
     kprintf("system call vector %u not implemented yet (eip %08x)\n", f->vector, f->eip);
@@ -61,8 +79,8 @@ static const syscall_fn syscall_table[SYSCALL_COUNT] = {
     [SYS_THREAD_CONTROL] = sys_not_yet,
     [SYS_PROCESSOR_CONTROL] = sys_not_yet,
     [SYS_MEMORY_CONTROL] = sys_not_yet,
-    [SYS_IPC] = sys_not_yet,
-    [SYS_LIPC] = sys_not_yet,
+    [SYS_IPC] = sys_ipc_frame,
+    [SYS_LIPC] = sys_ipc_frame,
     [SYS_UNMAP] = sys_not_yet,
     [SYS_EXCHANGE_REGISTERS] = sys_not_yet,
     [SYS_SYSTEM_CLOCK] = sys_system_clock,

@@ -13,12 +13,16 @@
 #include <core/arch_hooks.h>
 #include <core/fpage.h>
 #include <core/kprintf.h>
+#include <core/ipc.h>
 #include <core/mdb.h>
+#include <core/msg.h>
+#include <core/wakeup.h>
 #include <core/sched.h>
 #include <core/tid.h>
 
 struct space kernel_space;
 int threads_running;
+struct wakeup_queue kernel_wakeups;
 static uintptr_t boot_ksp;          /* the boot stack, abandoned by threads_start() */
 
 #define UTCB_PAGER_INDEX (-12)      /* Pager TCR, word index from the UTCB pointer */
@@ -38,6 +42,8 @@ int threads_init(void)
     kernel_space.arch = kernel_space_arch;
     kernel_space.privileged = true;
     tcb_area_init((void *)TCB_AREA_BASE, TID_MAX_THREADS);
+    wakeup_init(&kernel_wakeups, arch_timer_now());
+    ipc_init(&kernel_wakeups);
     if (tcb_create(tid_make_global(TID_SYSTEM_BASE, 1), &kernel_space, TID_NIL, &idle) != TCB_OK)
         return 0;
     idle->state = TS_READY;
@@ -128,11 +134,117 @@ static int sigma0_fault(struct space *s, uint32_t addr)
     return mdb_map(s, page, s, page, 12, FPAGE_RIGHTS_RWX, false) == MDB_OK;
 }
 
+/* UTCB word indices (ABI 2.2) of what kernel-originated IPC must preserve. */
+#define U_BR0            (-16)
+#define U_ERROR_CODE     (-9)
+#define U_VIRTUAL_SENDER (-6)
+#define U_EXC_HANDLER    (-11)
+#define SAVED_MRS        13u
+
+struct saved_ipc_state {
+    word_t mr[SAVED_MRS], br0, error, vsender;
+};
+
+static void ipc_state_save(const word_t *u, struct saved_ipc_state *s, unsigned mrs)
+{
+    for (unsigned i = 0; i < mrs; i++)
+        s->mr[i] = u[i];
+    s->br0 = u[U_BR0];
+    s->error = u[U_ERROR_CODE];
+    s->vsender = u[U_VIRTUAL_SENDER];
+}
+
+static void ipc_state_restore(word_t *u, const struct saved_ipc_state *s, unsigned mrs)
+{
+    for (unsigned i = 0; i < mrs; i++)
+        u[i] = s->mr[i];
+    u[U_BR0] = s->br0;
+    u[U_ERROR_CODE] = s->error;
+    u[U_VIRTUAL_SENDER] = s->vsender;
+}
+
+/* A call from `t` to `to` on t's behalf (never/never); true if it succeeded. */
+static bool kernel_call(struct tcb *t, tid_t to)
+{
+    if (ipc_invoke(t, to, to, 0) == IPC_BLOCKED) {
+        while (ipc_pending(t))
+            sched_dispatch();
+    }
+    return !(ipc_result_tag(t) & MSG_TAG_E);
+}
+
+/* Page fault of a user thread: a call to its pager (ABI 5.10). True if the
+ * pager answered (the thread retries the access), false if it cannot. */
+static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
+{
+    word_t *u = t->utcb;
+    struct saved_ipc_state saved;
+    tid_t pager = u[UTCB_PAGER];
+    if (tid_is_nil(pager))
+        return false;
+    ipc_state_save(u, &saved, 3);
+    u[0] = msgtag_make(0xFFE0u | (write ? FPAGE_RIGHTS_W : FPAGE_RIGHTS_R | FPAGE_RIGHTS_X), 2, 0, 0);
+    u[1] = addr;
+    u[2] = eip;
+    u[U_BR0] = FPAGE_COMPLETE;
+    bool ok = kernel_call(t, pager);
+    ipc_state_restore(u, &saved, 3);
+    return ok;
+}
+
+/* CPU exception of a user thread: a call to its exception handler with the
+ * register state (ABI 5.12); the reply's registers are loaded. */
+static bool exception_ipc(struct tcb *t, struct frame *f)
+{
+    word_t *u = t->utcb;
+    struct saved_ipc_state saved;
+    tid_t handler = u[U_EXC_HANDLER];
+    if (tid_is_nil(handler))
+        return false;
+    ipc_state_save(u, &saved, SAVED_MRS);
+    word_t out[SAVED_MRS] = {
+        msgtag_make(0xFFB0u, 12, 0, 0), f->eip, f->eflags, f->vector, f->error, f->edi, f->esi,
+        f->ebp, f->usp, f->ebx, f->edx, f->ecx, f->eax,
+    };
+    for (unsigned i = 0; i < SAVED_MRS; i++)
+        u[i] = out[i];
+    u[U_BR0] = 0;
+    bool ok = kernel_call(t, handler);
+    if (ok) {
+        /* words the reply does not contain keep the values that were sent */
+        unsigned n = msgtag_untyped(ipc_result_tag(t));
+        for (unsigned i = n + 1; i < SAVED_MRS; i++)
+            u[i] = out[i];
+        f->eip = u[1];
+        f->eflags = (f->eflags & ~0x8D5u) | (u[2] & 0x8D5u);
+        f->edi = u[5];
+        f->esi = u[6];
+        f->ebp = u[7];
+        f->usp = u[8];
+        f->ebx = u[9];
+        f->edx = u[10];
+        f->ecx = u[11];
+        f->eax = u[12];
+    }
+    ipc_state_restore(u, &saved, SAVED_MRS);
+    return ok;
+}
+
+/* kdebug reads a user page that is not mapped yet: resolve it as the
+ * thread's own read fault would be (1:1 for sigma0, else its pager). */
+static int kdebug_resolve(uint32_t addr)
+{
+    struct tcb *t = arch_current();
+    if (t->space->is_sigma0)
+        return sigma0_fault(t->space, addr);
+    return addr < USER_AREA_END && pagefault_ipc(t, addr, 0xFFFFFFFFu, false);
+}
+
 void user_trap(struct frame *f)
 {
     struct space *s = arch_current()->space;
     if (f->vector == 3) {
-        switch (kdebug_handle(f, &s->arch)) {
+        switch (kdebug_handle(f, &s->arch, kdebug_resolve)) {
         case KDEBUG_DONE:
             return;
         case KDEBUG_STOP:
@@ -145,6 +257,12 @@ void user_trap(struct frame *f)
     if (f->vector == 6 && kernel_interface(f, s))
         return;
     if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
+        return;
+    if (f->vector == 14 && !s->is_sigma0 &&
+        pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
+        return;
+    if (f->vector != 14 && ktest_expected_vector != (int)f->vector &&
+        exception_ipc(arch_current(), f))
         return;
     kprintf("\n*** user exception %u (%s) at eip %08x, cr2 %08x\n", f->vector,
             trap_name(f->vector), f->eip, cpu_read_cr2());

@@ -15,6 +15,8 @@
 #include <arch/timer.h>
 #include <arch/trap.h>
 #include <arch/threads.h>
+#include <core/arch_hooks.h>
+#include <core/ipc.h>
 #include <core/sched.h>
 #include <core/kprintf.h>
 
@@ -115,6 +117,7 @@ void irq_handle(unsigned irq)
         timer_tick();
         pic_eoi(0);
         if (threads_running) {
+            ipc_expire(arch_timer_now());
             sched_tick(TIMER_TICK_US);
             selftest_tick();
         }

@@ -9,6 +9,7 @@
 
 #include <arch/frame.h>
 #include <arch/space_arch.h>
+#include <stdint.h>
 
 enum kdebug_result {
     KDEBUG_NOT_KDEBUG,   /* a plain breakpoint: deliver exception 3 */
@@ -16,8 +17,15 @@ enum kdebug_result {
     KDEBUG_STOP,         /* Enter: stop the thread */
 };
 
-/* Decode and perform the kdebug operation of the int3 frame `f` in space `as`. */
-enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as);
+/* Make the user page containing `addr` readable for the trapping thread
+ * (e.g. by a pagefault IPC to its pager); nonzero on success. */
+typedef int (*kdebug_resolve_fn)(uint32_t addr);
+
+/* Decode and perform the kdebug operation of the int3 frame `f` in space
+ * `as`; user memory that is not mapped yet is resolved through `resolve`
+ * (may be NULL), and printing stops quietly where that fails. */
+enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as,
+                                 kdebug_resolve_fn resolve);
 
 /* With `on`, a console line "[TEST:EXIT] n" printed by user code ends the QEMU run with n. */
 void kdebug_set_test_exit(int on);

@@ -9,6 +9,7 @@
 #include <arch/frame.h>
 #include <core/space.h>
 #include <core/tcb.h>
+#include <core/wakeup.h>
 
 /* Set up the TCB array and the idle thread. 0 when out of memory. */
 int threads_init(void);
@@ -16,6 +17,9 @@ int threads_init(void);
 /* Nonzero once threads_start() left the boot stack (before, there is no
  * current TCB and the scheduler must not run). */
 extern int threads_running;
+
+/* The kernel's one queue of IPC timeouts (fired from the timer tick). */
+extern struct wakeup_queue kernel_wakeups;
 
 /* The space kernel threads (idle) run in. */
 extern struct space kernel_space;
