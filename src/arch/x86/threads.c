@@ -188,6 +188,9 @@ static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
     u[2] = eip;
     u[U_BR0] = FPAGE_COMPLETE;
     bool ok = kernel_call(t, pager);
+    if (!ok)
+        kprintf("thread %08x: pagefault IPC to %08x failed (ErrorCode %08x)\n", t->gid, pager,
+                u[U_ERROR_CODE]);
     ipc_state_restore(u, &saved, 3);
     return ok;
 }
