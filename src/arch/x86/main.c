@@ -9,6 +9,7 @@
 #include <arch/console.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/irq.h>
 #include <arch/kdebug.h>
 #include <arch/kipboot.h>
 #include <arch/ktest.h>
@@ -88,8 +89,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
             pmem_pool_end(), pmem_free_frames());
     if (!kipboot_complete(&bi, &bm))
         boot_fail("KIP memory descriptors do not fit");
-    if (!threads_init())
-        boot_fail("out of kernel memory creating the idle thread");
+    if (!threads_init() || !irq_threads_init())
+        boot_fail("out of kernel memory creating the idle and interrupt threads");
     if (!syscall_kip_init())
         boot_fail("system-call entry code does not fit the KIP");
     kipboot_print();

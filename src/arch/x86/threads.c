@@ -25,7 +25,6 @@ int threads_running;
 struct wakeup_queue kernel_wakeups;
 static uintptr_t boot_ksp;          /* the boot stack, abandoned by threads_start() */
 
-#define UTCB_PAGER_INDEX (-12)      /* Pager TCR, word index from the UTCB pointer */
 
 /* Idle: dispatch whenever woken; halt until the next interrupt otherwise. */
 static void idle_loop(void)
@@ -84,7 +83,7 @@ struct tcb *thread_create_user(struct space *s, tid_t gid, tid_t pager, word_t u
     }
     word_t *utcb = (word_t *)(page + (utcb_location & 0xFFFu) + 256u);
     tcb_activate(t, utcb_location, utcb);
-    utcb[UTCB_PAGER_INDEX] = pager;
+    utcb[UTCB_PAGER] = pager;
     sched_set_priority(t, prio);
     thread_init_user(t, eip, esp);
     sched_make_ready(t);
@@ -134,11 +133,7 @@ static int sigma0_fault(struct space *s, uint32_t addr)
     return mdb_map(s, page, s, page, 12, FPAGE_RIGHTS_RWX, false) == MDB_OK;
 }
 
-/* UTCB word indices (ABI 2.2) of what kernel-originated IPC must preserve. */
-#define U_BR0            (-16)
-#define U_ERROR_CODE     (-9)
-#define U_VIRTUAL_SENDER (-6)
-#define U_EXC_HANDLER    (-11)
+/* MR0..MR12: what an exception IPC overwrites and must give back (ABI 5.12). */
 #define SAVED_MRS        13u
 
 struct saved_ipc_state {
@@ -149,18 +144,18 @@ static void ipc_state_save(const word_t *u, struct saved_ipc_state *s, unsigned 
 {
     for (unsigned i = 0; i < mrs; i++)
         s->mr[i] = u[i];
-    s->br0 = u[U_BR0];
-    s->error = u[U_ERROR_CODE];
-    s->vsender = u[U_VIRTUAL_SENDER];
+    s->br0 = u[utcb_br_index(0)];
+    s->error = u[UTCB_ERROR_CODE];
+    s->vsender = u[UTCB_VIRTUAL_SENDER];
 }
 
 static void ipc_state_restore(word_t *u, const struct saved_ipc_state *s, unsigned mrs)
 {
     for (unsigned i = 0; i < mrs; i++)
         u[i] = s->mr[i];
-    u[U_BR0] = s->br0;
-    u[U_ERROR_CODE] = s->error;
-    u[U_VIRTUAL_SENDER] = s->vsender;
+    u[utcb_br_index(0)] = s->br0;
+    u[UTCB_ERROR_CODE] = s->error;
+    u[UTCB_VIRTUAL_SENDER] = s->vsender;
 }
 
 /* A call from `t` to `to` on t's behalf (never/never); true if it succeeded. */
@@ -186,11 +181,65 @@ static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
     u[0] = msgtag_make(0xFFE0u | (write ? FPAGE_RIGHTS_W : FPAGE_RIGHTS_R | FPAGE_RIGHTS_X), 2, 0, 0);
     u[1] = addr;
     u[2] = eip;
-    u[U_BR0] = FPAGE_COMPLETE;
+    u[utcb_br_index(0)] = FPAGE_COMPLETE;
     bool ok = kernel_call(t, pager);
     if (!ok)
         kprintf("thread %08x: pagefault IPC to %08x failed (ErrorCode %08x)\n", t->gid, pager,
-                u[U_ERROR_CODE]);
+                u[UTCB_ERROR_CODE]);
+    ipc_state_restore(u, &saved, 3);
+    return ok;
+}
+
+/* Decode the port access at f->eip: port and log2 of the width. 0 if the
+ * instruction there is not IN/OUT/INS/OUTS. */
+static int io_decode(const struct frame *f, struct space *s, word_t *port, unsigned *log2)
+{
+    uint8_t code[4];
+    uint32_t n = uaccess_read(&s->arch, f->eip, code, sizeof code), i = 0;
+    unsigned size = 2;                       /* 32-bit operand */
+    while (i < n && (code[i] == 0x66 || code[i] == 0xF3 || code[i] == 0xF2)) {
+        if (code[i] == 0x66)
+            size = 1;
+        i++;
+    }
+    if (i >= n)
+        return 0;
+    switch (code[i]) {
+    case 0xE4: case 0xE6: case 0xEC: case 0xEE: case 0x6C: case 0x6E:
+        *log2 = 0;
+        break;
+    case 0xE5: case 0xE7: case 0xED: case 0xEF: case 0x6D: case 0x6F:
+        *log2 = size;
+        break;
+    default:
+        return 0;
+    }
+    if (code[i] == 0xE4 || code[i] == 0xE5 || code[i] == 0xE6 || code[i] == 0xE7) {
+        if (i + 1 >= n)
+            return 0;
+        *port = code[i + 1];
+    } else {
+        *port = f->edx & 0xFFFFu;
+    }
+    return 1;
+}
+
+/* IO page fault (ABI 5.14): a call to the pager with the IO fpage of the
+ * access; true if answered (the thread retries the access). */
+static bool io_fault_ipc(struct tcb *t, const struct frame *f)
+{
+    word_t *u = t->utcb, port;
+    unsigned log2;
+    struct saved_ipc_state saved;
+    tid_t pager = u[UTCB_PAGER];
+    if (f->error != 0 || tid_is_nil(pager) || !io_decode(f, t->space, &port, &log2))
+        return false;
+    ipc_state_save(u, &saved, 3);
+    u[0] = 0xFF860002u;                      /* label -8 with r and w, u = 2 */
+    u[1] = fpage_io_make(port & ~((1u << log2) - 1u), log2);
+    u[2] = f->eip;
+    u[utcb_br_index(0)] = FPAGE_COMPLETE;
+    bool ok = kernel_call(t, pager);
     ipc_state_restore(u, &saved, 3);
     return ok;
 }
@@ -201,7 +250,7 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
 {
     word_t *u = t->utcb;
     struct saved_ipc_state saved;
-    tid_t handler = u[U_EXC_HANDLER];
+    tid_t handler = u[UTCB_EXCEPTION_HANDLER];
     if (tid_is_nil(handler))
         return false;
     ipc_state_save(u, &saved, SAVED_MRS);
@@ -211,7 +260,7 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
     };
     for (unsigned i = 0; i < SAVED_MRS; i++)
         u[i] = out[i];
-    u[U_BR0] = 0;
+    u[utcb_br_index(0)] = 0;
     bool ok = kernel_call(t, handler);
     if (ok) {
         /* words the reply does not contain keep the values that were sent */
@@ -263,6 +312,8 @@ void user_trap(struct frame *f)
         return;
     if (f->vector == 14 && !s->is_sigma0 &&
         pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
+        return;
+    if (f->vector == 13 && !s->is_sigma0 && io_fault_ipc(arch_current(), f))
         return;
     if (f->vector != 14 && ktest_expected_vector != (int)f->vector &&
         exception_ipc(arch_current(), f))

@@ -9,6 +9,7 @@
 #include <arch/desc.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
+#include <arch/irq.h>
 #include <arch/pic.h>
 #include <arch/selftest.h>
 #include <arch/syscall.h>
@@ -123,11 +124,13 @@ void irq_handle(unsigned irq)
         }
         return;
     }
-    /* Device interrupts become IPC from interrupt threads once those exist;
-     * until then the line is masked so it cannot storm. */
-    pic_mask(irq);
+    /* Device interrupts are IPC from interrupt threads (irq.c); a line
+     * without a handler is masked so that it cannot storm. */
+    if (!irq_deliver(irq)) {
+        pic_mask(irq);
+        kprintf("IRQ %u has no handler thread; line masked\n", irq);
+    }
     pic_eoi(irq);
-    kprintf("IRQ %u has no handler thread; line masked\n", irq);
 }
 
 _Noreturn void double_fault_task(void)
