@@ -310,7 +310,8 @@ void user_trap(struct frame *f)
         return;
     if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
         return;
-    if (f->vector == 14 && !s->is_sigma0 &&
+    /* the kernel area can never be mapped: such faults are exceptions */
+    if (f->vector == 14 && !s->is_sigma0 && cpu_read_cr2() < USER_AREA_END &&
         pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
         return;
     if (f->vector == 13 && !s->is_sigma0 && io_fault_ipc(arch_current(), f))
