@@ -37,6 +37,13 @@ static unsigned pit_read_counter(void)
     return lo | hi << 8;
 }
 
+/* True if IRQ 0 is raised but not yet serviced (the counter wrapped). */
+static int pit_tick_pending(void)
+{
+    out8(0x20, 0x0A);                       /* PIC: read the IRR next */
+    return in8(0x20) & 1u;
+}
+
 uint64_t arch_timer_now(void)
 {
     unsigned counter = pit_read_counter();
@@ -44,6 +51,10 @@ uint64_t arch_timer_now(void)
     if (counter > PIT_RELOAD)
         counter = PIT_RELOAD;
     uint32_t elapsed = (PIT_RELOAD - counter) * TIMER_TICK_US / PIT_RELOAD;
+    /* the counter reloaded but the tick is not counted yet (interrupts are
+     * off in the kernel): a small `elapsed` belongs to the next tick */
+    if (elapsed < TIMER_TICK_US / 2 && pit_tick_pending())
+        t++;
     uint64_t now = t * TIMER_TICK_US + elapsed;
     /* the counter may wrap before the tick is counted: never go backwards */
     if (now < last_now)
