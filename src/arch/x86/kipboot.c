@@ -2,6 +2,7 @@
 #include <arch/kipboot.h>
 #include <arch/layout.h>
 #include <arch/pmem.h>
+#include <arch/timer.h>
 #include <core/kprintf.h>
 
 struct kip kernel_kip __attribute__((aligned(4096), section(".kip"))) = KIP_STATIC_INIT;
@@ -41,7 +42,7 @@ int kipboot_complete(const struct boot_info *bi, const struct boot_modules *bm)
     struct kip_boot_params p = {
         .ncpus = 1,
         .external_khz = 0,
-        .internal_khz = 0,
+        .internal_khz = timer_tsc_khz(),
         .read_precision_us = 1,
         .sched_precision_us = 1000,
         .image_low = (uint32_t)(uintptr_t)_kernel_phys_start,

@@ -84,6 +84,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     boot_unmap_identity();
     tss_install_high();
     timer_init();
+    kprintf("clock: TSC at %u kHz\n", timer_tsc_khz());
     kprintf("kernel image %p-%p, kernel pool %08x-%08x (%u frames free)\n",
             (void *)_kernel_phys_start, (void *)_kernel_phys_end, pmem_pool_start(),
             pmem_pool_end(), pmem_free_frames());

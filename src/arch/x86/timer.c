@@ -3,20 +3,13 @@
 #include <arch/pic.h>
 #include <arch/timer.h>
 #include <core/arch_hooks.h>
+#include <core/kprintf.h>
 
 #define PIT_CH0  0x40
 #define PIT_CMD  0x43
 
 static volatile uint64_t ticks;
 static uint64_t last_now;
-
-void timer_init(void)
-{
-    out8(PIT_CMD, 0x34);                    /* channel 0, lo/hi byte, rate generator */
-    out8(PIT_CH0, PIT_RELOAD & 0xFF);
-    out8(PIT_CH0, PIT_RELOAD >> 8);
-    pic_unmask(0);
-}
 
 void timer_tick(void)
 {
@@ -37,28 +30,83 @@ static unsigned pit_read_counter(void)
     return lo | hi << 8;
 }
 
-/* True if IRQ 0 is raised but not yet serviced (the counter wrapped). */
-static int pit_tick_pending(void)
+/*
+ * The clock: microseconds = TSC cycles since calibration times tsc_mult /
+ * 2^32 (fixed point: no 64-bit division). Calibrated at boot against
+ * CALIBRATION_TICKS periods of the PIT, so it does not depend on every tick
+ * interrupt being delivered (an emulator may lose some).
+ */
+#define CALIBRATION_TICKS 20u
+
+static uint64_t tsc_base;
+static uint32_t tsc_mult;                   /* 2^32 / (TSC cycles per µs) */
+static uint32_t tsc_khz;
+
+/* Wait for the next reload of channel 0 (counter jumps up). */
+static void pit_wait_wrap(void)
 {
-    out8(0x20, 0x0A);                       /* PIC: read the IRR next */
-    return in8(0x20) & 1u;
+    unsigned prev = pit_read_counter();
+    for (unsigned spins = 0; spins < 10000000u; spins++) {
+        unsigned cur = pit_read_counter();
+        if (cur > prev)
+            return;
+        prev = cur;
+    }
+}
+
+/* n / d by shift and subtract (boot-time only; no libgcc division). */
+static uint64_t div64_32(uint64_t n, uint32_t d)
+{
+    uint64_t q = 0, r = 0;
+    for (int bit = 63; bit >= 0; bit--) {
+        r = (r << 1) | ((n >> bit) & 1u);
+        if (r >= d) {
+            r -= d;
+            q |= (uint64_t)1 << bit;
+        }
+    }
+    return q;
+}
+
+/* Microseconds in CALIBRATION_TICKS PIT periods (a compile-time constant). */
+#define CALIBRATION_US ((uint32_t)((uint64_t)CALIBRATION_TICKS * PIT_RELOAD * 1000000u / PIT_HZ))
+
+static void timer_calibrate(void)
+{
+    pit_wait_wrap();
+    uint64_t start = cpu_rdtsc();
+    for (unsigned i = 0; i < CALIBRATION_TICKS; i++)
+        pit_wait_wrap();
+    uint64_t cycles_x1000 = (cpu_rdtsc() - start) * 1000u;
+    div64_small(&cycles_x1000, CALIBRATION_US);          /* -> cycles per ms */
+    tsc_khz = cycles_x1000 == 0 ? 1u : cycles_x1000 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)cycles_x1000;
+    uint64_t mult = div64_32((uint64_t)1000u << 32, tsc_khz);
+    tsc_mult = mult > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)mult;
+    tsc_base = cpu_rdtsc();
+}
+
+uint32_t timer_tsc_khz(void)
+{
+    return tsc_khz;
 }
 
 uint64_t arch_timer_now(void)
 {
-    unsigned counter = pit_read_counter();
-    uint64_t t = ticks;
-    if (counter > PIT_RELOAD)
-        counter = PIT_RELOAD;
-    uint32_t elapsed = (PIT_RELOAD - counter) * TIMER_TICK_US / PIT_RELOAD;
-    /* the counter reloaded but the tick is not counted yet (interrupts are
-     * off in the kernel): a small `elapsed` belongs to the next tick */
-    if (elapsed < TIMER_TICK_US / 2 && pit_tick_pending())
-        t++;
-    uint64_t now = t * TIMER_TICK_US + elapsed;
-    /* the counter may wrap before the tick is counted: never go backwards */
+    uint64_t d = cpu_rdtsc() - tsc_base;
+    uint64_t hi = (d >> 32) * tsc_mult;
+    uint64_t lo = ((d & 0xFFFFFFFFu) * tsc_mult) >> 32;
+    uint64_t now = hi + lo;
     if (now < last_now)
         now = last_now;
     last_now = now;
     return now;
+}
+
+void timer_init(void)
+{
+    out8(PIT_CMD, 0x34);                    /* channel 0, lo/hi byte, rate generator */
+    out8(PIT_CH0, PIT_RELOAD & 0xFF);
+    out8(PIT_CH0, PIT_RELOAD >> 8);
+    timer_calibrate();
+    pic_unmask(0);
 }

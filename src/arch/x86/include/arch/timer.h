@@ -1,8 +1,8 @@
 /*
  * The PIT (8254) channel 0 as the kernel's tick: TIMER_TICK_US per
- * interrupt on IRQ 0. Time since boot is ticks * TIMER_TICK_US plus the
- * part of the current tick read back from the counter, so it is monotonic
- * with microsecond resolution.
+ * interrupt on IRQ 0 drives time slices and timeouts. The clock
+ * (arch_timer_now) is the TSC calibrated against the PIT at boot, so it is
+ * monotonic with microsecond resolution even if tick interrupts are lost.
  */
 #ifndef ARCH_TIMER_H
 #define ARCH_TIMER_H
@@ -18,6 +18,9 @@ void timer_init(void);
 
 /* Count one tick (called from the IRQ 0 handler). */
 void timer_tick(void);
+
+/* Processor (TSC) frequency in kHz measured at boot. */
+uint32_t timer_tsc_khz(void);
 
 /* Ticks since timer_init(). */
 uint64_t timer_ticks(void);
