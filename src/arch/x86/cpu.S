@@ -95,3 +95,19 @@ cpu_wrmsr:                  /* void cpu_wrmsr(uint32_t msr, uint64_t value) */
     mov 12(%esp), %edx
     wrmsr
     ret
+
+    .global cpu_cpuid
+cpu_cpuid:                  /* void cpu_cpuid(uint32_t leaf, uint32_t regs[4]) */
+    push %ebx
+    push %edi
+    mov 12(%esp), %eax
+    mov 16(%esp), %edi
+    xor %ecx, %ecx
+    cpuid
+    mov %eax, 0(%edi)
+    mov %ebx, 4(%edi)
+    mov %ecx, 8(%edi)
+    mov %edx, 12(%edi)
+    pop %edi
+    pop %ebx
+    ret

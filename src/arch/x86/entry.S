@@ -111,6 +111,19 @@ trap_return:
     add $8, %esp                    /* vector, error */
     iret
 
+/*
+ * First run of a thread started by its pager: switch_context() returns here
+ * with ESP at the thread's user frame; thread_start_user() fills in EIP/ESP
+ * from the start message, then the common exit enters user mode.
+ */
+    .global thread_start_trampoline
+thread_start_trampoline:
+    push %esp
+    call thread_start_user
+    add $4, %esp
+    jmp trap_exit
+
+
     /* Table of stub addresses for the IDT setup in C. */
     .section .rodata
     .global vector_stubs

@@ -18,6 +18,7 @@ enum ipc_error ipc_transfer_fpage(struct tcb *from, struct tcb *to, const struct
             return IPC_OK;   /* ports the sender does not hold transfer nothing */
         if (!io_set(&to->space->arch, p->dst_base, p->log2, 1))
             return IPC_ERR_OVERFLOW;
+        io_note_source(&to->space->arch, &from->space->arch);
         if (grant && from->space != to->space)
             io_set(&from->space->arch, p->src_base, p->log2, 0);
         return IPC_OK;

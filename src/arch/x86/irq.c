@@ -85,3 +85,13 @@ bool irq_deliver(unsigned irq)
     }
     return true;
 }
+
+void irq_release(tid_t handler)
+{
+    for (unsigned n = 0; n < PIC_IRQ_LINES; n++) {
+        if (irq_handler[n] == handler && !tid_is_nil(handler)) {
+            irq_handler[n] = TID_NIL;
+            pic_mask(n);
+        }
+    }
+}

@@ -19,6 +19,9 @@ static uint32_t gs_frame;       /* the page with the %gs:0 word */
 #define USER_SLOTS    PDE_INDEX(USER_AREA_END)
 #define PTE_RIGHTS_SHIFT 9u   /* software-available bits 9..11 hold the exact rwx */
 
+static struct arch_space *io_spaces;      /* every space with a private I/O bitmap */
+static uint32_t *slot_shadow_page(const struct arch_space *as, unsigned i);
+
 static uint32_t *pt_virt(uint32_t entry)
 {
     return (uint32_t *)phys_to_virt(entry & ~0xFFFu);
@@ -58,8 +61,28 @@ static int tss_page_init(void)
     return 1;
 }
 
+#define MSR_PAT 0x277u
+#define PTE_PWT 0x008u
+#define PTE_PCD 0x010u
+#define PTE_PAT_SMALL 0x080u
+#define PTE_PAT_LARGE 0x1000u
+#define PTE_CACHE_BITS (PTE_PWT | PTE_PCD | PTE_PAT_SMALL)
+static int have_pat;
+
+/* PAT entries WB, WT, UC-, UC, WC, WT, UC-, WP: MemoryControl attribute a
+ * (1..5, 8) selects entry a - 1; the first four equal the power-on PAT. */
+static void pat_init(void)
+{
+    uint32_t regs[4];
+    cpu_cpuid(1, regs);
+    have_pat = (regs[3] >> 16) & 1u;
+    if (have_pat)
+        cpu_wrmsr(MSR_PAT, 0x0507040100070406ull);   /* PA7..PA0 */
+}
+
 int paging_init(void)
 {
+    pat_init();
     kernel_space_arch.pdir = (uint32_t *)phys_to_virt((uint32_t)(uintptr_t)boot_pdir);
     kernel_space_arch.pdir_phys = (uint32_t)(uintptr_t)boot_pdir;
     zero_frame = pmem_alloc();
@@ -105,7 +128,24 @@ int pt_space_init(struct arch_space *as)
 
 void pt_space_free(struct arch_space *as)
 {
+    for (struct arch_space **p = &io_spaces; *p; p = &(*p)->io_next) {
+        if (*p == as) {
+            *p = as->io_next;
+            break;
+        }
+    }
+    for (struct arch_space *o = io_spaces; o; o = o->io_next)
+        if (o->io_source == as)
+            o->io_source = 0;
     for (unsigned i = 0; i < USER_SLOTS; i++) {
+        /* kernel-owned pages (no mapnode) from the kernel pool: UTCB pages */
+        if (as->slot_table[i] && (as->pdir[i] & PTE_P) && !(as->pdir[i] & PTE_PS)) {
+            uint32_t *pt = pt_virt(as->slot_table[i]);
+            uint32_t *sh = slot_shadow_page(as, i);
+            for (unsigned j = 0; j < 1024; j++)
+                if ((pt[j] & PTE_P) && !sh[j] && pmem_is_pool(pt[j] & ~0xFFFu))
+                    pmem_free(pt[j] & ~0xFFFu);
+        }
         if (as->slot_table[i])
             pmem_free(as->slot_table[i]);
         if (as->slot_shadow[i])
@@ -136,6 +176,10 @@ static int io_private_bitmap(struct arch_space *as)
         for (unsigned j = 0; j < PAGE_SIZE; j++)
             b[j] = 0xFF;
         as->iobitmap[i] = f;
+        if (i == 0) {
+            as->io_next = io_spaces;
+            io_spaces = as;
+        }
         as->perspace_pt[PTE_INDEX(IOBITMAP_VADDR + i * PAGE_SIZE)] = f | PTE_P;
         if (as->pdir_phys == cpu_read_cr3())
             __asm__ volatile("invlpg (%0)" : : "r"(IOBITMAP_VADDR + i * PAGE_SIZE) : "memory");
@@ -378,7 +422,8 @@ static uint32_t *entry_of(struct arch_space *as, uint32_t va)
 void arch_pt_set_rights(struct space *s, word_t va, unsigned rights)
 {
     uint32_t *e = entry_of(&s->arch, va);
-    uint32_t keep = *e & (PTE_A | PTE_D);
+    uint32_t keep = *e & (PTE_A | PTE_D | PTE_PWT | PTE_PCD |
+                          ((*e & PTE_PS) ? PTE_PAT_LARGE : PTE_PAT_SMALL));
     *e = pte_make(*e, (*e & PTE_PS) ? 22 : 12, rights) | keep;
 }
 
@@ -442,4 +487,62 @@ bool arch_space_init(struct space *s)
 void arch_space_free(struct space *s)
 {
     pt_space_free(&s->arch);
+}
+
+void io_note_source(struct arch_space *to, struct arch_space *from)
+{
+    if (to != from)
+        to->io_source = from;
+}
+
+/* Revoke from the spaces whose ports came from `as`, depth-limited. */
+static void io_revoke_from_derived(struct arch_space *as, uint32_t port, unsigned log2,
+                                   unsigned depth)
+{
+    if (depth > 32)
+        return;
+    for (struct arch_space *o = io_spaces; o; o = o->io_next) {
+        if (o->io_source == as && o != as) {
+            io_revoke_from_derived(o, port, log2, depth + 1);
+            io_set(o, port, log2, 0);
+        }
+    }
+}
+
+void io_revoke_derived(struct arch_space *as, uint32_t port, unsigned log2, int flush)
+{
+    io_revoke_from_derived(as, port, log2, 0);
+    if (flush)
+        io_set(as, port, log2, 0);
+}
+
+void pt_set_cache_attr(struct arch_space *as, uint32_t va, unsigned log2, unsigned attr)
+{
+    unsigned idx = attr == 0 ? 0 : attr == 8 ? 7 : attr - 1;
+    if (!have_pat && idx > 3)
+        idx = 2;                                 /* WC/WP without PAT: UC- */
+    uint64_t end = (uint64_t)va + ((uint64_t)1 << log2);
+    if (end > USER_AREA_END)
+        end = USER_AREA_END;
+    for (uint64_t a = va; a < end;) {
+        unsigned i = PDE_INDEX((uint32_t)a);
+        uint32_t *pde = &as->pdir[i];
+        if (!(*pde & PTE_P)) {
+            a = ((a >> 22) + 1) << 22;
+            continue;
+        }
+        if (*pde & PTE_PS) {
+            *pde = (*pde & ~(PTE_PWT | PTE_PCD | PTE_PAT_LARGE)) | ((idx & 1) ? PTE_PWT : 0) |
+                   ((idx & 2) ? PTE_PCD : 0) | ((idx & 4) ? PTE_PAT_LARGE : 0);
+            a = ((a >> 22) + 1) << 22;
+            continue;
+        }
+        uint32_t *pte = &pt_virt(*pde)[PTE_INDEX((uint32_t)a)];
+        if ((*pte & PTE_P) && slot_shadow_page(as, i)[PTE_INDEX((uint32_t)a)])
+            *pte = (*pte & ~PTE_CACHE_BITS) | ((idx & 1) ? PTE_PWT : 0) |
+                   ((idx & 2) ? PTE_PCD : 0) | ((idx & 4) ? PTE_PAT_SMALL : 0);
+        a += PAGE_SIZE;
+    }
+    if (as->pdir_phys == cpu_read_cr3())
+        cpu_write_cr3(as->pdir_phys);
 }

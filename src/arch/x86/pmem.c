@@ -89,3 +89,8 @@ int pmem_is_kernel(uint32_t pa)
 uint32_t pmem_pool_start(void) { return pool_start; }
 uint32_t pmem_pool_end(void) { return pool_end; }
 uint32_t pmem_free_frames(void) { return free_count; }
+
+int pmem_is_pool(uint32_t pa)
+{
+    return pa >= pool_start && pa < pool_end;
+}

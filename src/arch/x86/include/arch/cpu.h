@@ -29,5 +29,6 @@ _Noreturn void cpu_halt_forever(void);
 uint32_t cpu_read_esp(void);
 uint64_t cpu_rdtsc(void);
 void cpu_wrmsr(uint32_t msr, uint64_t value);
+void cpu_cpuid(uint32_t leaf, uint32_t regs[4]);
 
 #endif

@@ -21,6 +21,9 @@ bool irq_available(unsigned irq);
 /* Attach `handler` to line `irq` (handler = the interrupt thread itself: detach). */
 bool irq_attach(unsigned irq, tid_t handler);
 
+/* Detach `handler` from every line it handles (it is being deleted). */
+void irq_release(tid_t handler);
+
 /* Called by the interrupt entry for a line with a handler: deliver it. */
 bool irq_deliver(unsigned irq);
 

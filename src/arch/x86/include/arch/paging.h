@@ -64,6 +64,17 @@ void pt_space_free(struct arch_space *as);
 /* Set up the temporary mapping window used by arch_copy_between() (copy.c). */
 int copy_init(void);
 
+/* Ports [port, port + 2^log2) were mapped from `from` into `to` (IPC). */
+void io_note_source(struct arch_space *to, struct arch_space *from);
+
+/* Unmap of IO ports by `as`: revoke them from the spaces that received
+ * ports from `as` (recursively), and from `as` itself with `flush`. */
+void io_revoke_derived(struct arch_space *as, uint32_t port, unsigned log2, int flush);
+
+/* Caching attribute (ABI 4.5 MemoryControl value) on the present user
+ * mappings of `as` in [va, va + 2^log2). */
+void pt_set_cache_attr(struct arch_space *as, uint32_t va, unsigned log2, unsigned attr);
+
 /* Store the %gs:0 word: the current thread's UTCB pointer (ABI 2.3). */
 void utcb_gs_set(uint32_t local_id);
 

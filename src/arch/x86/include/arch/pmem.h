@@ -33,6 +33,9 @@ void pmem_free(uint32_t pa);
 /* True if `pa` lies in memory the kernel keeps for itself (image or pool). */
 int pmem_is_kernel(uint32_t pa);
 
+/* True if `pa` is a frame of the kernel pool. */
+int pmem_is_pool(uint32_t pa);
+
 /* Kernel pool bounds and free frames (for the KIP and diagnostics). */
 uint32_t pmem_pool_start(void);
 uint32_t pmem_pool_end(void);

@@ -23,6 +23,8 @@ struct arch_space {
     uint32_t *slot_table;
     uint32_t *slot_shadow;
     struct mapnode **slot_big;
+    struct arch_space *io_next;    /* spaces with a private I/O bitmap */
+    struct arch_space *io_source;  /* the space whose IO fpage gave us ports last */
 };
 
 #endif
