@@ -134,4 +134,71 @@ word_t arch_copy_between(struct space *dst, word_t dst_va, struct space *src,
                          word_t src_va, word_t len, struct copy_fault *fault);
 /* IPC-HOOKS-END */
 
+/* ---- system calls (syscall) ------------------------------------------- */
+/* SYSCALL-HOOKS-BEGIN (owned by the syscall module) */
+/*
+ * Called only by src/core/sys_*.c after the user input has been validated.
+ * `t` is always an existing thread; spaces are live.
+ */
+
+/* Make sure the 512-byte UTCB block at user address `location` (512-aligned,
+ * inside s's UTCB area) is backed by kernel memory and mapped user
+ * read/write in `s`; return the kernel view of its MR0 word (block + 256
+ * bytes), or NULL when out of memory (then nothing is held). Idempotent for
+ * a location that is already mapped (same pointer). The core zeroes and
+ * fills the block itself. */
+word_t *arch_utcb_map(struct space *s, word_t location);
+
+/* The UTCB block at `location` of `s` (from arch_utcb_map, or set up by the
+ * arch for an initial server) is no longer used by any thread: unmap it and
+ * free its memory (or keep it until arch_space_free()). */
+void arch_utcb_unmap(struct space *s, word_t location);
+
+/* Map the KIP user-readable/executable at `base` (page-aligned, inside the
+ * user area, in s's KIP area) of the uninitialised space `s`. False when
+ * out of memory (nothing held). Unmapped by arch_space_free(). */
+bool arch_kip_map(struct space *s, word_t base);
+
+/* `t` was just activated and waits for its start message from its pager
+ * (ABI 5.13): arrange that when its start receive completes without error
+ * and the message has u == 2, t's first return to user mode is at EIP =
+ * MR1, ESP = MR2 of the received message, EFLAGS 0x202 | IOPL, other
+ * registers 0; if the receive ends with an error (ExchangeRegisters
+ * cancelled it) t enters user mode with the registers set through
+ * arch_user_regs_set() (0 if none). Resets the user registers of t to 0. */
+void arch_thread_prepare_start(struct tcb *t);
+
+/* Read the user SP, IP and EFLAGS `t` will return to user mode with. */
+void arch_user_regs(const struct tcb *t, word_t *sp, word_t *ip, word_t *flags);
+
+/* Set them (flags already merged by the core: only CF PF AF ZF SF OF come
+ * from the user). Takes effect at t's next return to user mode (for the
+ * current thread: after the syscall register block has been copied back). */
+void arch_user_regs_set(struct tcb *t, word_t sp, word_t ip, word_t flags);
+
+/* Associate interrupt line `irq` (< TID_SYSTEM_BASE) with `handler`
+ * (replacing any previous handler): interrupts of that line are then sent
+ * to it as IPC from the interrupt thread (ABI 5.11). False when the line
+ * does not exist or cannot be used (nothing changed). */
+bool arch_irq_attach(unsigned irq, struct tcb *handler);
+
+/* Dissociate interrupt line `irq` from its handler (mask it). False when
+ * the line does not exist or cannot be used. Detaching a line without a
+ * handler succeeds. */
+bool arch_irq_detach(unsigned irq);
+
+/* `t` is being deleted: dissociate every interrupt line it handles. */
+void arch_irq_release(struct tcb *t);
+
+/* Unmap: revoke the IO ports [port, port + 2^log2) from every space that
+ * received them from `s` (with flush also from `s` itself). The range has
+ * been validated (aligned, within 0..0xFFFF). No access status exists. */
+void arch_io_unmap(struct space *s, word_t port, unsigned log2, bool flush);
+
+/* MemoryControl: set the caching attribute `attr` (ABI 4.5 value 0..5 or
+ * 8) on the present mappings of `s` inside [va, va + 2^log2) (log2 12..32;
+ * only addresses below the user limit are affected). Infallible. */
+void arch_set_cache_attr(struct space *s, word_t va, unsigned log2, unsigned attr);
+/* SYSCALL-HOOKS-END */
+
 #endif
