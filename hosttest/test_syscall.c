@@ -369,6 +369,10 @@ static void test_sys_thread_control_modify_errors(void **state)
     make_space_thread(8);
     assert_int_equal(tc(G(9), G(8), G(ROOT_N), G(ROOT_N), UA + 512u * 5u), 1);
     tc_fails(G(5), G(9), TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_UTCB);
+    /* a dead thread can never be activated again: 2 */
+    T(6)->state = TS_DEAD;
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 6u, SYS_ERR_INVALID_THREAD);
+    T(6)->state = TS_INACTIVE;
     /* out of memory while mapping the UTCB: 8 */
     mock_utcb_map_failures = 1;
     tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 6u, SYS_ERR_NO_MEMORY);

@@ -17,10 +17,25 @@
  *  - Unmap keeps ECX; MR0..MRk hold the fpages with their rwx bits
  *    replaced by the access status (IO fpages: 0); ESI = new MR0.
  *  - MemoryControl applies attributes only to the caller's own space.
+ *
+ * ABI decisions:
+ *  - SpaceControl: SpaceSpecifier must be a global ID (3 otherwise); a
+ *    redirector naming no thread is error 2; the KIP mapping running out of
+ *    memory is error 8; small spaces are not implemented (ECX out 0 always,
+ *    also on failure).
+ *  - Unmap: control bits above 6 are ignored; IO fpages are always revoked
+ *    (IO fpages carry no rights), their MR comes back with rwx = 0;
+ *    malformed IO fpages are skipped. If the mdb cannot split a 4 MB page
+ *    (out of memory) the pages before it are done and the status reported;
+ *    Unmap has no error result.
+ *  - MemoryControl: a control word above 63 is 5; each non-nil fpage must
+ *    be a memory fpage of >= 4 KB below the user limit (or the complete
+ *    space) and the attribute register it selects must hold 0..5 or 8, else
+ *    5; attribute registers no fpage selects are not looked at (EBX is
+ *    garbage from libl4). MR0 is taken from ESI.
  */
 #include <core/fpage.h>
 #include <core/kassert.h>
-#include <core/kip.h>
 #include <core/mdb.h>
 #include <core/msg.h>
 #include <core/space.h>

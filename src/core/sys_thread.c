@@ -24,6 +24,29 @@
  *    space, returns the old values always (the d bit is not needed), and
  *    applies s/i/f/u/p, then R/S cancellation, then h/H, in that order.
  *    Control bits 10..31 are ignored.
+ *
+ * ABI decisions (see also core/syscall.h):
+ *  - dest not a global ID (nil, local, anythread) or a number beyond the
+ *    TCB area: error 2 "invalid thread" (reference: 3; ABI uncertainty 10).
+ *  - create with Scheduler nil: error 4 "invalid scheduler" -- the X.2 name;
+ *    the reference kernel reports 2 (ABI uncertainty 10). The scheduler must
+ *    name an existing thread (or dest itself), also on modify: error 4.
+ *  - An unresolvable local Pager ID: 2; an unresolvable local Scheduler ID:
+ *    4; an unresolvable SpaceSpecifier: 3.
+ *  - Activation (create or modify with Pager != nil) needs the pager to
+ *    exist (error 2): its start message is the only way to run.
+ *  - Interrupt association: dest must be (irq, version 1), else 2;
+ *    SpaceSpecifier, Scheduler and UtcbLocation are ignored; the handler
+ *    must be an existing active thread (2); Pager == dest detaches.
+ *  - Delete needs the exact global ID: a stale version or an unused number
+ *    succeeds without touching anything (reference: deleting a
+ *    non-existing thread succeeds).
+ *  - UtcbLocation on modify of an active thread: only its current value is
+ *    accepted (no change), anything else is 6. For an inactive thread in an
+ *    uninitialised space only the 512-byte alignment is checked; the full
+ *    check happens at activation.
+ *  - An active thread migrating to another space keeps its UTCB location
+ *    (it must be valid and free there, else 6); its UTCB contents are copied.
  */
 #include <core/kassert.h>
 #include <core/msg.h>
@@ -155,6 +178,8 @@ static word_t tc_decode_modify(const struct tcb *self, const struct sys_regs *r,
         return SYS_ERR_INVALID_SCHED;
     q->activate = q->pager != TID_NIL && !active;
     if (q->activate) {
+        if (t->state != TS_INACTIVE)
+            return SYS_ERR_INVALID_THREAD;      /* e.g. a dead thread: never again */
         q->act_loc = q->utcb != TC_NO_UTCB ? q->utcb : t->utcb_location;
         word_t err = tc_check_activation(q->space, q->act_loc, q->pager, t);
         if (err != SYS_ERR_OK)

@@ -18,6 +18,26 @@
  *    slice [31..16], remaining total quantum [15..0]; Never = unlimited).
  *  - ThreadSwitch changes no register at all.
  *  - Ipc leaves EDI alone and keeps UTCB MR0 equal to the returned ESI.
+ *
+ * ABI decisions:
+ *  - Schedule check order: dest nil (no-op: EAX 0, ErrorCode 0, EDX 0),
+ *    dest invalid (2), not dest's scheduler and not privileged (1), then
+ *    the control words: PrioControl > 255 (5) or above the caller's own
+ *    priority when unprivileged (1); TimeControl halves must be periods and
+ *    the time slice must not be zero (5; Never slice = the longest, 2^32-1
+ *    µs; Never quantum = unlimited; a zero quantum stops the thread);
+ *    ProcessorControl bits [15..0] must be 0 (5; upper bits ignored);
+ *    PreemptionControl sensitive priority above the caller's when
+ *    unprivileged (1). "Scheduler" is compared as the thread
+ *    tid_lookup(dest->scheduler) == caller.
+ *  - Schedule EDX out: the *remaining* time slice and the remaining total
+ *    quantum (reference semantics) in the specification's encoding (time
+ *    periods, rounded down; unlimited = Never); 0 on errors.
+ *  - PreemptionControl is stored per thread number (sys_preemption_control)
+ *    but not used yet: the scheduler has no delayed preemption.
+ *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
+ *    is not runnable behaves like nil.
+ *  - ProcessorControl: privileged + processor 0 -> 1, no change.
  */
 #include <core/kassert.h>
 #include <core/msg.h>
