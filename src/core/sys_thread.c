@@ -222,11 +222,9 @@ static word_t tc_decode_create(const struct tcb *self, const struct sys_regs *r,
     }
     if (q->new_space && (s = space_create()) == NULL)
         return SYS_ERR_NO_MEMORY;
-    if (q->activate && (q->view = arch_utcb_map(s, q->act_loc)) == NULL) {
-        if (q->new_space)
-            space_destroy(s);
+    /* activation implies an existing space: nothing to undo here */
+    if (q->activate && (q->view = arch_utcb_map(s, q->act_loc)) == NULL)
         return SYS_ERR_NO_MEMORY;
-    }
     word_t err = tcb_create(q->dest, s, q->scheduler, &q->t);
     if (err != TCB_OK) {
         if (q->activate)
