@@ -28,7 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENV_THREADS   256u
+#ifndef ENV_THREADS
+#define ENV_THREADS   256u                 /* TCB slots (a test file may ask for more) */
+#endif
 #define ROOT_UTCB     0xBF000000u
 #define ROOT_UTCB_AREA fpage_make(0xBF000000u, 17, 0)
 #define ROOT_KIP_AREA  fpage_make(0xBFF00000u, 12, 0)

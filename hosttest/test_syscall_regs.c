@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#define ENV_THREADS 1100u                   /* beyond one preemption-table page */
 #include "sys_env.h"
 
 #define UA 0x00400000u
@@ -357,6 +358,29 @@ static void test_sys_schedule_privilege(void **state)
     assert_int_equal(T(7)->prio, 200);
 }
 
+static void test_sys_schedule_preemption_out_of_memory(void **state)
+{
+    (void)state;
+    /* thread number 1050: the second page of the PreemptionControl table */
+    unsigned n = 1050u - TID_USER_BASE;
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    mock_page_alloc_failures = 1;
+    struct sys_regs r = sched_call(G(n), 0x03E80000u, NOCHG, 7, (3u << 16) | 9u);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(root), SYS_ERR_NO_MEMORY);
+    assert_int_equal(T(n)->prio, 100);
+    assert_int_equal(T(n)->timeslice_us, 10000);
+    assert_int_equal(sys_preemption_control(T(n)), 0);
+    mock_page_alloc_failures = 0;
+    r = sched_call(G(n), NOCHG, NOCHG, NOCHG, (3u << 16) | 9u);
+    assert_int_equal(r.eax, TCB_SCHED_INACTIVE);
+    assert_int_equal(sys_preemption_control(T(n)), (3u << 16) | 9u);
+    /* deletion forgets it; a new thread of that number starts with 0 */
+    assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sys_preemption_control(T(n)), 0);
+}
+
 static void test_sys_schedule_period_helpers(void **state)
 {
     (void)state;
@@ -607,6 +631,7 @@ int main(void)
         T_(test_sys_schedule_parameters),
         T_(test_sys_schedule_errors),
         T_(test_sys_schedule_privilege),
+        T_(test_sys_schedule_preemption_out_of_memory),
         T_(test_sys_schedule_period_helpers),
         T_(test_sys_thread_switch),
         T_(test_sys_unmap_status_and_revoke),

@@ -34,12 +34,15 @@
  *    quantum (reference semantics) in the specification's encoding (time
  *    periods, rounded down; unlimited = Never); 0 on errors.
  *  - PreemptionControl is stored per thread number (sys_preemption_control)
- *    but not used yet: the scheduler has no delayed preemption.
+ *    but not used yet: the scheduler has no delayed preemption. Storing the
+ *    first one of a block of 1024 thread numbers needs a page: error 8 when
+ *    there is none (nothing changed).
  *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
  *    is not runnable behaves like nil.
  *  - ProcessorControl: privileged + processor 0 -> 1, no change.
  */
 #include <core/kassert.h>
+#include <core/kmem.h>
 #include <core/msg.h>
 #include <core/sched.h>
 #include <core/space.h>
@@ -49,8 +52,10 @@
 static struct wakeup_queue *sys_wq;
 
 /* PreemptionControl per thread number. struct tcb has no field for it
- * (owned by the tcb module), so it is kept here until it gets one. */
-static word_t sys_preempt[TID_MAX_THREADS];
+ * (owned by the tcb module), so it is kept here in a two-level table whose
+ * 4 KB leaves are allocated on first use (most threads never get one). */
+#define PREEMPT_PER_PAGE (KMEM_PAGE_SIZE / sizeof(word_t))
+static word_t *sys_preempt[TID_MAX_THREADS / PREEMPT_PER_PAGE];
 
 void sys_init(struct wakeup_queue *wq)
 {
@@ -77,16 +82,36 @@ void sys_set_error(struct tcb *self, word_t err)
     self->utcb[UTCB_ERROR_CODE] = err;
 }
 
+/* The table slot of thread number `no`, NULL when its leaf does not exist. */
+static word_t *preempt_slot(word_t no)
+{
+    word_t *leaf = no < TID_MAX_THREADS ? sys_preempt[no / PREEMPT_PER_PAGE] : NULL;
+    return leaf != NULL ? &leaf[no % PREEMPT_PER_PAGE] : NULL;
+}
+
+/* Make sure thread number `no` has a slot; false when out of memory. */
+static bool preempt_reserve(word_t no)
+{
+    if (preempt_slot(no) != NULL)
+        return true;
+    word_t *leaf = arch_page_alloc();                /* zero-filled */
+    if (leaf == NULL)
+        return false;
+    sys_preempt[no / PREEMPT_PER_PAGE] = leaf;
+    return true;
+}
+
 word_t sys_preemption_control(const struct tcb *t)
 {
-    word_t no = tid_number(t->gid);
-    return no < TID_MAX_THREADS ? sys_preempt[no] : 0;
+    word_t *slot = preempt_slot(tid_number(t->gid));
+    return slot != NULL ? *slot : 0;
 }
 
 void sys_preemption_forget(word_t no)
 {
-    if (no < TID_MAX_THREADS)
-        sys_preempt[no] = 0;
+    word_t *slot = preempt_slot(no);
+    if (slot != NULL)
+        *slot = 0;
 }
 
 /* ---- time periods ----------------------------------------------------- */
@@ -243,8 +268,9 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
         err = SYS_ERR_INVALID_THREAD;
     else if (!sched_allowed(self, t))
         err = SYS_ERR_NO_PRIVILEGE;
-    else
-        err = sched_decode(self, r, &q);
+    else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&
+             !preempt_reserve(tid_number(t->gid)))
+        err = SYS_ERR_NO_MEMORY;
     if (t == NULL || err != SYS_ERR_OK) {
         sys_set_error(self, err);
         r->eax = 0;
@@ -260,6 +286,6 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     if (q.set_prio)
         sched_set_priority(t, q.prio);
     if (q.set_preempt)
-        sys_preempt[tid_number(t->gid)] = q.preempt;
+        *preempt_slot(tid_number(t->gid)) = q.preempt;
     r->eax = tcb_schedule_state(t);
 }
