@@ -199,6 +199,11 @@ static void test_sys_thread_control_create_errors(void **state)
     tc_fails(G(5), TID_ANY, G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
     tc_fails(G(5), L(ROOT_UTCB + 512u * 30u), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
     tc_fails(G(5), Gv(ROOT_N, 3), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    /* a local ID that is valid only in another space: 3 (space), 4 (scheduler), 2 (pager) */
+    make_space_thread(9);
+    tc_fails(G(5), L(UA), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), G(ROOT_N), L(UA), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), L(UA), ROOT_UTCB + 4096u, SYS_ERR_INVALID_THREAD);
     /* active in a new or uninitialised space: 3 */
     tc_fails(G(5), G(5), G(ROOT_N), G(ROOT_N), UA, SYS_ERR_INVALID_SPACE);
     tc_fails(G(5), G(8), G(ROOT_N), G(ROOT_N), UA, SYS_ERR_INVALID_SPACE);

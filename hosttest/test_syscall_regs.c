@@ -151,6 +151,16 @@ static void test_sys_exchange_registers_start_thread_waiting(void **state)
     assert_int_equal(sp, 0x7000);
     assert_int_equal(ip, 0x4000);
     assert_true(t->in_ready_queue);
+    /* start with SP/IP/flags (0x13E) of a thread that is already running */
+    arch_user_regs_set(t, 1, 2, 0x3202);
+    r = exreg(L(LOC(5)), 0x13E, 0x7100, 0x4100, 0x8D5u, 0, 0);
+    assert_int_equal(r.ecx, 0);
+    assert_int_equal(r.eax, G(5));
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x7100);
+    assert_int_equal(ip, 0x4100);
+    assert_int_equal(fl, 0x3202u | 0x8D5u);
+    assert_int_equal(t->state, TS_READY);
     /* plain start (0x106) of a thread waiting: same without registers */
     struct tcb *u = root_thread(6, false);
     r = exreg(G(6), 0x106, 0, 0, 0, 0, 0);
