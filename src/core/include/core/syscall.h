@@ -14,9 +14,10 @@
  * Contract for the arch exit path (all calls): after sys_<call>() returns,
  * if the current thread is no longer runnable (e.g. it halted itself) or
  * sched_resched_pending(), call sched_dispatch() before returning to user
- * mode; user registers set
- * through arch_user_regs_set() for the current thread are applied after the
- * block has been copied back.
+ * mode; user registers set through arch_user_regs_set() for the current
+ * thread are applied after the block has been copied back; and if
+ * ThreadControl moved the current thread into another space (self->space
+ * changed), switch to that space's page directory before the return.
  *
  * Ipc / Lipc: sys_ipc() starts the IPC; if it answers IPC_BLOCKED the arch
  * dispatches (sched_dispatch(), repeated while ipc_pending(self)) and then
