@@ -1,0 +1,539 @@
+/* Host tests of ThreadControl and SpaceControl (core/sys_thread.c,
+ * core/sys_space.c) and the typical libl4 sequences of ABI 4.5, with the
+ * real tid/tcb/sched/ipc/space/mdb modules and the fake hooks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sys_env.h"
+
+#define UA 0x00400000u                 /* UTCB area of new spaces: 2^16 at 4 MB */
+#define KA 0x00800000u                 /* KIP area of new spaces */
+#define UAREA fpage_make(UA, 16, 0)
+#define KAREA fpage_make(KA, 12, 0)
+
+/* New space with thread n, initialised, thread n activated with pager root. */
+static void make_space_thread(unsigned n)
+{
+    assert_int_equal(tc(G(n), G(n), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(n), 0, KAREA, UAREA, TID_NIL, NULL), 1);
+    assert_int_equal(tc(G(n), G(n), G(ROOT_N), G(ROOT_N), UA), 1);
+}
+
+/* Thread n in root's space at UTCB slot n, waiting for its start message. */
+static void make_root_thread(unsigned n)
+{
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 512u * n), 1);
+}
+
+/* Expect the ThreadControl call to fail with `err` and change nothing. */
+static void tc_fails(tid_t dest, tid_t space, tid_t sched, tid_t pager, word_t utcb, word_t err)
+{
+    static struct env_snap before;
+    env_snap(&before);
+    assert_int_equal(tc(dest, space, sched, pager, utcb), 0);
+    assert_int_equal(err_of(mock_current), err);
+    assert_true(env_same(&before));
+    assert_int_equal(env_check(), 0);
+}
+
+/* ---- ThreadControl: general checks ------------------------------------- */
+
+static void test_sys_thread_control_unprivileged(void **state)
+{
+    (void)state;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    as(T(5));
+    tc_fails(G(6), G(6), G(5), TID_NIL, NOCHG, SYS_ERR_NO_PRIVILEGE);
+    tc_fails(G(5), TID_NIL, TID_NIL, TID_NIL, NOCHG, SYS_ERR_NO_PRIVILEGE);
+}
+
+static void test_sys_thread_control_invalid_dest(void **state)
+{
+    (void)state;
+    tc_fails(TID_NIL, G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(TID_ANY, G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(L(ROOT_UTCB), G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(TID_ANYLOCAL, G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(tid_make_global(ENV_THREADS, 1), tid_make_global(ENV_THREADS, 1), G(ROOT_N), TID_NIL,
+             NOCHG, SYS_ERR_INVALID_THREAD);
+    /* kernel range: also the idle thread cannot be touched */
+    tc_fails(tid_make_global(TID_SYSTEM_BASE, 1), TID_NIL, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(tid_make_global(TID_USER_BASE - 1u, 1), tid_make_global(TID_USER_BASE - 1u, 1), G(ROOT_N),
+             TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+}
+
+/* ---- interrupt association ---------------------------------------------- */
+
+static void test_sys_thread_control_irq_attach_detach(void **state)
+{
+    (void)state;
+    tid_t irq3 = tid_make_global(3, 1);
+    assert_int_equal(tc(irq3, irq3, TID_NIL, G(ROOT_N), NOCHG), 1);
+    assert_ptr_equal(mock_irq_handler[3], root);
+    /* local handler ID works too */
+    assert_int_equal(tc(tid_make_global(4, 1), TID_NIL, TID_NIL, L(ROOT_UTCB), NOCHG), 1);
+    assert_ptr_equal(mock_irq_handler[4], root);
+    assert_int_equal(tc(irq3, irq3, TID_NIL, irq3, NOCHG), 1);
+    assert_null(mock_irq_handler[3]);
+    assert_ptr_equal(mock_irq_handler[4], root);
+}
+
+static void test_sys_thread_control_irq_errors(void **state)
+{
+    (void)state;
+    tid_t irq3 = tid_make_global(3, 1);
+    make_root_thread(7);                                   /* active */
+    assert_int_equal(tc(G(8), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);  /* inactive */
+    tc_fails(irq3, irq3, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(irq3, irq3, TID_NIL, G(9), NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(irq3, irq3, TID_NIL, G(8), NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(irq3, irq3, TID_NIL, TID_ANY, NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(tid_make_global(3, 2), irq3, TID_NIL, G(7), NOCHG, SYS_ERR_INVALID_THREAD);
+    mock_irq_unavailable = 1u << 3;
+    tc_fails(irq3, irq3, TID_NIL, G(7), NOCHG, SYS_ERR_INVALID_THREAD);
+    tc_fails(irq3, irq3, TID_NIL, irq3, NOCHG, SYS_ERR_INVALID_THREAD);
+    mock_irq_unavailable = 0;
+    /* a deleted handler loses its lines */
+    assert_int_equal(tc(irq3, irq3, TID_NIL, G(7), NOCHG), 1);
+    assert_int_equal(tc(G(7), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_null(mock_irq_handler[3]);
+}
+
+/* ---- create --------------------------------------------------------------- */
+
+static void test_sys_thread_control_create_new_space_sequence(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count();
+    /* ThreadControl(t, t, me, nil, -1): inactive thread in a new space */
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    struct tcb *t = T(5);
+    assert_int_equal(space_count(), spaces + 1);
+    assert_int_equal(t->state, TS_INACTIVE);
+    assert_false(tcb_is_active(t));
+    assert_int_equal(t->space->thread_count, 1);
+    assert_false(space_initialised(t->space));
+    assert_false(t->space->privileged);
+    assert_int_equal(t->scheduler, G(ROOT_N));
+    assert_int_equal(t->prio, 100);
+    assert_int_equal(t->timeslice_us, 10000);
+    assert_int_equal(t->gid, G(5));
+    /* SpaceControl(t, 0, kip, utcb, nil) */
+    word_t ecx = 77;
+    assert_int_equal(sc(G(5), 0, KAREA | 7u, UAREA | 5u, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(t->space->kip_area, KAREA);
+    assert_int_equal(t->space->utcb_area, UAREA);
+    assert_int_equal(mock_kip_last_base, KA);
+    assert_ptr_equal(mock_kip_last_space, t->space);
+    /* ThreadControl(t, t, me, pager, utcb): active, waiting for the start message */
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), G(ROOT_N), UA + 512u), 1);
+    assert_true(tcb_is_active(t));
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    assert_int_equal(t->utcb_location, UA + 512u);
+    assert_ptr_equal(t->utcb, mock_utcb_find(t->space, UA + 512u));
+    assert_int_equal(t->utcb[UTCB_MY_GLOBAL_ID], G(5));
+    assert_int_equal(t->utcb[UTCB_PAGER], G(ROOT_N));
+    assert_int_equal(t->utcb[UTCB_USER_HANDLE], 0);
+    assert_int_equal(t->utcb[UTCB_EXCEPTION_HANDLER], 0);
+    assert_int_equal(t->utcb[UTCB_XFER_TIMEOUTS], 0);
+    assert_int_equal(t->utcb[utcb_br_index(0)], 0);
+    assert_int_equal(t->utcb[-64], 0);
+    assert_int_equal(t->utcb[63], 0);
+    assert_int_equal(mock_start_prepared, 1);
+    assert_ptr_equal(tid_lookup_local(t->space, L(UA + 512u)), t);
+    /* the start message */
+    assert_int_equal(send_start(G(5), 0x1234, 0x5678), IPC_DONE);
+    assert_int_equal(t->state, TS_READY);
+    assert_int_equal(t->utcb[1], 0x1234);
+    assert_int_equal(t->utcb[2], 0x5678);
+    assert_int_equal(ipc_result_from(t), G(ROOT_N));
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_create_in_own_space(void **state)
+{
+    (void)state;
+    /* ThreadControl(t, me, me, me, utcb) with local IDs for space/scheduler/pager */
+    assert_int_equal(tc(G(6), L(ROOT_UTCB), L(ROOT_UTCB), L(ROOT_UTCB), ROOT_UTCB + 1024u), 1);
+    struct tcb *t = T(6);
+    assert_ptr_equal(t->space, root_space);
+    assert_int_equal(root_space->thread_count, 2);
+    assert_int_equal(t->scheduler, G(ROOT_N));
+    assert_int_equal(t->utcb[UTCB_PAGER], G(ROOT_N));
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    assert_ptr_equal(ipc_blocked_on(t), root);
+    /* a thread of a privileged space is privileged */
+    assert_true(sys_privileged(t));
+    /* inactive creation keeps a UTCB location for later */
+    assert_int_equal(tc(G(7), G(ROOT_N), G(ROOT_N), TID_NIL, ROOT_UTCB + 2048u), 1);
+    assert_int_equal(T(7)->utcb_location, ROOT_UTCB + 2048u);
+    assert_false(tcb_is_active(T(7)));
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_create_scheduler_self(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(6), G(ROOT_N), G(6), TID_NIL, NOCHG), 1);
+    assert_int_equal(T(6)->scheduler, G(6));
+}
+
+static void test_sys_thread_control_create_errors(void **state)
+{
+    (void)state;
+    make_root_thread(7);
+    assert_int_equal(tc(G(8), G(8), G(ROOT_N), TID_NIL, NOCHG), 1);   /* uninitialised space */
+    /* scheduler nil / not existing / unresolvable local: 4 (X.2 name; reference 2) */
+    tc_fails(G(5), G(5), TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), G(40), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), Gv(ROOT_N, 2), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), L(ROOT_UTCB + 512u * 30u), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), TID_ANY, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    /* space specifier names no thread: 3 */
+    tc_fails(G(5), G(40), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), TID_ANY, G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), L(ROOT_UTCB + 512u * 30u), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), Gv(ROOT_N, 3), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    /* a local ID that is valid only in another space: 3 (space), 4 (scheduler), 2 (pager) */
+    make_space_thread(9);
+    tc_fails(G(5), L(UA), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), G(ROOT_N), L(UA), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), L(UA), ROOT_UTCB + 4096u, SYS_ERR_INVALID_THREAD);
+    /* active in a new or uninitialised space: 3 */
+    tc_fails(G(5), G(5), G(ROOT_N), G(ROOT_N), UA, SYS_ERR_INVALID_SPACE);
+    tc_fails(G(5), G(8), G(ROOT_N), G(ROOT_N), UA, SYS_ERR_INVALID_SPACE);
+    /* UTCB locations: misaligned, outside the area, none, in use: 6 */
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 4096u + 4u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB - 512u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + (1u << 17), SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), NOCHG, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 512u * 7u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), TID_NIL, ROOT_UTCB + 4u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), TID_NIL, 0x1000u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(5), G(5), G(ROOT_N), TID_NIL, 0x1004u, SYS_ERR_INVALID_UTCB);
+    /* pager names no thread: 2 (the start message could never come) */
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(40), ROOT_UTCB + 4096u, SYS_ERR_INVALID_THREAD);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), TID_ANY, ROOT_UTCB + 4096u, SYS_ERR_INVALID_THREAD);
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), L(ROOT_UTCB + 512u * 30u), ROOT_UTCB + 4096u,
+             SYS_ERR_INVALID_THREAD);
+}
+
+static void test_sys_thread_control_create_out_of_memory(void **state)
+{
+    (void)state;
+    mock_space_init_failures = 1;
+    tc_fails(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_NO_MEMORY);
+    mock_tcb_alloc_failures = 1;
+    tc_fails(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_NO_MEMORY);
+    mock_utcb_map_failures = 1;
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 4096u, SYS_ERR_NO_MEMORY);
+    mock_tcb_alloc_failures = 1;
+    tc_fails(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 4096u, SYS_ERR_NO_MEMORY);
+    /* and then it works */
+    assert_int_equal(tc(G(5), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 4096u), 1);
+}
+
+/* ---- delete ------------------------------------------------------------------ */
+
+static void test_sys_thread_control_delete_last_thread_destroys_space(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count(), utcbs = mock_utcb_live;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    struct space *s = T(5)->space;
+    assert_int_equal(tc(G(6), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);   /* second thread */
+    assert_int_equal(mdb_map(&env_s0, 0x100000, s, 0x10000, 12, 7, false), MDB_OK);
+    assert_int_equal(space_count(), spaces + 1);
+    unsigned nodes = mdb_node_count();
+    assert_true(nodes > 0);
+    /* Kill: ThreadControl(t, nil, nil, nil, -1) */
+    assert_int_equal(tc(G(5), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(T(5)->state, TS_FREE);
+    assert_null(tid_lookup(G(5)));
+    assert_int_equal(s->thread_count, 1);
+    assert_int_equal(space_count(), spaces + 1);
+    assert_int_equal(mock_utcb_live, utcbs);
+    assert_int_equal(tc(G(6), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(space_count(), spaces);
+    assert_true(mdb_node_count() < nodes);        /* the space's mappings are gone */
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_delete_fails_partners(void **state)
+{
+    (void)state;
+    make_root_thread(5);
+    make_root_thread(6);
+    /* start 6, let it send to 5 (which waits for its start message: not from 6) */
+    assert_int_equal(send_start(G(6), 1, 2), IPC_DONE);
+    as(T(6));
+    struct sys_regs r = regs(G(5), 0, TID_NIL, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(T(6), &r), IPC_BLOCKED);
+    as(root);
+    assert_int_equal(tc(G(5), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(T(6)->state, TS_READY);
+    assert_int_equal(err_of(T(6)), 0x4);            /* non-existing partner, send phase */
+    sys_ipc_finish(T(6), &r);
+    assert_int_equal(r.eax, TID_NIL);
+    assert_true(r.esi & MSG_TAG_E);
+}
+
+static void test_sys_thread_control_delete_special_cases(void **state)
+{
+    (void)state;
+    make_root_thread(5);
+    /* self: 2, by global and by local ID of the space specifier */
+    tc_fails(G(ROOT_N), TID_NIL, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    /* non-existing thread, or stale version: succeeds, changes nothing */
+    static struct env_snap before;
+    env_snap(&before);
+    root->utcb[UTCB_ERROR_CODE] = 99;
+    assert_int_equal(tc(G(30), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(tc(Gv(5, 2), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_true(env_same(&before));
+    assert_int_equal(err_of(root), 99);
+    assert_int_equal(T(5)->gid, G(5));
+}
+
+/* ---- modify ------------------------------------------------------------------- */
+
+static void test_sys_thread_control_modify_version_scheduler_pager(void **state)
+{
+    (void)state;
+    make_root_thread(5);
+    make_root_thread(6);
+    assert_int_equal(tc(Gv(5, 7), G(ROOT_N), G(6), TID_NIL, NOCHG), 1);
+    struct tcb *t = T(5);
+    assert_int_equal(t->gid, Gv(5, 7));
+    assert_int_equal(t->utcb[UTCB_MY_GLOBAL_ID], Gv(5, 7));
+    assert_null(tid_lookup(G(5)));
+    assert_int_equal(t->scheduler, G(6));
+    /* active: only the Pager TCR changes (also via a local ID) */
+    assert_int_equal(tc(Gv(5, 7), Gv(5, 7), TID_NIL, L(ROOT_UTCB + 512u * 6u), NOCHG), 1);
+    assert_int_equal(t->utcb[UTCB_PAGER], G(6));
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    assert_int_equal(mock_start_prepared, 2);
+    /* the same UTCB location again is no change for an active thread */
+    assert_int_equal(tc(Gv(5, 7), Gv(5, 7), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 5u), 1);
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_modify_activate(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(5), G(ROOT_N), G(ROOT_N), TID_NIL, ROOT_UTCB + 512u * 5u), 1);
+    /* change the location while inactive, then activate using the stored one */
+    assert_int_equal(tc(G(5), G(5), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 9u), 1);
+    assert_int_equal(T(5)->utcb_location, ROOT_UTCB + 512u * 9u);
+    assert_int_equal(tc(G(5), G(5), TID_NIL, G(ROOT_N), NOCHG), 1);
+    assert_true(tcb_is_active(T(5)));
+    assert_int_equal(T(5)->utcb_location, ROOT_UTCB + 512u * 9u);
+    assert_int_equal(T(5)->state, TS_RECV_WAIT);
+    /* activation with a sender already queued: the start message arrives at once */
+    assert_int_equal(tc(G(6), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    root->utcb[1] = 0xAAAA;
+    root->utcb[2] = 0xBBBB;
+    struct sys_regs r = regs(G(6), 0, TID_NIL, msgtag_make(0, 2, 0, 0), 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_BLOCKED);
+    assert_int_equal(tc(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 6u), 1);
+    assert_int_equal(T(6)->state, TS_READY);
+    assert_int_equal(T(6)->utcb[1], 0xAAAA);
+    assert_int_equal(root->state, TS_READY);
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_modify_errors(void **state)
+{
+    (void)state;
+    make_root_thread(5);
+    assert_int_equal(tc(G(6), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);    /* inactive */
+    assert_int_equal(tc(G(7), G(7), G(ROOT_N), TID_NIL, NOCHG), 1);         /* uninit space */
+    /* UTCB change while active: 6 */
+    tc_fails(G(5), G(5), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 20u, SYS_ERR_INVALID_UTCB);
+    /* space specifier names nothing: 3 */
+    tc_fails(G(5), G(40), TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+    /* scheduler names nothing: 4 */
+    tc_fails(G(5), G(5), G(40), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), L(0x10000000u), TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+    tc_fails(G(5), G(5), TID_NIL, L(0x10000000u), NOCHG, SYS_ERR_INVALID_THREAD);
+    /* activation without a (valid, free) location: 6; pager missing: 2 */
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), NOCHG, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 5u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 3u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(6), G(6), TID_NIL, G(41), ROOT_UTCB + 512u * 6u, SYS_ERR_INVALID_THREAD);
+    tc_fails(G(7), G(7), TID_NIL, G(ROOT_N), 0x1000u, SYS_ERR_INVALID_UTCB);
+    /* an active thread cannot migrate into an uninitialised space or onto a used UTCB */
+    tc_fails(G(5), G(7), TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_UTCB);
+    make_space_thread(8);
+    assert_int_equal(tc(G(9), G(8), G(ROOT_N), G(ROOT_N), UA + 512u * 5u), 1);
+    tc_fails(G(5), G(9), TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_UTCB);
+    /* a dead thread can never be activated again: 2 */
+    T(6)->state = TS_DEAD;
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 6u, SYS_ERR_INVALID_THREAD);
+    T(6)->state = TS_INACTIVE;
+    /* out of memory while mapping the UTCB: 8 */
+    mock_utcb_map_failures = 1;
+    tc_fails(G(6), G(6), TID_NIL, G(ROOT_N), ROOT_UTCB + 512u * 6u, SYS_ERR_NO_MEMORY);
+}
+
+static void test_sys_thread_control_modify_migrate(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count();
+    word_t loc = ROOT_UTCB + 512u * 20u;
+    /* T5 active in its own space whose UTCB area equals root's */
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(5), 0, KAREA, ROOT_UTCB_AREA, TID_NIL, NULL), 1);
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), G(ROOT_N), loc), 1);
+    struct space *old = T(5)->space;
+    T(5)->utcb[UTCB_USER_HANDLE] = 0xFEED;
+    /* inactive thread of an uninitialised space migrates into root's space */
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(space_count(), spaces + 2);
+    assert_int_equal(tc(G(6), G(ROOT_N), TID_NIL, TID_NIL, NOCHG), 1);
+    assert_ptr_equal(T(6)->space, root_space);
+    assert_int_equal(space_count(), spaces + 1);    /* its empty space is gone */
+    /* the active T5 moves to root's space: UTCB copied, old space destroyed */
+    assert_int_equal(tc(G(5), G(ROOT_N), TID_NIL, TID_NIL, NOCHG), 1);
+    struct tcb *t = T(5);
+    assert_ptr_equal(t->space, root_space);
+    assert_int_equal(space_count(), spaces);
+    assert_ptr_equal(t->utcb, mock_utcb_find(root_space, loc));
+    assert_null(mock_utcb_find(old, loc));
+    assert_int_equal(t->utcb[UTCB_USER_HANDLE], 0xFEED);
+    assert_int_equal(t->utcb[UTCB_MY_GLOBAL_ID], G(5));
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    assert_int_equal(root_space->thread_count, 3);
+    assert_ptr_equal(tid_lookup_local(root_space, L(loc)), t);
+    /* still waiting for its start message from root: deliver it */
+    assert_int_equal(send_start(G(5), 5, 6), IPC_DONE);
+    assert_int_equal(t->utcb[1], 5);
+    assert_int_equal(env_check(), 0);
+}
+
+/* ---- SpaceControl -------------------------------------------------------------- */
+
+static void sc_fails(tid_t space, word_t kip, word_t utcb, tid_t redir, word_t err)
+{
+    static struct env_snap before;
+    env_snap(&before);
+    word_t ecx = 5;
+    assert_int_equal(sc(space, 0x80000001u, kip, utcb, redir, &ecx), 0);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(err_of(mock_current), err);
+    assert_true(env_same(&before));
+}
+
+static void test_sys_space_control_errors(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    sc_fails(G(6), KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+    sc_fails(TID_NIL, KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+    sc_fails(TID_ANY, KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+    sc_fails(L(ROOT_UTCB), KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+    sc_fails(Gv(5, 2), KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+    /* UTCB area: nil, too small, IO, complete space, beyond the user area */
+    sc_fails(G(5), KAREA, FPAGE_NIL, TID_NIL, SYS_ERR_INVALID_UTCB);
+    sc_fails(G(5), KAREA, fpage_make(UA, 11, 0), TID_NIL, SYS_ERR_INVALID_UTCB);
+    sc_fails(G(5), KAREA, fpage_io_make(0, 4), TID_NIL, SYS_ERR_INVALID_UTCB);
+    sc_fails(G(5), KAREA, FPAGE_COMPLETE, TID_NIL, SYS_ERR_INVALID_UTCB);
+    sc_fails(G(5), KAREA, fpage_make(0xC0000000u, 12, 0), TID_NIL, SYS_ERR_INVALID_UTCB);
+    sc_fails(G(5), KAREA, fpage_make(0x80000000u, 31, 0), TID_NIL, SYS_ERR_INVALID_UTCB);
+    /* KIP area: too small, outside, overlapping the UTCB area */
+    sc_fails(G(5), fpage_make(KA, 11, 0), UAREA, TID_NIL, SYS_ERR_INVALID_KIP);
+    sc_fails(G(5), FPAGE_NIL, UAREA, TID_NIL, SYS_ERR_INVALID_KIP);
+    sc_fails(G(5), fpage_make(0xFFFFF000u, 12, 0), UAREA, TID_NIL, SYS_ERR_INVALID_KIP);
+    sc_fails(G(5), fpage_make(UA + 0x1000u, 12, 0), UAREA, TID_NIL, SYS_ERR_INVALID_KIP);
+    sc_fails(G(5), fpage_make(0, 24, 0), UAREA, TID_NIL, SYS_ERR_INVALID_KIP);
+    /* redirector naming no thread: 2 */
+    sc_fails(G(5), KAREA, UAREA, G(40), SYS_ERR_INVALID_THREAD);
+    /* KIP mapping out of memory: 8 */
+    mock_kip_map_failures = 1;
+    sc_fails(G(5), KAREA, UAREA, TID_NIL, SYS_ERR_NO_MEMORY);
+    /* unprivileged */
+    make_space_thread(7);
+    assert_int_equal(send_start(G(7), 1, 2), IPC_DONE);
+    as(T(7));
+    sc_fails(G(5), KAREA, UAREA, TID_NIL, SYS_ERR_NO_PRIVILEGE);
+}
+
+static void test_sys_space_control_redirector_and_reinit(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    struct space *s = T(5)->space;
+    assert_int_equal(s->redirector, TID_ANY);
+    assert_int_equal(sc(G(5), 0, KAREA, UAREA, L(ROOT_UTCB), NULL), 1);
+    assert_int_equal(s->redirector, G(ROOT_N));
+    assert_int_equal(mock_kip_map_calls, 1);
+    /* later calls ignore the areas (even invalid ones); nil keeps the redirector */
+    assert_int_equal(sc(G(5), 0, FPAGE_NIL, FPAGE_NIL, TID_NIL, NULL), 1);
+    assert_int_equal(s->redirector, G(ROOT_N));
+    assert_int_equal(s->utcb_area, UAREA);
+    assert_int_equal(mock_kip_map_calls, 1);
+    assert_int_equal(sc(G(5), 0, 0, 0, TID_ANY, NULL), 1);
+    assert_int_equal(s->redirector, TID_ANY);
+    /* a small-space request: "stays large" (ECX 0) */
+    word_t ecx = 1;
+    assert_int_equal(sc(G(ROOT_N), 0x80000003u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0);
+    /* the KIP area may lie below the UTCB area as well */
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(6), 0, fpage_make(0x1000, 12, 0), fpage_make(0x2000, 13, 0), TID_NIL, NULL), 1);
+    assert_int_equal(mock_kip_last_base, 0x1000);
+}
+
+/* ---- a whole life ------------------------------------------------------------------- */
+
+static void test_sys_thread_control_many_threads_and_kill_all(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count();
+    for (unsigned n = 5; n < 25; n += 4) {
+        make_space_thread(n);
+        for (unsigned k = 1; k < 4; k++)
+            assert_int_equal(tc(G(n + k), G(n), G(ROOT_N), G(ROOT_N), UA + 512u * k), 1);
+    }
+    assert_int_equal(space_count(), spaces + 5);
+    assert_int_equal(env_check(), 0);
+    for (unsigned n = 5; n < 25; n++)
+        assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(space_count(), spaces);
+    assert_int_equal(mock_utcb_live, 1);
+    assert_int_equal(env_check(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T_(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
+        T_(test_sys_thread_control_unprivileged),
+        T_(test_sys_thread_control_invalid_dest),
+        T_(test_sys_thread_control_irq_attach_detach),
+        T_(test_sys_thread_control_irq_errors),
+        T_(test_sys_thread_control_create_new_space_sequence),
+        T_(test_sys_thread_control_create_in_own_space),
+        T_(test_sys_thread_control_create_scheduler_self),
+        T_(test_sys_thread_control_create_errors),
+        T_(test_sys_thread_control_create_out_of_memory),
+        T_(test_sys_thread_control_delete_last_thread_destroys_space),
+        T_(test_sys_thread_control_delete_fails_partners),
+        T_(test_sys_thread_control_delete_special_cases),
+        T_(test_sys_thread_control_modify_version_scheduler_pager),
+        T_(test_sys_thread_control_modify_activate),
+        T_(test_sys_thread_control_modify_errors),
+        T_(test_sys_thread_control_modify_migrate),
+        T_(test_sys_space_control_errors),
+        T_(test_sys_space_control_redirector_and_reinit),
+        T_(test_sys_thread_control_many_threads_and_kill_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

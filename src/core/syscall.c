@@ -1,0 +1,291 @@
+/*
+ * System calls: shared helpers, Ipc/Lipc marshalling, Schedule,
+ * ThreadSwitch and ProcessorControl (ABI 4.4, 4.5). ThreadControl and
+ * ExchangeRegisters live in sys_thread.c, SpaceControl, Unmap and
+ * MemoryControl in sys_space.c.
+ *
+ * Design note. Every sys_<call>() has two halves: a decode half that reads
+ * the register block, resolves IDs and checks every word without side
+ * effects, answering an X.2 ErrorCode (written to the caller's UTCB, result
+ * register 0); and a commit half with no failure paths. Only the registers
+ * ABI 4.4 names as outputs of a call are written, so the arch may copy the
+ * whole block back into the user frame.
+ *
+ * Guarantees of this file:
+ *  - Schedule: a failing call changes nothing (all four control words are
+ *    checked before the first is applied). Outputs EAX = state code of
+ *    ABI 1.8 and EDX = old TimeControl as two time periods (remaining
+ *    slice [31..16], remaining total quantum [15..0]; Never = unlimited).
+ *  - ThreadSwitch changes no register at all.
+ *  - Ipc leaves EDI alone and keeps UTCB MR0 equal to the returned ESI.
+ *
+ * ABI decisions:
+ *  - Schedule check order: dest nil (no-op: EAX 0, ErrorCode 0, EDX 0),
+ *    dest invalid (2), not dest's scheduler and not privileged (1), then
+ *    the control words: PrioControl > 255 (5) or above the caller's own
+ *    priority when unprivileged (1); TimeControl halves must be periods and
+ *    the time slice must not be zero (5; Never slice = the longest, 2^32-1
+ *    µs; Never quantum = unlimited; a zero quantum stops the thread);
+ *    ProcessorControl bits [15..0] must be 0 (5; upper bits ignored);
+ *    PreemptionControl sensitive priority above the caller's when
+ *    unprivileged (1). "Scheduler" is compared as the thread
+ *    tid_lookup(dest->scheduler) == caller.
+ *  - Schedule EDX out: the *remaining* time slice and the remaining total
+ *    quantum (reference semantics) in the specification's encoding (time
+ *    periods, rounded down; unlimited = Never); 0 on errors.
+ *  - PreemptionControl is stored per thread number (sys_preemption_control)
+ *    but not used yet: the scheduler has no delayed preemption. Storing the
+ *    first one of a block of 1024 thread numbers needs a page: error 8 when
+ *    there is none (nothing changed).
+ *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
+ *    is not runnable behaves like nil.
+ *  - ProcessorControl: privileged + processor 0 -> 1, no change.
+ */
+#include <core/kassert.h>
+#include <core/kmem.h>
+#include <core/msg.h>
+#include <core/sched.h>
+#include <core/space.h>
+#include <core/syscall.h>
+#include <core/tid.h>
+
+static struct wakeup_queue *sys_wq;
+
+/* PreemptionControl per thread number. struct tcb has no field for it
+ * (owned by the tcb module), so it is kept here in a two-level table whose
+ * 4 KB leaves are allocated on first use (most threads never get one). */
+#define PREEMPT_PER_PAGE (KMEM_PAGE_SIZE / sizeof(word_t))
+static word_t *sys_preempt[TID_MAX_THREADS / PREEMPT_PER_PAGE];
+
+void sys_init(struct wakeup_queue *wq)
+{
+    sys_wq = wq;
+}
+
+struct wakeup_queue *sys_wakeup_queue(void)
+{
+    return sys_wq;
+}
+
+struct tcb *sys_lookup(const struct tcb *self, tid_t id)
+{
+    if (id == TID_NIL || id == TID_ANY)
+        return NULL;
+    if (tid_is_global(id))
+        return tid_lookup(id);
+    return tid_lookup_local(self->space, id);
+}
+
+void sys_set_error(struct tcb *self, word_t err)
+{
+    kassert(self->utcb != NULL);
+    self->utcb[UTCB_ERROR_CODE] = err;
+}
+
+/* The table slot of thread number `no`, NULL when its leaf does not exist. */
+static word_t *preempt_slot(word_t no)
+{
+    word_t *leaf = no < TID_MAX_THREADS ? sys_preempt[no / PREEMPT_PER_PAGE] : NULL;
+    return leaf != NULL ? &leaf[no % PREEMPT_PER_PAGE] : NULL;
+}
+
+/* Make sure thread number `no` has a slot; false when out of memory. */
+static bool preempt_reserve(word_t no)
+{
+    if (preempt_slot(no) != NULL)
+        return true;
+    word_t *leaf = arch_page_alloc();                /* zero-filled */
+    if (leaf == NULL)
+        return false;
+    sys_preempt[no / PREEMPT_PER_PAGE] = leaf;
+    return true;
+}
+
+word_t sys_preemption_control(const struct tcb *t)
+{
+    word_t *slot = preempt_slot(tid_number(t->gid));
+    return slot != NULL ? *slot : 0;
+}
+
+void sys_preemption_forget(word_t no)
+{
+    word_t *slot = preempt_slot(no);
+    if (slot != NULL)
+        *slot = 0;
+}
+
+/* ---- time periods ----------------------------------------------------- */
+
+bool sys_period_decode(uint16_t tv, uint64_t *us)
+{
+    if (tv & 0x8000u)
+        return false;
+    unsigned e = (tv >> 10) & 0x1Fu;
+    uint64_t m = tv & 0x3FFu;
+    if (m == 0)
+        *us = e == 0 ? UINT64_MAX : 0;
+    else
+        *us = m << e;
+    return true;
+}
+
+uint16_t sys_period_encode(uint64_t us)
+{
+    if (us == UINT64_MAX)
+        return 0x0000u;                 /* Never */
+    if (us == 0)
+        return 0x0400u;                 /* ZeroTime */
+    unsigned e = 0;
+    while (us >= 1024u && e < 31u) {
+        us >>= 1;
+        e++;
+    }
+    if (us >= 1024u)
+        us = 1023u;                     /* longer than any period: the longest */
+    return (uint16_t)((e << 10) | (unsigned)us);
+}
+
+/* ---- Ipc / Lipc --------------------------------------------------------- */
+
+enum ipc_outcome sys_ipc(struct tcb *self, struct sys_regs *r)
+{
+    self->utcb[0] = r->esi;
+    return ipc_invoke(self, r->eax, r->edx, r->ecx);
+}
+
+void sys_ipc_finish(struct tcb *self, struct sys_regs *r)
+{
+    r->eax = ipc_result_from(self);
+    r->esi = ipc_result_tag(self);
+    r->ebx = self->utcb[1];
+    r->ebp = self->utcb[2];
+}
+
+/* ---- ThreadSwitch ------------------------------------------------------- */
+
+void sys_thread_switch(struct tcb *self, struct sys_regs *r)
+{
+    struct tcb *to = sys_lookup(self, r->eax);
+    if (to == self)
+        return;
+    if (to == NULL)
+        sched_yield();
+    else
+        sched_donate(to);               /* not runnable: behaves like a yield */
+}
+
+/* ---- ProcessorControl --------------------------------------------------- */
+
+void sys_processor_control(struct tcb *self, struct sys_regs *r)
+{
+    word_t err = SYS_ERR_OK;
+    if (!sys_privileged(self))
+        err = SYS_ERR_NO_PRIVILEGE;
+    else if (r->eax != 0)
+        err = SYS_ERR_INVALID_PARAM;    /* only processor 0 exists */
+    if (err != SYS_ERR_OK)
+        sys_set_error(self, err);
+    r->eax = err == SYS_ERR_OK;
+}
+
+/* ---- Schedule ----------------------------------------------------------- */
+
+#define SYS_NO_CHANGE 0xFFFFFFFFu
+
+/* What a valid Schedule call will change. */
+struct sched_request {
+    bool set_prio, set_slice, set_quantum, set_preempt;
+    uint8_t prio;
+    word_t slice_us;
+    uint64_t quantum_us;
+    word_t preempt;
+};
+
+/* Decode TimeControl `tc` into `q`; an X.2 error code. */
+static word_t sched_decode_time(word_t tc, struct sched_request *q)
+{
+    uint64_t slice, quantum;
+    if (tc == SYS_NO_CHANGE)
+        return SYS_ERR_OK;
+    if (!sys_period_decode((uint16_t)(tc >> 16), &slice) ||
+        !sys_period_decode((uint16_t)tc, &quantum) || slice == 0)
+        return SYS_ERR_INVALID_PARAM;
+    q->set_slice = q->set_quantum = true;
+    q->slice_us = slice > 0xFFFFFFFFu ? 0xFFFFFFFFu : (word_t)slice;   /* Never: longest */
+    q->quantum_us = quantum == UINT64_MAX ? TCB_QUANTUM_UNLIMITED : quantum;
+    return SYS_ERR_OK;
+}
+
+/* Check every control word of a Schedule call by `self`; an X.2 error code. */
+static word_t sched_decode(const struct tcb *self, const struct sys_regs *r, struct sched_request *q)
+{
+    bool priv = sys_privileged(self);
+    word_t prio = r->ecx, proc = r->esi, pre = r->edi;
+    *q = (struct sched_request){ 0 };
+    if (prio != SYS_NO_CHANGE) {
+        if (prio > 255u)
+            return SYS_ERR_INVALID_PARAM;
+        if (prio > self->prio && !priv)
+            return SYS_ERR_NO_PRIVILEGE;
+        q->set_prio = true;
+        q->prio = (uint8_t)prio;
+    }
+    word_t err = sched_decode_time(r->edx, q);
+    if (err != SYS_ERR_OK)
+        return err;
+    if (proc != SYS_NO_CHANGE && (proc & 0xFFFFu) != 0)
+        return SYS_ERR_INVALID_PARAM;   /* only processor 0 exists */
+    if (pre != SYS_NO_CHANGE) {
+        if (((pre >> 16) & 0xFFu) > self->prio && !priv)
+            return SYS_ERR_NO_PRIVILEGE;
+        q->set_preempt = true;
+        q->preempt = pre & 0x00FFFFFFu;
+    }
+    return SYS_ERR_OK;
+}
+
+/* True when `self` may schedule `t`: t's scheduler, or privileged. */
+static bool sched_allowed(const struct tcb *self, const struct tcb *t)
+{
+    return sys_privileged(self) || tid_lookup(t->scheduler) == self;
+}
+
+/* Old TimeControl of `t`: remaining slice and remaining total quantum. */
+static word_t sched_old_time(const struct tcb *t)
+{
+    uint64_t q = t->quantum_us == TCB_QUANTUM_UNLIMITED ? UINT64_MAX : t->quantum_us;
+    return ((word_t)sys_period_encode(t->remaining_us) << 16) | sys_period_encode(q);
+}
+
+void sys_schedule(struct tcb *self, struct sys_regs *r)
+{
+    struct sched_request q;
+    struct tcb *t = NULL;
+    word_t err = SYS_ERR_OK;
+    if (r->eax == TID_NIL)
+        err = SYS_ERR_OK;                                   /* no-op, result 0 */
+    else if ((t = sys_lookup(self, r->eax)) == NULL)
+        err = SYS_ERR_INVALID_THREAD;
+    else if (!sched_allowed(self, t))
+        err = SYS_ERR_NO_PRIVILEGE;
+    else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&
+             !preempt_reserve(tid_number(t->gid)))
+        err = SYS_ERR_NO_MEMORY;
+    if (t == NULL || err != SYS_ERR_OK) {
+        sys_set_error(self, err);
+        r->eax = 0;
+        r->edx = 0;
+        return;
+    }
+    /* POINT OF NO RETURN */
+    r->edx = sched_old_time(t);
+    if (q.set_slice)
+        sched_set_timeslice(t, q.slice_us);
+    if (q.set_quantum)
+        sched_set_quantum(t, q.quantum_us);
+    if (q.set_prio)
+        sched_set_priority(t, q.prio);
+    if (q.set_preempt)
+        *preempt_slot(tid_number(t->gid)) = q.preempt;
+    r->eax = tcb_schedule_state(t);
+}
