@@ -11,7 +11,9 @@
 #include <core/arch_hooks.h>
 #include <core/fpage.h>
 #include <core/space.h>
+#include <arch/paging.h>
 #include <core/ipc.h>
+#include <core/syscall.h>
 #include <core/sched.h>
 #include <core/tcb.h>
 #include <core/kprintf.h>
@@ -51,41 +53,72 @@ static void sys_system_clock(struct frame *f)
     f->edx = (uint32_t)(now >> 32);
 }
 
-/* Ipc/Lipc (ABI 4.4): MR0 arrives in ESI; returns from-ID in EAX, MR0..MR2
- * in ESI/EBX/EBP; EDI is left untouched; the message is in the UTCB. */
+static void regs_from_frame(const struct frame *f, struct sys_regs *r)
+{
+    *r = (struct sys_regs){ f->eax, f->ecx, f->edx, f->esi, f->edi, f->ebx, f->ebp };
+}
+
+static void regs_to_frame(const struct sys_regs *r, struct frame *f)
+{
+    f->eax = r->eax;
+    f->ecx = r->ecx;
+    f->edx = r->edx;
+    f->esi = r->esi;
+    f->edi = r->edi;
+    f->ebx = r->ebx;
+    f->ebp = r->ebp;
+}
+
+/* Ipc/Lipc (ABI 4.4): the portable core marshals the registers; a blocked
+ * caller runs others until its IPC is finished. */
 static void sys_ipc_frame(struct frame *f)
 {
     struct tcb *self = arch_current();
-    self->utcb[0] = f->esi;
-    if (ipc_invoke(self, f->eax, f->edx, f->ecx) == IPC_BLOCKED) {
+    struct sys_regs r;
+    regs_from_frame(f, &r);
+    if (sys_ipc(self, &r) == IPC_BLOCKED) {
         while (ipc_pending(self))
             sched_dispatch();
     }
-    f->eax = ipc_result_from(self);
-    f->esi = ipc_result_tag(self);
-    f->ebx = self->utcb[1];
-    f->ebp = self->utcb[2];
+    sys_ipc_finish(self, &r);
+    regs_to_frame(&r, f);
 }
 
-static void sys_not_yet(struct frame *f)
+typedef void (*core_syscall_fn)(struct tcb *self, struct sys_regs *r);
+
+/* The other calls: the core writes only the registers the ABI makes outputs
+ * (SP/IP/flags of the current thread it sets straight in its frame). */
+static void core_call(struct frame *f, core_syscall_fn fn)
 {
-    kprintf("system call vector %u not implemented yet (eip %08x)\n", f->vector, f->eip);
+    struct sys_regs r;
+    regs_from_frame(f, &r);
+    fn(arch_current(), &r);
+    regs_to_frame(&r, f);
 }
+
+static void sys_thread_control_frame(struct frame *f) { core_call(f, sys_thread_control); }
+static void sys_space_control_frame(struct frame *f) { core_call(f, sys_space_control); }
+static void sys_exchange_registers_frame(struct frame *f) { core_call(f, sys_exchange_registers); }
+static void sys_schedule_frame(struct frame *f) { core_call(f, sys_schedule); }
+static void sys_thread_switch_frame(struct frame *f) { core_call(f, sys_thread_switch); }
+static void sys_unmap_frame(struct frame *f) { core_call(f, sys_unmap); }
+static void sys_memory_control_frame(struct frame *f) { core_call(f, sys_memory_control); }
+static void sys_processor_control_frame(struct frame *f) { core_call(f, sys_processor_control); }
 
 typedef void (*syscall_fn)(struct frame *);
 
 static const syscall_fn syscall_table[SYSCALL_COUNT] = {
-    [SYS_SPACE_CONTROL] = sys_not_yet,
-    [SYS_THREAD_CONTROL] = sys_not_yet,
-    [SYS_PROCESSOR_CONTROL] = sys_not_yet,
-    [SYS_MEMORY_CONTROL] = sys_not_yet,
+    [SYS_SPACE_CONTROL] = sys_space_control_frame,
+    [SYS_THREAD_CONTROL] = sys_thread_control_frame,
+    [SYS_PROCESSOR_CONTROL] = sys_processor_control_frame,
+    [SYS_MEMORY_CONTROL] = sys_memory_control_frame,
     [SYS_IPC] = sys_ipc_frame,
     [SYS_LIPC] = sys_ipc_frame,
-    [SYS_UNMAP] = sys_not_yet,
-    [SYS_EXCHANGE_REGISTERS] = sys_not_yet,
+    [SYS_UNMAP] = sys_unmap_frame,
+    [SYS_EXCHANGE_REGISTERS] = sys_exchange_registers_frame,
     [SYS_SYSTEM_CLOCK] = sys_system_clock,
-    [SYS_THREAD_SWITCH] = sys_not_yet,
-    [SYS_SCHEDULE] = sys_not_yet,
+    [SYS_THREAD_SWITCH] = sys_thread_switch_frame,
+    [SYS_SCHEDULE] = sys_schedule_frame,
 };
 
 void syscall_dispatch(unsigned n, struct frame *f)
@@ -95,6 +128,13 @@ void syscall_dispatch(unsigned n, struct frame *f)
         f->eip = fpage_base(arch_current()->space->kip_area) + KIP_SYSCALL_CODE_OFFSET +
                  kip_entry_ipc_ret_offset;
     }
-    if (n < SYSCALL_COUNT)
-        syscall_table[n](f);
+    if (n >= SYSCALL_COUNT)
+        return;
+    syscall_table[n](f);
+    /* ThreadControl may have moved the caller to another space, and
+     * ExchangeRegisters may have halted it */
+    struct tcb *self = arch_current();
+    pt_activate(&self->space->arch);
+    while (self->halted)
+        sched_dispatch();
 }

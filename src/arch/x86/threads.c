@@ -18,6 +18,7 @@
 #include <core/msg.h>
 #include <core/wakeup.h>
 #include <core/sched.h>
+#include <core/syscall.h>
 #include <core/tid.h>
 
 struct space kernel_space;
@@ -43,6 +44,7 @@ int threads_init(void)
     tcb_area_init((void *)TCB_AREA_BASE, TID_MAX_THREADS);
     wakeup_init(&kernel_wakeups, arch_timer_now());
     ipc_init(&kernel_wakeups);
+    sys_init(&kernel_wakeups);
     if (tcb_create(tid_make_global(TID_SYSTEM_BASE, 1), &kernel_space, TID_NIL, &idle) != TCB_OK)
         return 0;
     idle->state = TS_READY;
