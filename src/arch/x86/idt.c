@@ -1,4 +1,5 @@
-/* Interrupt descriptor table: a gate per entry stub of entry.S. */
+/* Interrupt descriptor table: a gate per entry stub of entry.S. int3 (3),
+ * into (4) and the system-call vectors are callable from user mode. */
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/layout.h>
@@ -29,7 +30,7 @@ static uint64_t idt_task_gate(uint16_t sel)
 void idt_init(void)
 {
     for (unsigned v = 0; v < STUB_VECTORS; v++)
-        idt[v] = idt_gate(vector_stubs[v], v == 3 || v >= SYSCALL_VECTOR_BASE ? 3 : 0);
+        idt[v] = idt_gate(vector_stubs[v], v == 3 || v == 4 || v >= SYSCALL_VECTOR_BASE ? 3 : 0);
     idt[8] = idt_task_gate(SEL_DFTSS);
     struct dtr d = { sizeof idt - 1, (uint32_t)(uintptr_t)idt };
     cpu_lidt(&d);
