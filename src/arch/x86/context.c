@@ -1,5 +1,6 @@
 /* Thread creation, switching and TCB backing on x86; see arch/thread.h. */
 #include <arch/desc.h>
+#include <arch/fpu.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/context.h>
@@ -37,6 +38,7 @@ void arch_switch_to(struct tcb *from, struct tcb *to)
         pt_activate(&to->space->arch);
     if (to->utcb_location != ~0u)
         utcb_gs_set(to->utcb_location + 256u);
+    fpu_switch(to);
     switch_context(&from->arch.ksp, to->arch.ksp);
 }
 
@@ -47,6 +49,7 @@ bool arch_tcb_alloc(struct tcb *t)
         return false;
     if (!pt_tcb_backed(va))
         return pt_tcb_back(va);
+    fpu_release(t);
     uint32_t *w = (uint32_t *)(uintptr_t)va;
     for (unsigned i = 0; i < TCB_SIZE / 4; i++)
         w[i] = 0;

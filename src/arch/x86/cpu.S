@@ -111,3 +111,13 @@ cpu_cpuid:                  /* void cpu_cpuid(uint32_t leaf, uint32_t regs[4]) *
     pop %edi
     pop %ebx
     ret
+
+    .global cpu_write_cr0, cpu_write_cr4
+cpu_write_cr0:
+    mov 4(%esp), %eax
+    mov %eax, %cr0
+    ret
+cpu_write_cr4:
+    mov 4(%esp), %eax
+    mov %eax, %cr4
+    ret

@@ -9,6 +9,7 @@
 #include <arch/console.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/fpu.h>
 #include <arch/irq.h>
 #include <arch/kdebug.h>
 #include <arch/kipboot.h>
@@ -57,6 +58,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
     gdt_init();
     idt_init();
     pic_init();
+    fpu_init();
     if (magic == MULTIBOOT_BOOTLOADER_MAGIC) {
         /* Direct Multiboot boot: modules are ELF files to load; the kernel
          * chooses its memory pool and writes the KIP descriptors itself. */

@@ -9,6 +9,7 @@
 #include <arch/desc.h>
 #include <arch/ktest.h>
 #include <arch/layout.h>
+#include <arch/fpu.h>
 #include <arch/irq.h>
 #include <arch/pic.h>
 #include <arch/selftest.h>
@@ -80,6 +81,8 @@ void trap_entry(struct frame *f)
         trap_leave();
         return;
     }
+    if (f->vector == 7 && threads_running && fpu_trap())
+        return;                      /* lazy FPU switch: retry the instruction */
     if (f->vector < 32 && frame_from_user(f)) {
         user_trap(f);
         trap_leave();

@@ -21,6 +21,8 @@ uint32_t cpu_read_cr2(void);
 uint32_t cpu_read_cr3(void);
 uint32_t cpu_read_cr4(void);
 void cpu_write_cr3(uint32_t v);
+void cpu_write_cr0(uint32_t v);
+void cpu_write_cr4(uint32_t v);
 void cpu_lgdt(const struct dtr *d);
 void cpu_lidt(const struct dtr *d);
 void cpu_ltr(uint16_t sel);

@@ -6,6 +6,7 @@
 
 struct arch_tcb {
     uintptr_t ksp;             /* kernel esp while the thread is not running */
+    uint32_t fpu_valid;        /* the FXSAVE area in the TCB block holds its state */
 };
 
 #endif

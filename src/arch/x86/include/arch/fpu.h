@@ -1,0 +1,29 @@
+/*
+ * Lazy x87/SSE state switching (ABI 7.7: x87 and SSE usable in user mode).
+ * The FPU belongs to one thread at a time; switching to any other thread
+ * sets CR0.TS, and that thread's first FPU instruction raises #NM, whose
+ * handler saves the owner's state (FXSAVE) into the owner's TCB block and
+ * loads the new owner's (or initialises it on first use).
+ */
+#ifndef ARCH_FPU_H
+#define ARCH_FPU_H
+
+#include <core/tcb.h>
+#include <stdbool.h>
+
+/* Offset of a thread's 512-byte FXSAVE area inside its TCB block. */
+#define FPU_AREA_OFFSET 512u
+
+/* Enable FXSAVE/SSE (CR4.OSFXSR, OSXMMEXCPT) if the CPU has them. */
+void fpu_init(void);
+
+/* Called on every switch to `to`: arm #NM unless `to` owns the FPU. */
+void fpu_switch(struct tcb *to);
+
+/* #NM: give the FPU to the current thread. True if handled. */
+bool fpu_trap(void);
+
+/* `t` is going away: forget its state. */
+void fpu_release(struct tcb *t);
+
+#endif
