@@ -1058,6 +1058,265 @@ static void test_ipc_propagation_matches_closed_receive(void **state)
     assert_int_equal(th[2]->state, TS_SEND_WAIT);
 }
 
+/* ---- redirection (ABI 5.7) ------------------------------------------------------
+ *
+ * The clan: member space spc[1] (threads 5, 6, 7) whose redirector is the
+ * chief 0 (space 0, with 1..3); the outsider O = thread 4, moved into a
+ * third space. */
+
+#define CHIEF 0u
+#define OUTSIDER 4u
+static struct space spc_out;
+
+static void clan_setup(void)
+{
+    memset(&spc_out, 0, sizeof(spc_out));
+    tcb_set_space(th[OUTSIDER], &spc_out);
+    spc[1].redirector = gid_of(CHIEF);
+}
+
+static void test_ipc_invoke_redirected_send_reaches_redirector(void **state)
+{
+    clan_setup();
+    U(CHIEF)[UTCB_INTENDED_RECEIVER] = 0x5555u;
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, TO(0, period(1000))), IPC_BLOCKED);
+    msg_load2(5, 0x77, 11, 22);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, 0), IPC_DONE);
+    /* the sender cannot tell */
+    assert_int_equal(ipc_result_tag(th[5]), msgtag_make(0x77, 2, 0, 0));
+    assert_int_equal(ipc_result_from(th[5]), TID_NIL);
+    /* the chief got it, with r and the intended receiver */
+    assert_int_equal(ipc_result_from(th[CHIEF]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x77, 2, 0, MSG_TAG_R));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+    assert_int_equal(U(CHIEF)[1], 11u);
+    assert_int_equal(U(CHIEF)[2], 22u);
+    /* the outsider saw nothing */
+    assert_int_equal(th[OUTSIDER]->state, TS_RECV_WAIT);
+    mock_time_us += 2000;
+    assert_int_equal(ipc_expire(mock_time_us), 1u);
+    assert_int_equal(err_of(OUTSIDER), 0x3u);          /* receive timeout */
+    /* the redirector's next, ordinary message has no r and IntendedReceiver is kept */
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(1, 0x78, 0, 0);
+    assert_int_equal(do_ipc(1, gid_of(CHIEF), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x78, 2, 0, 0));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+}
+
+static void test_ipc_invoke_redirect_skips_intra_space_and_redirector_space(void **state)
+{
+    clan_setup();
+    /* intra-clan, by global and by local ID */
+    assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(5, 0x1, 0, 0);
+    assert_int_equal(do_ipc(5, gid_of(6), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[6]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[6]), msgtag_make(0x1, 2, 0, 0));
+    assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(5, lid_of(6), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[6]), msgtag_make(0x1, 2, 0, 0));
+    /* to the redirector itself and to another thread of its space */
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(5, gid_of(CHIEF), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x1, 2, 0, 0));
+    assert_int_equal(do_ipc(2, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(5, gid_of(2), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[2]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[2]), msgtag_make(0x1, 2, 0, 0));
+    /* a send to a non-existent thread is error 2, not redirected */
+    assert_int_equal(do_ipc(5, tid_make_global(90, 1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(err_of(5), 0x4u);
+    assert_int_equal(th[CHIEF]->state, TS_READY);
+}
+
+static void test_ipc_invoke_redirector_in_own_space(void **state)
+{
+    /* redirector 7 lives inside the clan: 5's outbound send goes to 7, but
+     * 7's own send leaves the space directly */
+    clan_setup();
+    spc[1].redirector = gid_of(7);
+    assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(5, 0x3, 0, 0);
+    assert_int_equal(do_ipc(5, gid_of(1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[7]), msgtag_make(0x3, 2, 0, MSG_TAG_R));
+    assert_int_equal(U(7)[UTCB_INTENDED_RECEIVER], gid_of(1));
+    assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(7, 0x4, 0, 0);
+    assert_int_equal(do_ipc(7, gid_of(1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[1]), gid_of(7));
+    assert_int_equal(ipc_result_tag(th[1]), msgtag_make(0x4, 2, 0, 0));
+}
+
+static void test_ipc_invoke_redirect_blocks_until_redirector_receives(void **state)
+{
+    clan_setup();
+    /* the destination is ready, the redirector is not: the sender blocks on it */
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(5, 0x5, 1, 2);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, 0), IPC_BLOCKED);
+    assert_int_equal(th[5]->state, TS_SEND_WAIT);
+    assert_ptr_equal(ipc_blocked_on(th[5]), th[CHIEF]);
+    assert_ptr_equal(ipc_sendq_head(th[CHIEF]), th[5]);
+    assert_null(ipc_sendq_head(th[OUTSIDER]));
+    assert_int_equal(th[OUTSIDER]->state, TS_RECV_WAIT);
+    /* ZeroTime: fails at once as if the destination were not ready */
+    msg_load2(6, 0x6, 0, 0);
+    assert_int_equal(do_ipc(6, gid_of(OUTSIDER), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+    assert_int_equal(err_of(6), 0x2u);                 /* timeout, send phase */
+    /* a send timeout runs out in the redirector's queue */
+    assert_int_equal(do_ipc(6, gid_of(OUTSIDER), TID_NIL, TO(period(1000), 0)), IPC_BLOCKED);
+    mock_time_us += 2000;
+    assert_int_equal(ipc_expire(mock_time_us), 1u);
+    assert_int_equal(err_of(6), 0x2u);
+    assert_ptr_equal(ipc_queue_next(th[5]), NULL);
+    /* a closed receive of the redirector from the member takes it */
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, gid_of(5), 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[CHIEF]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x5, 2, 0, MSG_TAG_R));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
+    assert_int_equal(th[OUTSIDER]->state, TS_RECV_WAIT);
+}
+
+static void test_ipc_invoke_redirector_anythread_or_nil_disables(void **state)
+{
+    clan_setup();
+    const tid_t none[2] = { TID_ANY, TID_NIL };
+    for (unsigned k = 0; k < 2; k++) {
+        spc[1].redirector = none[k];
+        assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+        msg_load2(5, 0x7, k, 0);
+        assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+        assert_int_equal(ipc_result_from(th[OUTSIDER]), gid_of(5));
+        assert_int_equal(ipc_result_tag(th[OUTSIDER]), msgtag_make(0x7, 2, 0, 0));
+        assert_int_equal(U(OUTSIDER)[1], k);
+    }
+}
+
+static void test_ipc_invoke_kernel_is_not_redirected(void **state)
+{
+    clan_setup();
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(5, 0xFFE6, 0x1000, 0x2000);               /* a pagefault on 5's behalf */
+    mock_current = th[5];
+    assert_int_equal(ipc_invoke_kernel(th[5], gid_of(OUTSIDER), gid_of(OUTSIDER), 0), IPC_BLOCKED);
+    assert_int_equal(ipc_result_from(th[OUTSIDER]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[OUTSIDER]), msgtag_make(0xFFE6, 2, 0, 0));
+    assert_ptr_equal(ipc_blocked_on(th[5]), th[OUTSIDER]);
+}
+
+static void test_ipc_thread_deleted_redirector_fails_queued_senders(void **state)
+{
+    clan_setup();
+    msg_load2(5, 0x8, 0, 0);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), gid_of(OUTSIDER), 0), IPC_BLOCKED);
+    msg_load2(6, 0x9, 0, 0);
+    assert_int_equal(do_ipc(6, gid_of(OUTSIDER), TID_NIL, TO(period(5000), 0)), IPC_BLOCKED);
+    assert_ptr_equal(ipc_sendq_head(th[CHIEF]), th[5]);
+    ipc_thread_deleted(th[CHIEF]);
+    assert_int_equal(err_of(5), 0x4u);                 /* error 2, send phase */
+    assert_int_equal(err_of(6), 0x4u);
+    assert_true(ipc_result_tag(th[5]) & MSG_TAG_E);
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_false(wakeup_queued(&th[6]->wakeup));
+    assert_null(ipc_blocked_on(th[5]));                /* receive phase skipped */
+    mock_current = th[1];
+    assert_false(tcb_delete(th[CHIEF], &wq));
+    /* the space still names the dead redirector: fail closed, no bypass */
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    U(5)[UTCB_ERROR_CODE] = 0;
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(err_of(5), 0x4u);
+    assert_int_equal(th[OUTSIDER]->state, TS_RECV_WAIT);
+    /* intra-clan IPC still works */
+    assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(5, gid_of(6), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[6]), gid_of(5));
+}
+
+static void test_ipc_redirect_chief_forwards_call_with_propagation(void **state)
+{
+    clan_setup();
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, gid_of(5), 0), IPC_BLOCKED);   /* expects 5 */
+    /* member 5 calls the outsider: the chief gets the request */
+    msg_load2(5, 0x10, 3, 4);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), gid_of(OUTSIDER), 0), IPC_BLOCKED);
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x10, 2, 0, MSG_TAG_R));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+    assert_int_equal(th[5]->state, TS_RECV_WAIT);
+    assert_ptr_equal(ipc_blocked_on(th[5]), th[OUTSIDER]);    /* still waits for O */
+    /* a non-redirector of the member's space may not propagate for it */
+    assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(1, 0x11, 0, 0);
+    U(1)[0] |= MSG_TAG_P;
+    U(1)[UTCB_VIRTUAL_SENDER] = gid_of(5);
+    assert_int_equal(do_ipc(1, gid_of(OUTSIDER), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+    assert_int_equal(err_of(1), 0x2u);                  /* O takes only 5 (or 5's proxy) */
+    /* the chief forwards it on 5's behalf */
+    msg_load2(CHIEF, 0x10, 3, 4);
+    U(CHIEF)[0] |= MSG_TAG_P;
+    U(CHIEF)[UTCB_VIRTUAL_SENDER] = gid_of(5);
+    assert_int_equal(do_ipc(CHIEF, gid_of(OUTSIDER), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+    assert_false(ipc_result_tag(th[CHIEF]) & MSG_TAG_E);
+    assert_int_equal(ipc_result_from(th[OUTSIDER]), gid_of(5));
+    assert_int_equal(ipc_result_tag(th[OUTSIDER]), msgtag_make(0x10, 2, 0, MSG_TAG_P));
+    assert_int_equal(U(OUTSIDER)[UTCB_VIRTUAL_SENDER], gid_of(CHIEF));   /* ActualSender */
+    assert_int_equal(U(OUTSIDER)[1], 3u);
+    /* the outsider's reply reaches the member directly */
+    msg_load2(OUTSIDER, 0x20, 9, 9);
+    assert_int_equal(do_ipc(OUTSIDER, gid_of(5), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[5]), gid_of(OUTSIDER));
+    assert_int_equal(ipc_result_tag(th[5]), msgtag_make(0x20, 2, 0, 0));
+    assert_int_equal(U(5)[1], 9u);
+    assert_int_equal(th[CHIEF]->state, TS_READY);
+}
+
+static void test_ipc_redirect_member_propagates_within_clan(void **state)
+{
+    /* a member propagating for a clan mate: the chief sees p and r */
+    clan_setup();
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(5, 0x12, 0, 0);
+    U(5)[0] |= MSG_TAG_P;
+    U(5)[UTCB_VIRTUAL_SENDER] = gid_of(6);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[CHIEF]), gid_of(6));
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x12, 2, 0, MSG_TAG_P | MSG_TAG_R));
+    assert_int_equal(U(CHIEF)[UTCB_VIRTUAL_SENDER], gid_of(5));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+}
+
+static void test_ipc_redirect_string_pagefault_goes_to_pager(void **state)
+{
+    /* a redirected long IPC whose source faults: the pagefault IPC goes to
+     * the member's pager (the outsider) unredirected and without r; after
+     * the pager's reply the chief gets the message with r */
+    clan_setup();
+    load_string_msg(5, 100);
+    mock_usermem_unmap(th[5]->space, SRC_VA);
+    load_buffer(CHIEF, 200, true);
+    U(5)[UTCB_PAGER] = gid_of(OUTSIDER);
+    mock_fpage_backs = true;
+    assert_int_equal(do_ipc(CHIEF, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, 0), IPC_BLOCKED);
+    assert_int_equal(ipc_thread_state(th[5]), TS_SENDING);
+    assert_ptr_equal(ipc_blocked_on(th[5]), th[OUTSIDER]);
+    assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[OUTSIDER]), 0xFFE50002u);
+    assert_int_equal(ipc_result_from(th[OUTSIDER]), gid_of(5));
+    pager_reply_map(OUTSIDER, 5, SRC_VA);
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_int_equal(th[CHIEF]->state, TS_READY);
+    assert_int_equal(ipc_result_tag(th[CHIEF]), msgtag_make(0x5, 1, 2, MSG_TAG_R));
+    assert_int_equal(U(CHIEF)[UTCB_INTENDED_RECEIVER], gid_of(OUTSIDER));
+    assert_int_equal(U(CHIEF)[1], 0xC0FFEEu);
+    assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
+}
+
 /* ---- driven the way the kernel's system-call layer drives it ------------------ */
 
 /* The kernel's Ipc entry on the host (the fake switch returns at once, so
@@ -1525,6 +1784,16 @@ int main(void)
         T(test_ipc_propagation_forwarded_call),
         T(test_ipc_propagation_rules),
         T(test_ipc_propagation_matches_closed_receive),
+        T(test_ipc_invoke_redirected_send_reaches_redirector),
+        T(test_ipc_invoke_redirect_skips_intra_space_and_redirector_space),
+        T(test_ipc_invoke_redirector_in_own_space),
+        T(test_ipc_invoke_redirect_blocks_until_redirector_receives),
+        T(test_ipc_invoke_redirector_anythread_or_nil_disables),
+        T(test_ipc_invoke_kernel_is_not_redirected),
+        T(test_ipc_thread_deleted_redirector_fails_queued_senders),
+        T(test_ipc_redirect_chief_forwards_call_with_propagation),
+        T(test_ipc_redirect_member_propagates_within_clan),
+        T(test_ipc_redirect_string_pagefault_goes_to_pager),
         T(test_ipc_syscall_layer_with_dispatcher),
         T(test_ipc_model_random_interleavings),
 #undef T

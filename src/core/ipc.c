@@ -40,7 +40,39 @@
  *    receiver's space) is delivered as from the virtual sender, with p kept
  *    and ActualSender written; it also matches closed receives from the
  *    virtual sender, and a virtual sender waiting in a closed receive on the
- *    actual sender is moved to wait on the new receiver.
+ *    actual sender is moved to wait on the new receiver. X.2 also honours it
+ *    when the sender is the redirector of the virtual sender's space (a
+ *    chief forwarding a member's message, ABI 5.6).
+ *
+ *  - Redirection (ABI 5.7, X.2). The send phase of an Ipc system call
+ *    (ipc_invoke) from a thread of space S whose redirector R is set, to a
+ *    destination outside S and outside R's space, goes to R instead: R gets
+ *    the message with r set in the tag and IntendedReceiver = the
+ *    destination's global ID; the sender cannot tell (it blocks in R's send
+ *    queue, with its send timeout, when R is not ready). Decisions where
+ *    the ABI is uncertain (ABI 11 item 2):
+ *      * IntendedReceiver is always a global ID: a destination outside S
+ *        can only be named by one. It is written only with r set.
+ *      * The caller's receive phase is not adjusted: a redirected call
+ *        (to = from = D) still waits in a closed receive on D. A chief that
+ *        forwards the message to D with propagation (VirtualSender = the
+ *        caller) thus lets D's reply reach the caller directly; the chief
+ *        itself can answer the caller only from D's behalf if propagation
+ *        allows it, otherwise the caller's receive times out.
+ *      * The redirector is resolved when the send phase starts; a sender
+ *        already queued on R stays there if SpaceControl later changes the
+ *        redirector. A redirector that no longer exists fails the send with
+ *        error 2 (fail closed: the message never bypasses the chief); its
+ *        deletion fails its queued senders with error 2 as for any
+ *        destination. R's own sends are never redirected by its own
+ *        assignment (R may live inside S); a send is redirected at most
+ *        once (R's space may have a redirector of its own, applied when R
+ *        forwards).
+ *      * Messages the kernel generates on a thread's behalf (page faults,
+ *        exceptions, interrupts: ipc_invoke_kernel) go to the configured
+ *        pager / handler directly, never to the redirector: a privileged
+ *        ThreadControl chose that partner. The nested pagefault IPC of a
+ *        long IPC is likewise not redirected.
  *
  *  - Long IPC: string items are copied once, through arch_copy_between().
  *    A fault suspends the transfer (sender TS_SENDING, receiver
@@ -191,7 +223,9 @@ static struct tcb *propagation_of(const struct tcb *s, const struct tcb *r)
     if ((s->utcb[0] & MSG_TAG_P) == 0)
         return NULL;
     struct tcb *vs = ipc_lookup(s, s->utcb[UTCB_VIRTUAL_SENDER]);
-    if (vs == NULL || vs == s || (vs->space != s->space && s->space != r->space))
+    if (vs == NULL || vs == s)
+        return NULL;
+    if (vs->space != s->space && s->space != r->space && vs->space->redirector != s->gid)
         return NULL;
     return vs;
 }
@@ -273,9 +307,14 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
     if (s->ipc.xfer_timed)
         timer_stop(s);
     s->state = TS_READY;
+    word_t rtag = received_tag(tag);
+    if (s->ipc.intended != TID_NIL) {
+        rtag |= MSG_TAG_R;
+        r->utcb[UTCB_INTENDED_RECEIVER] = s->ipc.intended;
+    }
     struct tcb *vs = propagation_of(s, r);
     if (vs == NULL) {
-        ipc_finish(r, received_tag(tag), s->gid);
+        ipc_finish(r, rtag, s->gid);
         return;
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
@@ -285,7 +324,7 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
         vs->ipc.from_spec = r->gid;
         queue_append(&r->ipc.waitq, vs);
     }
-    ipc_finish(r, received_tag(tag) | MSG_TAG_P, vs->gid);
+    ipc_finish(r, rtag | MSG_TAG_P, vs->gid);
 }
 
 /* Map or grant one item into `r`. */
@@ -431,6 +470,8 @@ static void nested_push(struct tcb *x)
     sv->xfer_offset = x->ipc.xfer_offset;
     sv->xfer_timed = x->ipc.xfer_timed;
     sv->xfer = x->ipc.xfer;
+    sv->intended = x->ipc.intended;
+    x->ipc.intended = TID_NIL;                /* the pagefault IPC goes direct */
     sv->state = x->state;
     sv->valid = true;
 }
@@ -453,6 +494,7 @@ static void nested_pop(struct tcb *x)
     x->ipc.xfer_offset = sv->xfer_offset;
     x->ipc.xfer_timed = sv->xfer_timed;
     x->ipc.xfer = sv->xfer;
+    x->ipc.intended = sv->intended;
     x->state = sv->state;
     sv->valid = false;
 }
@@ -628,24 +670,55 @@ static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
     return IPC_BLOCKED;
 }
 
-enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
+/* Where the send of `s` to existing `d` goes (ABI 5.7): the redirector of
+ * s's space when one is set, is not `s` itself, and d lies outside both
+ * s's and the redirector's space; else `d`. NULL: the redirector named by
+ * the space no longer exists. */
+static struct tcb *redirect_target(const struct tcb *s, struct tcb *d)
+{
+    tid_t rid = s->space->redirector;
+    if (rid == TID_NIL || rid == TID_ANY || rid == s->gid || d->space == s->space)
+        return d;
+    struct tcb *red = ipc_lookup(s, rid);
+    if (red == NULL)
+        return NULL;
+    return d->space == red->space ? d : red;
+}
+
+/* Both phases of an IPC of `self`; `redirect`: apply the space's redirector. */
+static enum ipc_outcome ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts,
+                                  bool redirect)
 {
     kassert(!ipc_pending(self) && self->utcb != NULL);
     self->ipc.from_spec = from_spec;
     self->ipc.timeouts = timeouts;
     self->ipc.result_from = TID_NIL;
+    self->ipc.intended = TID_NIL;
     if (to != TID_NIL) {
-        struct tcb *r = ipc_lookup(self, to);
+        struct tcb *d = ipc_lookup(self, to);
+        struct tcb *r = d != NULL && redirect ? redirect_target(self, d) : d;
         if (r == NULL) {
             ipc_fail(self, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
             return IPC_DONE;
         }
+        if (r != d)
+            self->ipc.intended = d->gid;
         return send_phase(self, r);
     }
     struct tcb *next;
     enum ipc_outcome o = after_send(self, &next);
     continue_sender(next);
     return o;
+}
+
+enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
+{
+    return ipc_start(self, to, from_spec, timeouts, true);
+}
+
+enum ipc_outcome ipc_invoke_kernel(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
+{
+    return ipc_start(self, to, from_spec, timeouts, false);
 }
 
 enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t rcv_timeout)

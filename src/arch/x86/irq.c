@@ -33,7 +33,7 @@ static void irq_thread_loop(void)
             continue;
         self->utcb[0] = IRQ_MSG_TAG;
         self->utcb[utcb_br_index(0)] = 0;
-        if (ipc_invoke(self, h, h, 0) == IPC_BLOCKED) {
+        if (ipc_invoke_kernel(self, h, h, 0) == IPC_BLOCKED) {
             while (ipc_pending(self))
                 sched_dispatch();
         }

@@ -163,7 +163,7 @@ static void ipc_state_restore(word_t *u, const struct saved_ipc_state *s, unsign
 /* A call from `t` to `to` on t's behalf (never/never); true if it succeeded. */
 static bool kernel_call(struct tcb *t, tid_t to)
 {
-    if (ipc_invoke(t, to, to, 0) == IPC_BLOCKED) {
+    if (ipc_invoke_kernel(t, to, to, 0) == IPC_BLOCKED) {
         while (ipc_pending(t))
             sched_dispatch();
     }

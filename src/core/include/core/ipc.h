@@ -45,8 +45,14 @@ void ipc_init(struct wakeup_queue *wq);
 /* The Ipc system call of `self` (the current thread): optional send phase
  * to `to`, then optional receive phase per `from_spec` (TID_NIL: none), with
  * the Timeouts word (send [31..16], receive [15..0]). Message in self's UTCB.
+ * The send phase is redirected per self's space (ABI 5.7, see ipc.c).
  * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above). */
 enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
+
+/* ipc_invoke without redirection: for messages the kernel generates on
+ * self's behalf (page faults, exceptions, interrupts), which go straight to
+ * the pager / handler that a privileged ThreadControl configured. */
+enum ipc_outcome ipc_invoke_kernel(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
 
 /* Put the non-current thread `t` into a receive phase from `from_spec`
  * with receive timeout `rcv_timeout` on its behalf (thread start: wait for

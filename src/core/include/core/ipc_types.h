@@ -37,6 +37,7 @@ struct ipc_saved {
     word_t xfer_offset;
     bool xfer_timed;
     struct ipc_xfer xfer;
+    tid_t intended;              /* the outer send's IntendedReceiver */
     uint8_t state;               /* thread state before the nested IPC */
     bool valid;
 };
@@ -55,6 +56,7 @@ struct ipc_state {
     /* the current IPC system call */
     tid_t from_spec;             /* FromSpecifier (TID_NIL: no receive phase) */
     word_t timeouts;             /* Timeouts word: send [31..16], receive [15..0] */
+    tid_t intended;              /* redirected send: the original destination, else TID_NIL */
 
     /* result handed back when the system call returns */
     word_t result_tag;           /* MR0 (also written to the UTCB) */
