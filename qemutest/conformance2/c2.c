@@ -8,9 +8,12 @@ extern char _end[];
 void *c2_kip;
 L4_ThreadId_t c2_me, c2_s0;
 unsigned c2_faults;
+L4_Word_t c2_last_fault[3];
+L4_Word_t c2_fault_log[C2_FAULT_LOG][3];
 
 static unsigned char c2_local_stacks[C2_SLOTS][4096] __attribute__((aligned(4096)));
 static unsigned char c2_space_stacks[C2_SLOTS][4096] __attribute__((aligned(4096)));
+static L4_Word_t c2_last_fault_addr, c2_last_fault_ip;
 static unsigned c2_local_n, c2_space_n;
 
 L4_Time_t c2_2s(void)
@@ -26,6 +29,23 @@ int c2_in_image(L4_Word_t addr)
 L4_Word_t *c2_mrs(void)
 {
     return (L4_Word_t *)L4_MyLocalId().raw;
+}
+
+int c2_fault_seen(L4_Word_t page, L4_Word_t *label)
+{
+    unsigned n = c2_faults < C2_FAULT_LOG ? c2_faults : C2_FAULT_LOG;
+    for (unsigned i = 0; i < n; i++)
+        if ((c2_fault_log[i][1] & ~0xFFFu) == (page & ~0xFFFu)) {
+            if (label)
+                *label = c2_fault_log[i][0];
+            return 1;
+        }
+    return 0;
+}
+
+void c2_clear_faults(void)
+{
+    c2_faults = 0;
 }
 
 void c2_yield(unsigned n)
@@ -97,6 +117,8 @@ int c2_fault_reply_item(void)
 {
     L4_Word_t *mr = c2_mrs();
     L4_Word_t page = mr[1] & ~0xFFFu;
+    c2_last_fault_addr = mr[1];
+    c2_last_fault_ip = mr[2];
     if (!c2_in_image(page))
         return 0;
     volatile L4_Word_t *p = (volatile L4_Word_t *)page;
@@ -114,6 +136,11 @@ L4_MsgTag_t c2_recv(L4_ThreadId_t from, L4_Time_t t, L4_ThreadId_t *sender)
     while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu && L4_UntypedWords(tag) == 2 &&
            c2_fault_reply_item()) {
         c2_faults++;
+        c2_last_fault[0] = L4_Label(tag);
+        c2_last_fault[1] = c2_last_fault_addr;
+        c2_last_fault[2] = c2_last_fault_ip;
+        for (unsigned i = 0; i < 3; i++)
+            c2_fault_log[(c2_faults - 1) % C2_FAULT_LOG][i] = c2_last_fault[i];
         tag = L4_Ipc(who, from, L4_Timeouts(L4_ZeroTime, t), &who);
     }
     if (sender)

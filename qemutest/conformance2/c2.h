@@ -24,6 +24,7 @@
 extern void *c2_kip;
 extern L4_ThreadId_t c2_me, c2_s0;
 extern unsigned c2_faults;              /* page faults c2_recv() served */
+extern L4_Word_t c2_last_fault[3];      /* label, address, IP of the last one */
 
 /* Find the KIP, our IDs and touch every page of our image (sigma0 maps it). */
 void c2_init(void);
@@ -45,6 +46,12 @@ L4_MsgTag_t c2_recv(L4_ThreadId_t from, L4_Time_t t, L4_ThreadId_t *sender);
 /* Answer one page fault message in our MRs from `who` by mapping our page;
  * returns 1 if it was one of our image's pages. Does not reply if not. */
 int c2_fault_reply_item(void);
+#define C2_FAULT_LOG 64u
+extern L4_Word_t c2_fault_log[C2_FAULT_LOG][3];   /* label, address, IP */
+/* True if a fault served since c2_clear_faults() hit page's page; *label its label. */
+int c2_fault_seen(L4_Word_t page, L4_Word_t *label);
+/* Forget the served faults (count and log). */
+void c2_clear_faults(void);
 /* Pointer to our (the calling thread's) MRs: mr[i] = MR i. */
 L4_Word_t *c2_mrs(void);
 /* Spin the CPU for other threads: a few ThreadSwitch(nil). */
