@@ -12,7 +12,9 @@
 #define REMAP_VA 0x05000000u     /* where the probe asks for it again */
 #define KIP_VA 0xBFF00000u       /* the second space's KIP area (c2_space) */
 
-static L4_Word_t pf[8][1024] __attribute__((aligned(8192)));
+static L4_Word_t pf[10][1024] __attribute__((aligned(4096)));
+/* An 8 KB-aligned pair of pages inside pf[4..6] (the linker aligns .bss to 4 KB only). */
+#define BIG8K ((((L4_Word_t)pf[4]) + 0x1FFFu) & ~0x1FFFu)
 static volatile L4_Word_t ip_w, ip_r, ip_p, got_r, got_grant, mrs_ok, stage;
 
 /* Store v at p; *ip gets the address of the storing instruction. */
@@ -52,8 +54,8 @@ static void probe(void)
     stage = 4;
     (void)peek(&pf[2][0], &dummy);                      /* first reply carries no map item */
     stage = 5;
-    (void)peek(&pf[4][0], &dummy);                      /* an 8 KB fpage comes back */
-    (void)peek(&pf[5][0], &dummy);
+    (void)peek((volatile L4_Word_t *)BIG8K, &dummy);     /* an 8 KB fpage comes back */
+    (void)peek((volatile L4_Word_t *)(BIG8K + 4096), &dummy);
     stage = 6;
     got_grant = peek((volatile L4_Word_t *)(GRANT_VA + 0x10), &dummy);
     stage = 7;
@@ -105,7 +107,7 @@ static int is_fault(L4_Word_t label, L4_Word_t addr)
 int main(void)
 {
     c2_init();
-    for (unsigned i = 0; i < 8; i++)
+    for (unsigned i = 0; i < 10; i++)
         for (unsigned j = 0; j < 1024; j++)
             pf[i][j] = 0xC0000000u + i * 1024 + j;
     L4_Fpage_t g = L4_Sigma0_GetAny(c2_s0, 12, L4_FpageLog2(GRANT_VA, 12));
@@ -150,11 +152,11 @@ int main(void)
               "no second fault at the same address");
     load_item((L4_Word_t)pf[2], (L4_Word_t)pf[2], 12, L4_FullyAccessible, 0);
     ok = next_event(sp, 1);
-    ktu_check("fault_before_8k_mapping", ok && is_fault(0xFFE5, (L4_Word_t)&pf[4][0]), "no fault at pf[4]");
-    load_item((L4_Word_t)pf[4], (L4_Word_t)pf[4], 13, L4_FullyAccessible, 0);
+    ktu_check("fault_before_8k_mapping", ok && is_fault(0xFFE5, BIG8K), "no fault at the 8 KB pair");
+    load_item(BIG8K, BIG8K, 13, L4_FullyAccessible, 0);
     ok = next_event(sp, 1);
     ktu_check("8k_fpage_reply_covers_second_page", ok && is_fault(0xFFE5, GRANT_VA + 0x10),
-              "pf[5] faulted although the 8 KB fpage covered it");
+              "second page faulted although the 8 KB fpage covered it");
     load_item(GRANT_VA, GRANT_VA, 12, L4_FullyAccessible, 1);
     ok = next_event(sp, 1);
     ktu_check("grant_delivers_page", got_grant == 0x6A6A6A6Au, "granted page content not seen");
@@ -163,7 +165,7 @@ int main(void)
     ok = next_event(sp, 1);
     ktu_check("grant_removes_granters_mapping", ok && is_fault(0xFFE5, REMAP_VA),
               "mapping our granted-away page still worked (or no fault)");
-    load_item((L4_Word_t)pf[6], REMAP_VA, 12, L4_FullyAccessible, 0);
+    load_item((L4_Word_t)pf[8], REMAP_VA, 12, L4_FullyAccessible, 0);
     ok = next_event(sp, 1);
     ktu_check("kip_write_is_page_fault", ok && is_fault(0xFFE2, KIP_VA) && stage == 8,
               "writing the KIP was not a 0xFFE2 fault at the KIP");

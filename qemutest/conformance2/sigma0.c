@@ -13,7 +13,6 @@
 #define WINDOW_VA 0x08000000u
 
 static volatile L4_Word_t wk_result, wk_done, wk_req;
-static volatile L4_Word_t sp_r, sp_err;
 
 /* Type of the last physical memory descriptor covering addr (0 if none). */
 static L4_Word_t phys_type(L4_Word_t addr)
@@ -146,11 +145,9 @@ static void test_specific(void)
     L4_Fpage_t io = L4_Sigma0_GetIo(c2_s0, L4_IoFpageLog2(0x2F8, 3));
     ktu_check("io_fpage_granted", L4_IsIoFpage(io) && L4_IoFpagePort(io) == 0x2F8 && L4_IoFpageSizeLog2(io) == 3,
               "IO fpage 0x2F8/8 not granted as requested");
-    L4_Word_t *mr = c2_mrs();
     L4_MsgTag_t tag = s0_raw(0x00010001u, 0, 0, 0, L4_TimePeriod(50000));
     ktu_check("non_protocol_message_ignored", L4_IpcFailed(tag) && L4_ErrorCode() == 3,
               "sigma0 answered a message with an unknown label / u = 1");
-    (void)mr;
 }
 
 static void test_attributes(void)
