@@ -84,7 +84,7 @@ L4_ThreadId_t c2_local(void (*fn)(void))
     return t;
 }
 
-L4_ThreadId_t c2_space(void (*fn)(void))
+L4_ThreadId_t c2_space_prepare(L4_Word_t *stack_top)
 {
     unsigned slot = c2_space_n % C2_SLOTS;
     c2_space_n++;
@@ -98,9 +98,19 @@ L4_ThreadId_t c2_space(void (*fn)(void))
         c2_kill(t);
         return L4_nilthread;
     }
+    *stack_top = (L4_Word_t)(c2_space_stacks[slot] + 4096 - 16);
+    return t;
+}
+
+L4_ThreadId_t c2_space(void (*fn)(void))
+{
+    L4_Word_t sp;
+    L4_ThreadId_t t = c2_space_prepare(&sp);
+    if (L4_IsNilThread(t))
+        return t;
     L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
     L4_LoadMR(1, (L4_Word_t)fn);
-    L4_LoadMR(2, (L4_Word_t)(c2_space_stacks[slot] + 4096 - 16));
+    L4_LoadMR(2, sp);
     if (!L4_IpcSucceeded(L4_Send_Timeout(t, c2_2s()))) {
         c2_kill(t);
         return L4_nilthread;

@@ -37,6 +37,9 @@ L4_ThreadId_t c2_local(void (*fn)(void));
 /* Create a thread in a new space whose pager is us, started by the start
  * message (fn, own stack); nil on failure. Its faults are served by c2_recv. */
 L4_ThreadId_t c2_space(void (*fn)(void));
+/* Create a thread in a new space with us as pager, not started (it waits
+ * for its start message); *stack_top gets a stack for it. */
+L4_ThreadId_t c2_space_prepare(L4_Word_t *stack_top);
 /* Delete thread t (and its space when it was the last thread). */
 int c2_kill(L4_ThreadId_t t);
 /* Receive from `from` with timeout t, answering page faults (label 0xFFE?)

@@ -99,6 +99,44 @@ static void space_sender(void)
         L4_Sleep(L4_Never);
 }
 
+/* Propagation: prop_b calls prop_a, which forwards to the root task on b's behalf. */
+static volatile L4_ThreadId_t prop_a_id, prop_b_id;
+static void prop_a(void)
+{
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    if (L4_IpcSucceeded(tag)) {
+        L4_Set_VirtualSender(prop_b_id);
+        L4_LoadMR(0, L4_MsgTagAddPropagation(L4_MsgTagMake(0x802, 1, 0)).raw);
+        L4_LoadMR(1, 0xA);
+        L4_Send(c2_me);
+    }
+    sleeper();
+}
+
+static void prop_b(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(0x801, 0, 0).raw);
+    L4_MsgTag_t tag = L4_Call(prop_a_id);
+    L4_Word_t w;
+    L4_StoreMR(1, &w);
+    report[0] = tag.raw;
+    report[1] = w;
+    report[2] = 1;
+    sleeper();
+}
+
+/* Second space: claims to act for a thread of the root task's space. */
+static void space_propagator(void)
+{
+    L4_Set_VirtualSender(prop_b_id);
+    L4_LoadMR(0, L4_MsgTagAddPropagation(L4_MsgTagMake(0x803, 1, 0)).raw);
+    L4_LoadMR(1, L4_MyGlobalId().raw);
+    L4_Send(c2_me);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
 static int wait_report(void)
 {
     for (unsigned i = 0; i < 2000 && !report[2]; i++)
@@ -137,6 +175,10 @@ static void test_call_and_words(L4_ThreadId_t echo)
     tag = L4_Call_Timeouts(echo, c2_2s(), c2_2s());
     ktu_check("zero_word_message", L4_IpcSucceeded(tag) && tag.raw == L4_MsgTagMake(0x334, 0, 0).raw,
               "empty message not echoed exactly");
+    ok = 1;
+    for (unsigned i = 1; i <= 63; i++)
+        ok = ok && rx_mr[i] == (0x5A000000u ^ (i * 0x01010101u));
+    ktu_check("receiver_mrs_beyond_u_untouched", ok, "a u = 0 message changed the receiver's MR1..MR63");
     /* u + t > 63: a message overflow for both partners (ABI 1.4, 1.7) */
     L4_Word_t before = rx_count;
     L4_LoadMR(0, L4_MsgTagMake(0x444, 60, 4).raw);
@@ -188,6 +230,11 @@ static void test_errors(L4_ThreadId_t sl)
     ktu_check("send_period_timeout_waits_error_2",
               L4_IpcFailed(tag) && L4_ErrorCode() == 2 && t1 - t0 >= 20000 && t1 - t0 < 1000000,
               "20 ms send timeout did not wait or not error 2");
+    L4_LoadMR(0, L4_MsgTagMake(0x123, 0, 0).raw);
+    L4_ThreadId_t from = c2_me;
+    tag = L4_Ipc(L4_nilthread, sl, L4_Timeouts(L4_Never, L4_ZeroTime), &from);
+    ktu_check("from_nil_after_receive_error", L4_IpcFailed(tag) && L4_IsNilThread(from),
+              "EAX (from) is not nilthread after a receive timeout");
     L4_LoadMR(0, L4_MsgTagMake(0x123, 0, 0).raw);
     ktu_check("ipc_nil_nil_is_noop",
               L4_IpcSucceeded(L4_Ipc(L4_nilthread, L4_nilthread, 0, NULL)), "no-op IPC failed");
@@ -268,6 +315,42 @@ static void test_receive_kinds(L4_ThreadId_t sl)
     c2_kill(g1);
 }
 
+static void test_propagation(void)
+{
+    L4_Word_t *mr = c2_mrs();
+    clear_report();
+    prop_a_id = c2_local(prop_a);
+    prop_b_id = c2_local(prop_b);
+    L4_ThreadId_t from = L4_nilthread;
+    L4_MsgTag_t tag = L4_Wait_Timeout(c2_2s(), &from);
+    ktu_check("propagated_from_is_virtual_sender",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0x802 && L4_IpcPropagated(tag) &&
+                  (from.raw == prop_b_id.raw || from.raw == L4_LocalIdOf(prop_b_id).raw),
+              "from is not the virtual sender or p not set");
+    L4_ThreadId_t actual = L4_ActualSender();
+    ktu_check("propagated_actual_sender_tcr",
+              actual.raw == prop_a_id.raw || actual.raw == L4_LocalIdOf(prop_a_id).raw,
+              "ActualSender TCR is not the forwarding thread");
+    L4_LoadMR(0, L4_MsgTagMake(0x804, 1, 0).raw);
+    L4_LoadMR(1, 0xB);
+    tag = L4_Send_Timeout(prop_b_id, L4_TimePeriod(100000));
+    ktu_check("propagation_retargets_callers_receive",
+              L4_IpcSucceeded(tag) && wait_report() && report[0] == L4_MsgTagMake(0x804, 1, 0).raw && report[1] == 0xB,
+              "the original caller did not accept our reply (closed receive not re-targeted)");
+    c2_kill(prop_a_id);
+    c2_kill(prop_b_id);
+
+    prop_b_id = c2_local(sleeper);
+    L4_ThreadId_t sp = c2_space(space_propagator), x = L4_nilthread;
+    tag = c2_recv(sp, c2_2s(), &x);
+    ktu_check("propagation_refused_across_spaces",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0x803 && !L4_IpcPropagated(tag) && x.raw == sp.raw &&
+                  mr[1] == sp.raw,
+              "a second space could act for one of our threads (p kept or from forged)");
+    c2_kill(sp);
+    c2_kill(prop_b_id);
+}
+
 static void test_lipc(void)
 {
     L4_Word_t *mr = c2_mrs();
@@ -301,6 +384,7 @@ int main(void)
     test_errors(sl);
     test_receive_kinds(sl);
     test_lipc();
+    test_propagation();
     test_cancel();
     ktu_finish();
 }

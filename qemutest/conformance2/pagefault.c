@@ -67,6 +67,37 @@ static void probe(void)
         L4_Sleep(L4_Never);
 }
 
+/* A pager in our space (paged by sigma0) for the exreg pager test. */
+static volatile L4_Word_t alt_faults, alt_bad;
+static void alt_pager(void)
+{
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait(&from);
+    for (;;) {
+        if (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu && c2_fault_reply_item()) {
+            alt_faults++;
+            tag = L4_ReplyWait(from, &from);
+        } else {
+            alt_bad++;
+            tag = L4_Wait(&from);
+        }
+    }
+}
+
+static volatile L4_Word_t pager_probe_ran;
+static volatile L4_ThreadId_t alt_id;
+/* Sets its own Pager TCR to alt_id, then touches a page it has not used. */
+static void pager_probe(void)
+{
+    L4_Set_Pager(alt_id);
+    pager_probe_ran = pf[9][7];
+    L4_LoadMR(0, L4_MsgTagMake(0x99, 1, 0).raw);
+    L4_LoadMR(1, L4_Pager().raw);
+    L4_Send(c2_me);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
 static L4_MsgTag_t ev_tag;
 static L4_Word_t ev_addr, ev_ip;
 
@@ -170,5 +201,32 @@ int main(void)
     ktu_check("kip_write_is_page_fault", ok && is_fault(0xFFE2, KIP_VA) && stage == 8,
               "writing the KIP was not a 0xFFE2 fault at the KIP");
     c2_kill(sp);
+
+    /* ExchangeRegisters is limited to the caller's own space (ABI 4.5) */
+    L4_Word_t stack, ctl, osp, oip, ofl, oh;
+    L4_ThreadId_t opg;
+    sp = c2_space_prepare(&stack);
+    L4_ThreadId_t res = L4_ExchangeRegisters(sp, L4_EXREG_START_SP_IP, stack, (L4_Word_t)pager_probe, 0, 0,
+                                             L4_nilthread, &ctl, &osp, &oip, &ofl, &oh, &opg);
+    ktu_check("exreg_other_space_error_2", L4_IsNilThread(res) && L4_ErrorCode() == 2,
+              "ExchangeRegisters on a thread of another space did not fail with error 2");
+    c2_kill(sp);
+
+    /* the thread's own Pager TCR decides where its faults go */
+    L4_ThreadId_t alt = c2_local(alt_pager);
+    alt_id = alt;
+    pf[9][7] = 0x9797u;
+    sp = c2_space(pager_probe);
+    L4_ThreadId_t x;
+    c2_clear_faults();
+    L4_MsgTag_t t2 = c2_recv(sp, c2_2s(), &x);
+    L4_Word_t *mr = c2_mrs();
+    ktu_check("faults_go_to_pager_tcr",
+              L4_IpcSucceeded(t2) && L4_Label(t2) == 0x99 && alt_faults >= 1 && alt_bad == 0 &&
+                  pager_probe_ran == 0x9797u && !c2_fault_seen((L4_Word_t)pf[9], NULL),
+              "the fault after L4_Set_Pager did not reach the new pager (or reached us)");
+    ktu_check("pager_tcr_read_back", mr[1] == alt.raw, "the thread's Pager TCR is not the new pager");
+    c2_kill(sp);
+    c2_kill(alt);
     ktu_finish();
 }
