@@ -25,6 +25,9 @@ static const char text[] = "The quick brown fox jumps over the lazy dog, 0123456
 /* Pages the second space touches only through the string copy. */
 static char sp_rbuf[4096] __attribute__((aligned(4096)));
 static char sp_sbuf[4096] __attribute__((aligned(4096)));
+static char sp_rbuf2[8192] __attribute__((aligned(4096)));
+static char sp_rbuf3[4096] __attribute__((aligned(4096)));
+static volatile L4_Word_t cfg_rbuf, cfg_touch;
 
 static void park(void)
 {
@@ -71,6 +74,25 @@ static void space_recv(void)
     L4_LoadBR(0, 1);
     L4_LoadBR(1, L4_StringItem(64, sp_rbuf).raw[0]);
     L4_LoadBR(2, (L4_Word_t)sp_rbuf);
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Wait_Timeout(c2_2s(), &from);
+    L4_Word_t err = L4_ErrorCode();
+    L4_LoadMR(0, L4_MsgTagMake(0x7E, 2, 0).raw);
+    L4_LoadMR(1, tag.raw);
+    L4_LoadMR(2, err);
+    L4_Send(c2_me);
+    park();
+}
+
+/* Second space: touch cfg_touch (if set), receive 64 bytes at cfg_rbuf, report. */
+static void space_recv2(void)
+{
+    L4_Set_XferTimeouts(cfg_br[32]);
+    if (cfg_touch)
+        *(volatile char *)cfg_touch = 0;
+    L4_LoadBR(0, 1);
+    L4_LoadBR(1, 64u << 10);
+    L4_LoadBR(2, cfg_rbuf);
     L4_ThreadId_t from;
     L4_MsgTag_t tag = L4_Wait_Timeout(c2_2s(), &from);
     L4_Word_t err = L4_ErrorCode();
@@ -435,6 +457,55 @@ static void test_second_space(void)
               "receiver with ZeroTime xfer timeout did not get 0xB (own xfer timeout, receive phase)");
     ktu_check("xfer_timeout_zero_sender_error_6", wait_flag(&snd_done) && (snd_err & 0xF) == 0xC,
               "sender did not get 0xC (partner's xfer timeout, send phase)");
+    ktu_check("xfer_timeout_offset_zero_both", (mr[2] >> 4) == 0 && (snd_err >> 4) == 0,
+              "offsets not 0 although the first byte faulted");
+    c2_kill(w);
+    c2_kill(sp);
+
+    /* the buffer's first page mapped, the second not: offset = bytes before the fault */
+    reset();
+    cfg_br[32] = L4_Timeouts(L4_ZeroTime, L4_ZeroTime);
+    cfg_touch = (L4_Word_t)(sp_rbuf2 + 4095);
+    cfg_rbuf = (L4_Word_t)(sp_rbuf2 + 4086);
+    sp = c2_space(space_recv2);
+    cfg_to = sp;
+    w = c2_local(worker_send);
+    tag = c2_recv(sp, c2_2s(), &x);
+    ktu_check("xfer_fault_offset_counts_copied_bytes",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0x7E && (mr[2] & 0xF) == 0xB && (mr[2] >> 4) == 10 &&
+                  wait_flag(&snd_done) && (snd_err & 0xF) == 0xC && (snd_err >> 4) == 10 &&
+                  same(sp_rbuf2 + 4086, sbuf, 10),
+              "error offsets are not the 10 bytes copied before the fault (or data missing)");
+    c2_kill(w);
+    c2_kill(sp);
+
+    /* an abort (ExchangeRegisters S) of the sender during the transfer: error 7 for both */
+    reset();
+    cfg_br[32] = 0;
+    cfg_touch = 0;
+    cfg_rbuf = (L4_Word_t)sp_rbuf3;
+    sp = c2_space(space_recv2);
+    cfg_to = sp;
+    w = c2_local(worker_send);
+    L4_Word_t to = L4_Timeouts(L4_ZeroTime, c2_2s());
+    tag = L4_Receive_Timeout(sp, c2_2s());
+    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu && (mr[1] & ~0xFFFu) != (L4_Word_t)sp_rbuf3 &&
+           c2_fault_reply_item())
+        tag = L4_Ipc(sp, sp, to, NULL);
+    int at_xfer_fault = L4_IpcSucceeded(tag) && (mr[1] & ~0xFFFu) == (L4_Word_t)sp_rbuf3;
+    L4_Word_t ctl = 0, o1, o2, o3, o4;
+    L4_ThreadId_t o5;
+    L4_ExchangeRegisters(w, L4_EXREG_ABORT_SEND, 0, 0, 0, 0, L4_nilthread, &ctl, &o1, &o2, &o3, &o4, &o5);
+    ktu_check("sender_in_transfer_reports_sending", at_xfer_fault && (ctl & L4_THREAD_STATE_SENDING),
+              "no transfer fault seen, or the sender's old state lacks S");
+    if (at_xfer_fault && c2_fault_reply_item())
+        L4_Ipc(sp, L4_nilthread, L4_Timeouts(L4_ZeroTime, L4_Never), NULL);
+    tag = c2_recv(sp, c2_2s(), &x);
+    ktu_check("abort_during_transfer_sender_error_7", wait_flag(&snd_done) && (snd_err & 0xF) == 0xE,
+              "aborted sender did not get 0xE (aborted, send phase)");
+    ktu_check("abort_during_transfer_receiver_error_7",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0x7E && (mr[2] & 0xF) == 0xF && (mr[2] >> 4) == (snd_err >> 4),
+              "the receiver did not get 0xF (aborted, receive phase) with the sender's offset");
     c2_kill(w);
     c2_kill(sp);
 }
