@@ -86,6 +86,11 @@ L4_ThreadId_t c2_local(void (*fn)(void))
 
 L4_ThreadId_t c2_space_prepare(L4_Word_t *stack_top)
 {
+    return c2_space_prepare_pager(stack_top, c2_me);
+}
+
+L4_ThreadId_t c2_space_prepare_pager(L4_Word_t *stack_top, L4_ThreadId_t pager)
+{
     unsigned slot = c2_space_n % C2_SLOTS;
     c2_space_n++;
     L4_ThreadId_t t = L4_GlobalId(L4_ThreadIdUserBase(c2_kip) + 32 + slot, 1 + (c2_space_n & 0x3FFu));
@@ -94,7 +99,7 @@ L4_ThreadId_t c2_space_prepare(L4_Word_t *stack_top)
         return L4_nilthread;
     if (L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17),
                         L4_nilthread, &old) != 1 ||
-        L4_ThreadControl(t, t, c2_me, c2_me, (void *)0xBF000000u) != 1) {
+        L4_ThreadControl(t, t, c2_me, pager, (void *)0xBF000000u) != 1) {
         c2_kill(t);
         return L4_nilthread;
     }
@@ -108,6 +113,11 @@ L4_ThreadId_t c2_space(void (*fn)(void))
     L4_ThreadId_t t = c2_space_prepare(&sp);
     if (L4_IsNilThread(t))
         return t;
+    return c2_space_start(t, fn, sp);
+}
+
+L4_ThreadId_t c2_space_start(L4_ThreadId_t t, void (*fn)(void), L4_Word_t sp)
+{
     L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
     L4_LoadMR(1, (L4_Word_t)fn);
     L4_LoadMR(2, sp);

@@ -40,6 +40,10 @@ L4_ThreadId_t c2_space(void (*fn)(void));
 /* Create a thread in a new space with us as pager, not started (it waits
  * for its start message); *stack_top gets a stack for it. */
 L4_ThreadId_t c2_space_prepare(L4_Word_t *stack_top);
+/* The same with another pager (the thread waits for its start message from it). */
+L4_ThreadId_t c2_space_prepare_pager(L4_Word_t *stack_top, L4_ThreadId_t pager);
+/* Send the start message (fn, sp) to t prepared by c2_space_prepare; t or nil. */
+L4_ThreadId_t c2_space_start(L4_ThreadId_t t, void (*fn)(void), L4_Word_t sp);
 /* Delete thread t (and its space when it was the last thread). */
 int c2_kill(L4_ThreadId_t t);
 /* Receive from `from` with timeout t, answering page faults (label 0xFFE?)

@@ -56,6 +56,48 @@ static void probe(void)
         L4_Sleep(L4_Never);
 }
 
+/* Two levels: the root task maps uq to `mid` (second space), mid maps it on
+ * to `leaf` (third space, paged by mid). */
+static L4_Word_t uq[1024] __attribute__((aligned(4096)));
+static volatile L4_ThreadId_t mid_id, leaf_id;
+static volatile L4_Word_t leaf_stack, leaf_faults_q;
+
+static void leaf(void)
+{
+    (void)*(volatile L4_Word_t *)&uq[0];
+    L4_LoadMR(0, L4_MsgTagMake(0xA1, 0, 0).raw);
+    L4_Call(mid_id);
+    (void)*(volatile L4_Word_t *)&uq[1];
+    L4_LoadMR(0, L4_MsgTagMake(0xA5, 0, 0).raw);
+    L4_Call(mid_id);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+static void mid_pager(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
+    L4_LoadMR(1, (L4_Word_t)leaf);
+    L4_LoadMR(2, leaf_stack);
+    L4_Send(leaf_id);
+    L4_MsgTag_t tag = L4_Receive(leaf_id);
+    for (;;) {
+        L4_Word_t *mr = c2_mrs();
+        if (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu) {
+            if ((mr[1] & ~0xFFFu) == (L4_Word_t)uq)
+                leaf_faults_q++;
+            c2_fault_reply_item();              /* touching it makes us fault to the root task */
+            tag = L4_Ipc(leaf_id, leaf_id, L4_Timeouts(L4_ZeroTime, L4_Never), NULL);
+            continue;
+        }
+        L4_LoadMR(0, L4_MsgTagMake(L4_Label(tag) + 1, 1, 0).raw);
+        L4_LoadMR(1, leaf_faults_q);
+        L4_Call(c2_me);
+        L4_LoadMR(0, L4_MsgTagMake(0xA4, 0, 0).raw);
+        tag = L4_Ipc(leaf_id, leaf_id, L4_Timeouts(L4_Never, L4_Never), NULL);
+    }
+}
+
 static L4_MsgTag_t ev_tag;
 static L4_Word_t ev_addr;
 
@@ -111,6 +153,34 @@ static int empty_reply(L4_ThreadId_t sp)
 {
     L4_LoadMR(0, 0);
     return next_event(sp, 1);
+}
+
+static void test_recursive(void)
+{
+    L4_Word_t *mr = c2_mrs();
+    L4_Word_t s1, s2;
+    L4_ThreadId_t m = c2_space_prepare(&s1), l = c2_space_prepare_pager(&s2, m), x;
+    mid_id = m;
+    leaf_id = l;
+    leaf_stack = s2;
+    uq[0] = 0x51515151u;
+    int ok = !L4_IsNilThread(l) && !L4_IsNilThread(c2_space_start(m, mid_pager, s1));
+    L4_MsgTag_t tag = c2_recv(m, c2_2s(), &x);
+    ktu_check("two_level_mapping_set_up",
+              ok && L4_IpcSucceeded(tag) && L4_Label(tag) == 0xA2 && mr[1] == 1,
+              "the third space did not read the page through the second space's pager");
+    L4_UnmapFpage((L4_Fpage_t){ .raw = page_fp(uq) });
+    c2_clear_faults();
+    L4_LoadMR(0, L4_MsgTagMake(0xA3, 0, 0).raw);
+    L4_Send_Timeout(m, c2_2s());
+    tag = c2_recv(m, c2_2s(), &x);
+    ktu_check("recursive_unmap_reaches_second_level",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0xA6 && mr[1] == 2,
+              "the third space did not fault again after our Unmap");
+    ktu_check("unmap_first_level_faulted_again", c2_fault_seen((L4_Word_t)uq, NULL),
+              "the second space did not fault on the page again");
+    c2_kill(l);
+    c2_kill(m);
 }
 
 int main(void)
@@ -192,6 +262,7 @@ int main(void)
     next_event(sp, 1);
     ktu_check("io_fpage_remapped", is_sync(8), "no progress after re-mapping the port");
     c2_kill(sp);
+    test_recursive();
 
     /* the KIP and UTCB areas are never unmapped, not even from ourselves */
     L4_Word_t kip = (L4_Word_t)c2_kip;
