@@ -212,6 +212,10 @@ static void test_errors(L4_ThreadId_t sl)
     tag = L4_Receive_Timeout(none, L4_TimePeriod(1000));
     ktu_check("receive_from_nonexistent_error_5", L4_IpcFailed(tag) && L4_ErrorCode() == 5,
               "expected ErrorCode 5 (non-existing partner, receive phase)");
+    L4_LoadMR(0, 0);
+    tag = L4_Send_Timeout(L4_anythread, L4_ZeroTime);
+    ktu_check("send_to_anythread_error_4", L4_IpcFailed(tag) && L4_ErrorCode() == 4,
+              "anythread as destination was not a non-existing partner");
     L4_ThreadId_t wrongver = L4_GlobalId(L4_ThreadNo(sl), L4_Version(sl) ^ 0x2000u);
     L4_LoadMR(0, 0);
     tag = L4_Send_Timeout(wrongver, L4_ZeroTime);
@@ -285,6 +289,11 @@ static void test_receive_kinds(L4_ThreadId_t sl)
     tag = L4_Receive_Timeout(g2, c2_2s());
     ktu_check("closed_receive_takes_named_sender",
               L4_IpcSucceeded(tag) && L4_Label(tag) == 0x501 && mr[1] == g2.raw, "not g2's message");
+    tag = L4_Receive_Timeout(L4_LocalIdOf(g1), L4_TimePeriod(10000));
+    ktu_check("closed_receive_by_local_id",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == 0x501 && mr[1] == g1.raw, "receive by local ID failed");
+    c2_kill(g1);
+    g1 = c2_local(greeter);
     tag = L4_Wait_Timeout(c2_2s(), &from);
     ktu_check("open_receive_anythread",
               L4_IpcSucceeded(tag) && mr[1] == g1.raw &&

@@ -150,6 +150,37 @@ static void test_specific(void)
               "sigma0 answered a message with an unknown label / u = 1");
 }
 
+static void test_regions(void)
+{
+    L4_Word_t base = 0;
+    for (L4_Word_t a = 0x05000000u; a < 0x07800000u && !base; a += 0x400000u)
+        if (phys_type(a) == L4_ConventionalMemoryType && phys_type(a + 0x3FFFFFu) == L4_ConventionalMemoryType)
+            base = a;
+    L4_Fpage_t f = base ? L4_Sigma0_GetPage(c2_s0, L4_FpageLog2(base, 22)) : L4_Nilpage;
+    ktu_check("specific_4mb_granted",
+              base && L4_Address(f) == base && L4_SizeLog2(f) == 22 && usable(base, 1u << 22),
+              "a free conventional 4 MB region at a chosen address refused");
+    f = base ? L4_Sigma0_GetPage(c2_s0, L4_FpageLog2(base + 0x123000u, 12)) : L4_Nilpage;
+    ktu_check("page_inside_own_4mb_granted", base && L4_Address(f) == base + 0x123000u,
+              "a page of our own 4 MB region refused");
+
+    f = L4_Sigma0_GetPage(c2_s0, L4_FpageLog2(C2_IMAGE_BASE, 12));
+    ktu_check("own_image_page_granted", L4_Address(f) == C2_IMAGE_BASE, "our own image page refused");
+
+    wk_done = 0;
+    wk_result = 0;
+    wk_req = 0xB8000u;
+    L4_ThreadId_t w = c2_local(worker);
+    for (unsigned i = 0; i < 2000 && !wk_done; i++)
+        L4_Sleep(L4_TimePeriod(1000));
+    ktu_check("shared_memory_granted_to_any_thread",
+              wk_done && L4_Address((L4_Fpage_t){ .raw = wk_result }) == 0xB8000u,
+              "VGA (shared) memory refused to a second thread");
+    c2_kill(w);
+    f = L4_Sigma0_GetPage(c2_s0, L4_FpageLog2(0xB8000u, 12));
+    ktu_check("shared_memory_granted_again", L4_Address(f) == 0xB8000u, "VGA memory refused the second time");
+}
+
 static void test_attributes(void)
 {
     L4_Word_t pg = find_page(0x02400000u, 0x07C00000u, L4_ConventionalMemoryType);
@@ -186,6 +217,7 @@ int main(void)
     c2_init();
     test_any();
     test_specific();
+    test_regions();
     test_attributes();
     ktu_finish();
 }
