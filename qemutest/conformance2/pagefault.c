@@ -14,7 +14,10 @@
 
 static L4_Word_t pf[10][1024] __attribute__((aligned(4096)));
 /* An 8 KB-aligned pair of pages inside pf[4..6] (the linker aligns .bss to 4 KB only). */
-#define BIG8K ((((L4_Word_t)pf[4]) + 0x1FFFu) & ~0x1FFFu)
+static inline L4_Word_t big8k(void)
+{
+    return ((L4_Word_t)pf[4] + 0x1FFFu) & ~0x1FFFu;
+}
 static volatile L4_Word_t ip_w, ip_r, ip_p, got_r, got_grant, mrs_ok, stage;
 
 /* Store v at p; *ip gets the address of the storing instruction. */
@@ -54,8 +57,8 @@ static void probe(void)
     stage = 4;
     (void)peek(&pf[2][0], &dummy);                      /* first reply carries no map item */
     stage = 5;
-    (void)peek((volatile L4_Word_t *)BIG8K, &dummy);     /* an 8 KB fpage comes back */
-    (void)peek((volatile L4_Word_t *)(BIG8K + 4096), &dummy);
+    (void)peek((volatile L4_Word_t *)big8k(), &dummy);     /* an 8 KB fpage comes back */
+    (void)peek((volatile L4_Word_t *)(big8k() + 4096), &dummy);
     stage = 6;
     got_grant = peek((volatile L4_Word_t *)(GRANT_VA + 0x10), &dummy);
     stage = 7;
@@ -183,8 +186,8 @@ int main(void)
               "no second fault at the same address");
     load_item((L4_Word_t)pf[2], (L4_Word_t)pf[2], 12, L4_FullyAccessible, 0);
     ok = next_event(sp, 1);
-    ktu_check("fault_before_8k_mapping", ok && is_fault(0xFFE5, BIG8K), "no fault at the 8 KB pair");
-    load_item(BIG8K, BIG8K, 13, L4_FullyAccessible, 0);
+    ktu_check("fault_before_8k_mapping", ok && is_fault(0xFFE5, big8k()), "no fault at the 8 KB pair");
+    load_item(big8k(), big8k(), 13, L4_FullyAccessible, 0);
     ok = next_event(sp, 1);
     ktu_check("8k_fpage_reply_covers_second_page", ok && is_fault(0xFFE5, GRANT_VA + 0x10),
               "second page faulted although the 8 KB fpage covered it");
