@@ -79,17 +79,10 @@ _Noreturn void conf_report(const L4_Word_t *w, unsigned n)
         L4_Sleep(L4_Never);
 }
 
-int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
+int conf_serve(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
 {
-    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw, old;
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
     int n = -1;
-    if (L4_ThreadControl(t, t, conf_root, L4_nilthread, (void *)-1) != 1 ||
-        L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
-                        &old) != 1 ||
-        L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u) != 1) {
-        conf_delete(t);
-        return -1;
-    }
     L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
     L4_LoadMR(1, (L4_Word_t)fn);
     L4_LoadMR(2, (L4_Word_t)(space_stack + CONF_STACK_SIZE - 16));
@@ -110,6 +103,20 @@ int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, uns
         for (int i = 0; i < n && (unsigned)i < max; i++)
             out[i] = mr[i + 1];
     }
+    return n;
+}
+
+int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
+{
+    L4_Word_t old;
+    if (L4_ThreadControl(t, t, conf_root, L4_nilthread, (void *)-1) != 1 ||
+        L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                        &old) != 1 ||
+        L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u) != 1) {
+        conf_delete(t);
+        return -1;
+    }
+    int n = conf_serve(t, fn, out, max);
     conf_delete(t);
     return n;
 }

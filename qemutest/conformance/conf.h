@@ -40,6 +40,10 @@ L4_Word_t conf_delete(L4_ThreadId_t t);
  * conf_report(). The report's words go to out[0..max-1]. The thread (and
  * its space) is deleted afterwards. Returns the number of words, -1 on error. */
 int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max);
+/* Start active thread `t` (pager: us, in a space with the KIP at 0xBFF00000)
+ * at `fn` with the start message, serve its page faults until it reports;
+ * like conf_run_in_new_space but `t` is neither created nor deleted. */
+int conf_serve(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max);
 /* From a worker: send words w[0..n-1] to the root task, then sleep forever. */
 _Noreturn void conf_report(const L4_Word_t *w, unsigned n);
 
