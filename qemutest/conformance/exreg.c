@@ -256,6 +256,7 @@ static void test_blocked(void)
 int main(void)
 {
     conf_init();
+    spin_counter = 0;                           /* workers write it: map it writable for us */
     test_invalid();
     test_conversion();
     test_old_values();

@@ -163,6 +163,7 @@ static void test_unprivileged(void)
 int main(void)
 {
     conf_init();
+    spin_counter = 0;                           /* workers write it: map it writable for us */
     test_dest_errors();
     test_create_errors();
     test_create_modify_delete();
