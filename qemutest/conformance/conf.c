@@ -106,17 +106,23 @@ int conf_serve(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
     return n;
 }
 
-int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
+int conf_run_in_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t kip_base, L4_Word_t utcb_base,
+                      L4_Word_t *out, unsigned max)
 {
     L4_Word_t old;
     if (L4_ThreadControl(t, t, conf_root, L4_nilthread, (void *)-1) != 1 ||
-        L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+        L4_SpaceControl(t, 0, L4_FpageLog2(kip_base, 12), L4_FpageLog2(utcb_base, 17), L4_nilthread,
                         &old) != 1 ||
-        L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u) != 1) {
+        L4_ThreadControl(t, t, conf_root, conf_root, (void *)utcb_base) != 1) {
         conf_delete(t);
         return -1;
     }
     int n = conf_serve(t, fn, out, max);
     conf_delete(t);
     return n;
+}
+
+int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
+{
+    return conf_run_in_space(t, fn, 0xBFF00000u, 0xBF000000u, out, max);
 }

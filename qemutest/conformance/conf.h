@@ -40,6 +40,12 @@ L4_Word_t conf_delete(L4_ThreadId_t t);
  * conf_report(). The report's words go to out[0..max-1]. The thread (and
  * its space) is deleted afterwards. Returns the number of words, -1 on error. */
 int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max);
+/* Like conf_run_in_new_space with the KIP area (4 KB) at `kip_base` and the
+ * UTCB area (128 KB) at `utcb_base`, where the thread's UTCB is the first.
+ * Unless kip_base is 0xBFF00000 the worker must not use the libl4 wrappers
+ * (their entry cache holds our KIP address) except KernelInterface. */
+int conf_run_in_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t kip_base, L4_Word_t utcb_base,
+                      L4_Word_t *out, unsigned max);
 /* Start active thread `t` (pager: us, in a space with the KIP at 0xBFF00000)
  * at `fn` with the start message, serve its page faults until it reports;
  * like conf_run_in_new_space but `t` is neither created nor deleted. */

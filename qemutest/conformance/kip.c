@@ -5,7 +5,7 @@
  * feature list, the eleven link offsets, and the memory descriptors the
  * kernel and loader must publish. The KIP is only read, never written.
  */
-#include "../user/ktest_user.h"
+#include "conf.h"
 
 #include <l4/kip.h>
 #include <l4/thread.h>
@@ -184,9 +184,78 @@ static void test_memory(void)
               "no boot-loader (0xE, subtype 2) descriptor covering sigma0's image");
     ktu_check("mem_bootloader_root_image", find_desc(0x2Eu, 0, rl, rh - 1u) >= 0,
               "no boot-loader (0xE, subtype 2) descriptor covering the root image");
+    int s0d = find_desc(0x2Eu, 0, s0l, s0h - 1u), rd = find_desc(0x2Eu, 0, rl, rh - 1u);
+    ktu_check("mem_kernel_descriptors_after_loader_ones", conv > s0d && conv > rd,
+              "the kernel's virtual descriptor does not follow the loader's");
+    unsigned clash = 0;
+    for (L4_Word_t i = (L4_Word_t)conv + 1; conv >= 0 && i < n; i++) {
+        const L4_MemoryDesc_t *m = L4_MemoryDesc((const void *)kw, i);
+        L4_Word_t lo = L4_MemoryDescLow(m), hi = L4_MemoryDescHigh(m);
+        clash += lo < s0h && hi >= s0l;
+        clash += lo < rh && hi >= rl;
+    }
+    ktu_check("mem_kernel_reserved_not_over_images", clash == 0,
+              "a kernel descriptor overrides the sigma0 or root image");
     L4_Word_t s0ip = word(0x024), rip = word(0x044);
     ktu_check("kip_sigma0_ip_in_image", s0ip >= s0l && s0ip < s0h, "sigma0.ip outside sigma0's image");
     ktu_check("kip_root_ip_is_entry", rip == (L4_Word_t)_start, "RootServer.ip is not the root's _start");
+}
+
+/* Send MR0 = tag (MR1.. in the UTCB) to `to` through the Ipc entry of the KIP at `kip`. */
+static void raw_send(const void *kip, L4_Word_t to, L4_Word_t tag)
+{
+    L4_Word_t entry = (L4_Word_t)kip + L4_KipSyscallLink(kip, L4_SYSCALL_IPC);
+    L4_Word_t ecx = 0, edx = 0, edi = L4_MyLocalId().raw;
+    __asm__ volatile("push %%ebp\n\t"
+                     "call *%%ebx\n\t"
+                     "pop %%ebp"
+                     : "+a"(to), "+b"(entry), "+c"(ecx), "+d"(edx), "+S"(tag), "+D"(edi)
+                     :
+                     : "memory", "cc");
+}
+
+/* Worker in a space with its KIP at 0x7FF00000: reports what it sees. */
+static void moved_kip_worker(void)
+{
+    L4_Word_t ver, flags, id;
+    void *k = L4_KernelInterface(&ver, &flags, &id);
+    const volatile L4_Word_t *w = (const volatile L4_Word_t *)k;
+    L4_LoadMR(1, (L4_Word_t)k);
+    L4_LoadMR(2, ver);
+    L4_LoadMR(3, flags);
+    L4_LoadMR(4, id);
+    L4_LoadMR(5, w[0]);
+    L4_LoadMR(6, L4_MyLocalId().raw);
+    L4_Word_t tag = L4_MsgTagMake(CONF_LABEL_REPORT, 6, 0).raw;
+    L4_LoadMR(0, tag);
+    raw_send(k, conf_root.raw, tag);
+    for (;;)
+        ;
+}
+
+/* Worker in a default second space: KernelInterface unprivileged. */
+static void plain_kip_worker(void)
+{
+    L4_Word_t w[4];
+    w[0] = (L4_Word_t)L4_KernelInterface(&w[1], &w[2], &w[3]);
+    conf_report(w, 4);
+}
+
+static void test_other_spaces(void)
+{
+    L4_Word_t out[6] = { 0 };
+    L4_Word_t ver = word(0x004), flags = word(0x008), id = kw[word(0x00C) / 4u];
+    int n = conf_run_in_new_space(conf_tid(10, 1), plain_kip_worker, out, 4);
+    ktu_check("ki_unprivileged_thread_same_results",
+              n == 4 && out[0] == 0xBFF00000u && out[1] == ver && out[2] == flags && out[3] == id,
+              "KernelInterface in an unprivileged space differs");
+    n = conf_run_in_space(conf_tid(11, 1), moved_kip_worker, 0x7FF00000u, 0x70000000u, out, 6);
+    ktu_check("ki_kip_at_requested_area", n == 6 && out[0] == 0x7FF00000u && out[4] == 0x4BE6344Cu,
+              "KIP not mapped at (or reported from) the KIP area given to SpaceControl");
+    ktu_check("ki_moved_kip_same_words", n == 6 && out[1] == ver && out[2] == flags && out[3] == id,
+              "ECX/EDX/ESI differ in a space with another KIP area");
+    ktu_check("ki_moved_kip_entry_code_works", n == 6 && out[5] == 0x70000100u,
+              "IPC through the moved KIP's entry code failed or wrong UTCB");
 }
 
 static void test_readable(void)
@@ -201,6 +270,7 @@ static void test_readable(void)
 int main(void)
 {
     void *kip;
+    conf_init();
     test_kernel_interface(&kip);
     test_header();
     test_thread_info();
@@ -208,5 +278,6 @@ int main(void)
     test_kernel_desc();
     test_memory();
     test_readable();
+    test_other_spaces();
     ktu_finish();
 }
