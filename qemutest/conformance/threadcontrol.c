@@ -24,14 +24,16 @@ static void spinner(void)
 /* Unprivileged worker: ThreadControl create, modify-like and delete attempts. */
 static void unpriv_worker(void)
 {
-    L4_Word_t w[6];
+    L4_Word_t w[8];
     w[0] = L4_ThreadControl(conf_tid(60, 1), L4_MyGlobalId(), L4_MyGlobalId(), L4_nilthread, NO_UTCB);
     w[1] = L4_ErrorCode();
     w[2] = L4_ThreadControl(conf_root, L4_nilthread, L4_nilthread, L4_nilthread, NO_UTCB);
     w[3] = L4_ErrorCode();
     w[4] = L4_ThreadControl(L4_MyGlobalId(), L4_MyGlobalId(), L4_MyGlobalId(), conf_root, NO_UTCB);
     w[5] = L4_ErrorCode();
-    conf_report(w, 6);
+    w[6] = L4_ThreadControl(L4_GlobalId(11, 1), L4_GlobalId(11, 1), L4_nilthread, L4_MyGlobalId(), NO_UTCB);
+    w[7] = L4_ErrorCode();
+    conf_report(w, 8);
 }
 
 static L4_ThreadId_t exreg_read(L4_ThreadId_t t, L4_ThreadId_t *pager)
@@ -147,11 +149,64 @@ static void test_running_thread(void)
     ktu_check("tc_deleted_thread_stops_running", spin_counter == before, "deleted thread still runs");
 }
 
+static void test_local_ids_and_spaces(void)
+{
+    L4_ThreadId_t me_local = L4_MyLocalId(), t = conf_tid(24, 1), pager;
+    L4_Word_t r = L4_ThreadControl(t, me_local, me_local, L4_nilthread, NO_UTCB);
+    ktu_check("tc_local_space_and_scheduler_resolved", r == 1, "local SpaceSpecifier/Scheduler not accepted");
+    r = L4_ThreadControl(t, me_local, L4_nilthread, me_local, (void *)0xBF000C00u);
+    ktu_check("tc_local_pager_stored_as_global",
+              r == 1 && exreg_read(t, &pager).raw == 0xBF000D00u && pager.raw == conf_root.raw,
+              "activation with a local pager ID failed or the Pager TCR is not the global ID");
+    conf_delete(t);
+    conf_check_err("tc_create_unresolvable_local_space_error_3",
+                   L4_ThreadControl(t, L4_LocalId(0xBF01F100u), conf_root, L4_nilthread, NO_UTCB), 3);
+
+    /* the last thread's deletion destroys the space */
+    L4_ThreadId_t a = conf_tid(25, 1), b = conf_tid(26, 1);
+    r = L4_ThreadControl(a, a, conf_root, L4_nilthread, NO_UTCB);
+    r &= L4_ThreadControl(b, a, conf_root, L4_nilthread, NO_UTCB);
+    ktu_check("tc_create_second_thread_in_new_space", r == 1, "joining a new space failed");
+    conf_delete(a);
+    r = L4_ThreadControl(a, b, conf_root, L4_nilthread, NO_UTCB);
+    ktu_check("tc_space_survives_while_a_thread_remains", r == 1, "space vanished with a thread left in it");
+    conf_delete(a);
+    conf_delete(b);
+    conf_check_err("tc_space_gone_with_last_thread_error_3",
+                   L4_ThreadControl(a, b, conf_root, L4_nilthread, NO_UTCB), 3);
+
+    /* an inactive thread migrates to another space by modify */
+    L4_ThreadId_t other = conf_tid(27, 1), mover = conf_tid(28, 1);
+    L4_Word_t old;
+    L4_ThreadControl(other, other, conf_root, L4_nilthread, NO_UTCB);
+    L4_SpaceControl(other, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
+    L4_ThreadControl(mover, conf_root, conf_root, L4_nilthread, NO_UTCB);
+    r = L4_ThreadControl(mover, other, L4_nilthread, conf_root, (void *)0xBF000200u);
+    ktu_check("tc_inactive_thread_migrates_and_activates", r == 1 && exreg_read(mover, &pager).raw == 0 &&
+              L4_ErrorCode() == 2, "migration failed or the thread is still in our space");
+    conf_delete(mover);
+    conf_delete(other);
+}
+
+static void test_interrupts(void)
+{
+    L4_ThreadId_t irq = L4_GlobalId(10, 1);
+    conf_check_err("tc_irq_nonexistent_handler_error_2",
+                   L4_ThreadControl(irq, irq, L4_nilthread, conf_tid(204, 1), NO_UTCB), 2);
+    conf_check_err("tc_irq_version_2_error_2",
+                   L4_ThreadControl(L4_GlobalId(10, 2), irq, L4_nilthread, conf_root, NO_UTCB), 2);
+    ktu_check("tc_irq_attach", L4_ThreadControl(irq, irq, L4_nilthread, conf_root, NO_UTCB) == 1,
+              "attaching IRQ 10 to the root task failed");
+    ktu_check("tc_irq_detach", L4_ThreadControl(irq, irq, L4_nilthread, irq, NO_UTCB) == 1,
+              "detaching IRQ 10 failed");
+}
+
 static void test_unprivileged(void)
 {
-    L4_Word_t w[6] = { 9, 9, 9, 9, 9, 9 };
-    int n = conf_run_in_new_space(conf_tid(23, 1), unpriv_worker, w, 6);
-    ktu_check("tc_unprivileged_worker_reports", n == 6, "no report from the second space");
+    L4_Word_t w[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+    int n = conf_run_in_new_space(conf_tid(23, 1), unpriv_worker, w, 8);
+    ktu_check("tc_unprivileged_worker_reports", n == 8, "no report from the second space");
+    ktu_check("tc_unprivileged_irq_attach_error_1", w[6] == 0 && w[7] == 1, "interrupt attach from unprivileged space");
     ktu_check("tc_unprivileged_create_error_1", w[0] == 0 && w[1] == 1, "create from unprivileged space");
     ktu_check("tc_unprivileged_delete_error_1", w[2] == 0 && w[3] == 1, "delete from unprivileged space");
     ktu_check("tc_unprivileged_modify_self_error_1", w[4] == 0 && w[5] == 1, "modify from unprivileged space");
@@ -168,6 +223,8 @@ int main(void)
     test_create_errors();
     test_create_modify_delete();
     test_running_thread();
+    test_local_ids_and_spaces();
+    test_interrupts();
     test_unprivileged();
     ktu_finish();
 }
