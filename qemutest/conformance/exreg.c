@@ -86,6 +86,21 @@ static void sender(void)
         L4_Sleep(L4_Never);
 }
 
+/* Worker in a second space: ExchangeRegisters on the root task and on itself. */
+static void space_worker(void)
+{
+    L4_Word_t w[6], c, sp, ip, fl, h;
+    L4_ThreadId_t pg;
+    w[0] = L4_ExchangeRegisters(conf_root, 0x40, 0, 0, 0, 0x1234, L4_nilthread, &c, &sp, &ip, &fl, &h, &pg).raw;
+    w[1] = L4_ErrorCode();
+    w[2] = L4_ExchangeRegisters(L4_MyLocalId(), 0, 0, 0, 0, 0, L4_nilthread, &c, &sp, &ip, &fl, &h, &pg).raw;
+    w[3] = pg.raw;
+    w[4] = L4_ExchangeRegisters(L4_MyGlobalId(), 0x40, 0, 0, 0, 0xABCD, L4_nilthread, &c, &sp, &ip, &fl, &h,
+                                &pg).raw;
+    w[5] = L4_UserDefinedHandle();
+    conf_report(w, 6);
+}
+
 static int all_zero(const struct xr *x)
 {
     return x->result.raw == 0 && x->ctl == 0 && x->sp == 0 && x->ip == 0 && x->fl == 0 && x->handle == 0 &&
@@ -253,6 +268,52 @@ static void test_blocked(void)
     conf_delete(t);
 }
 
+static void test_second_space(void)
+{
+    L4_Word_t w[6] = { 9, 9, 9, 9, 9, 9 };
+    L4_ThreadId_t t = conf_tid(47, 1);
+    int n = conf_run_in_new_space(t, space_worker, w, 6);
+    ktu_check("xr_space_worker_reports", n == 6, "no report from the second space");
+    ktu_check("xr_from_other_space_on_root_error_2", w[0] == 0 && w[1] == 2,
+              "ExchangeRegisters reached a thread of another space");
+    ktu_check("xr_root_handle_untouched", L4_UserDefinedHandle() != 0x1234u, "another space set our handle");
+    ktu_check("xr_unprivileged_self_local_to_global", w[2] == t.raw && w[3] == conf_root.raw,
+              "an unprivileged thread could not convert its own local ID or read its pager");
+    ktu_check("xr_unprivileged_self_set_handle", w[4] == 0xBF000100u && w[5] == 0xABCDu,
+              "an unprivileged thread could not set its own UserDefinedHandle");
+}
+
+static void test_abort_and_stop(void)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t t = conf_tid(48, 1);
+    conf_start_local(t, 0xBF001A00u, receiver, stack_d);
+    for (int i = 0; i < 5; i++)
+        L4_ThreadSwitch(t);
+    L4_Word_t old = L4_AbortReceive_and_stop(t);
+    struct xr x = xread(t);
+    ktu_check("xr_abort_receive_and_stop_0x303", old == 2u && x.ctl == 1u,
+              "0x303: old state not R, or afterwards not (H, not R)");
+    L4_Start(t);
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, conf_timeout());
+    ktu_check("xr_0x303_receiver_told_cancelled", L4_IpcSucceeded(tag) && mr[2] == 7u,
+              "receiver not told 'cancelled in receive phase' (7)");
+    conf_delete(t);
+    t = conf_tid(49, 1);
+    conf_start_local(t, 0xBF001C00u, sender, stack_d);
+    for (int i = 0; i < 5; i++)
+        L4_ThreadSwitch(t);
+    old = L4_AbortIpc_and_stop(t);
+    x = xread(t);
+    ktu_check("xr_abort_ipc_and_stop_0x307", old == 4u && x.ctl == 1u,
+              "0x307: old state not S, or afterwards not (H, not S)");
+    L4_Start(t);
+    tag = L4_Receive_Timeout(t, conf_timeout());
+    ktu_check("xr_0x307_sender_told_cancelled", L4_IpcSucceeded(tag) && mr[2] == 6u,
+              "sender not told 'cancelled in send phase' (6)");
+    conf_delete(t);
+}
+
 int main(void)
 {
     conf_init();
@@ -262,5 +323,7 @@ int main(void)
     test_old_values();
     test_stop_start();
     test_blocked();
+    test_second_space();
+    test_abort_and_stop();
     ktu_finish();
 }
