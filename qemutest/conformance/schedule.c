@@ -51,6 +51,23 @@ static void unpriv_worker(void)
     conf_report(w, 4);
 }
 
+static L4_ThreadId_t scheduled_thread;
+
+/* Unprivileged scheduler of scheduled_thread (both in a second space). */
+static void scheduler_worker(void)
+{
+    L4_Word_t w[8], old;
+    w[0] = L4_Schedule(scheduled_thread, NC, NC, 50, NC, &old);
+    w[1] = L4_Schedule(scheduled_thread, NC, NC, 101, NC, &old);
+    w[2] = L4_ErrorCode();
+    w[3] = L4_Schedule(scheduled_thread, NC, NC, NC, L4_PreemptionControl(200, 100), &old);
+    w[4] = L4_ErrorCode();
+    w[5] = L4_Schedule(scheduled_thread, NC, NC, NC, L4_PreemptionControl(50, 100), &old);
+    w[6] = L4_Schedule(scheduled_thread, L4_TimeControl(L4_TimePeriod(2000), L4_Never), NC, 100, NC, &old);
+    w[7] = L4_ErrorCode();
+    conf_report(w, 8);
+}
+
 static L4_Word_t sched(L4_ThreadId_t t, L4_Word_t tc, L4_Word_t pc, L4_Word_t prio, L4_Word_t pre)
 {
     L4_Word_t old;
@@ -152,6 +169,29 @@ static void test_unprivileged(void)
               "a thread whose scheduler is the root task could schedule itself");
 }
 
+static void test_unprivileged_scheduler(void)
+{
+    L4_ThreadId_t w = conf_tid(56, 1), x = conf_tid(57, 1);
+    L4_Word_t old, out[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+    int ok = L4_ThreadControl(w, w, conf_root, L4_nilthread, (void *)-1) == 1 &&
+             L4_SpaceControl(w, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                             &old) == 1 &&
+             L4_ThreadControl(x, w, w, L4_nilthread, (void *)-1) == 1 &&
+             L4_ThreadControl(w, w, conf_root, conf_root, (void *)0xBF000000u) == 1;
+    scheduled_thread = x;
+    int n = ok ? conf_serve(w, scheduler_worker, out, 8) : -1;
+    ktu_check("sch_scheduler_worker_reports", n == 8, "no report from the unprivileged scheduler");
+    ktu_check("sch_scheduler_may_set_lower_priority", out[0] == 2, "scheduler could not set priority 50 (state 2)");
+    ktu_check("sch_priority_above_own_error_1", out[1] == 0 && out[2] == 1,
+              "unprivileged scheduler set a priority above its own");
+    ktu_check("sch_sensitive_priority_above_own_error_1", out[3] == 0 && out[4] == 1,
+              "unprivileged scheduler set a sensitive priority above its own");
+    ktu_check("sch_scheduler_may_set_preemption_and_time", out[5] == 2 && out[6] == 2,
+              "scheduler could not set preemption / time control with its own priority");
+    conf_delete(x);
+    conf_delete(w);
+}
+
 static L4_Word_t ts_entry, ts_dest, ts_out[7], ts_sp0, ts_sp1;
 
 /* ThreadSwitch(ts_dest) with known register values; results in ts_out. */
@@ -231,6 +271,7 @@ int main(void)
     test_errors();
     test_states();
     test_unprivileged();
+    test_unprivileged_scheduler();
     test_thread_switch();
     ktu_finish();
 }
