@@ -21,6 +21,22 @@ static void spinner(void)
     }
 }
 
+static L4_ThreadId_t send_target;
+
+/* Local worker: sends to send_target (blocks), then reports the outcome to the root task. */
+static void blocked_sender(void)
+{
+    L4_LoadMR(0, 0);
+    L4_MsgTag_t tag = L4_Send(send_target);
+    L4_Word_t err = L4_ErrorCode();
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 2, 0).raw);
+    L4_LoadMR(1, tag.raw);
+    L4_LoadMR(2, err);
+    L4_Send(conf_root);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
 /* Unprivileged worker: ThreadControl create, modify-like and delete attempts. */
 static void unpriv_worker(void)
 {
@@ -188,6 +204,24 @@ static void test_local_ids_and_spaces(void)
     conf_delete(other);
 }
 
+static void test_delete_fails_partner(void)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t x = conf_tid(29, 1), snd = conf_tid(30, 1);
+    conf_check_err("tc_create_inactive_unaligned_utcb_error_6",
+                   L4_ThreadControl(x, x, conf_root, L4_nilthread, (void *)0xBF000010u), 6);
+    L4_Word_t r = L4_ThreadControl(x, conf_root, conf_root, conf_sigma0, (void *)0xBF000E00u);
+    send_target = x;
+    int ok = r == 1 && conf_start_local(snd, 0xBF001000u, blocked_sender, stack_a);
+    for (int i = 0; i < 5; i++)
+        L4_ThreadSwitch(snd);
+    ok = ok && conf_delete(x) == 1;
+    L4_MsgTag_t tag = L4_Receive_Timeout(snd, conf_timeout());
+    ktu_check("tc_delete_fails_blocked_sender", ok && L4_IpcSucceeded(tag) && L4_Label(tag) == CONF_LABEL_REPORT &&
+              (mr[1] & 0x8000u) != 0, "a sender blocked on the deleted thread did not get an IPC error");
+    conf_delete(snd);
+}
+
 static void test_interrupts(void)
 {
     L4_ThreadId_t irq = L4_GlobalId(10, 1);
@@ -224,6 +258,7 @@ int main(void)
     test_create_modify_delete();
     test_running_thread();
     test_local_ids_and_spaces();
+    test_delete_fails_partner();
     test_interrupts();
     test_unprivileged();
     ktu_finish();
