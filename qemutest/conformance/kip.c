@@ -33,9 +33,6 @@ static void test_kernel_interface(void **kip_out)
                      : "=a"(kip), "=c"(ver), "=d"(flags), "=S"(id), "=b"(ebx_after), "=D"(edi_after)
                      :
                      : "memory", "cc");
-    (void)ver;
-    (void)flags;
-    (void)id;
     __asm__ volatile("push %%ebp\n\t"
                      "mov $0x55556666, %%ebp\n\t"
                      ".byte 0xF0, 0x90\n\t"
@@ -56,6 +53,8 @@ static void test_kernel_interface(void **kip_out)
     ktu_check("ki_edx_is_api_flags", flags2 == word(0x008) && flags2 == 0, "EDX differs from ApiFlags / not 0");
     ktu_check("ki_esi_is_kernel_id", id2 == *(const volatile L4_Word_t *)((const char *)k2 + word(0x00C)) &&
               (id2 & 0xFFFFu) == 0, "ESI differs from the kernel descriptor's KernelId");
+    ktu_check("ki_results_stable", ver == ver2 && flags == flags2 && id == id2,
+              "ECX/EDX/ESI differ between two KernelInterface calls");
     ktu_check("ki_preserves_ebx_edi", ebx_after == 0x11112222u && edi_after == 0x33334444u,
               "EBX or EDI changed by KernelInterface");
     ktu_check("ki_preserves_ebp", ebp_after == 0x55556666u, "EBP changed by KernelInterface");
