@@ -314,6 +314,40 @@ static void test_abort_and_stop(void)
     conf_delete(t);
 }
 
+static void test_precise_cancel_and_deferred_ip(void)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t t = conf_tid(39, 1);
+    conf_start_local(t, 0xBF001E00u, receiver, stack_d);
+    for (int i = 0; i < 5; i++)
+        L4_ThreadSwitch(t);
+    struct xr x = xreg(t, 0x4u, 0, 0, 0, 0, L4_nilthread);     /* S only: it is receiving */
+    struct xr y = xread(t);
+    ktu_check("xr_s_bit_leaves_receive_alone", x.ctl == 2u && y.ctl == 2u, "S cancelled a receive phase");
+    /* new SP/IP while blocked: used when the IPC completes */
+    for (unsigned i = 0; i < CONF_STACK_SIZE; i += 4096)
+        stack_b[i] = 0;
+    xreg(t, 0x18u, (L4_Word_t)(stack_b + CONF_STACK_SIZE - 64), (L4_Word_t)reporter, 0, 0, L4_nilthread);
+    y = xread(t);
+    ktu_check("xr_set_sp_ip_keeps_receive", y.ctl == 2u, "setting SP/IP ended the receive");
+    L4_LoadMR(0, 0);
+    L4_MsgTag_t tag = L4_Send_Timeout(t, conf_timeout());
+    tag = L4_IpcSucceeded(tag) ? L4_Receive_Timeout(t, conf_timeout()) : tag;
+    ktu_check("xr_new_sp_ip_after_ipc_completes",
+              L4_IpcSucceeded(tag) && L4_Label(tag) == CONF_LABEL_REPORT && mr[1] > (L4_Word_t)stack_b &&
+                  mr[1] < (L4_Word_t)(stack_b + CONF_STACK_SIZE),
+              "after its receive the thread did not continue at the new IP on the new stack");
+    conf_delete(t);
+    t = conf_tid(38, 1);
+    conf_start_local(t, 0xBF002000u, sender, stack_d);
+    for (int i = 0; i < 5; i++)
+        L4_ThreadSwitch(t);
+    x = xreg(t, 0x2u, 0, 0, 0, 0, L4_nilthread);              /* R only: it is sending */
+    y = xread(t);
+    ktu_check("xr_r_bit_leaves_send_alone", x.ctl == 4u && y.ctl == 4u, "R cancelled a send phase");
+    conf_delete(t);
+}
+
 int main(void)
 {
     conf_init();
@@ -325,5 +359,6 @@ int main(void)
     test_blocked();
     test_second_space();
     test_abort_and_stop();
+    test_precise_cancel_and_deferred_ip();
     ktu_finish();
 }

@@ -222,6 +222,36 @@ static void test_delete_fails_partner(void)
     conf_delete(snd);
 }
 
+/* Report the thread's own local ID. */
+static void where_worker(void)
+{
+    L4_Word_t w = L4_MyLocalId().raw;
+    conf_report(&w, 1);
+}
+
+static void test_utcb_rules(void)
+{
+    L4_ThreadId_t t = conf_tid(31, 1), pager;
+    L4_Word_t r = L4_ThreadControl(t, conf_root, conf_root, L4_nilthread, (void *)0xBF003000u);
+    ktu_check("tc_create_inactive_with_later_utcb", r == 1, "inactive create with a UTCB location failed");
+    r = L4_ThreadControl(t, conf_root, L4_nilthread, conf_sigma0, NO_UTCB);
+    ktu_check("tc_activate_uses_earlier_utcb", r == 1 && exreg_read(t, &pager).raw == 0xBF003100u,
+              "activation with -1 did not use the UTCB location given at creation");
+    conf_check_err("tc_modify_active_same_utcb_error_6",
+                   L4_ThreadControl(t, conf_root, L4_nilthread, L4_nilthread, (void *)0xBF003000u), 6);
+    conf_delete(t);
+    /* new space: location given before SpaceControl, used at activation */
+    L4_Word_t old, out = 0;
+    t = conf_tid(32, 1);
+    r = L4_ThreadControl(t, t, conf_root, L4_nilthread, (void *)0xBF000400u);
+    r &= L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
+    r &= L4_ThreadControl(t, t, L4_nilthread, conf_root, NO_UTCB);
+    int n = r == 1 ? conf_serve(t, where_worker, &out, 1) : -1;
+    ktu_check("tc_new_space_utcb_given_before_space_control", n == 1 && out == 0xBF000500u,
+              "UTCB location given at creation not used at activation in the new space");
+    conf_delete(t);
+}
+
 static void test_interrupts(void)
 {
     L4_ThreadId_t irq = L4_GlobalId(10, 1);
@@ -259,6 +289,7 @@ int main(void)
     test_running_thread();
     test_local_ids_and_spaces();
     test_delete_fails_partner();
+    test_utcb_rules();
     test_interrupts();
     test_unprivileged();
     ktu_finish();
