@@ -195,6 +195,9 @@ static void test_memory(void)
     }
     ktu_check("mem_kernel_reserved_not_over_images", clash == 0,
               "a kernel descriptor overrides the sigma0 or root image");
+    L4_Word_t bi = word(0x0B8);
+    ktu_check("mem_bootinfo_described", bi == 0 || find_desc(0x1Eu, 0, bi, bi) >= 0,
+              "BootInfo is set but no boot-loader descriptor (subtype 1) covers it");
     L4_Word_t s0ip = word(0x024), rip = word(0x044);
     ktu_check("kip_sigma0_ip_in_image", s0ip >= s0l && s0ip < s0h, "sigma0.ip outside sigma0's image");
     ktu_check("kip_root_ip_is_entry", rip == (L4_Word_t)_start, "RootServer.ip is not the root's _start");

@@ -111,7 +111,10 @@ static void test_states(void)
               "local ID of self not accepted / not running");
     L4_ThreadId_t t = conf_tid(50, 1);
     L4_ThreadControl(t, conf_root, conf_root, L4_nilthread, NO_UTCB);
-    ktu_check("sch_inactive_thread_2", sched(t, NC, NC, NC, NC) == 2, "inactive thread not reported 2");
+    L4_Word_t told = 0;
+    ktu_check("sch_inactive_thread_2", L4_Schedule(t, NC, NC, NC, NC, &told) == 2, "inactive thread not reported 2");
+    ktu_check("sch_default_timeslice_10ms_quantum_never", period_us(told >> 16) == 10000u && (told & 0xFFFFu) == 0,
+              "a new thread's TimeControl is not (10 ms, Never)");
     conf_delete(t);
 
     L4_ThreadId_t rcv = conf_tid(51, 1);
@@ -188,6 +191,9 @@ static void test_unprivileged_scheduler(void)
               "unprivileged scheduler set a sensitive priority above its own");
     ktu_check("sch_scheduler_may_set_preemption_and_time", out[5] == 2 && out[6] == 2,
               "scheduler could not set preemption / time control with its own priority");
+    L4_Word_t st = ok ? sched(w, NC, NC, NC, NC) : 0;
+    ktu_check("sch_privileged_schedules_other_space", st == 3 || st == 6,
+              "root task could not schedule a thread of another space (worker ready 3 or sleeping 6)");
     conf_delete(x);
     conf_delete(w);
 }

@@ -52,6 +52,7 @@ static void test_specifier(void)
     conf_check_err("sc_anythread_space_error_3", sc(L4_anythread, 0, KIP_AREA, UTCB_AREA, &old), 3);
     conf_check_err("sc_kernel_thread_space_error_3",
                    sc(L4_GlobalId(conf_system_base + 1, 1), 0, KIP_AREA, UTCB_AREA, &old), 3);
+    conf_check_err("sc_local_id_specifier_error_3", sc(L4_MyLocalId(), 0, KIP_AREA, UTCB_AREA, &old), 3);
     L4_ThreadId_t t = fresh(30);
     conf_check_err("sc_wrong_version_error_3", sc(conf_tid(30, 2), 0, KIP_AREA, UTCB_AREA, &old), 3);
     conf_delete(t);
