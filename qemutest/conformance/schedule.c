@@ -198,12 +198,14 @@ static void test_unprivileged_scheduler(void)
     conf_delete(w);
 }
 
-static L4_Word_t ts_entry, ts_dest, ts_out[7], ts_sp0, ts_sp1;
+static L4_Word_t ts_entry, ts_dest, ts_out[7], ts_sp0, ts_sp1, ts_fl0, ts_fl1;
 
 /* ThreadSwitch(ts_dest) with known register values; results in ts_out. */
 static void ts_call(void)
 {
     __asm__ volatile("pushl %%ebp\n\t"
+                     "pushfl\n\t"
+                     "popl %[fl0]\n\t"
                      "movl %%esp, %[sp0]\n\t"
                      "movl $0x11111111, %%ebx\n\t"
                      "movl $0x22222222, %%ecx\n\t"
@@ -214,6 +216,8 @@ static void ts_call(void)
                      "movl %[dest], %%eax\n\t"
                      "call *%[entry]\n\t"
                      "movl %%esp, %[sp1]\n\t"
+                     "pushfl\n\t"
+                     "popl %[fl1]\n\t"
                      "movl %%eax, %[o0]\n\t"
                      "movl %%ebx, %[o1]\n\t"
                      "movl %%ecx, %[o2]\n\t"
@@ -224,7 +228,7 @@ static void ts_call(void)
                      "popl %%ebp"
                      : [o0] "=m"(ts_out[0]), [o1] "=m"(ts_out[1]), [o2] "=m"(ts_out[2]), [o3] "=m"(ts_out[3]),
                        [o4] "=m"(ts_out[4]), [o5] "=m"(ts_out[5]), [o6] "=m"(ts_out[6]), [sp0] "=m"(ts_sp0),
-                       [sp1] "=m"(ts_sp1)
+                       [sp1] "=m"(ts_sp1), [fl0] "=m"(ts_fl0), [fl1] "=m"(ts_fl1)
                      : [dest] "m"(ts_dest), [entry] "m"(ts_entry)
                      : "eax", "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
 }
@@ -235,7 +239,8 @@ static int ts_preserves(L4_Word_t dest)
     ts_call();
     int ok = ts_out[0] == dest && ts_out[1] == 0x11111111u && ts_out[2] == 0x22222222u &&
              ts_out[3] == 0x33333333u && ts_out[4] == 0x44444444u && ts_out[5] == 0x55555555u &&
-             ts_out[6] == 0x66666666u && ts_sp0 == ts_sp1;
+             ts_out[6] == 0x66666666u && ts_sp0 == ts_sp1 &&
+             (ts_fl0 & 0x3600u) == (ts_fl1 & 0x3600u);
     if (!ok) {
         ktu_print("  after ThreadSwitch: eax ebx ecx edx esi edi ebp =");
         for (int i = 0; i < 7; i++) {

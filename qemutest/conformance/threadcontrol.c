@@ -252,6 +252,29 @@ static void test_utcb_rules(void)
     conf_delete(t);
 }
 
+static void test_active_migration(void)
+{
+    L4_ThreadId_t raw = conf_tid(33, 1), s2 = conf_tid(34, 1), a = conf_tid(35, 1), b = conf_tid(36, 1), pager;
+    L4_Word_t old;
+    L4_ThreadControl(raw, raw, conf_root, L4_nilthread, NO_UTCB);           /* uninitialised space */
+    L4_ThreadControl(s2, s2, conf_root, L4_nilthread, NO_UTCB);
+    L4_SpaceControl(s2, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
+    L4_Word_t r = L4_ThreadControl(a, conf_root, conf_root, conf_sigma0, (void *)0xBF003400u);
+    r &= L4_ThreadControl(b, s2, conf_root, conf_root, (void *)0xBF000000u);
+    ktu_check("tc_migration_setup", r == 1, "setting up the migration threads failed");
+    conf_check_err("tc_migrate_active_to_uninitialised_space_error_6",
+                   L4_ThreadControl(a, raw, L4_nilthread, L4_nilthread, NO_UTCB), 6);
+    conf_check_err("tc_migrate_active_onto_used_utcb_error_6",
+                   L4_ThreadControl(b, conf_root, L4_nilthread, L4_nilthread, NO_UTCB), 6);
+    r = L4_ThreadControl(a, s2, L4_nilthread, L4_nilthread, NO_UTCB);
+    ktu_check("tc_migrate_active_thread", r == 1 && exreg_read(a, &pager).raw == 0 && L4_ErrorCode() == 2,
+              "an active thread did not migrate to an initialised space with a free UTCB location");
+    conf_delete(a);
+    conf_delete(b);
+    conf_delete(s2);
+    conf_delete(raw);
+}
+
 static void test_interrupts(void)
 {
     L4_ThreadId_t irq = L4_GlobalId(10, 1);
@@ -290,6 +313,7 @@ int main(void)
     test_local_ids_and_spaces();
     test_delete_fails_partner();
     test_utcb_rules();
+    test_active_migration();
     test_interrupts();
     test_unprivileged();
     ktu_finish();
