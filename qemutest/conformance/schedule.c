@@ -25,6 +25,26 @@ static void spinner(void)
     }
 }
 
+static unsigned char stack_d[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static unsigned char stack_e[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static volatile L4_Word_t count_hi, count_lo;
+
+static void spin_hi(void)
+{
+    for (;;) {
+        count_hi++;
+        L4_ThreadSwitch(L4_nilthread);
+    }
+}
+
+static void spin_lo(void)
+{
+    for (;;) {
+        count_lo++;
+        L4_ThreadSwitch(L4_nilthread);
+    }
+}
+
 static void receiver(void)
 {
     L4_Receive(conf_root);
@@ -198,6 +218,28 @@ static void test_unprivileged_scheduler(void)
     conf_delete(w);
 }
 
+static void test_priorities_take_effect(void)
+{
+    L4_ThreadId_t hi = conf_tid(58, 1), lo = conf_tid(59, 1);
+    count_hi = count_lo = 0;
+    int ok = conf_start_local(hi, 0xBF002800u, spin_hi, stack_d) && conf_start_local(lo, 0xBF002A00u, spin_lo, stack_e);
+    ok = ok && sched(hi, NC, NC, 200, NC) != 0 && sched(lo, NC, NC, 150, NC) != 0;
+    L4_Sleep(L4_TimePeriod(20000));
+    L4_Word_t h = count_hi, l = count_lo;
+    ktu_check("sch_higher_priority_runs_first", ok && h > 0 && l == 0,
+              "while the root task slept, the prio-150 thread ran beside a ready prio-200 one");
+    for (int i = 0; i < 5 && count_lo == l; i++)
+        L4_ThreadSwitch(lo);
+    ktu_check("sch_thread_switch_donates_to_lower_priority", count_lo != l,
+              "ThreadSwitch to a lower-priority ready thread did not run it");
+    ok = sched(lo, NC, NC, 220, NC) != 0;
+    L4_Sleep(L4_TimePeriod(20000));
+    ktu_check("sch_raised_priority_takes_effect", ok && count_lo > l + 1 && count_hi - h < 3,
+              "after raising it to 220 the thread did not run ahead of the prio-200 one");
+    conf_delete(hi);
+    conf_delete(lo);
+}
+
 static L4_Word_t ts_entry, ts_dest, ts_out[7], ts_sp0, ts_sp1, ts_fl0, ts_fl1;
 
 /* ThreadSwitch(ts_dest) with known register values; results in ts_out. */
@@ -279,10 +321,12 @@ int main(void)
 {
     conf_init();
     spin_counter = 0;                           /* workers write it: map it writable for us */
+    count_hi = count_lo = 0;
     test_errors();
     test_states();
     test_unprivileged();
     test_unprivileged_scheduler();
+    test_priorities_take_effect();
     test_thread_switch();
     ktu_finish();
 }
