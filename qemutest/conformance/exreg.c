@@ -348,6 +348,37 @@ static void test_precise_cancel_and_deferred_ip(void)
     conf_delete(t);
 }
 
+static void test_halt_before_start(void)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t t = conf_tid(37, 1);
+    /* pager = us: it waits for our start message; every page it uses is ours already */
+    L4_Word_t r = L4_ThreadControl(t, conf_root, conf_root, conf_root, (void *)0xBF002200u);
+    for (unsigned i = 0; i < CONF_STACK_SIZE; i += 4096)
+        stack_a[i] = 0;
+    (void)*(volatile unsigned char *)(void *)reporter;
+    struct xr x = xread(t);
+    ktu_check("xr_waiting_for_start_message_is_r", r == 1 && x.ctl == 2u,
+              "a thread waiting for its start message is not reported R");
+    L4_Word_t old = L4_Stop(t);
+    L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
+    L4_LoadMR(1, (L4_Word_t)reporter);
+    L4_LoadMR(2, (L4_Word_t)(stack_a + CONF_STACK_SIZE - 32));
+    L4_MsgTag_t tag = L4_Send_Timeout(t, L4_ZeroTime);
+    ktu_check("xr_halted_receiver_still_takes_message", old == 2u && L4_IpcSucceeded(tag),
+              "start message to a halted, receiving thread not delivered");
+    tag = L4_Receive_Timeout(t, L4_TimePeriod(50000));
+    x = xread(t);
+    ktu_check("xr_halted_thread_does_not_start", L4_IpcFailed(tag) && x.ctl == 1u,
+              "halted thread ran after its start message (or state not H only)");
+    L4_Start(t);
+    tag = L4_Receive_Timeout(t, conf_timeout());
+    ktu_check("xr_resumed_thread_starts_at_message_ip", L4_IpcSucceeded(tag) && L4_Label(tag) == CONF_LABEL_REPORT &&
+              mr[1] > (L4_Word_t)stack_a && mr[1] < (L4_Word_t)(stack_a + CONF_STACK_SIZE),
+              "resumed thread did not run at the start message's IP/SP");
+    conf_delete(t);
+}
+
 int main(void)
 {
     conf_init();
@@ -360,5 +391,6 @@ int main(void)
     test_second_space();
     test_abort_and_stop();
     test_precise_cancel_and_deferred_ip();
+    test_halt_before_start();
     ktu_finish();
 }
