@@ -260,6 +260,22 @@ static void test_other_spaces(void)
               "IPC through the moved KIP's entry code failed or wrong UTCB");
 }
 
+/* ABI 7.3: the root server's initial TCRs and the sigma0 thread. */
+static void test_initial_servers(void)
+{
+    L4_Word_t c, sp, ip, fl, h, old;
+    L4_ThreadId_t pager;
+    L4_ThreadId_t r = L4_ExchangeRegisters(conf_root, 0, 0, 0, 0, 0, L4_nilthread, &c, &sp, &ip, &fl, &h, &pager);
+    ktu_check("root_local_id_0xBF000100", L4_MyLocalId().raw == 0xBF000100u && r.raw == 0xBF000100u,
+              "root's UtcbLocation is not 0xBF000000");
+    ktu_check("root_pager_is_sigma0", L4_Pager().raw == conf_sigma0.raw && pager.raw == conf_sigma0.raw,
+              "root's Pager TCR is not sigma0");
+    ktu_check("root_exception_handler_nil", L4_ExceptionHandler().raw == 0, "root's ExceptionHandler TCR not nil");
+    ktu_check("root_user_flags_if", (fl & 0x200u) != 0 && (c & 7u) == 0, "root runs without IF or with H/R/S bits");
+    L4_Word_t st = L4_Schedule(conf_sigma0, L4_NO_CHANGE, L4_NO_CHANGE, L4_NO_CHANGE, L4_NO_CHANGE, &old);
+    ktu_check("sigma0_exists_waiting", st == 6, "sigma0 (UserBase, 1) not a thread waiting for requests");
+}
+
 static void test_readable(void)
 {
     L4_Word_t sum = 0;
@@ -281,5 +297,6 @@ int main(void)
     test_memory();
     test_readable();
     test_other_spaces();
+    test_initial_servers();
     ktu_finish();
 }
