@@ -138,6 +138,32 @@ static void test_other_layout(void)
     conf_delete(t);
 }
 
+/* Boundaries: adjacent areas, areas ending at the user limit, a larger KIP area. */
+static void test_boundaries(void)
+{
+    L4_Word_t old, out[2] = { 0, 0 };
+    L4_ThreadId_t t = fresh(36);
+    ktu_check("sc_kip_area_adjacent_after_utcb_area",
+              sc(t, 0, L4_FpageLog2(0xBF020000u, 12), UTCB_AREA, &old) == 1, "touching but disjoint areas rejected");
+    conf_delete(t);
+    t = fresh(37);
+    ktu_check("sc_kip_area_adjacent_before_utcb_area",
+              sc(t, 0, L4_FpageLog2(0xBEFFF000u, 12), UTCB_AREA, &old) == 1, "touching but disjoint areas rejected");
+    conf_delete(t);
+    t = fresh(38);
+    ktu_check("sc_areas_ending_at_user_limit",
+              sc(t, 0, L4_FpageLog2(0xBFFFF000u, 12), L4_FpageLog2(0xBFFE0000u, 16), &old) == 1,
+              "areas ending at 0xBFFFFFFF rejected");
+    conf_delete(t);
+    t = fresh(39);
+    L4_Word_t r = sc(t, 0, L4_FpageLog2(0xBFF00000u, 13), UTCB_AREA, &old);
+    r &= L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u);
+    int n = r == 1 ? conf_serve(t, where_worker, out, 2) : -1;
+    ktu_check("sc_larger_kip_area_kip_at_base", n == 2 && out[0] == 0xBFF00000u,
+              "8 KB KIP area: KIP not at its base");
+    conf_delete(t);
+}
+
 static void test_unprivileged(void)
 {
     L4_Word_t w[4] = { 9, 9, 9, 9 };
@@ -156,6 +182,7 @@ int main(void)
     test_kip_area();
     test_success();
     test_other_layout();
+    test_boundaries();
     test_unprivileged();
     ktu_finish();
 }
