@@ -320,8 +320,11 @@ static void test_sys_thread_control_modify_version_scheduler_pager(void **state)
     assert_int_equal(t->utcb[UTCB_PAGER], G(6));
     assert_int_equal(t->state, TS_RECV_WAIT);
     assert_int_equal(mock_start_prepared, 2);
-    /* the same UTCB location again is no change for an active thread */
-    assert_int_equal(tc(Gv(5, 7), Gv(5, 7), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 5u), 1);
+    /* an active thread's UTCB location cannot be given again, not even its
+     * current one (ABI 2.4, 4.5): error 6, nothing changed */
+    assert_int_equal(tc(Gv(5, 7), Gv(5, 7), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 5u), 0);
+    assert_int_equal(mock_current->utcb[UTCB_ERROR_CODE], 6);
+    assert_int_equal(t->utcb_location, ROOT_UTCB + 512u * 5u);
     assert_int_equal(env_check(), 0);
 }
 

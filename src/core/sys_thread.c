@@ -41,8 +41,9 @@
  *  - Delete needs the exact global ID: a stale version or an unused number
  *    succeeds without touching anything (reference: deleting a
  *    non-existing thread succeeds).
- *  - UtcbLocation on modify of an active thread: only its current value is
- *    accepted (no change), anything else is 6. For an inactive thread in an
+ *  - UtcbLocation on modify of an active thread: anything but -1 is 6, its
+ *    current value included (ABI 2.4 and 4.5: the location can be set only
+ *    while the thread is inactive). For an inactive thread in an
  *    uninitialised space only the 512-byte alignment is checked; the full
  *    check happens at activation.
  *  - An active thread migrating to another space keeps its UTCB location
@@ -168,7 +169,7 @@ static word_t tc_decode_modify(const struct tcb *self, const struct sys_regs *r,
     }
     q->migrate = q->space != t->space;
     if (q->utcb != TC_NO_UTCB) {
-        if (active ? q->utcb != t->utcb_location : !utcb_plausible(q->space, q->utcb))
+        if (active || !utcb_plausible(q->space, q->utcb))
             return SYS_ERR_INVALID_UTCB;
     }
     if (q->migrate && active &&
