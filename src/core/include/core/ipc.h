@@ -48,6 +48,19 @@ void ipc_init(struct wakeup_queue *wq);
  * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above). */
 enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
 
+/* ---- fast path (ipc_fast.c) ---------------------------------------------- */
+
+#define IPC_FAST_ENABLED true       /* false: ipc_fastpath() always declines */
+#define IPC_FAST_MAX_UNTYPED 8u     /* longest untyped message it delivers */
+
+/* The Ipc system call of the current thread `self` with MR0 = `tag` (not
+ * yet stored in its UTCB), when it is a short send to a thread already
+ * waiting for it (see the design note in ipc_fast.c). false: nothing was
+ * changed, use ipc_invoke() (after storing the tag). true: done exactly as
+ * ipc_invoke() would have done it; self is then either finished (no
+ * receive phase) or blocked in its receive phase, as after IPC_BLOCKED. */
+bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag);
+
 /* Put the non-current thread `t` into a receive phase from `from_spec`
  * with receive timeout `rcv_timeout` on its behalf (thread start: wait for
  * the start message from the pager). Completes at once if possible. */
