@@ -209,11 +209,6 @@ uint8_t ipc_thread_state(const struct tcb *t)
     return outer_state(t);
 }
 
-bool ipc_pending(const struct tcb *t)
-{
-    return t->state == TS_SEND_WAIT || t->state == TS_SENDING ||
-           t->state == TS_RECV_WAIT || t->state == TS_RECEIVING;
-}
 
 /* ---- the transfer ---------------------------------------------------------- */
 

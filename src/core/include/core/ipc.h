@@ -70,8 +70,15 @@ enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t 
 static inline word_t ipc_result_tag(const struct tcb *t) { return t->ipc.result_tag; }
 static inline tid_t ipc_result_from(const struct tcb *t) { return t->ipc.result_from; }
 
-/* True while `t` is blocked in (or transferring within) an IPC. */
-bool ipc_pending(const struct tcb *t);
+/* True while `t` is blocked in (or transferring within) an IPC: one of the
+ * four consecutive states TS_SEND_WAIT .. TS_RECEIVING. Inline: the system-
+ * call layer asks it on every Ipc. */
+static inline bool ipc_pending(const struct tcb *t)
+{
+    _Static_assert(TS_SENDING == TS_SEND_WAIT + 1 && TS_RECV_WAIT == TS_SEND_WAIT + 2 &&
+                   TS_RECEIVING == TS_SEND_WAIT + 3, "IPC states must be consecutive");
+    return (unsigned)(t->state - TS_SEND_WAIT) <= (unsigned)(TS_RECEIVING - TS_SEND_WAIT);
+}
 
 /* The thread state to report for `t` (Schedule, ExchangeRegisters): while a
  * nested pagefault IPC runs on its behalf during a string transfer, the
