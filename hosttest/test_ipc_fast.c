@@ -115,7 +115,7 @@ static void snapshot_take(struct snapshot *s)
 }
 
 /* Snapshots are large: static, shared by the tests. */
-static struct snapshot snap_a, snap_b, snap_c;
+static struct snapshot snap_a, snap_b, snap_c, snap_d, snap_e;
 
 /* Name the first difference of a and b (NULL: equal). */
 static const char *snapshot_diff(const struct snapshot *a, const struct snapshot *b)
@@ -163,6 +163,31 @@ static void run_slow(unsigned c, tid_t to, tid_t from, word_t timeouts, word_t t
     syscall_tail(th[c]);
 }
 
+/* After ipc_fastpath() answered true: the kernel's dispatch loop runs only
+ * if the fast path did not switch away already (in the kernel the caller
+ * comes back only when its IPC is over), then trap_leave. `mid`, if not
+ * NULL, receives the state before trap_leave. */
+static void fast_tail(struct tcb *self, struct snapshot *mid)
+{
+    if (ipc_pending(self) && mock_current == self)
+        sched_dispatch();
+    if (mid != NULL)
+        snapshot_take(mid);
+    if (sched_resched_pending())
+        sched_dispatch();
+}
+
+/* The same point of the general path: dispatch after IPC_BLOCKED. */
+static void slow_tail(struct tcb *self, struct snapshot *mid)
+{
+    if (ipc_pending(self))
+        sched_dispatch();
+    if (mid != NULL)
+        snapshot_take(mid);
+    if (sched_resched_pending())
+        sched_dispatch();
+}
+
 /* The fast path (falling back to the general path), as sys_ipc_frame runs it. */
 static bool run_fast(unsigned c, tid_t to, tid_t from, word_t timeouts, word_t tag)
 {
@@ -173,7 +198,7 @@ static bool run_fast(unsigned c, tid_t to, tid_t from, word_t timeouts, word_t t
         syscall_tail(th[c]);
         return false;
     }
-    syscall_tail(th[c]);
+    fast_tail(th[c], NULL);
     return true;
 }
 
@@ -209,7 +234,8 @@ static void test_ipc_fastpath_call_to_open_receiver(void **state)
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
     assert_ptr_equal(ipc_blocked_on(th[0]), th[5]);
     assert_int_equal(U(0)[0], tag);
-    assert_int_equal(mock_switch_count, 0);       /* switching is the caller's job */
+    assert_int_equal(mock_switch_count, 1);       /* the caller blocked: FIFO successor runs */
+    assert_ptr_equal(mock_current, th[1]);
 }
 
 static void test_ipc_fastpath_reply_wait_to_closed_receiver(void **state)
@@ -254,6 +280,85 @@ static void test_ipc_fastpath_send_only_requeues_caller(void **state)
     snapshot_take(&snap_b);
     assert_null(snapshot_diff(&snap_a, &snap_b));
     assert_true(th[0]->in_ready_queue);
+}
+
+/* The benchmark's shape: the caller alone in the ready queue of its
+ * priority, the receiver of equal priority waiting (not queued). Variant
+ * 1: a blocked thread of higher priority still lazily queued; variant 2:
+ * a reschedule pending; variant 3: the receiver halted. */
+static void handoff_scene(unsigned variant)
+{
+    machine_reset(NULL);
+    for (unsigned i = 1; i < NT; i++)
+        wait_for(i, i == 5 ? TID_ANY : gid_of(i));     /* 5 waits for anyone */
+    th[0]->halted = true;                              /* let the dispatcher drop them all */
+    mock_current = th[0];
+    sched_dispatch();
+    assert_int_equal(sched_highest_queued(), -1);
+    th[0]->halted = false;
+    sched_make_ready(th[0]);
+    if (variant == 1) {
+        sched_set_priority(th[7], 120);
+        ipc_cancel(th[7], true, false);                /* ready: queued at 120 */
+        wait_for(7, TID_ANY);                          /* blocked, still queued */
+        assert_ptr_equal(sched_queue_head(120), th[7]);
+    }
+    if (variant == 2)
+        sched_set_priority(th[3], TCB_DEFAULT_PRIO);   /* requests a reschedule */
+    if (variant == 3)
+        th[5]->halted = true;
+    if (variant == 4)
+        th[5]->quantum_us = 0;
+    mock_current = th[0];
+    load(0, 2, 0x900);
+}
+
+/* Slow and fast path from handoff_scene(variant) end alike; the fast path
+ * switched to `expect` by itself. */
+static void handoff_compare(unsigned variant, unsigned expect)
+{
+    handoff_scene(variant);
+    mock_current = th[0];
+    U(0)[0] = tag2;
+    ipc_invoke(th[0], gid_of(5), gid_of(5), 0);
+    slow_tail(th[0], &snap_a);
+    handoff_scene(variant);
+    assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
+    assert_ptr_equal(mock_current, expect == NT ? idle : th[expect]);
+    fast_tail(th[0], &snap_b);
+    const char *d = snapshot_diff(&snap_a, &snap_b);
+    if (d != NULL)
+        fail_msg("handoff (variant %u) differs from the general path in %s", variant, d);
+}
+
+static void test_ipc_fastpath_handoff_equal_priority(void **state)
+{
+    handoff_compare(0, 5);
+    assert_ptr_equal(sched_queue_head(TCB_DEFAULT_PRIO), th[5]);
+    assert_false(th[0]->in_ready_queue);
+    assert_true(th[5]->in_ready_queue);
+}
+
+static void test_ipc_fastpath_handoff_higher_blocked_queued(void **state)
+{
+    handoff_compare(1, 5);
+    assert_null(sched_queue_head(120));
+}
+
+static void test_ipc_fastpath_handoff_resched_pending(void **state)
+{
+    handoff_compare(2, 5);
+    assert_false(sched_resched_pending());
+}
+
+static void test_ipc_fastpath_handoff_receiver_halted(void **state)
+{
+    handoff_compare(3, NT);                            /* nobody runnable: idle */
+}
+
+static void test_ipc_fastpath_handoff_receiver_out_of_quantum(void **state)
+{
+    handoff_compare(4, NT);
 }
 
 /* ---- unit tests: every bail-out changes nothing ------------------------- */
@@ -465,8 +570,9 @@ static bool scenario_build(uint32_t seed, struct call *out)
 {
     uint8_t prio[NT];
     rng = seed | 1u;
+    bool equal = pick(2) == 0;
     for (unsigned i = 0; i < NT; i++)
-        prio[i] = (uint8_t)(98u + pick(5));
+        prio[i] = (uint8_t)(equal ? 100u : 98u + pick(5));
     machine_reset(prio);
     unsigned steps = pick(16);
     for (unsigned s = 0; s < steps; s++) {
@@ -500,6 +606,11 @@ static bool scenario_build(uint32_t seed, struct call *out)
     unsigned c = pick(NT);
     if (ipc_pending(th[c]))
         return false;
+    if (pick(2) == 0) {                            /* the dispatcher drops blocked heads */
+        mock_current = th[c];
+        sched_dispatch();
+        mock_current = th[c];
+    }
     /* bias the destination towards waiting receivers */
     unsigned r = pick(NT);
     for (unsigned k = 0; k < NT && th[r]->state != TS_RECV_WAIT; k++)
@@ -526,6 +637,7 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
     const unsigned trials = 20000;
     unsigned fast = 0, declined = 0, skipped = 0;
     struct snapshot *slow_end = &snap_a, *fast_end = &snap_b, *before = &snap_c;
+    struct snapshot *slow_mid = &snap_d, *fast_mid = &snap_e;
     printf("ipc_fastpath random test: base seed 0x%08x, %u trials\n", base, trials);
     for (unsigned n = 0; n < trials; n++) {
         uint32_t seed = base + n * 2654435761u;
@@ -534,14 +646,19 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
             skipped++;
             continue;
         }
-        run_slow(k.c, k.to, k.from, k.timeouts, k.tag);
+        U(k.c)[0] = k.tag;
+        ipc_invoke(th[k.c], k.to, k.from, k.timeouts);
+        slow_tail(th[k.c], slow_mid);
         snapshot_take(slow_end);
         assert_true(scenario_build(seed, &k));
         snapshot_take(before);
         bool took = ipc_fastpath(th[k.c], k.to, k.from, k.timeouts, k.tag);
         if (took) {
             fast++;
-            syscall_tail(th[k.c]);
+            fast_tail(th[k.c], fast_mid);
+            const char *m = snapshot_diff(slow_mid, fast_mid);
+            if (m != NULL)
+                fail_msg("seed 0x%08x: after the dispatch, %s differs", seed, m);
         } else {
             declined++;
             snapshot_take(fast_end);
@@ -550,7 +667,7 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
                 fail_msg("seed 0x%08x: declined fast path changed %s", seed, d);
             U(k.c)[0] = k.tag;
             ipc_invoke(th[k.c], k.to, k.from, k.timeouts);
-            syscall_tail(th[k.c]);
+            slow_tail(th[k.c], NULL);
         }
         snapshot_take(fast_end);
         const char *d = snapshot_diff(slow_end, fast_end);
@@ -593,6 +710,11 @@ int main(void)
         T(test_ipc_fastpath_reply_wait_to_closed_receiver),
         T(test_ipc_fastpath_send_only_finishes_caller),
         T(test_ipc_fastpath_send_only_requeues_caller),
+        T(test_ipc_fastpath_handoff_equal_priority),
+        T(test_ipc_fastpath_handoff_higher_blocked_queued),
+        T(test_ipc_fastpath_handoff_resched_pending),
+        T(test_ipc_fastpath_handoff_receiver_halted),
+        T(test_ipc_fastpath_handoff_receiver_out_of_quantum),
         T(test_ipc_fastpath_declines_typed_words),
         T(test_ipc_fastpath_declines_long_untyped),
         T(test_ipc_fastpath_declines_flags),

@@ -21,11 +21,14 @@
  *    or closed on the destination) with receive timeout Never and no sender
  *    queued on the caller, so that it blocks without a timer.
  *
- *  - The scheduler sees the same calls as on the general path
- *    (sched_make_ready of the receiver, of the caller when it has no
- *    receive phase); switching away from a caller now blocked is left to
- *    the system-call layer, exactly as after ipc_invoke() answered
- *    IPC_BLOCKED. The path therefore never switches threads itself.
+ *  - The scheduler ends as on the general path: without a receive phase
+ *    the receiver and then the caller are made ready (sched_make_ready);
+ *    a caller now blocked in its receive phase hands the CPU on with
+ *    sched_handoff(), which equals making the receiver ready and then the
+ *    dispatch the system-call layer runs after ipc_invoke() answered
+ *    IPC_BLOCKED (a second dispatch there finds nothing to change), and
+ *    switches straight to the receiver in the common case of equal
+ *    priorities with no other ready thread at that level.
  *
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
  */
@@ -84,7 +87,6 @@ static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
     r->ipc.result_tag = tag;
     r->ipc.result_from = s->gid;
     r->utcb[0] = tag;
-    sched_make_ready(r);
 }
 
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag)
@@ -112,6 +114,7 @@ bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, 
     self->ipc.partner = NULL;
     if (from_spec == TID_NIL) {
         self->ipc.result_tag = tag;
+        sched_make_ready(r);
         sched_make_ready(self);
         return true;
     }
@@ -120,5 +123,6 @@ bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, 
         self->ipc.partner = r;
         ipc_queue_append(&r->ipc.waitq, self);
     }
+    sched_handoff(self, r);          /* = sched_make_ready(r) + sched_dispatch() */
     return true;
 }

@@ -58,7 +58,9 @@ enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t 
  * waiting for it (see the design note in ipc_fast.c). false: nothing was
  * changed, use ipc_invoke() (after storing the tag). true: done exactly as
  * ipc_invoke() would have done it; self is then either finished (no
- * receive phase) or blocked in its receive phase, as after IPC_BLOCKED. */
+ * receive phase) or blocked in its receive phase, and then the scheduler
+ * has dispatched once (as the system-call layer does after IPC_BLOCKED);
+ * the caller loops `while (ipc_pending(self)) sched_dispatch();` as usual. */
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag);
 
 /* Put the non-current thread `t` into a receive phase from `from_spec`
