@@ -78,7 +78,7 @@ struct tcb *ipc_blocked_on(const struct tcb *t)
 
 /* ---- timers ------------------------------------------------------------- */
 
-void ipc_timer_stop(struct tcb *t)
+static void timer_stop(struct tcb *t)
 {
     if (wakeup_queued(&t->wakeup))
         wakeup_remove(ipc_wq, &t->wakeup);
@@ -103,7 +103,7 @@ static bool timer_start(struct tcb *t, uint16_t tv)
 static void phase_timer_stop(struct tcb *t)
 {
     if (!t->ipc.saved.valid)
-        ipc_timer_stop(t);
+        timer_stop(t);
 }
 
 static inline uint16_t send_timeout(const struct tcb *t) { return (uint16_t)(t->ipc.timeouts >> 16); }
@@ -123,7 +123,7 @@ static void ipc_finish(struct tcb *t, word_t tag, tid_t from)
         nested_done(t, (tag & MSG_TAG_E) == 0);
         return;
     }
-    ipc_timer_stop(t);
+    timer_stop(t);
     t->ipc.xfer_partner = NULL;
     t->ipc.result_tag = tag;
     t->ipc.result_from = from;
@@ -209,7 +209,6 @@ uint8_t ipc_thread_state(const struct tcb *t)
     return outer_state(t);
 }
 
-
 /* ---- the transfer ---------------------------------------------------------- */
 
 enum xfer_result { XFER_OK, XFER_FAILED, XFER_SUSPENDED };
@@ -220,7 +219,7 @@ static void xfer_fail(struct tcb *s, struct tcb *r, enum ipc_error es, enum ipc_
     word_t tag = s->utcb[0];
     s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
     if (s->ipc.xfer_timed)
-        ipc_timer_stop(s);
+        timer_stop(s);
     ipc_fail(r, received_tag(tag), er, IPC_PHASE_RECV, off);
     ipc_fail(s, tag, es, IPC_PHASE_SEND, off);
 }
@@ -235,7 +234,7 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
         r->utcb[i] = s->utcb[i];
     s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
     if (s->ipc.xfer_timed)
-        ipc_timer_stop(s);
+        timer_stop(s);
     s->state = TS_READY;
     struct tcb *vs = propagation_of(s, r);
     if (vs == NULL) {
@@ -244,7 +243,7 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
     if (vs->state == TS_RECV_WAIT && vs->ipc.partner == s) {
-        ipc_queue_unlink(vs);                             /* re-target its reply */
+        ipc_queue_unlink(vs);                         /* re-target its reply */
         vs->ipc.partner = r;
         vs->ipc.from_spec = r->gid;
         ipc_queue_append(&r->ipc.waitq, vs);
@@ -688,7 +687,7 @@ void ipc_thread_deleted(struct tcb *t)
     if (st == TS_SENDING || st == TS_RECEIVING)
         xfer_abort(t, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
     ipc_queue_unlink(t);
-    ipc_timer_stop(t);
+    timer_stop(t);
     t->ipc.partner = NULL;
     if (ipc_pending(t))
         t->state = TS_READY;

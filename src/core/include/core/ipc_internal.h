@@ -1,8 +1,8 @@
 /*
  * Internals shared by the IPC slow path (ipc.c) and the IPC fast path
  * (ipc_fast.c) only; nothing else may include this header. Both paths
- * must move threads between IPC queues and stop IPC timers in exactly the
- * same way, so the helpers live here once.
+ * must move threads between IPC queues in exactly the same way, so the
+ * helpers live here once.
  *
  * OWNER: ipc module.
  */
@@ -43,8 +43,5 @@ static inline void ipc_queue_unlink(struct tcb *t)
     t->ipc.q_next = t->ipc.q_prev = NULL;
     t->ipc.q_on = NULL;
 }
-
-/* Stop `t`'s IPC timer if it is armed (ipc.c). */
-void ipc_timer_stop(struct tcb *t);
 
 #endif
