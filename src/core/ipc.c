@@ -86,6 +86,7 @@
  *    wakeup node and ends in errors 5/6.
  */
 #include <core/ipc.h>
+#include <core/ipc_internal.h>
 #include <core/kassert.h>
 #include <core/sched.h>
 #include <core/space.h>
@@ -98,38 +99,6 @@ void ipc_init(struct wakeup_queue *wq)
 }
 
 /* ---- queues ------------------------------------------------------------- */
-
-/* Append `t` (in no queue) at the tail of `q`. */
-static void queue_append(struct ipc_queue *q, struct tcb *t)
-{
-    kassert(t->ipc.q_on == NULL);
-    t->ipc.q_next = NULL;
-    t->ipc.q_prev = q->tail;
-    if (q->tail != NULL)
-        q->tail->ipc.q_next = t;
-    else
-        q->head = t;
-    q->tail = t;
-    t->ipc.q_on = q;
-}
-
-/* Take `t` out of whatever IPC queue holds it (no-op if none). */
-static void queue_unlink(struct tcb *t)
-{
-    struct ipc_queue *q = t->ipc.q_on;
-    if (q == NULL)
-        return;
-    if (t->ipc.q_prev != NULL)
-        t->ipc.q_prev->ipc.q_next = t->ipc.q_next;
-    else
-        q->head = t->ipc.q_next;
-    if (t->ipc.q_next != NULL)
-        t->ipc.q_next->ipc.q_prev = t->ipc.q_prev;
-    else
-        q->tail = t->ipc.q_prev;
-    t->ipc.q_next = t->ipc.q_prev = NULL;
-    t->ipc.q_on = NULL;
-}
 
 struct tcb *ipc_sendq_head(const struct tcb *t) { return t->ipc.sendq.head; }
 struct tcb *ipc_queue_next(const struct tcb *t) { return t->ipc.q_next; }
@@ -180,7 +149,7 @@ static void nested_done(struct tcb *x, bool ok);
  * a nested pagefault IPC instead returns to its suspended transfer. */
 static void ipc_finish(struct tcb *t, word_t tag, tid_t from)
 {
-    queue_unlink(t);
+    ipc_queue_unlink(t);
     t->ipc.partner = NULL;
     if (t->ipc.saved.valid) {
         nested_done(t, (tag & MSG_TAG_E) == 0);
@@ -274,12 +243,6 @@ uint8_t ipc_thread_state(const struct tcb *t)
     return outer_state(t);
 }
 
-bool ipc_pending(const struct tcb *t)
-{
-    return t->state == TS_SEND_WAIT || t->state == TS_SENDING ||
-           t->state == TS_RECV_WAIT || t->state == TS_RECEIVING;
-}
-
 /* ---- the transfer ---------------------------------------------------------- */
 
 enum xfer_result { XFER_OK, XFER_FAILED, XFER_SUSPENDED };
@@ -319,10 +282,10 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
     if (vs->state == TS_RECV_WAIT && vs->ipc.partner == s) {
-        queue_unlink(vs);                             /* re-target its reply */
+        ipc_queue_unlink(vs);                         /* re-target its reply */
         vs->ipc.partner = r;
         vs->ipc.from_spec = r->gid;
-        queue_append(&r->ipc.waitq, vs);
+        ipc_queue_append(&r->ipc.waitq, vs);
     }
     ipc_finish(r, rtag | MSG_TAG_P, vs->gid);
 }
@@ -426,8 +389,8 @@ static enum xfer_result xfer_continue(struct tcb *s)
 static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
-    queue_unlink(s);
-    queue_unlink(r);
+    ipc_queue_unlink(s);
+    ipc_queue_unlink(r);
     phase_timer_stop(s);
     phase_timer_stop(r);
     s->ipc.xfer_partner = r;
@@ -481,7 +444,7 @@ static void nested_pop(struct tcb *x)
 {
     struct ipc_saved *sv = &x->ipc.saved;
     kassert(sv->valid);
-    queue_unlink(x);
+    ipc_queue_unlink(x);
     x->ipc.partner = NULL;
     for (unsigned i = 0; i < 3; i++)
         x->utcb[i] = sv->mr[i];
@@ -621,7 +584,7 @@ static enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next)
     t->state = TS_RECV_WAIT;
     t->ipc.partner = closed;
     if (closed != NULL)
-        queue_append(&closed->ipc.waitq, t);
+        ipc_queue_append(&closed->ipc.waitq, t);
     return IPC_BLOCKED;
 }
 
@@ -666,7 +629,7 @@ static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
     }
     t->state = TS_SEND_WAIT;
     t->ipc.partner = r;
-    queue_append(&r->ipc.sendq, t);
+    ipc_queue_append(&r->ipc.sendq, t);
     return IPC_BLOCKED;
 }
 
@@ -796,7 +759,7 @@ void ipc_thread_deleted(struct tcb *t)
     uint8_t st = outer_state(t);
     if (st == TS_SENDING || st == TS_RECEIVING)
         xfer_abort(t, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
-    queue_unlink(t);
+    ipc_queue_unlink(t);
     timer_stop(t);
     t->ipc.partner = NULL;
     if (ipc_pending(t))

@@ -203,6 +203,34 @@ void sched_dispatch(void)
     sched_switch(sched_pick());
 }
 
+void sched_handoff(struct tcb *from, struct tcb *to)
+{
+    unsigned p = from->prio;
+    kassert(from == arch_current() && !sched_runnable(from));
+    /* (from heading queue p alone implies from is queued and `to`, of
+     * priority p, is not) */
+    bool direct = from != sched.idle && sched.queue_head[p] == from && from->ready_next == from &&
+                  sched_bit_highest() == p && to->prio == p && to != sched.idle &&
+                  !to->halted && to->quantum_us != 0;
+    if (!direct) {
+        sched_make_ready(to);
+        sched_dispatch();
+        return;
+    }
+    /* from alone heads the highest queue: make_ready would queue `to`
+     * behind it (no resched: equal priority), dispatch would drop `from`
+     * and pick `to`. The same end state, directly: */
+    kassert(to->state != TS_FREE && to->state != TS_DEAD);
+    to->state = TS_READY;
+    from->ready_next = from->ready_prev = NULL;
+    from->in_ready_queue = false;
+    to->ready_next = to->ready_prev = to;
+    to->in_ready_queue = true;
+    sched.queue_head[p] = to;
+    sched.resched = false;
+    arch_switch_to(from, to);
+}
+
 void sched_wake(struct tcb *to)
 {
     sched_make_ready(to);

@@ -54,6 +54,21 @@ enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t 
  * the pager / handler that a privileged ThreadControl configured. */
 enum ipc_outcome ipc_invoke_kernel(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
 
+/* ---- fast path (ipc_fast.c) ---------------------------------------------- */
+
+#define IPC_FAST_ENABLED true       /* false: ipc_fastpath() always declines */
+#define IPC_FAST_MAX_UNTYPED 8u     /* longest untyped message it delivers */
+
+/* The Ipc system call of the current thread `self` with MR0 = `tag` (not
+ * yet stored in its UTCB), when it is a short send to a thread already
+ * waiting for it (see the design note in ipc_fast.c). false: nothing was
+ * changed, use ipc_invoke() (after storing the tag). true: done exactly as
+ * ipc_invoke() would have done it; self is then either finished (no
+ * receive phase) or blocked in its receive phase, and then the scheduler
+ * has dispatched once (as the system-call layer does after IPC_BLOCKED);
+ * the caller loops `while (ipc_pending(self)) sched_dispatch();` as usual. */
+bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag);
+
 /* Put the non-current thread `t` into a receive phase from `from_spec`
  * with receive timeout `rcv_timeout` on its behalf (thread start: wait for
  * the start message from the pager). Completes at once if possible. */
@@ -63,8 +78,15 @@ enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t 
 static inline word_t ipc_result_tag(const struct tcb *t) { return t->ipc.result_tag; }
 static inline tid_t ipc_result_from(const struct tcb *t) { return t->ipc.result_from; }
 
-/* True while `t` is blocked in (or transferring within) an IPC. */
-bool ipc_pending(const struct tcb *t);
+/* True while `t` is blocked in (or transferring within) an IPC: one of the
+ * four consecutive states TS_SEND_WAIT .. TS_RECEIVING. Inline: the system-
+ * call layer asks it on every Ipc. */
+static inline bool ipc_pending(const struct tcb *t)
+{
+    _Static_assert(TS_SENDING == TS_SEND_WAIT + 1 && TS_RECV_WAIT == TS_SEND_WAIT + 2 &&
+                   TS_RECEIVING == TS_SEND_WAIT + 3, "IPC states must be consecutive");
+    return (unsigned)(t->state - TS_SEND_WAIT) <= (unsigned)(TS_RECEIVING - TS_SEND_WAIT);
+}
 
 /* The thread state to report for `t` (Schedule, ExchangeRegisters): while a
  * nested pagefault IPC runs on its behalf during a string transfer, the

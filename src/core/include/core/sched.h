@@ -32,6 +32,13 @@ void sched_dispatch(void);
  * runs first: strict priority/FIFO order is never broken.) */
 void sched_wake(struct tcb *to);
 
+/* Exactly sched_make_ready(to) followed by sched_dispatch(), for the
+ * current thread `from` that has just stopped being runnable (IPC fast
+ * path: caller blocked in its receive phase, receiver `to` just finished).
+ * Skips the queue round trip when `from` alone heads the highest ready
+ * queue and `to` (not queued) has its priority. */
+void sched_handoff(struct tcb *from, struct tcb *to);
+
 /* ---- further scheduler interface (sched.c) -------------------------------
  *
  * Model: every runnable thread (state TS_READY, not halted, quantum left)
