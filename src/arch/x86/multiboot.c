@@ -72,29 +72,9 @@ void multiboot_print(const struct boot_info *bi)
     }
 }
 
-int cmdline_get(const char *cmdline, const char *key, char *buf, unsigned size)
-{
-    for (const char *p = cmdline; *p; p++) {
-        if (p != cmdline && p[-1] != ' ')
-            continue;
-        const char *k = key, *q = p;
-        while (*k && *q == *k) {
-            k++;
-            q++;
-        }
-        if (*k || *q != '=')
-            continue;
-        q++;
-        unsigned n = 0;
-        while (*q && *q != ' ' && n + 1 < size)
-            buf[n++] = *q++;
-        buf[n] = '\0';
-        return 1;
-    }
-    return 0;
-}
-
-int cmdline_has(const char *cmdline, const char *word)
+/* The position after `word` where it starts a word of `cmdline` and is
+ * followed by `term` (' ' also matches the end of the line), or NULL. */
+static const char *cmdline_find(const char *cmdline, const char *word, char term)
 {
     for (const char *p = cmdline; *p; p++) {
         if (p != cmdline && p[-1] != ' ')
@@ -104,8 +84,26 @@ int cmdline_has(const char *cmdline, const char *word)
             w++;
             q++;
         }
-        if (!*w && (*q == ' ' || *q == '\0'))
-            return 1;
+        if (!*w && (*q == term || (term == ' ' && *q == '\0')))
+            return q;
     }
     return 0;
+}
+
+int cmdline_get(const char *cmdline, const char *key, char *buf, unsigned size)
+{
+    const char *q = cmdline_find(cmdline, key, '=');
+    if (!q)
+        return 0;
+    q++;
+    unsigned n = 0;
+    while (*q && *q != ' ' && n + 1 < size)
+        buf[n++] = *q++;
+    buf[n] = '\0';
+    return 1;
+}
+
+int cmdline_has(const char *cmdline, const char *word)
+{
+    return cmdline_find(cmdline, word, ' ') != 0;
 }

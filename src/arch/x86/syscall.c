@@ -114,9 +114,23 @@ static void core_call(struct frame *f, core_syscall_fn fn)
     regs_to_frame(&r, f);
 }
 
-static void sys_thread_control_frame(struct frame *f) { core_call(f, sys_thread_control); }
+/* ThreadControl may have moved the caller to another space. */
+static void sys_thread_control_frame(struct frame *f)
+{
+    core_call(f, sys_thread_control);
+    pt_activate(&frame_owner(f)->space->arch);
+}
+
+/* ExchangeRegisters may have halted the caller itself: stop here until resumed.
+ * (Any other thread is halted while not running and is not dispatched.) */
+static void sys_exchange_registers_frame(struct frame *f)
+{
+    core_call(f, sys_exchange_registers);
+    while (frame_owner(f)->halted)
+        sched_dispatch();
+}
+
 static void sys_space_control_frame(struct frame *f) { core_call(f, sys_space_control); }
-static void sys_exchange_registers_frame(struct frame *f) { core_call(f, sys_exchange_registers); }
 static void sys_schedule_frame(struct frame *f) { core_call(f, sys_schedule); }
 static void sys_thread_switch_frame(struct frame *f) { core_call(f, sys_thread_switch); }
 static void sys_unmap_frame(struct frame *f) { core_call(f, sys_unmap); }
@@ -146,13 +160,6 @@ void syscall_dispatch(unsigned n, struct frame *f)
         f->eip = fpage_base(frame_owner(f)->space->kip_area) + KIP_SYSCALL_CODE_OFFSET +
                  kip_entry_ipc_ret_offset;
     }
-    if (n >= SYSCALL_COUNT)
-        return;
-    syscall_table[n](f);
-    /* ThreadControl may have moved the caller to another space, and
-     * ExchangeRegisters may have halted it */
-    struct tcb *self = frame_owner(f);
-    pt_activate(&self->space->arch);
-    while (self->halted)
-        sched_dispatch();
+    if (n < SYSCALL_COUNT)
+        syscall_table[n](f);
 }

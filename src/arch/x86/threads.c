@@ -172,7 +172,10 @@ static bool kernel_call(struct tcb *t, tid_t to)
 
 /* Page fault of a user thread: a call to its pager (ABI 5.10). True if the
  * pager answered (the thread retries the access), false if it cannot. */
-static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
+/* A fault message (tag, MR1, MR2) sent as a call to t's Pager TCR on t's
+ * behalf, accepting mappings anywhere; t's MR0..MR2, BR0, ErrorCode and
+ * VirtualSender are kept. True if the pager answered (t retries). */
+static bool fault_call(struct tcb *t, word_t tag, word_t mr1, word_t mr2)
 {
     word_t *u = t->utcb;
     struct saved_ipc_state saved;
@@ -180,16 +183,24 @@ static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
     if (tid_is_nil(pager))
         return false;
     ipc_state_save(u, &saved, 3);
-    u[0] = msgtag_make(0xFFE0u | (write ? FPAGE_RIGHTS_W : FPAGE_RIGHTS_R | FPAGE_RIGHTS_X), 2, 0, 0);
-    u[1] = addr;
-    u[2] = eip;
+    u[0] = tag;
+    u[1] = mr1;
+    u[2] = mr2;
     u[utcb_br_index(0)] = FPAGE_COMPLETE;
     bool ok = kernel_call(t, pager);
     if (!ok)
-        kprintf("thread %08x: pagefault IPC to %08x failed (ErrorCode %08x)\n", t->gid, pager,
-                u[UTCB_ERROR_CODE]);
+        kprintf("thread %08x: fault IPC %08x to %08x failed (ErrorCode %08x)\n", t->gid, tag,
+                pager, u[UTCB_ERROR_CODE]);
     ipc_state_restore(u, &saved, 3);
     return ok;
+}
+
+/* Page fault of a user thread (ABI 5.10): write faults as w, reads and
+ * fetches as r+x. */
+static bool pagefault_ipc(struct tcb *t, word_t addr, word_t eip, bool write)
+{
+    word_t rwx = write ? FPAGE_RIGHTS_W : FPAGE_RIGHTS_R | FPAGE_RIGHTS_X;
+    return fault_call(t, msgtag_make(0xFFE0u | rwx, 2, 0, 0), addr, eip);
 }
 
 /* Decode the port access at f->eip: port and log2 of the width. 0 if the
@@ -230,20 +241,12 @@ static int io_decode(const struct frame *f, struct space *s, word_t *port, unsig
  * access; true if answered (the thread retries the access). */
 static bool io_fault_ipc(struct tcb *t, const struct frame *f)
 {
-    word_t *u = t->utcb, port;
+    word_t port;
     unsigned log2;
-    struct saved_ipc_state saved;
-    tid_t pager = u[UTCB_PAGER];
-    if (f->error != 0 || tid_is_nil(pager) || !io_decode(f, t->space, &port, &log2))
+    if (f->error != 0 || !io_decode(f, t->space, &port, &log2))
         return false;
-    ipc_state_save(u, &saved, 3);
-    u[0] = 0xFF860002u;                      /* label -8 with r and w, u = 2 */
-    u[1] = fpage_io_make(port & ~((1u << log2) - 1u), log2);
-    u[2] = f->eip;
-    u[utcb_br_index(0)] = FPAGE_COMPLETE;
-    bool ok = kernel_call(t, pager);
-    ipc_state_restore(u, &saved, 3);
-    return ok;
+    /* label -8 with r and w, u = 2 */
+    return fault_call(t, 0xFF860002u, fpage_io_make(port & ~((1u << log2) - 1u), log2), f->eip);
 }
 
 /* CPU exception of a user thread: a call to its exception handler with the
