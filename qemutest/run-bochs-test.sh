@@ -4,6 +4,7 @@
 #
 # usage: run-bochs-test.sh --name N --iso ISO [--timeout SEC] [--min-pass N]
 #                          [--log FILE] [--expect LINE] [--mem MB] [--ips N]
+#                          [--cpu MODEL]
 # Passes (exit 0) only when: Bochs stopped before the timeout because the
 # kernel wrote "Shutdown" to port 0x8900 (machine_exit), a [TEST:SUMMARY]
 # line reports failed=0 and at least --min-pass passes, [TEST:EXIT] 0 was
@@ -14,6 +15,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 name="" iso="" timeout_s=60 min_pass=1 log="" expect="" mem=128 ips=50000000
+cpu=corei7_sandy_bridge_2600k
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -24,6 +26,7 @@ while [ $# -gt 0 ]; do
     --expect) expect=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
     --ips) ips=$2; shift 2 ;;
+    --cpu) cpu=$2; shift 2 ;;
     *) echo "run-bochs-test: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +42,7 @@ fi
 abs() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
 log=$(abs "$log") iso=$(abs "$iso")
 rm -f "$log" "$log.bochs"
-sed -e "s|@ISO@|$iso|; s|@SERIAL@|$log|; s|@LOG@|$log.bochs|; s|@MEM@|$mem|; s|@IPS@|$ips|" \
+sed -e "s|@ISO@|$iso|; s|@SERIAL@|$log|; s|@LOG@|$log.bochs|; s|@MEM@|$mem|; s|@IPS@|$ips|; s|@CPU@|$cpu|" \
   "$here/bochs/bochsrc.in" >"$log.bochsrc"
 # Bochs is built with its debugger: start the simulation at once and leave
 # when it ends.
