@@ -49,8 +49,21 @@ sed -e "s|@ISO@|$iso|; s|@SERIAL@|$log|; s|@LOG@|$log.bochs|; s|@MEM@|$mem|; s|@
 printf 'continue\nquit\n' >"$log.bochscmd"
 
 # The "term" display draws the VGA screen with curses on stdout.
-TERM=dumb timeout --kill-after=5 "$timeout_s" "$bochs" -q -f "$log.bochsrc" -rc "$log.bochscmd" \
-  </dev/null >"$log.stdout" 2>&1
+TERM=dumb timeout -s INT --kill-after=2 "$timeout_s" "$bochs" -q -f "$log.bochsrc" -rc "$log.bochscmd" \
+  </dev/null >"$log.stdout" 2>&1 &
+pid=$!
+# A CPU halted with interrupts off never wakes up (the kernel's dead ends):
+# stop there instead of waiting for the timeout.
+halted=0
+while kill -0 "$pid" 2>/dev/null; do
+  if grep -q 'HLT instruction with IF=0' "$log.bochs" 2>/dev/null; then
+    halted=1
+    kill -INT "$pid" 2>/dev/null
+    break
+  fi
+  sleep 0.5
+done
+wait "$pid"
 rc=$?
 touch "$log"
 tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
@@ -68,6 +81,7 @@ fail() {
 }
 
 grep -E '^\[TEST:(PASS|FAIL|SUMMARY|EXIT)\]' "$log"
+[ "$halted" -eq 1 ] && fail "the CPU halted with interrupts off (the kernel stopped)"
 [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
 grep -q 'Shutdown port: shutdown requested' "$log.bochs" ||
   fail "Bochs stopped (exit $rc) without the kernel's shutdown request"

@@ -26,4 +26,5 @@ L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind)
 # For scripts/iso (a GRUB ISO of the kernel and its modules) and for the Bochs
 # tests (label bochs), which boot such ISOs in the second emulator.
 L4_ISO_PACKAGES=(grub-pc-bin grub-common xorriso mtools)
-L4_BOCHS_PACKAGES=(bochs bochsbios vgabios "${L4_ISO_PACKAGES[@]}")
+# bochs-term: the headless "term" display the tests use (and no wxWidgets).
+L4_BOCHS_PACKAGES=(bochs bochs-term bochsbios vgabios "${L4_ISO_PACKAGES[@]}")
