@@ -81,6 +81,12 @@ fail() {
 }
 
 grep -E '^\[TEST:(PASS|FAIL|SUMMARY|EXIT)\]' "$log"
+# The cost: Bochs stamps its log lines with the guest instruction count; the
+# kernel starts where the serial line is set up (after BIOS and GRUB).
+total=$(sed -n 's/^0*\([0-9][0-9]*\)i\[SIM *\] quit_sim.*/\1/p' "$log.bochs" | tail -n 1)
+kstart=$(sed -n 's/^0*\([0-9][0-9]*\)i\[SER *\] com1: FIFO enabled.*/\1/p' "$log.bochs" | head -n 1)
+[ -n "$total" ] && [ -n "$kstart" ] &&
+  echo "guest instructions: $((total / 1000000)) M, of which the kernel and its programs $(((total - kstart) / 1000000)) M"
 [ "$halted" -eq 1 ] && fail "the CPU halted with interrupts off (the kernel stopped)"
 [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
 grep -q 'Shutdown port: shutdown requested' "$log.bochs" ||
