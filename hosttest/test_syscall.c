@@ -494,6 +494,67 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(mock_kip_last_base, 0x1000);
 }
 
+/* ---- reserved thread numbers (ABI 1.1, 4.5) ----------------------------------- */
+
+static word_t env_irq_utcb[128];
+
+/* An interrupt thread (3, 1) in the kernel space, as the kernel builds it. */
+static void make_irq_thread(void)
+{
+    struct tcb *t;
+    assert_int_equal(tcb_create(tid_make_global(3, 1), &env_kspace, TID_NIL, &t), TCB_OK);
+    t->utcb = &env_irq_utcb[64];
+}
+
+/* Interrupt threads, the idle thread, unused kernel-thread numbers and
+ * interrupt numbers are refused wherever a system call takes a thread. */
+static void test_sys_reserved_thread_ids_refused(void **state)
+{
+    (void)state;
+    make_irq_thread();
+    make_space_thread(5);                               /* active, not started */
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);   /* inactive */
+    const tid_t reserved[] = {
+        tid_make_global(TID_SYSTEM_BASE, 1),            /* idle */
+        tid_make_global(3, 1),                          /* interrupt thread */
+        tid_make_global(0, 1),
+        tid_make_global(TID_SYSTEM_BASE + 5u, 1),       /* unused kernel number */
+        tid_make_global(TID_USER_BASE - 1u, 1),
+    };
+    for (unsigned i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        tid_t id = reserved[i];
+        /* as the space of a new thread, and of a migrating active / inactive one */
+        tc_fails(G(9), id, G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        tc_fails(G(5), id, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        tc_fails(G(6), id, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        /* as scheduler and pager */
+        tc_fails(G(9), G(9), id, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+        tc_fails(G(5), G(5), id, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+        tc_fails(G(6), G(6), G(ROOT_N), id, NOCHG, SYS_ERR_INVALID_THREAD);
+        tc_fails(G(5), G(5), TID_NIL, id, NOCHG, SYS_ERR_INVALID_THREAD);
+        tc_fails(G(9), G(ROOT_N), G(ROOT_N), id, ROOT_UTCB + 0x1000u, SYS_ERR_INVALID_THREAD);
+        /* as interrupt handler */
+        tc_fails(tid_make_global(4, 1), tid_make_global(4, 1), TID_NIL, id, NOCHG,
+                 SYS_ERR_INVALID_THREAD);
+        /* SpaceControl: as the space and as the redirector */
+        sc_fails(id, KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+        sc_fails(G(6), KAREA, UAREA, id, SYS_ERR_INVALID_THREAD);
+        /* ExchangeRegisters */
+        struct sys_regs r = regs(id, 0x3FFu, 1, 2, 3, 4, 5);
+        sys_exchange_registers(root, &r);
+        assert_int_equal(r.eax, TID_NIL);
+        assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
+        assert_int_equal(env_check(), 0);
+    }
+    /* Schedule: the idle thread (kernel range) cannot be changed */
+    uint8_t prio = env_idle->prio;
+    struct sys_regs r = regs(tid_make_global(TID_SYSTEM_BASE, 1), 200, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(root, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
+    assert_int_equal(env_idle->prio, prio);
+}
+
 /* ---- a whole life ------------------------------------------------------------------- */
 
 static void test_sys_thread_control_many_threads_and_kill_all(void **state)
@@ -537,6 +598,7 @@ int main(void)
         T_(test_sys_space_control_errors),
         T_(test_sys_space_control_redirector_and_reinit),
         T_(test_sys_thread_control_many_threads_and_kill_all),
+        T_(test_sys_reserved_thread_ids_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,7 @@ static bool sc_redirector(const struct tcb *self, tid_t in, tid_t old, tid_t *ou
         *out = in == TID_NIL ? old : TID_ANY;
         return true;
     }
-    struct tcb *t = sys_lookup(self, in);
+    struct tcb *t = tid_user_only(sys_lookup(self, in));
     if (t == NULL)
         return false;
     *out = t->gid;
@@ -83,7 +83,7 @@ static word_t sc_do(struct tcb *self, const struct sys_regs *r)
 {
     if (!sys_privileged(self))
         return SYS_ERR_NO_PRIVILEGE;
-    struct tcb *t = tid_is_global(r->eax) ? tid_lookup(r->eax) : NULL;
+    struct tcb *t = tid_is_global(r->eax) ? tid_user_only(tid_lookup(r->eax)) : NULL;
     if (t == NULL)
         return SYS_ERR_INVALID_SPACE;
     struct space *s = t->space;

@@ -95,6 +95,13 @@ static bool tc_resolve(const struct tcb *self, tid_t id, tid_t *out)
     return true;
 }
 
+/* True when `id` (resolved) names a reserved thread number: an interrupt or
+ * kernel thread (ABI 1.1), never a pager or scheduler. */
+static bool tc_reserved(tid_t id)
+{
+    return id != TID_NIL && !tid_number_is_user(tid_number(id));
+}
+
 /* True when no active thread of `s` other than `t` uses UTCB location `loc`. */
 static bool utcb_free(const struct space *s, word_t loc, const struct tcb *t)
 {
@@ -116,7 +123,7 @@ static word_t tc_check_activation(const struct space *s, word_t loc, tid_t pager
 {
     if (loc == TC_NO_UTCB || !tcb_utcb_location_valid(s, loc) || !utcb_free(s, loc, t))
         return SYS_ERR_INVALID_UTCB;
-    if (tid_lookup(pager) == NULL)
+    if (tid_user_only(tid_lookup(pager)) == NULL)
         return SYS_ERR_INVALID_THREAD;          /* the start message must come from somewhere */
     return SYS_ERR_OK;
 }
@@ -124,7 +131,7 @@ static word_t tc_check_activation(const struct space *s, word_t loc, tid_t pager
 /* The scheduler of a new/modified thread must exist (or be the thread). */
 static bool tc_scheduler_ok(tid_t sched, tid_t dest)
 {
-    return sched == dest || tid_lookup(sched) != NULL;
+    return sched == dest || tid_user_only(tid_lookup(sched)) != NULL;
 }
 
 /* ---- decode ----------------------------------------------------------------- */
@@ -138,7 +145,7 @@ static word_t tc_decode_irq(const struct tcb *self, const struct sys_regs *r, st
         q->handler = NULL;                      /* Pager = the interrupt itself: detach */
         return SYS_ERR_OK;
     }
-    q->handler = sys_lookup(self, r->ecx);
+    q->handler = tid_user_only(sys_lookup(self, r->ecx));
     if (q->handler == NULL || !tcb_is_active(q->handler))
         return SYS_ERR_INVALID_THREAD;
     return SYS_ERR_OK;
@@ -162,7 +169,7 @@ static word_t tc_decode_modify(const struct tcb *self, const struct sys_regs *r,
     if (r->esi == q->dest) {
         q->space = t->space;
     } else {
-        struct tcb *in = sys_lookup(self, r->esi);
+        struct tcb *in = tid_user_only(sys_lookup(self, r->esi));
         if (in == NULL)
             return SYS_ERR_INVALID_SPACE;
         q->space = in->space;
@@ -203,7 +210,7 @@ static word_t tc_decode_create(const struct tcb *self, const struct sys_regs *r,
         return SYS_ERR_INVALID_SCHED;
     q->new_space = r->esi == q->dest;
     if (!q->new_space) {
-        struct tcb *in = sys_lookup(self, r->esi);
+        struct tcb *in = tid_user_only(sys_lookup(self, r->esi));
         if (in == NULL)
             return SYS_ERR_INVALID_SPACE;
         s = in->space;
@@ -257,6 +264,10 @@ static word_t tc_decode(const struct tcb *self, const struct sys_regs *r, struct
     if (!tc_resolve(self, r->ecx, &q->pager))
         return SYS_ERR_INVALID_THREAD;
     if (!tc_resolve(self, r->edx, &q->scheduler))
+        return SYS_ERR_INVALID_SCHED;
+    if (tc_reserved(q->pager))
+        return SYS_ERR_INVALID_THREAD;
+    if (tc_reserved(q->scheduler))
         return SYS_ERR_INVALID_SCHED;
     struct tcb *slot = tcb_of_number(no);
     if (slot->state != TS_FREE) {
@@ -367,7 +378,7 @@ void sys_thread_control(struct tcb *self, struct sys_regs *r)
 /* The active thread of self's space that `dest` names (global or local). */
 static struct tcb *exreg_target(const struct tcb *self, tid_t dest)
 {
-    struct tcb *t = sys_lookup(self, dest);
+    struct tcb *t = tid_user_only(sys_lookup(self, dest));
     if (t == NULL || t->space != self->space || !tcb_is_active(t))
         return NULL;
     return t;
