@@ -88,6 +88,7 @@
 #include <core/ipc.h>
 #include <core/ipc_internal.h>
 #include <core/kassert.h>
+#include <core/mdb.h>
 #include <core/sched.h>
 #include <core/space.h>
 
@@ -300,7 +301,18 @@ static enum ipc_error xfer_map(struct tcb *s, struct tcb *r, const struct msg_it
         return IPC_ERR_OVERFLOW;
     if (!p.io && p.log2 < FPAGE_MIN_LOG2)
         return IPC_OK;                 /* sub-page fpages transfer nothing */
-    return ipc_transfer_fpage(s, r, &p, fpage_rights(it->fpage), it->type == MSG_ITEM_GRANT);
+    /* never into (nor, but for sigma0, out of) the kernel area: the complete
+     * space maps its user part (ABI 5.5) */
+    for (unsigned i = 0; i < msg_placement_pieces(&p); i++) {
+        struct msg_placement q = msg_placement_piece(&p, i);
+        if (!q.io && !msg_piece_below(&q, MDB_USER_LIMIT, s->space->is_sigma0))
+            continue;
+        enum ipc_error e = ipc_transfer_fpage(s, r, &q, fpage_rights(it->fpage),
+                                              it->type == MSG_ITEM_GRANT);
+        if (e != IPC_OK)
+            return e;
+    }
+    return IPC_OK;
 }
 
 /* Begin copying the string item `it` into the next receive buffer. */
