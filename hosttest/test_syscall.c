@@ -494,6 +494,33 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(mock_kip_last_base, 0x1000);
 }
 
+/* Create/delete cycles over every free thread number, in new spaces and in
+ * root's space: every TCB, UTCB block and space is given back, and a
+ * deleted number reads as free (issue 8 item 5). */
+static void test_sys_thread_control_create_delete_returns_memory(void **state)
+{
+    (void)state;
+    unsigned tcbs = mock_tcb_backed, spaces = space_count(), utcbs = mock_utcb_live;
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned n = 5; TID_USER_BASE + n < ENV_THREADS; n++) {
+            if (n % 2)
+                make_space_thread(n);
+            else
+                make_root_thread(n % 64u + 1u);
+            tid_t id = n % 2 ? G(n) : G(n % 64u + 1u);
+            assert_int_equal(mock_tcb_backed, tcbs + 1u);
+            assert_int_equal(tc(id, TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+            assert_null(tid_lookup(id));
+            assert_int_equal(tcb_of_number(tid_number(id))->state, TS_FREE);
+            assert_int_equal(mock_tcb_backed, tcbs);
+        }
+    }
+    assert_int_equal(mock_tcb_free_errors, 0);
+    assert_int_equal(space_count(), spaces);
+    assert_int_equal(mock_utcb_live, utcbs);
+    assert_int_equal(env_check(), 0);
+}
+
 /* ---- reserved thread numbers (ABI 1.1, 4.5) ----------------------------------- */
 
 static word_t env_irq_utcb[128];
@@ -599,6 +626,7 @@ int main(void)
         T_(test_sys_space_control_redirector_and_reinit),
         T_(test_sys_thread_control_many_threads_and_kill_all),
         T_(test_sys_reserved_thread_ids_refused),
+        T_(test_sys_thread_control_create_delete_returns_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

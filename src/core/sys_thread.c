@@ -309,15 +309,21 @@ static void tc_migrate(struct tcb *t, struct space *to, word_t *view)
         space_destroy(from);
 }
 
+/* Delete `t`; its UTCB block is given back after t is unregistered (so the
+ * arch sees whether another thread still uses the page), its space with
+ * the last thread. */
 static void tc_commit_delete(struct tcb *t)
 {
     struct space *s = t->space;
+    bool active = tcb_is_active(t);
+    word_t loc = t->utcb_location;
     ipc_thread_deleted(t);
     arch_irq_release(t);
-    if (tcb_is_active(t))
-        arch_utcb_unmap(s, t->utcb_location);
     sys_preemption_forget(tid_number(t->gid));
-    if (tcb_delete(t, sys_wakeup_queue()))
+    bool empty = tcb_delete(t, sys_wakeup_queue());     /* t is gone from here on */
+    if (active)
+        arch_utcb_unmap(s, loc);
+    if (empty)
         space_destroy(s);
 }
 

@@ -60,11 +60,11 @@ void *space_kernel_page(struct space *s, word_t va)
     unsigned log2;
     if (pt_lookup(&s->arch, va, &pa, &log2, &flags))
         return (void *)(uintptr_t)phys_to_virt(pa & ~0xFFFu);
-    pa = pmem_alloc();
+    pa = pmem_alloc_for(PMEM_UTCB);
     if (!pa)
         return 0;
     if (!pt_map(&s->arch, va & ~0xFFFu, pa, 12, PTE_U | PTE_W)) {
-        pmem_free(pa);
+        pmem_free_for(PMEM_UTCB, pa);
         return 0;
     }
     return (void *)(uintptr_t)phys_to_virt(pa);

@@ -38,6 +38,12 @@ void arch_switch_to(struct tcb *from, struct tcb *to);
  * memory. Called before a thread number is used for the first time. */
 bool arch_tcb_alloc(struct tcb *t);
 
+/* The TCB at `t` (state TS_FREE, in no queue, referenced by nothing) is no
+ * longer used: return its memory. Afterwards the slot reads as a free TCB
+ * (all zero; the kernel maps a shared read-only zero page) until the next
+ * arch_tcb_alloc(). */
+void arch_tcb_free(struct tcb *t);
+
 /* ---- address spaces (space) ------------------------------------------ */
 
 /* Give the new space `s` its machine state (page directory with the kernel
