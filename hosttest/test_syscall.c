@@ -521,6 +521,80 @@ static void test_sys_thread_control_create_delete_returns_memory(void **state)
     assert_int_equal(env_check(), 0);
 }
 
+/* ---- migration during a string transfer (issue 8 item 6) ------------------------ */
+
+#define XFER_SRC 0x02000000u
+#define XFER_DST 0x01000000u
+
+/* Thread n of a new space (pager root) receives a string from `from` into
+ * XFER_DST (BR1/BR2), and the IPC of `from` sends 64 bytes from XFER_SRC. */
+static void xfer_recv(struct tcb *r, tid_t from)
+{
+    r->utcb[utcb_br_index(0)] = 1;                         /* accept strings */
+    r->utcb[utcb_br_index(1)] = msg_string_header(64, 1, false, false);
+    r->utcb[utcb_br_index(2)] = XFER_DST;
+    as(r);
+    struct sys_regs q = regs(TID_NIL, 0, from, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(r, &q), IPC_BLOCKED);
+}
+
+static enum ipc_outcome xfer_send(struct tcb *s, tid_t to)
+{
+    s->utcb[1] = msg_string_header(64, 1, false, false);
+    s->utcb[2] = XFER_SRC;
+    as(s);
+    struct sys_regs q = regs(to, 0, TID_NIL, msgtag_make(0, 0, 2, 0), 0, 0, 0);
+    return sys_ipc(s, &q);
+}
+
+/* A partner suspended in a string transfer (its copy faulted, the pagefault
+ * IPC to root waits) migrates to another space: the transfer is aborted,
+ * error 7 to both, and the pagefault IPC is gone (no stale UTCB pointers). */
+static void test_sys_thread_control_migrate_aborts_string_transfer(void **state)
+{
+    (void)state;
+    for (unsigned side = 0; side < 2; side++) {     /* 0: receiver migrates, 1: sender */
+        make_space_thread(5);                       /* space B, pager root */
+        assert_int_equal(send_start(G(5), 1, 2), IPC_DONE);
+        make_space_thread(6);                       /* space D, pager root */
+        assert_int_equal(send_start(G(6), 1, 2), IPC_DONE);
+        struct tcb *r = T(5), *s = T(6);
+        if (side == 0)
+            assert_true(mock_usermem_map(s->space, XFER_SRC, false));   /* r faults */
+        else
+            assert_true(mock_usermem_map(r->space, XFER_DST, true));    /* s faults */
+        xfer_recv(r, G(6));
+        assert_int_equal(xfer_send(s, G(5)), IPC_BLOCKED);
+        assert_int_equal(ipc_thread_state(s), TS_SENDING);
+        assert_int_equal(ipc_thread_state(r), TS_RECEIVING);
+        /* space C: an inactive thread 9; the faulting side moves there */
+        as(root);
+        assert_int_equal(tc(G(9), G(9), G(ROOT_N), TID_NIL, NOCHG), 1);
+        assert_int_equal(sc(G(9), 0, KAREA, UAREA, TID_NIL, NULL), 1);
+        struct tcb *m = side == 0 ? r : s;
+        unsigned spaces = space_count();
+        assert_int_equal(tc(m->gid, G(9), TID_NIL, TID_NIL, NOCHG), 1);
+        assert_int_equal(space_count(), spaces - 1u);          /* the old space is gone */
+        assert_false(ipc_pending(r));
+        assert_false(ipc_pending(s));
+        assert_true(ipc_result_tag(r) & MSG_TAG_E);
+        assert_true(ipc_result_tag(s) & MSG_TAG_E);
+        assert_int_equal(msg_error_code(err_of(r)), IPC_ERR_ABORTED);
+        assert_int_equal(msg_error_phase(err_of(r)), IPC_PHASE_RECV);
+        assert_int_equal(msg_error_code(err_of(s)), IPC_ERR_ABORTED);
+        assert_int_equal(msg_error_phase(err_of(s)), IPC_PHASE_SEND);
+        /* nobody waits on root any more: its receive finds nothing */
+        struct sys_regs q = regs(TID_NIL, 0x04000400u, TID_ANY, 0, 0, 0, 0);
+        assert_int_equal(sys_ipc(root, &q), IPC_DONE);
+        assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_TIMEOUT);
+        assert_int_equal(env_check(), 0);
+        for (unsigned n = 5; n <= 9; n++)
+            if (T(n)->state != TS_FREE)
+                assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+        mock_usermem_reset();
+    }
+}
+
 /* ---- reserved thread numbers (ABI 1.1, 4.5) ----------------------------------- */
 
 static word_t env_irq_utcb[128];
@@ -627,6 +701,7 @@ int main(void)
         T_(test_sys_thread_control_many_threads_and_kill_all),
         T_(test_sys_reserved_thread_ids_refused),
         T_(test_sys_thread_control_create_delete_returns_memory),
+        T_(test_sys_thread_control_migrate_aborts_string_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -291,12 +291,23 @@ static void tc_activate(struct tcb *t, word_t loc, word_t *view, tid_t pager)
     ipc_receive_on_behalf(t, pager, 0x0000u);           /* Never */
 }
 
+/* A string transfer `t` takes part in (also one suspended in a pagefault
+ * IPC) holds cursors into t's UTCB and copies in t's space: abort it, error
+ * 7 to both partners (ABI 4.5 ExchangeRegisters semantics), before t moves. */
+static void tc_abort_transfer(struct tcb *t)
+{
+    uint8_t st = ipc_thread_state(t);
+    if (st == TS_SENDING || st == TS_RECEIVING)
+        (void)ipc_cancel(t, true, true);
+}
+
 /* Move the active or inactive thread `t` into `to`; destroys the old space
  * when t was its last thread. `view`: t's UTCB block mapped in `to`. */
 static void tc_migrate(struct tcb *t, struct space *to, word_t *view)
 {
     struct space *from = t->space;
     bool active = tcb_is_active(t);
+    tc_abort_transfer(t);
     if (active) {
         for (int i = -UTCB_WORDS_BELOW; i < UTCB_WORDS_ABOVE; i++)
             view[i] = t->utcb[i];
