@@ -589,6 +589,28 @@ static void test_ipc_transfer_map_complete_space_user_part(void **state)
     spc[0].is_sigma0 = false;
 }
 
+/* An interrupt thread (kernel range, in the kernel's space) takes no map,
+ * grant or IO items: a handler's reply must not give the kernel space ports
+ * (its I/O bitmap is the template of every new space). */
+static void test_ipc_transfer_items_to_interrupt_thread_ignored(void **state)
+{
+    static word_t kutcb[128];
+    struct tcb *k;
+    assert_int_equal(tcb_create(tid_make_global(5, 1), &spc[1], TID_NIL, &k), TCB_OK);
+    k->utcb = &kutcb[64];
+    k->utcb[utcb_br_index(0)] = FPAGE_COMPLETE;
+    sched_make_ready(k);
+    mock_current = k;
+    assert_int_equal(ipc_invoke(k, TID_NIL, gid_of(0), 0), IPC_BLOCKED);
+    U(0)[0] = msgtag_make(0, 0, 4, 0);
+    U(0)[1] = 0x00000008u; U(0)[2] = fpage_io_make(0x3F8, 3);
+    U(0)[3] = 0x00400008u; U(0)[4] = fpage_make(0x00400000u, 12, 7);
+    assert_int_equal(do_ipc(0, tid_make_global(5, 1), TID_NIL, 0), IPC_DONE);
+    assert_false(ipc_result_tag(th[0]) & MSG_TAG_E);
+    assert_false(ipc_result_tag(k) & MSG_TAG_E);
+    assert_int_equal(mock_fpage_count, 0);
+}
+
 static void test_ipc_transfer_map_nil_window_overflows(void **state)
 {
     U(1)[utcb_br_index(0)] = 0;
@@ -1806,6 +1828,7 @@ int main(void)
         T(test_ipc_transfer_bad_item),
         T(test_ipc_transfer_map_and_grant_items),
         T(test_ipc_transfer_map_complete_space_user_part),
+        T(test_ipc_transfer_items_to_interrupt_thread_ignored),
         T(test_ipc_transfer_map_nil_window_overflows),
         T(test_ipc_transfer_io_fpage_and_mdb_error),
         T(test_ipc_string_simple_copy),

@@ -295,8 +295,8 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
 static enum ipc_error xfer_map(struct tcb *s, struct tcb *r, const struct msg_item *it)
 {
     struct msg_placement p;
-    if (fpage_is_nil(it->fpage))
-        return IPC_OK;
+    if (fpage_is_nil(it->fpage) || !tid_number_is_user(tid_number(r->gid)))
+        return IPC_OK;                 /* interrupt threads take no pages or ports */
     if (msg_place_fpage(it->snd_base, it->fpage, msg_acceptor_window(r->utcb[utcb_br_index(0)]), &p) != IPC_OK)
         return IPC_ERR_OVERFLOW;
     if (!p.io && p.log2 < FPAGE_MIN_LOG2)
