@@ -247,10 +247,61 @@ static void test_cycles(void)
     km(~0ul);
 }
 
+/* ---- migration during a pagefault IPC (item 6, machine layer) ------------- */
+
+#define FAULT_VA 0x05000000u                     /* never in our image */
+
+/* New space: MR1/MR2 set, fault at FAULT_VA, report MR1/MR2 afterwards. */
+static void space_fault_mrs(void)
+{
+    L4_LoadMR(1, 0x11111111u);
+    L4_LoadMR(2, 0x22222222u);
+    L4_Word_t v = *(volatile L4_Word_t *)FAULT_VA;
+    L4_Word_t a, b;
+    L4_StoreMR(1, &a);
+    L4_StoreMR(2, &b);
+    L4_LoadMR(0, L4_MsgTagMake(0x73, 3, 0).raw);
+    L4_LoadMR(1, a);
+    L4_LoadMR(2, b);
+    L4_LoadMR(3, v);
+    L4_Send(c2_me);
+    park();
+}
+
+/* The faulting thread is migrated while its pager holds the fault: the
+ * pager's answer maps into the new space and the thread's MRs are restored
+ * into its current UTCB (the old one went with the old space). */
+static void test_migrate_in_fault(void)
+{
+    L4_Word_t *mr = c2_mrs(), old;
+    magic_page[0] = MAGIC;
+    L4_ThreadId_t r = c2_space(space_fault_mrs), x;
+    L4_MsgTag_t tag = c2_recv(r, c2_2s(), &x);
+    int at_fault = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu && mr[1] == FAULT_VA;
+    L4_ThreadId_t q = user_tid(62);
+    int moved = L4_ThreadControl(q, q, c2_me, L4_nilthread, (void *)-1) == 1 &&
+                L4_SpaceControl(q, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17),
+                                L4_nilthread, &old) == 1 &&
+                L4_ThreadControl(r, q, L4_nilthread, L4_nilthread, (void *)-1) == 1;
+    ktu_check("migrate_thread_in_pagefault", at_fault && moved, "no fault seen, or the migration failed");
+    mr[0] = L4_MsgTagMake(0, 0, 2).raw;
+    mr[1] = FAULT_VA | 0x8u;
+    mr[2] = L4_FpageLog2((L4_Word_t)magic_page, 12).raw | L4_FullyAccessible;
+    L4_MsgTag_t st = L4_Send_Timeout(r, L4_ZeroTime);
+    tag = c2_recv(r, c2_2s(), &x);
+    ktu_check("migrated_fault_keeps_mrs", L4_IpcSucceeded(st) && L4_IpcSucceeded(tag) &&
+                                              L4_Label(tag) == 0x73 && mr[1] == 0x11111111u &&
+                                              mr[2] == 0x22222222u && mr[3] == MAGIC,
+              "the pager's answer did not resume the thread with its MRs in its new space");
+    c2_kill(r);
+    c2_kill(q);
+}
+
 int main(void)
 {
     c2_init();
     test_reserved();
     test_cycles();
+    test_migrate_in_fault();
     ktu_finish();
 }

@@ -74,6 +74,12 @@
  *        ThreadControl chose that partner. The nested pagefault IPC of a
  *        long IPC is likewise not redirected.
  *
+ *  - Map and grant items (ABI 5.5): the placement is cut into pieces of at
+ *    most 2^30 bytes; pieces reaching into the kernel area at the receiver
+ *    (or at the sender, unless it is sigma0) transfer nothing, so the
+ *    complete space or 0x80000000/31 map their user part and never fail.
+ *    Interrupt threads (reserved numbers, the kernel's space) take no items.
+ *
  *  - Long IPC: string items are copied once, through arch_copy_between().
  *    A fault suspends the transfer (sender TS_SENDING, receiver
  *    TS_RECEIVING); the faulting side's IPC state is pushed (depth 1) and a

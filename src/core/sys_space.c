@@ -19,8 +19,10 @@
  *  - MemoryControl applies attributes only to the caller's own space.
  *
  * ABI decisions:
- *  - SpaceControl: SpaceSpecifier must be a global ID (3 otherwise); a
- *    redirector naming no thread is error 2; the KIP mapping running out of
+ *  - SpaceControl: SpaceSpecifier must be a global ID of a user thread (3
+ *    otherwise: interrupt and kernel threads live in the kernel's space,
+ *    which has no user half to initialise); a redirector naming no user
+ *    thread is error 2; the KIP mapping running out of
  *    memory is error 8; small spaces are not implemented (ECX out 0 always,
  *    also on failure).
  *  - Unmap: control bits above 6 are ignored; IO fpages are always revoked

@@ -48,6 +48,19 @@
  *    check happens at activation.
  *  - An active thread migrating to another space keeps its UTCB location
  *    (it must be valid and free there, else 6); its UTCB contents are copied.
+ *    A string transfer it takes part in (also one suspended in a pagefault
+ *    IPC) is aborted first: error 7 to both partners, as ExchangeRegisters
+ *    R/S would (the transfer's cursors point into the old UTCB and its
+ *    buffers into the old space, which may be destroyed).
+ *  - Reserved thread numbers (below UserBase: interrupt threads, the idle
+ *    thread, unused kernel numbers; ABI 1.1) are never a SpaceSpecifier
+ *    (3), a Scheduler (4), a Pager (2, also for an active thread, whose
+ *    Pager TCR would name it), an interrupt handler (2) or an
+ *    ExchangeRegisters target (2). Their own numbers as dest: interrupt
+ *    association below SystemBase, error 2 in [SystemBase, UserBase).
+ *  - Deletion gives back the TCB page (tcb_delete) and the UTCB page once
+ *    no thread of the space uses it (arch_utcb_unmap after the thread is
+ *    unregistered).
  */
 #include <core/kassert.h>
 #include <core/msg.h>
