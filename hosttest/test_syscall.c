@@ -647,6 +647,16 @@ static void test_sys_reserved_thread_ids_refused(void **state)
         assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
         assert_int_equal(env_check(), 0);
     }
+    /* Ipc: kernel threads are no partners (2), interrupt threads still are */
+    struct sys_regs ip = regs(tid_make_global(TID_SYSTEM_BASE, 1), 0x04000400u, TID_NIL, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
+    ip = regs(TID_NIL, 0x04000400u, tid_make_global(TID_SYSTEM_BASE, 1), 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
+    ip = regs(TID_NIL, 0x04000400u, tid_make_global(3, 1), 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_TIMEOUT);
     /* Schedule: the idle thread (kernel range) cannot be changed */
     uint8_t prio = env_idle->prio;
     struct sys_regs r = regs(tid_make_global(TID_SYSTEM_BASE, 1), 200, NOCHG, NOCHG, NOCHG, 0, 0);

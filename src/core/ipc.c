@@ -79,6 +79,8 @@
  *    (or at the sender, unless it is sigma0) transfer nothing, so the
  *    complete space or 0x80000000/31 map their user part and never fail.
  *    Interrupt threads (reserved numbers, the kernel's space) take no items.
+ *    Kernel threads (SystemBase .. UserBase-1: the idle thread) are no IPC
+ *    partner at all: error 2, as for a thread that does not exist.
  *
  *  - Long IPC: string items are copied once, through arch_copy_between().
  *    A fault suspends the transfer (sender TS_SENDING, receiver
@@ -182,10 +184,12 @@ static inline word_t received_tag(word_t tag) { return tag & ~MSG_TAG_FLAGS; }
 
 /* ---- lookup and matching ------------------------------------------------- */
 
-/* The thread named by `id` as seen from `self` (global or own-space local ID). */
+/* The thread named by `id` as seen from `self` (global or own-space local
+ * ID). Kernel threads (the idle thread) are no IPC partners: reserved. */
 static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
-    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
+    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL ||
+        tid_number_is_kernel(tid_number(id)))
         return NULL;
     struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
     return t != NULL && t->state != TS_DEAD ? t : NULL;
