@@ -595,6 +595,17 @@ static void test_sys_thread_control_migrate_aborts_string_transfer(void **state)
     }
 }
 
+/* Unmap gives the arch the chance to free page tables it emptied, once its
+ * mapping-database work is over (never in between). */
+static void test_sys_unmap_releases_empty_tables(void **state)
+{
+    (void)state;
+    unsigned before = mock_pt_release_calls;
+    struct sys_regs r = regs(0, 0, 0, fpage_make(0x00400000u, 22, 7), 0, 0, 0);
+    sys_unmap(root, &r);
+    assert_int_equal(mock_pt_release_calls, before + 1u);
+}
+
 /* ---- reserved thread numbers (ABI 1.1, 4.5) ----------------------------------- */
 
 static word_t env_irq_utcb[128];
@@ -710,6 +721,7 @@ int main(void)
         T_(test_sys_space_control_redirector_and_reinit),
         T_(test_sys_thread_control_many_threads_and_kill_all),
         T_(test_sys_reserved_thread_ids_refused),
+        T_(test_sys_unmap_releases_empty_tables),
         T_(test_sys_thread_control_create_delete_returns_memory),
         T_(test_sys_thread_control_migrate_aborts_string_transfer),
     };

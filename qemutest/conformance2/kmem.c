@@ -247,6 +247,47 @@ static void test_cycles(void)
     km(~0ul);
 }
 
+/* ---- page tables of a living space (item 5: map/unmap cycles) ------------- */
+
+#define KM_PTAB 4u                               /* 1 + PMEM_PTAB */
+#define PT_SLOTS 64u
+
+/* New space: call us again and again, accepting mappings anywhere. */
+static void space_map_loop(void)
+{
+    for (;;) {
+        L4_Accept(L4_MapGrantItems(L4_CompleteAddressSpace));
+        L4_LoadMR(0, L4_MsgTagMake(0x74, 0, 0).raw);
+        L4_Call(c2_me);
+    }
+}
+
+/* Map our page into a fresh 4 MB slot of a living space, unmap it again,
+ * 64 times: the page table of each slot is given back by the Unmap. */
+static void test_pt_reclaim(void)
+{
+    L4_Word_t *mr = c2_mrs(), base = 0, most = 0;
+    magic_page[0] = MAGIC;
+    L4_ThreadId_t sp = c2_space(space_map_loop), x;
+    L4_MsgTag_t tag = c2_recv(sp, c2_2s(), &x);
+    int ok = L4_IpcSucceeded(tag) && L4_Label(tag) == 0x74;
+    base = km(KM_PTAB);
+    for (L4_Word_t k = 0; ok && k < PT_SLOTS; k++) {
+        mr[0] = L4_MsgTagMake(0, 0, 2).raw;
+        mr[1] = (0x10000000u + (k << 22)) | 0x8u;
+        mr[2] = L4_FpageLog2((L4_Word_t)magic_page, 12).raw | L4_FullyAccessible;
+        ok = L4_IpcSucceeded(L4_Send_Timeout(sp, L4_ZeroTime));
+        if (km(KM_PTAB) > most)
+            most = km(KM_PTAB);
+        L4_UnmapFpage(L4_FpageAddRights(L4_FpageLog2((L4_Word_t)magic_page, 12), L4_FullyAccessible));
+        tag = c2_recv(sp, c2_2s(), &x);
+        ok = ok && L4_IpcSucceeded(tag) && L4_Label(tag) == 0x74 && km(KM_PTAB) == base;
+    }
+    ktu_check("unmap_gives_back_page_tables", ok && most == base + 2u,
+              "a slot's page table stayed after its last page was unmapped");
+    c2_kill(sp);
+}
+
 /* ---- migration during a pagefault IPC (item 6, machine layer) ------------- */
 
 #define FAULT_VA 0x05000000u                     /* never in our image */
@@ -303,5 +344,6 @@ int main(void)
     test_reserved();
     test_cycles();
     test_migrate_in_fault();
+    test_pt_reclaim();
     ktu_finish();
 }

@@ -15,7 +15,8 @@
  *    user limit and disjoint; the stored fpages carry no rights bits. Later
  *    calls ignore both area words. No small spaces: ECX out is always 0.
  *  - Unmap keeps ECX; MR0..MRk hold the fpages with their rwx bits
- *    replaced by the access status (IO fpages: 0); ESI = new MR0.
+ *    replaced by the access status (IO fpages: 0); ESI = new MR0. Page
+ *    tables left empty (here or in derived spaces) are given back after.
  *  - MemoryControl applies attributes only to the caller's own space.
  *
  * ABI decisions:
@@ -140,6 +141,7 @@ void sys_unmap(struct tcb *self, struct sys_regs *r)
     self->utcb[0] = r->esi;
     for (unsigned i = 0; i <= k; i++)
         self->utcb[i] = unmap_one(self, self->utcb[i], flush);
+    arch_pt_release_empty();
     r->esi = self->utcb[0];
 }
 

@@ -20,6 +20,7 @@ static uint32_t gs_frame;       /* the page with the %gs:0 word */
 #define PTE_RIGHTS_SHIFT 9u   /* software-available bits 9..11 hold the exact rwx */
 
 static struct arch_space *io_spaces;      /* every space with a private I/O bitmap */
+static struct arch_space *reclaim_list;   /* spaces with a slot that became empty */
 static uint32_t *slot_shadow_page(const struct arch_space *as, unsigned i);
 
 static uint32_t *pt_virt(uint32_t entry)
@@ -119,6 +120,8 @@ int pt_space_init(struct arch_space *as)
     as->slot_shadow = (uint32_t *)phys_to_virt(sh);
     as->slot_big = (struct mapnode **)phys_to_virt(big);
     as->iobitmap[0] = as->iobitmap[1] = 0;
+    as->reclaim_pending = 0;
+    as->reclaim_next = 0;
     for (unsigned i = PDE_INDEX(KERNEL_VBASE); i < 1024; i++)
         as->pdir[i] = kernel_space_arch.pdir[i];
     for (unsigned i = 0; i < 1024; i++)
@@ -127,8 +130,62 @@ int pt_space_init(struct arch_space *as)
     return 1;
 }
 
+/* Note that a slot of `as` has no present 4 KB entry any more. */
+static void reclaim_note(struct arch_space *as)
+{
+    if (as->reclaim_pending)
+        return;
+    as->reclaim_pending = 1;
+    as->reclaim_next = reclaim_list;
+    reclaim_list = as;
+}
+
+/* Take `as` off the reclaim list (it is being freed). */
+static void reclaim_forget(struct arch_space *as)
+{
+    for (struct arch_space **p = &reclaim_list; *p; p = &(*p)->reclaim_next) {
+        if (*p == as) {
+            *p = as->reclaim_next;
+            break;
+        }
+    }
+    as->reclaim_pending = 0;
+}
+
+/* Free the page table and shadow page of slot i of `as` if it has no
+ * present 4 KB entry; true if something was freed. */
+static int slot_release_if_empty(struct arch_space *as, unsigned i)
+{
+    if ((!as->slot_table[i] && !as->slot_shadow[i]) || (as->slot_shadow[i] & 0xFFFu))
+        return 0;
+    if ((as->pdir[i] & PTE_P) && !(as->pdir[i] & PTE_PS))
+        as->pdir[i] = 0;                          /* (a 4 MB page keeps its PDE) */
+    if (as->slot_table[i])
+        pmem_free_for(PMEM_PTAB, as->slot_table[i]);
+    if (as->slot_shadow[i])
+        pmem_free_for(PMEM_PTAB, virt_to_phys(as->slot_shadow[i] & ~0xFFFu));
+    as->slot_table[i] = 0;
+    as->slot_shadow[i] = 0;
+    return 1;
+}
+
+void pt_reclaim(void)
+{
+    while (reclaim_list) {
+        struct arch_space *as = reclaim_list;
+        reclaim_list = as->reclaim_next;
+        as->reclaim_pending = 0;
+        int freed = 0;
+        for (unsigned i = 0; i < USER_SLOTS; i++)
+            freed |= slot_release_if_empty(as, i);
+        if (freed && as->pdir_phys == cpu_read_cr3())
+            cpu_write_cr3(as->pdir_phys);         /* no cached PDE may lead to a freed table */
+    }
+}
+
 void pt_space_free(struct arch_space *as)
 {
+    reclaim_forget(as);
     for (struct arch_space **p = &io_spaces; *p; p = &(*p)->io_next) {
         if (*p == as) {
             *p = as->io_next;
@@ -396,6 +453,8 @@ void pt_kernel_page_free(struct arch_space *as, uint32_t va)
     as->slot_shadow[i]--;
     tlb_flush_page(as, va & ~0xFFFu);
     pmem_free_for(PMEM_UTCB, frame);
+    if ((as->slot_shadow[i] & 0xFFFu) == 0)
+        reclaim_note(as);
 }
 
 /* ---- hooks of the mapping database (core/arch_hooks.h) ---------------- */
@@ -462,6 +521,8 @@ void arch_pt_clear(struct space *s, word_t va)
     if (as->pdir[i] & PTE_PS) {
         as->pdir[i] = 0;
         as->slot_big[i] = 0;
+        if (as->slot_table[i])
+            reclaim_note(as);                     /* a table held ready for a split */
         return;
     }
     uint32_t *pt = pt_virt(as->pdir[i]);
@@ -469,6 +530,8 @@ void arch_pt_clear(struct space *s, word_t va)
         as->slot_shadow[i]--;
     pt[PTE_INDEX(va)] = 0;
     slot_shadow_page(as, i)[PTE_INDEX(va)] = 0;
+    if ((as->slot_shadow[i] & 0xFFFu) == 0)
+        reclaim_note(as);
 }
 
 unsigned arch_pt_harvest_status(struct space *s, word_t va)
@@ -512,9 +575,15 @@ bool arch_space_init(struct space *s)
     return pt_space_init(&s->arch) != 0;
 }
 
+void arch_pt_release_empty(void)
+{
+    pt_reclaim();
+}
+
 void arch_space_free(struct space *s)
 {
     pt_space_free(&s->arch);
+    pt_reclaim();                   /* slots emptied in other spaces by the revocations */
 }
 
 void io_note_source(struct arch_space *to, struct arch_space *from)

@@ -31,6 +31,7 @@ void arch_utcb_unmap(struct space *s, word_t location)
         if (tid_lookup_local(s, loc + 256u) != NULL)
             return;
     pt_kernel_page_free(&s->arch, page);
+    pt_reclaim();
 }
 
 bool arch_kip_map(struct space *s, word_t base)

@@ -196,6 +196,11 @@ bool arch_irq_detach(unsigned irq);
 /* `t` is being deleted: dissociate every interrupt line it handles. */
 void arch_irq_release(struct tcb *t);
 
+/* Unmap has finished its mapping-database work: page tables that became
+ * empty (in any space) may be given back now. Never called while a mapping
+ * operation is in progress. */
+void arch_pt_release_empty(void);
+
 /* Unmap: revoke the IO ports [port, port + 2^log2) from every space that
  * received them from `s` (with flush also from `s` itself). The range has
  * been validated (aligned, within 0..0xFFFF). No access status exists. */
