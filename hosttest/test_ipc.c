@@ -545,6 +545,72 @@ static void test_ipc_transfer_map_and_grant_items(void **state)
     assert_int_equal(ipc_result_tag(th[1]), msgtag_make(0, 1, 8, 0));
 }
 
+/* The complete space, 0x80000000/31 and 0xC0000000/30 map their user part
+ * only: pieces of 2^30 below 0xC0000000, never an error (ABI 5.5). */
+static void test_ipc_transfer_map_complete_space_user_part(void **state)
+{
+    static const struct { fpage_t f; unsigned pieces; } cases[] = {
+        { FPAGE_COMPLETE, 3 },
+        { 0x80000000u | (31u << 4), 1 },
+        { 0xC0000000u | (30u << 4), 0 },
+    };
+    for (unsigned c = 0; c < 3; c++) {
+        mock_fpage_count = 0;
+        U(1)[utcb_br_index(0)] = FPAGE_COMPLETE;
+        assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+        fpage_t f = cases[c].f | 7u;
+        U(0)[0] = msgtag_make(0, 0, 2, 0);
+        U(0)[1] = fpage_base(f) | 0x8u;                       /* send base = fpage base */
+        U(0)[2] = f;
+        assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
+        assert_false(ipc_result_tag(th[1]) & MSG_TAG_E);
+        assert_false(ipc_result_tag(th[0]) & MSG_TAG_E);
+        assert_int_equal(mock_fpage_count, cases[c].pieces);
+        for (unsigned i = 0; i < mock_fpage_count; i++) {
+            const struct msg_placement *p = &mock_fpage_calls[i].p;
+            assert_int_equal(p->log2, 30);
+            assert_true(p->dst_base < 0xC0000000u && p->src_base < 0xC0000000u);
+            assert_int_equal(p->dst_base, (c == 0 ? 0u : 0x80000000u) + i * 0x40000000u);
+            assert_int_equal(mock_fpage_calls[i].rights, 7);
+        }
+    }
+    /* sigma0 may map out of the kernel area, never into it */
+    spc[0].is_sigma0 = true;
+    mock_fpage_count = 0;
+    U(1)[utcb_br_index(0)] = fpage_make(0x40000000u, 30, 0);
+    assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    U(0)[0] = msgtag_make(0, 0, 2, 0);
+    U(0)[1] = 0x00000008u;
+    U(0)[2] = fpage_make(0xC0000000u, 30, 7);
+    assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(mock_fpage_count, 1);
+    assert_int_equal(mock_fpage_calls[0].p.src_base, 0xC0000000u);
+    assert_int_equal(mock_fpage_calls[0].p.dst_base, 0x40000000u);
+    spc[0].is_sigma0 = false;
+}
+
+/* An interrupt thread (kernel range, in the kernel's space) takes no map,
+ * grant or IO items: a handler's reply must not give the kernel space ports
+ * (its I/O bitmap is the template of every new space). */
+static void test_ipc_transfer_items_to_interrupt_thread_ignored(void **state)
+{
+    static word_t kutcb[128];
+    struct tcb *k;
+    assert_int_equal(tcb_create(tid_make_global(5, 1), &spc[1], TID_NIL, &k), TCB_OK);
+    k->utcb = &kutcb[64];
+    k->utcb[utcb_br_index(0)] = FPAGE_COMPLETE;
+    sched_make_ready(k);
+    mock_current = k;
+    assert_int_equal(ipc_invoke(k, TID_NIL, gid_of(0), 0), IPC_BLOCKED);
+    U(0)[0] = msgtag_make(0, 0, 4, 0);
+    U(0)[1] = 0x00000008u; U(0)[2] = fpage_io_make(0x3F8, 3);
+    U(0)[3] = 0x00400008u; U(0)[4] = fpage_make(0x00400000u, 12, 7);
+    assert_int_equal(do_ipc(0, tid_make_global(5, 1), TID_NIL, 0), IPC_DONE);
+    assert_false(ipc_result_tag(th[0]) & MSG_TAG_E);
+    assert_false(ipc_result_tag(k) & MSG_TAG_E);
+    assert_int_equal(mock_fpage_count, 0);
+}
+
 static void test_ipc_transfer_map_nil_window_overflows(void **state)
 {
     U(1)[utcb_br_index(0)] = 0;
@@ -1761,6 +1827,8 @@ int main(void)
         T(test_ipc_transfer_overflow_u_plus_t),
         T(test_ipc_transfer_bad_item),
         T(test_ipc_transfer_map_and_grant_items),
+        T(test_ipc_transfer_map_complete_space_user_part),
+        T(test_ipc_transfer_items_to_interrupt_thread_ignored),
         T(test_ipc_transfer_map_nil_window_overflows),
         T(test_ipc_transfer_io_fpage_and_mdb_error),
         T(test_ipc_string_simple_copy),

@@ -494,6 +494,189 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(mock_kip_last_base, 0x1000);
 }
 
+/* Create/delete cycles over every free thread number, in new spaces and in
+ * root's space: every TCB, UTCB block and space is given back, and a
+ * deleted number reads as free (issue 8 item 5). */
+static void test_sys_thread_control_create_delete_returns_memory(void **state)
+{
+    (void)state;
+    unsigned tcbs = mock_tcb_backed, spaces = space_count(), utcbs = mock_utcb_live;
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned n = 5; TID_USER_BASE + n < ENV_THREADS; n++) {
+            if (n % 2)
+                make_space_thread(n);
+            else
+                make_root_thread(n % 64u + 1u);
+            tid_t id = n % 2 ? G(n) : G(n % 64u + 1u);
+            assert_int_equal(mock_tcb_backed, tcbs + 1u);
+            assert_int_equal(tc(id, TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+            assert_null(tid_lookup(id));
+            assert_int_equal(tcb_of_number(tid_number(id))->state, TS_FREE);
+            assert_int_equal(mock_tcb_backed, tcbs);
+        }
+    }
+    assert_int_equal(mock_tcb_free_errors, 0);
+    assert_int_equal(space_count(), spaces);
+    assert_int_equal(mock_utcb_live, utcbs);
+    assert_int_equal(env_check(), 0);
+}
+
+/* ---- migration during a string transfer (issue 8 item 6) ------------------------ */
+
+#define XFER_SRC 0x02000000u
+#define XFER_DST 0x01000000u
+
+/* Thread n of a new space (pager root) receives a string from `from` into
+ * XFER_DST (BR1/BR2), and the IPC of `from` sends 64 bytes from XFER_SRC. */
+static void xfer_recv(struct tcb *r, tid_t from)
+{
+    r->utcb[utcb_br_index(0)] = 1;                         /* accept strings */
+    r->utcb[utcb_br_index(1)] = msg_string_header(64, 1, false, false);
+    r->utcb[utcb_br_index(2)] = XFER_DST;
+    as(r);
+    struct sys_regs q = regs(TID_NIL, 0, from, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(r, &q), IPC_BLOCKED);
+}
+
+static enum ipc_outcome xfer_send(struct tcb *s, tid_t to)
+{
+    s->utcb[1] = msg_string_header(64, 1, false, false);
+    s->utcb[2] = XFER_SRC;
+    as(s);
+    struct sys_regs q = regs(to, 0, TID_NIL, msgtag_make(0, 0, 2, 0), 0, 0, 0);
+    return sys_ipc(s, &q);
+}
+
+/* A partner suspended in a string transfer (its copy faulted, the pagefault
+ * IPC to root waits) migrates to another space: the transfer is aborted,
+ * error 7 to both, and the pagefault IPC is gone (no stale UTCB pointers). */
+static void test_sys_thread_control_migrate_aborts_string_transfer(void **state)
+{
+    (void)state;
+    for (unsigned side = 0; side < 2; side++) {     /* 0: receiver migrates, 1: sender */
+        make_space_thread(5);                       /* space B, pager root */
+        assert_int_equal(send_start(G(5), 1, 2), IPC_DONE);
+        make_space_thread(6);                       /* space D, pager root */
+        assert_int_equal(send_start(G(6), 1, 2), IPC_DONE);
+        struct tcb *r = T(5), *s = T(6);
+        if (side == 0)
+            assert_true(mock_usermem_map(s->space, XFER_SRC, false));   /* r faults */
+        else
+            assert_true(mock_usermem_map(r->space, XFER_DST, true));    /* s faults */
+        xfer_recv(r, G(6));
+        assert_int_equal(xfer_send(s, G(5)), IPC_BLOCKED);
+        assert_int_equal(ipc_thread_state(s), TS_SENDING);
+        assert_int_equal(ipc_thread_state(r), TS_RECEIVING);
+        /* space C: an inactive thread 9; the faulting side moves there */
+        as(root);
+        assert_int_equal(tc(G(9), G(9), G(ROOT_N), TID_NIL, NOCHG), 1);
+        assert_int_equal(sc(G(9), 0, KAREA, UAREA, TID_NIL, NULL), 1);
+        struct tcb *m = side == 0 ? r : s;
+        unsigned spaces = space_count();
+        assert_int_equal(tc(m->gid, G(9), TID_NIL, TID_NIL, NOCHG), 1);
+        assert_int_equal(space_count(), spaces - 1u);          /* the old space is gone */
+        assert_false(ipc_pending(r));
+        assert_false(ipc_pending(s));
+        assert_true(ipc_result_tag(r) & MSG_TAG_E);
+        assert_true(ipc_result_tag(s) & MSG_TAG_E);
+        assert_int_equal(msg_error_code(err_of(r)), IPC_ERR_ABORTED);
+        assert_int_equal(msg_error_phase(err_of(r)), IPC_PHASE_RECV);
+        assert_int_equal(msg_error_code(err_of(s)), IPC_ERR_ABORTED);
+        assert_int_equal(msg_error_phase(err_of(s)), IPC_PHASE_SEND);
+        /* nobody waits on root any more: its receive finds nothing */
+        struct sys_regs q = regs(TID_NIL, 0x04000400u, TID_ANY, 0, 0, 0, 0);
+        assert_int_equal(sys_ipc(root, &q), IPC_DONE);
+        assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_TIMEOUT);
+        assert_int_equal(env_check(), 0);
+        for (unsigned n = 5; n <= 9; n++)
+            if (T(n)->state != TS_FREE)
+                assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+        mock_usermem_reset();
+    }
+}
+
+/* Unmap gives the arch the chance to free page tables it emptied, once its
+ * mapping-database work is over (never in between). */
+static void test_sys_unmap_releases_empty_tables(void **state)
+{
+    (void)state;
+    unsigned before = mock_pt_release_calls;
+    struct sys_regs r = regs(0, 0, 0, fpage_make(0x00400000u, 22, 7), 0, 0, 0);
+    sys_unmap(root, &r);
+    assert_int_equal(mock_pt_release_calls, before + 1u);
+}
+
+/* ---- reserved thread numbers (ABI 1.1, 4.5) ----------------------------------- */
+
+static word_t env_irq_utcb[128];
+
+/* An interrupt thread (3, 1) in the kernel space, as the kernel builds it. */
+static void make_irq_thread(void)
+{
+    struct tcb *t;
+    assert_int_equal(tcb_create(tid_make_global(3, 1), &env_kspace, TID_NIL, &t), TCB_OK);
+    t->utcb = &env_irq_utcb[64];
+}
+
+/* Interrupt threads, the idle thread, unused kernel-thread numbers and
+ * interrupt numbers are refused wherever a system call takes a thread. */
+static void test_sys_reserved_thread_ids_refused(void **state)
+{
+    (void)state;
+    make_irq_thread();
+    make_space_thread(5);                               /* active, not started */
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);   /* inactive */
+    const tid_t reserved[] = {
+        tid_make_global(TID_SYSTEM_BASE, 1),            /* idle */
+        tid_make_global(3, 1),                          /* interrupt thread */
+        tid_make_global(0, 1),
+        tid_make_global(TID_SYSTEM_BASE + 5u, 1),       /* unused kernel number */
+        tid_make_global(TID_USER_BASE - 1u, 1),
+    };
+    for (unsigned i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+        tid_t id = reserved[i];
+        /* as the space of a new thread, and of a migrating active / inactive one */
+        tc_fails(G(9), id, G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        tc_fails(G(5), id, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        tc_fails(G(6), id, TID_NIL, TID_NIL, NOCHG, SYS_ERR_INVALID_SPACE);
+        /* as scheduler and pager */
+        tc_fails(G(9), G(9), id, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+        tc_fails(G(5), G(5), id, TID_NIL, NOCHG, SYS_ERR_INVALID_SCHED);
+        tc_fails(G(6), G(6), G(ROOT_N), id, NOCHG, SYS_ERR_INVALID_THREAD);
+        tc_fails(G(5), G(5), TID_NIL, id, NOCHG, SYS_ERR_INVALID_THREAD);
+        tc_fails(G(9), G(ROOT_N), G(ROOT_N), id, ROOT_UTCB + 0x1000u, SYS_ERR_INVALID_THREAD);
+        /* as interrupt handler */
+        tc_fails(tid_make_global(4, 1), tid_make_global(4, 1), TID_NIL, id, NOCHG,
+                 SYS_ERR_INVALID_THREAD);
+        /* SpaceControl: as the space and as the redirector */
+        sc_fails(id, KAREA, UAREA, TID_NIL, SYS_ERR_INVALID_SPACE);
+        sc_fails(G(6), KAREA, UAREA, id, SYS_ERR_INVALID_THREAD);
+        /* ExchangeRegisters */
+        struct sys_regs r = regs(id, 0x3FFu, 1, 2, 3, 4, 5);
+        sys_exchange_registers(root, &r);
+        assert_int_equal(r.eax, TID_NIL);
+        assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
+        assert_int_equal(env_check(), 0);
+    }
+    /* Ipc: kernel threads are no partners (2), interrupt threads still are */
+    struct sys_regs ip = regs(tid_make_global(TID_SYSTEM_BASE, 1), 0x04000400u, TID_NIL, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
+    ip = regs(TID_NIL, 0x04000400u, tid_make_global(TID_SYSTEM_BASE, 1), 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
+    ip = regs(TID_NIL, 0x04000400u, tid_make_global(3, 1), 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_TIMEOUT);
+    /* Schedule: the idle thread (kernel range) cannot be changed */
+    uint8_t prio = env_idle->prio;
+    struct sys_regs r = regs(tid_make_global(TID_SYSTEM_BASE, 1), 200, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(root, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
+    assert_int_equal(env_idle->prio, prio);
+}
+
 /* ---- a whole life ------------------------------------------------------------------- */
 
 static void test_sys_thread_control_many_threads_and_kill_all(void **state)
@@ -537,6 +720,10 @@ int main(void)
         T_(test_sys_space_control_errors),
         T_(test_sys_space_control_redirector_and_reinit),
         T_(test_sys_thread_control_many_threads_and_kill_all),
+        T_(test_sys_reserved_thread_ids_refused),
+        T_(test_sys_unmap_releases_empty_tables),
+        T_(test_sys_thread_control_create_delete_returns_memory),
+        T_(test_sys_thread_control_migrate_aborts_string_transfer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

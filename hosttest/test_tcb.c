@@ -293,6 +293,23 @@ static void test_tcb_delete_last_thread_of_space(void **state)
     assert_int_equal(space_a.thread_count, 0);
 }
 
+/* Deletion returns the TCB's memory: a slot backed at create is given back,
+ * reads as free, and its number can be created again (issue 8 item 5). */
+static void test_tcb_delete_returns_memory(void **state)
+{
+    unsigned backed = mock_tcb_backed;
+    for (unsigned round = 0; round < 3; round++) {
+        struct tcb *t = create(NO, &space_a);
+        assert_int_equal(mock_tcb_backed, backed + 1u);
+        tid_t gid = t->gid;
+        tcb_delete(t, NULL);
+        assert_int_equal(mock_tcb_backed, backed);
+        assert_int_equal(tcb_of_number(NO)->state, TS_FREE);
+        assert_null(tid_lookup(gid));
+    }
+    assert_int_equal(mock_tcb_free_errors, 0);
+}
+
 static void test_tcb_delete_then_recreate(void **state)
 {
     struct tcb *t = create(NO, &space_a);
@@ -425,6 +442,7 @@ int main(void)
         T(test_tcb_set_space_null_panics),
         T(test_tcb_delete_unlinks_everything),
         T(test_tcb_delete_last_thread_of_space),
+        T(test_tcb_delete_returns_memory),
         T(test_tcb_delete_then_recreate),
         T(test_tcb_delete_invalid_panics),
         T(test_tcb_schedule_state_codes),

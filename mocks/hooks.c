@@ -11,6 +11,8 @@ struct tcb *mock_current;
 unsigned mock_switch_count;
 struct tcb *mock_switch_from, *mock_switch_to;
 unsigned mock_tcb_alloc_failures;
+unsigned mock_tcb_backed;
+unsigned mock_tcb_free_errors;
 int mock_panic_armed;
 jmp_buf mock_panic_jmp;
 const char *mock_panic_why;
@@ -24,6 +26,8 @@ void mock_reset(void)
     mock_switch_count = 0;
     mock_switch_from = mock_switch_to = NULL;
     mock_tcb_alloc_failures = 0;
+    mock_tcb_backed = 0;
+    mock_tcb_free_errors = 0;
     mock_panic_armed = 0;
     mock_panic_why = NULL;
     mock_console_len = 0;
@@ -68,7 +72,17 @@ bool arch_tcb_alloc(struct tcb *t)
         return false;
     }
     memset(t, 0, TCB_SIZE);
+    mock_tcb_backed++;
     return true;
+}
+
+void arch_tcb_free(struct tcb *t)
+{
+    if (t->state != TS_FREE || mock_tcb_backed == 0)
+        mock_tcb_free_errors++;
+    else
+        mock_tcb_backed--;
+    memset(t, 0, TCB_SIZE);
 }
 
 uint64_t arch_timer_now(void)

@@ -30,6 +30,7 @@ unsigned mock_start_prepared;
 struct tcb *mock_irq_handler[MOCK_IRQ_LINES];
 uint32_t mock_irq_unavailable;
 unsigned mock_io_unmap_calls;
+unsigned mock_pt_release_calls;
 const struct space *mock_io_last_space;
 word_t mock_io_last_port;
 unsigned mock_io_last_log2;
@@ -52,6 +53,7 @@ void mock_syscall_hooks_reset(void)
     memset(mock_irq_handler, 0, sizeof(mock_irq_handler));
     mock_irq_unavailable = 0;
     mock_io_unmap_calls = 0;
+    mock_pt_release_calls = 0;
     mock_io_last_space = NULL;
     mock_io_last_port = 0;
     mock_io_last_log2 = 0;
@@ -224,4 +226,9 @@ void arch_set_cache_attr(struct space *s, word_t va, unsigned log2, unsigned att
         c->attr = attr;
     }
     mock_cache_count++;
+}
+
+void arch_pt_release_empty(void)
+{
+    mock_pt_release_calls++;
 }

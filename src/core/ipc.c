@@ -74,6 +74,14 @@
  *        ThreadControl chose that partner. The nested pagefault IPC of a
  *        long IPC is likewise not redirected.
  *
+ *  - Map and grant items (ABI 5.5): the placement is cut into pieces of at
+ *    most 2^30 bytes; pieces reaching into the kernel area at the receiver
+ *    (or at the sender, unless it is sigma0) transfer nothing, so the
+ *    complete space or 0x80000000/31 map their user part and never fail.
+ *    Interrupt threads (reserved numbers, the kernel's space) take no items.
+ *    Kernel threads (SystemBase .. UserBase-1: the idle thread) are no IPC
+ *    partner at all: error 2, as for a thread that does not exist.
+ *
  *  - Long IPC: string items are copied once, through arch_copy_between().
  *    A fault suspends the transfer (sender TS_SENDING, receiver
  *    TS_RECEIVING); the faulting side's IPC state is pushed (depth 1) and a
@@ -88,6 +96,7 @@
 #include <core/ipc.h>
 #include <core/ipc_internal.h>
 #include <core/kassert.h>
+#include <core/mdb.h>
 #include <core/sched.h>
 #include <core/space.h>
 
@@ -175,10 +184,12 @@ static inline word_t received_tag(word_t tag) { return tag & ~MSG_TAG_FLAGS; }
 
 /* ---- lookup and matching ------------------------------------------------- */
 
-/* The thread named by `id` as seen from `self` (global or own-space local ID). */
+/* The thread named by `id` as seen from `self` (global or own-space local
+ * ID). Kernel threads (the idle thread) are no IPC partners: reserved. */
 static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
-    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
+    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL ||
+        tid_number_is_kernel(tid_number(id)))
         return NULL;
     struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
     return t != NULL && t->state != TS_DEAD ? t : NULL;
@@ -294,13 +305,24 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
 static enum ipc_error xfer_map(struct tcb *s, struct tcb *r, const struct msg_item *it)
 {
     struct msg_placement p;
-    if (fpage_is_nil(it->fpage))
-        return IPC_OK;
+    if (fpage_is_nil(it->fpage) || !tid_number_is_user(tid_number(r->gid)))
+        return IPC_OK;                 /* interrupt threads take no pages or ports */
     if (msg_place_fpage(it->snd_base, it->fpage, msg_acceptor_window(r->utcb[utcb_br_index(0)]), &p) != IPC_OK)
         return IPC_ERR_OVERFLOW;
     if (!p.io && p.log2 < FPAGE_MIN_LOG2)
         return IPC_OK;                 /* sub-page fpages transfer nothing */
-    return ipc_transfer_fpage(s, r, &p, fpage_rights(it->fpage), it->type == MSG_ITEM_GRANT);
+    /* never into (nor, but for sigma0, out of) the kernel area: the complete
+     * space maps its user part (ABI 5.5) */
+    for (unsigned i = 0; i < msg_placement_pieces(&p); i++) {
+        struct msg_placement q = msg_placement_piece(&p, i);
+        if (!q.io && !msg_piece_below(&q, MDB_USER_LIMIT, s->space->is_sigma0))
+            continue;
+        enum ipc_error e = ipc_transfer_fpage(s, r, &q, fpage_rights(it->fpage),
+                                              it->type == MSG_ITEM_GRANT);
+        if (e != IPC_OK)
+            return e;
+    }
+    return IPC_OK;
 }
 
 /* Begin copying the string item `it` into the next receive buffer. */

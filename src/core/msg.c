@@ -190,3 +190,30 @@ enum ipc_error msg_place_fpage(word_t snd_base, fpage_t f, fpage_t window, struc
     }
     return IPC_OK;
 }
+
+unsigned msg_placement_pieces(const struct msg_placement *p)
+{
+    if (p->io || p->log2 <= MSG_PIECE_LOG2)
+        return 1;
+    return 1u << (p->log2 - MSG_PIECE_LOG2);
+}
+
+struct msg_placement msg_placement_piece(const struct msg_placement *p, unsigned i)
+{
+    struct msg_placement q = *p;
+    if (p->io || p->log2 <= MSG_PIECE_LOG2)
+        return q;
+    word_t off = (word_t)i << MSG_PIECE_LOG2;
+    q.src_base += off;
+    q.dst_base += off;
+    q.log2 = MSG_PIECE_LOG2;
+    return q;
+}
+
+bool msg_piece_below(const struct msg_placement *p, word_t limit, bool src_any)
+{
+    uint64_t size = (uint64_t)1 << p->log2;
+    if ((uint64_t)p->dst_base + size > limit)
+        return false;
+    return src_any || (uint64_t)p->src_base + size <= limit;
+}

@@ -15,12 +15,15 @@
  *    user limit and disjoint; the stored fpages carry no rights bits. Later
  *    calls ignore both area words. No small spaces: ECX out is always 0.
  *  - Unmap keeps ECX; MR0..MRk hold the fpages with their rwx bits
- *    replaced by the access status (IO fpages: 0); ESI = new MR0.
+ *    replaced by the access status (IO fpages: 0); ESI = new MR0. Page
+ *    tables left empty (here or in derived spaces) are given back after.
  *  - MemoryControl applies attributes only to the caller's own space.
  *
  * ABI decisions:
- *  - SpaceControl: SpaceSpecifier must be a global ID (3 otherwise); a
- *    redirector naming no thread is error 2; the KIP mapping running out of
+ *  - SpaceControl: SpaceSpecifier must be a global ID of a user thread (3
+ *    otherwise: interrupt and kernel threads live in the kernel's space,
+ *    which has no user half to initialise); a redirector naming no user
+ *    thread is error 2; the KIP mapping running out of
  *    memory is error 8; small spaces are not implemented (ECX out 0 always,
  *    also on failure).
  *  - Unmap: control bits above 6 are ignored; IO fpages are always revoked
@@ -71,7 +74,7 @@ static bool sc_redirector(const struct tcb *self, tid_t in, tid_t old, tid_t *ou
         *out = in == TID_NIL ? old : TID_ANY;
         return true;
     }
-    struct tcb *t = sys_lookup(self, in);
+    struct tcb *t = tid_user_only(sys_lookup(self, in));
     if (t == NULL)
         return false;
     *out = t->gid;
@@ -83,7 +86,7 @@ static word_t sc_do(struct tcb *self, const struct sys_regs *r)
 {
     if (!sys_privileged(self))
         return SYS_ERR_NO_PRIVILEGE;
-    struct tcb *t = tid_is_global(r->eax) ? tid_lookup(r->eax) : NULL;
+    struct tcb *t = tid_is_global(r->eax) ? tid_user_only(tid_lookup(r->eax)) : NULL;
     if (t == NULL)
         return SYS_ERR_INVALID_SPACE;
     struct space *s = t->space;
@@ -138,6 +141,7 @@ void sys_unmap(struct tcb *self, struct sys_regs *r)
     self->utcb[0] = r->esi;
     for (unsigned i = 0; i <= k; i++)
         self->utcb[i] = unmap_one(self, self->utcb[i], flush);
+    arch_pt_release_empty();
     r->esi = self->utcb[0];
 }
 

@@ -48,6 +48,19 @@
  *    check happens at activation.
  *  - An active thread migrating to another space keeps its UTCB location
  *    (it must be valid and free there, else 6); its UTCB contents are copied.
+ *    A string transfer it takes part in (also one suspended in a pagefault
+ *    IPC) is aborted first: error 7 to both partners, as ExchangeRegisters
+ *    R/S would (the transfer's cursors point into the old UTCB and its
+ *    buffers into the old space, which may be destroyed).
+ *  - Reserved thread numbers (below UserBase: interrupt threads, the idle
+ *    thread, unused kernel numbers; ABI 1.1) are never a SpaceSpecifier
+ *    (3), a Scheduler (4), a Pager (2, also for an active thread, whose
+ *    Pager TCR would name it), an interrupt handler (2) or an
+ *    ExchangeRegisters target (2). Their own numbers as dest: interrupt
+ *    association below SystemBase, error 2 in [SystemBase, UserBase).
+ *  - Deletion gives back the TCB page (tcb_delete) and the UTCB page once
+ *    no thread of the space uses it (arch_utcb_unmap after the thread is
+ *    unregistered).
  */
 #include <core/kassert.h>
 #include <core/msg.h>
@@ -95,6 +108,13 @@ static bool tc_resolve(const struct tcb *self, tid_t id, tid_t *out)
     return true;
 }
 
+/* True when `id` (resolved) names a reserved thread number: an interrupt or
+ * kernel thread (ABI 1.1), never a pager or scheduler. */
+static bool tc_reserved(tid_t id)
+{
+    return id != TID_NIL && !tid_number_is_user(tid_number(id));
+}
+
 /* True when no active thread of `s` other than `t` uses UTCB location `loc`. */
 static bool utcb_free(const struct space *s, word_t loc, const struct tcb *t)
 {
@@ -116,7 +136,7 @@ static word_t tc_check_activation(const struct space *s, word_t loc, tid_t pager
 {
     if (loc == TC_NO_UTCB || !tcb_utcb_location_valid(s, loc) || !utcb_free(s, loc, t))
         return SYS_ERR_INVALID_UTCB;
-    if (tid_lookup(pager) == NULL)
+    if (tid_user_only(tid_lookup(pager)) == NULL)
         return SYS_ERR_INVALID_THREAD;          /* the start message must come from somewhere */
     return SYS_ERR_OK;
 }
@@ -124,7 +144,7 @@ static word_t tc_check_activation(const struct space *s, word_t loc, tid_t pager
 /* The scheduler of a new/modified thread must exist (or be the thread). */
 static bool tc_scheduler_ok(tid_t sched, tid_t dest)
 {
-    return sched == dest || tid_lookup(sched) != NULL;
+    return sched == dest || tid_user_only(tid_lookup(sched)) != NULL;
 }
 
 /* ---- decode ----------------------------------------------------------------- */
@@ -138,7 +158,7 @@ static word_t tc_decode_irq(const struct tcb *self, const struct sys_regs *r, st
         q->handler = NULL;                      /* Pager = the interrupt itself: detach */
         return SYS_ERR_OK;
     }
-    q->handler = sys_lookup(self, r->ecx);
+    q->handler = tid_user_only(sys_lookup(self, r->ecx));
     if (q->handler == NULL || !tcb_is_active(q->handler))
         return SYS_ERR_INVALID_THREAD;
     return SYS_ERR_OK;
@@ -162,7 +182,7 @@ static word_t tc_decode_modify(const struct tcb *self, const struct sys_regs *r,
     if (r->esi == q->dest) {
         q->space = t->space;
     } else {
-        struct tcb *in = sys_lookup(self, r->esi);
+        struct tcb *in = tid_user_only(sys_lookup(self, r->esi));
         if (in == NULL)
             return SYS_ERR_INVALID_SPACE;
         q->space = in->space;
@@ -203,7 +223,7 @@ static word_t tc_decode_create(const struct tcb *self, const struct sys_regs *r,
         return SYS_ERR_INVALID_SCHED;
     q->new_space = r->esi == q->dest;
     if (!q->new_space) {
-        struct tcb *in = sys_lookup(self, r->esi);
+        struct tcb *in = tid_user_only(sys_lookup(self, r->esi));
         if (in == NULL)
             return SYS_ERR_INVALID_SPACE;
         s = in->space;
@@ -258,6 +278,10 @@ static word_t tc_decode(const struct tcb *self, const struct sys_regs *r, struct
         return SYS_ERR_INVALID_THREAD;
     if (!tc_resolve(self, r->edx, &q->scheduler))
         return SYS_ERR_INVALID_SCHED;
+    if (tc_reserved(q->pager))
+        return SYS_ERR_INVALID_THREAD;
+    if (tc_reserved(q->scheduler))
+        return SYS_ERR_INVALID_SCHED;
     struct tcb *slot = tcb_of_number(no);
     if (slot->state != TS_FREE) {
         q->t = slot;
@@ -280,12 +304,23 @@ static void tc_activate(struct tcb *t, word_t loc, word_t *view, tid_t pager)
     ipc_receive_on_behalf(t, pager, 0x0000u);           /* Never */
 }
 
+/* A string transfer `t` takes part in (also one suspended in a pagefault
+ * IPC) holds cursors into t's UTCB and copies in t's space: abort it, error
+ * 7 to both partners (ABI 4.5 ExchangeRegisters semantics), before t moves. */
+static void tc_abort_transfer(struct tcb *t)
+{
+    uint8_t st = ipc_thread_state(t);
+    if (st == TS_SENDING || st == TS_RECEIVING)
+        (void)ipc_cancel(t, true, true);
+}
+
 /* Move the active or inactive thread `t` into `to`; destroys the old space
  * when t was its last thread. `view`: t's UTCB block mapped in `to`. */
 static void tc_migrate(struct tcb *t, struct space *to, word_t *view)
 {
     struct space *from = t->space;
     bool active = tcb_is_active(t);
+    tc_abort_transfer(t);
     if (active) {
         for (int i = -UTCB_WORDS_BELOW; i < UTCB_WORDS_ABOVE; i++)
             view[i] = t->utcb[i];
@@ -298,15 +333,21 @@ static void tc_migrate(struct tcb *t, struct space *to, word_t *view)
         space_destroy(from);
 }
 
+/* Delete `t`; its UTCB block is given back after t is unregistered (so the
+ * arch sees whether another thread still uses the page), its space with
+ * the last thread. */
 static void tc_commit_delete(struct tcb *t)
 {
     struct space *s = t->space;
+    bool active = tcb_is_active(t);
+    word_t loc = t->utcb_location;
     ipc_thread_deleted(t);
     arch_irq_release(t);
-    if (tcb_is_active(t))
-        arch_utcb_unmap(s, t->utcb_location);
     sys_preemption_forget(tid_number(t->gid));
-    if (tcb_delete(t, sys_wakeup_queue()))
+    bool empty = tcb_delete(t, sys_wakeup_queue());     /* t is gone from here on */
+    if (active)
+        arch_utcb_unmap(s, loc);
+    if (empty)
         space_destroy(s);
 }
 
@@ -367,7 +408,7 @@ void sys_thread_control(struct tcb *self, struct sys_regs *r)
 /* The active thread of self's space that `dest` names (global or local). */
 static struct tcb *exreg_target(const struct tcb *self, tid_t dest)
 {
-    struct tcb *t = sys_lookup(self, dest);
+    struct tcb *t = tid_user_only(sys_lookup(self, dest));
     if (t == NULL || t->space != self->space || !tcb_is_active(t))
         return NULL;
     return t;

@@ -264,8 +264,8 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     word_t err = SYS_ERR_OK;
     if (r->eax == TID_NIL)
         err = SYS_ERR_OK;                                   /* no-op, result 0 */
-    else if ((t = sys_lookup(self, r->eax)) == NULL)
-        err = SYS_ERR_INVALID_THREAD;
+    else if ((t = sys_lookup(self, r->eax)) == NULL || tid_number_is_kernel(tid_number(t->gid)))
+        err = SYS_ERR_INVALID_THREAD;                       /* kernel threads are reserved */
     else if (!sched_allowed(self, t))
         err = SYS_ERR_NO_PRIVILEGE;
     else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&

@@ -8,7 +8,9 @@
  * tcb_delete() leaves no trace of the thread in any kernel queue it owns or
  * knows of: the ready queue, the wakeup queue and the local-ID table; the
  * IPC module must have cancelled the thread's IPC before (documented call
- * order in tcb.h). Every created thread is counted in its space's
+ * order in tcb.h), and then returns the slot's memory (arch_tcb_free), so
+ * that create/delete cycles over fresh thread numbers never drain the
+ * kernel pool; a freed slot reads as TS_FREE, so ID lookups stay safe. Every created thread is counted in its space's
  * thread_count and every deleted or migrated one is taken off it.
  *
  * The kernel stack of a thread lives in the same TCB_SIZE block above the
@@ -134,6 +136,7 @@ bool tcb_delete(struct tcb *t, struct wakeup_queue *wq)
     t->space = NULL;
     t->utcb = NULL;
     t->utcb_location = TCB_NO_UTCB;
+    arch_tcb_free(t);
     return s->thread_count == 0;
 }
 

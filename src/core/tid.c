@@ -62,6 +62,11 @@ struct tcb *tid_lookup(tid_t gid)
     return t;
 }
 
+struct tcb *tid_user_only(struct tcb *t)
+{
+    return t != NULL && tid_number_is_user(tid_number(t->gid)) ? t : NULL;
+}
+
 /* Bucket of the pair (space, UTCB slot); a multiplicative hash mixes both. */
 static unsigned tid_local_bucket(const struct space *s, tid_t local)
 {

@@ -22,6 +22,12 @@ extern struct tcb *mock_switch_from, *mock_switch_to;
 /* When nonzero, arch_tcb_alloc() fails that many more times (0: never). */
 extern unsigned mock_tcb_alloc_failures;
 
+/* TCBs backed (arch_tcb_alloc) and not freed (arch_tcb_free) since the
+ * reset; frees of a TCB that is not free-state count in mock_tcb_free_errors.
+ * A freed TCB is filled with zeros, as the kernel's shared zero page reads. */
+extern unsigned mock_tcb_backed;
+extern unsigned mock_tcb_free_errors;
+
 /* Panics: with mock_panic_armed set, arch_panic() longjmps to mock_panic_jmp
  * (setjmp returns 1) instead of aborting the test program. */
 extern int mock_panic_armed;

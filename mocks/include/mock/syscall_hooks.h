@@ -42,6 +42,9 @@ extern unsigned mock_start_prepared;
 extern struct tcb *mock_irq_handler[MOCK_IRQ_LINES];
 extern uint32_t mock_irq_unavailable;
 
+/* arch_pt_release_empty calls (Unmap gives back empty page tables). */
+extern unsigned mock_pt_release_calls;
+
 /* arch_io_unmap: number of calls and the last arguments. */
 extern unsigned mock_io_unmap_calls;
 extern const struct space *mock_io_last_space;

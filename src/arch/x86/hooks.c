@@ -1,6 +1,8 @@
 /* The kernel's implementation of the core hooks (core/arch_hooks.h). */
 #include <arch/console.h>
 #include <arch/cpu.h>
+#include <arch/fpu.h>
+#include <arch/paging.h>
 #include <arch/ktest.h>
 #include <core/arch_hooks.h>
 #include <core/kprintf.h>
@@ -27,4 +29,10 @@ void arch_console_putc(char c)
 struct tcb *arch_current(void)
 {
     return tcb_from_sp(cpu_read_esp());
+}
+
+void arch_tcb_free(struct tcb *t)
+{
+    fpu_release(t);                      /* no lazy FXSAVE into a freed page */
+    pt_tcb_unback((uint32_t)(uintptr_t)t);
 }

@@ -23,8 +23,7 @@ enum ipc_error ipc_transfer_fpage(struct tcb *from, struct tcb *to, const struct
             io_set(&from->space->arch, p->src_base, p->log2, 0);
         return IPC_OK;
     }
-    return mdb_map(from->space, p->src_base, to->space, p->dst_base, p->log2, rights, grant) ==
-                   MDB_OK
-               ? IPC_OK
-               : IPC_ERR_OVERFLOW;
+    int res = mdb_map(from->space, p->src_base, to->space, p->dst_base, p->log2, rights, grant);
+    pt_reclaim();                   /* tables emptied by replaced or granted mappings */
+    return res == MDB_OK ? IPC_OK : IPC_ERR_OVERFLOW;
 }

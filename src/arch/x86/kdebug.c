@@ -3,6 +3,7 @@
 #include <arch/kdebug.h>
 #include <arch/ktest.h>
 #include <arch/paging.h>
+#include <arch/pmem.h>
 #include <core/arch_hooks.h>
 #include <core/kprintf.h>
 
@@ -103,6 +104,11 @@ enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as,
         case 0x02:
         case 0x03:
             return KDEBUG_DONE;                 /* clear page / toggle break-in: no-ops */
+        case 0x4B:                              /* 'K': kernel memory counter EAX (-1: print all) */
+            if (f->eax == 0xFFFFFFFFu)
+                pmem_report();
+            f->eax = f->eax == 0xFFFFFFFFu ? PMEM_STAT_COUNT : pmem_stat(f->eax);
+            return KDEBUG_DONE;
         default:
             kprintf("KDB: unknown operation %02x at %08x; thread stopped\n", code[1], f->eip);
             return KDEBUG_STOP;

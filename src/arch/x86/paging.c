@@ -20,6 +20,7 @@ static uint32_t gs_frame;       /* the page with the %gs:0 word */
 #define PTE_RIGHTS_SHIFT 9u   /* software-available bits 9..11 hold the exact rwx */
 
 static struct arch_space *io_spaces;      /* every space with a private I/O bitmap */
+static struct arch_space *reclaim_list;   /* spaces with a slot that became empty */
 static uint32_t *slot_shadow_page(const struct arch_space *as, unsigned i);
 
 static uint32_t *pt_virt(uint32_t entry)
@@ -102,13 +103,14 @@ int paging_init(void)
 
 int pt_space_init(struct arch_space *as)
 {
-    uint32_t pd = pmem_alloc(), pt = pmem_alloc();
-    uint32_t tab = pmem_alloc(), sh = pmem_alloc(), big = pmem_alloc();
+    uint32_t pd = pmem_alloc_for(PMEM_SPACE), pt = pmem_alloc_for(PMEM_SPACE);
+    uint32_t tab = pmem_alloc_for(PMEM_SPACE), sh = pmem_alloc_for(PMEM_SPACE);
+    uint32_t big = pmem_alloc_for(PMEM_SPACE);
     if (!pd || !pt || !tab || !sh || !big) {
         uint32_t got[] = { pd, pt, tab, sh, big };
         for (unsigned i = 0; i < 5; i++)
             if (got[i])
-                pmem_free(got[i]);
+                pmem_free_for(PMEM_SPACE, got[i]);
         return 0;
     }
     as->pdir_phys = pd;
@@ -118,6 +120,8 @@ int pt_space_init(struct arch_space *as)
     as->slot_shadow = (uint32_t *)phys_to_virt(sh);
     as->slot_big = (struct mapnode **)phys_to_virt(big);
     as->iobitmap[0] = as->iobitmap[1] = 0;
+    as->reclaim_pending = 0;
+    as->reclaim_next = 0;
     for (unsigned i = PDE_INDEX(KERNEL_VBASE); i < 1024; i++)
         as->pdir[i] = kernel_space_arch.pdir[i];
     for (unsigned i = 0; i < 1024; i++)
@@ -126,8 +130,62 @@ int pt_space_init(struct arch_space *as)
     return 1;
 }
 
+/* Note that a slot of `as` has no present 4 KB entry any more. */
+static void reclaim_note(struct arch_space *as)
+{
+    if (as->reclaim_pending)
+        return;
+    as->reclaim_pending = 1;
+    as->reclaim_next = reclaim_list;
+    reclaim_list = as;
+}
+
+/* Take `as` off the reclaim list (it is being freed). */
+static void reclaim_forget(struct arch_space *as)
+{
+    for (struct arch_space **p = &reclaim_list; *p; p = &(*p)->reclaim_next) {
+        if (*p == as) {
+            *p = as->reclaim_next;
+            break;
+        }
+    }
+    as->reclaim_pending = 0;
+}
+
+/* Free the page table and shadow page of slot i of `as` if it has no
+ * present 4 KB entry; true if something was freed. */
+static int slot_release_if_empty(struct arch_space *as, unsigned i)
+{
+    if ((!as->slot_table[i] && !as->slot_shadow[i]) || (as->slot_shadow[i] & 0xFFFu))
+        return 0;
+    if ((as->pdir[i] & PTE_P) && !(as->pdir[i] & PTE_PS))
+        as->pdir[i] = 0;                          /* (a 4 MB page keeps its PDE) */
+    if (as->slot_table[i])
+        pmem_free_for(PMEM_PTAB, as->slot_table[i]);
+    if (as->slot_shadow[i])
+        pmem_free_for(PMEM_PTAB, virt_to_phys(as->slot_shadow[i] & ~0xFFFu));
+    as->slot_table[i] = 0;
+    as->slot_shadow[i] = 0;
+    return 1;
+}
+
+void pt_reclaim(void)
+{
+    while (reclaim_list) {
+        struct arch_space *as = reclaim_list;
+        reclaim_list = as->reclaim_next;
+        as->reclaim_pending = 0;
+        int freed = 0;
+        for (unsigned i = 0; i < USER_SLOTS; i++)
+            freed |= slot_release_if_empty(as, i);
+        if (freed && as->pdir_phys == cpu_read_cr3())
+            cpu_write_cr3(as->pdir_phys);         /* no cached PDE may lead to a freed table */
+    }
+}
+
 void pt_space_free(struct arch_space *as)
 {
+    reclaim_forget(as);
     for (struct arch_space **p = &io_spaces; *p; p = &(*p)->io_next) {
         if (*p == as) {
             *p = as->io_next;
@@ -144,21 +202,21 @@ void pt_space_free(struct arch_space *as)
             uint32_t *sh = slot_shadow_page(as, i);
             for (unsigned j = 0; j < 1024; j++)
                 if ((pt[j] & PTE_P) && !sh[j] && pmem_is_pool(pt[j] & ~0xFFFu))
-                    pmem_free(pt[j] & ~0xFFFu);
+                    pmem_free_for(PMEM_UTCB, pt[j] & ~0xFFFu);
         }
         if (as->slot_table[i])
-            pmem_free(as->slot_table[i]);
+            pmem_free_for(PMEM_PTAB, as->slot_table[i]);
         if (as->slot_shadow[i])
-            pmem_free(virt_to_phys(as->slot_shadow[i] & ~0xFFFu));
+            pmem_free_for(PMEM_PTAB, virt_to_phys(as->slot_shadow[i] & ~0xFFFu));
     }
     for (unsigned i = 0; i < 2; i++)
         if (as->iobitmap[i])
-            pmem_free(as->iobitmap[i]);
-    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_table));
-    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_shadow));
-    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->slot_big));
-    pmem_free(virt_to_phys((uint32_t)(uintptr_t)as->perspace_pt));
-    pmem_free(as->pdir_phys);
+            pmem_free_for(PMEM_IOBITMAP, as->iobitmap[i]);
+    pmem_free_for(PMEM_SPACE, virt_to_phys((uint32_t)(uintptr_t)as->slot_table));
+    pmem_free_for(PMEM_SPACE, virt_to_phys((uint32_t)(uintptr_t)as->slot_shadow));
+    pmem_free_for(PMEM_SPACE, virt_to_phys((uint32_t)(uintptr_t)as->slot_big));
+    pmem_free_for(PMEM_SPACE, virt_to_phys((uint32_t)(uintptr_t)as->perspace_pt));
+    pmem_free_for(PMEM_SPACE, as->pdir_phys);
     as->pdir = 0;
     as->perspace_pt = 0;
 }
@@ -169,7 +227,7 @@ static int io_private_bitmap(struct arch_space *as)
     for (unsigned i = 0; i < 2; i++) {
         if (as->iobitmap[i])
             continue;
-        uint32_t f = pmem_alloc();
+        uint32_t f = pmem_alloc_for(PMEM_IOBITMAP);
         if (!f)
             return 0;
         uint8_t *b = (uint8_t *)phys_to_virt(f);
@@ -249,13 +307,13 @@ static uint32_t *slot_shadow_page(const struct arch_space *as, unsigned i)
 static int slot_reserve(struct arch_space *as, unsigned i)
 {
     if (!as->slot_table[i]) {
-        uint32_t t = pmem_alloc();
+        uint32_t t = pmem_alloc_for(PMEM_PTAB);
         if (!t)
             return 0;
         as->slot_table[i] = t;
     }
     if (!as->slot_shadow[i]) {
-        uint32_t sh = pmem_alloc();
+        uint32_t sh = pmem_alloc_for(PMEM_PTAB);
         if (!sh)
             return 0;
         as->slot_shadow[i] = phys_to_virt(sh);
@@ -355,7 +413,7 @@ void pt_activate(const struct arch_space *as)
 
 int pt_tcb_back(uint32_t va)
 {
-    uint32_t frame = pmem_alloc();
+    uint32_t frame = pmem_alloc_for(PMEM_TCB);
     if (!frame)
         return 0;
     uint32_t *pt = pt_virt(kernel_space_arch.pdir[PDE_INDEX(va)]);
@@ -368,6 +426,35 @@ int pt_tcb_backed(uint32_t va)
 {
     uint32_t *pt = pt_virt(kernel_space_arch.pdir[PDE_INDEX(va)]);
     return (pt[PTE_INDEX(va)] & ~0xFFFu) != zero_frame;
+}
+
+void pt_tcb_unback(uint32_t va)
+{
+    uint32_t *pte = &pt_virt(kernel_space_arch.pdir[PDE_INDEX(va)])[PTE_INDEX(va)];
+    uint32_t frame = *pte & ~0xFFFu;
+    if (frame == zero_frame)
+        return;
+    *pte = zero_frame | PTE_P;                   /* read-only: reads as a free TCB */
+    __asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+    pmem_free_for(PMEM_TCB, frame);
+}
+
+void pt_kernel_page_free(struct arch_space *as, uint32_t va)
+{
+    unsigned i = PDE_INDEX(va);
+    if (va >= USER_AREA_END || !as->slot_table[i] || !(as->pdir[i] & PTE_P) ||
+        (as->pdir[i] & PTE_PS))
+        return;
+    uint32_t *pte = &pt_virt(as->slot_table[i])[PTE_INDEX(va)];
+    uint32_t frame = *pte & ~0xFFFu;
+    if (!(*pte & PTE_P) || slot_shadow_page(as, i)[PTE_INDEX(va)] || !pmem_is_pool(frame))
+        return;
+    *pte = 0;
+    as->slot_shadow[i]--;
+    tlb_flush_page(as, va & ~0xFFFu);
+    pmem_free_for(PMEM_UTCB, frame);
+    if ((as->slot_shadow[i] & 0xFFFu) == 0)
+        reclaim_note(as);
 }
 
 /* ---- hooks of the mapping database (core/arch_hooks.h) ---------------- */
@@ -434,6 +521,8 @@ void arch_pt_clear(struct space *s, word_t va)
     if (as->pdir[i] & PTE_PS) {
         as->pdir[i] = 0;
         as->slot_big[i] = 0;
+        if (as->slot_table[i])
+            reclaim_note(as);                     /* a table held ready for a split */
         return;
     }
     uint32_t *pt = pt_virt(as->pdir[i]);
@@ -441,6 +530,8 @@ void arch_pt_clear(struct space *s, word_t va)
         as->slot_shadow[i]--;
     pt[PTE_INDEX(va)] = 0;
     slot_shadow_page(as, i)[PTE_INDEX(va)] = 0;
+    if ((as->slot_shadow[i] & 0xFFFu) == 0)
+        reclaim_note(as);
 }
 
 unsigned arch_pt_harvest_status(struct space *s, word_t va)
@@ -468,13 +559,13 @@ void arch_tlb_flush(struct space *s, word_t va, unsigned log2)
 
 void *arch_page_alloc(void)
 {
-    uint32_t pa = pmem_alloc();
+    uint32_t pa = pmem_alloc_for(PMEM_KMEM);
     return pa ? (void *)(uintptr_t)phys_to_virt(pa) : 0;
 }
 
 void arch_page_free(void *page)
 {
-    pmem_free(virt_to_phys((uint32_t)(uintptr_t)page));
+    pmem_free_for(PMEM_KMEM, virt_to_phys((uint32_t)(uintptr_t)page));
 }
 
 /* ---- hooks of the space module ----------------------------------------- */
@@ -484,9 +575,15 @@ bool arch_space_init(struct space *s)
     return pt_space_init(&s->arch) != 0;
 }
 
+void arch_pt_release_empty(void)
+{
+    pt_reclaim();
+}
+
 void arch_space_free(struct space *s)
 {
     pt_space_free(&s->arch);
+    pt_reclaim();                   /* slots emptied in other spaces by the revocations */
 }
 
 void io_note_source(struct arch_space *to, struct arch_space *from)

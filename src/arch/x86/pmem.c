@@ -2,10 +2,15 @@
 #include <arch/layout.h>
 #include <arch/pmem.h>
 #include <core/kprintf.h>
+#include <core/mdb.h>
+#include <core/space.h>
 
 extern char _kernel_phys_start[], _kernel_phys_end[];
 
 static uint32_t pool_start, pool_end, free_head, free_count;
+static uint32_t use_count[PMEM_USES];
+
+static void pool_put(uint32_t pa);
 
 /* Highest end of available RAM below the direct-map limit. */
 uint32_t pmem_ram_top(const struct boot_info *bi)
@@ -56,12 +61,15 @@ int pmem_init_range(uint32_t start, uint32_t end)
     pool_end = end;
     free_head = 0;
     free_count = 0;
+    for (unsigned u = 0; u < PMEM_USES; u++)
+        use_count[u] = 0;
     for (uint32_t pa = pool_end - PAGE_SIZE; pa >= pool_start && pa != 0; pa -= PAGE_SIZE)
-        pmem_free(pa);
+        pool_put(pa);
     return 1;
 }
 
-uint32_t pmem_alloc(void)
+/* Take a frame off the free list (zeroed), 0 when exhausted. */
+static uint32_t pool_take(void)
 {
     uint32_t pa = free_head;
     if (!pa)
@@ -72,11 +80,67 @@ uint32_t pmem_alloc(void)
     return pa;
 }
 
-void pmem_free(uint32_t pa)
+/* Put frame pa on the free list. */
+static void pool_put(uint32_t pa)
 {
     *(uint32_t *)phys_to_virt(pa) = free_head;
     free_head = pa;
     free_count++;
+}
+
+uint32_t pmem_alloc_for(enum pmem_use use)
+{
+    uint32_t pa = pool_take();
+    if (pa)
+        use_count[use]++;
+    return pa;
+}
+
+void pmem_free_for(enum pmem_use use, uint32_t pa)
+{
+    if (use_count[use] == 0) {
+        kprintf("pmem: frame %08x freed as use %u with none in use\n", pa, (unsigned)use);
+        return;                                  /* never corrupt the free list */
+    }
+    use_count[use]--;
+    pool_put(pa);
+}
+
+uint32_t pmem_alloc(void)
+{
+    return pmem_alloc_for(PMEM_OTHER);
+}
+
+void pmem_free(uint32_t pa)
+{
+    pmem_free_for(PMEM_OTHER, pa);
+}
+
+uint32_t pmem_in_use(enum pmem_use use)
+{
+    return use_count[use];
+}
+
+uint32_t pmem_stat(uint32_t i)
+{
+    if (i == PMEM_STAT_FREE)
+        return free_count;
+    if (i >= PMEM_STAT_USE0 && i < PMEM_STAT_USE0 + PMEM_USES)
+        return use_count[i - PMEM_STAT_USE0];
+    if (i == PMEM_STAT_SPACES)
+        return space_count();
+    if (i == PMEM_STAT_MAPNODES)
+        return mdb_node_count();
+    return 0xFFFFFFFFu;
+}
+
+void pmem_report(void)
+{
+    kprintf("kmem: free %u tcb %u space %u ptab %u utcb %u iobitmap %u kmem %u other %u"
+            " | spaces %u mapnodes %u\n",
+            free_count, use_count[PMEM_TCB], use_count[PMEM_SPACE], use_count[PMEM_PTAB],
+            use_count[PMEM_UTCB], use_count[PMEM_IOBITMAP], use_count[PMEM_KMEM],
+            use_count[PMEM_OTHER], space_count(), mdb_node_count());
 }
 
 int pmem_is_kernel(uint32_t pa)

@@ -15,6 +15,7 @@
 #include <core/ipc.h>
 #include <core/msg.h>
 #include <core/space.h>
+#include <core/tid.h>
 
 word_t *arch_utcb_map(struct space *s, word_t location)
 {
@@ -24,9 +25,13 @@ word_t *arch_utcb_map(struct space *s, word_t location)
 
 void arch_utcb_unmap(struct space *s, word_t location)
 {
-    /* other UTCBs may share the page: it is freed with the space */
-    (void)s;
-    (void)location;
+    /* the page goes when no registered thread of s has a UTCB on it */
+    word_t page = location & ~0xFFFu;
+    for (word_t loc = page; loc < page + 0x1000u; loc += 512u)
+        if (tid_lookup_local(s, loc + 256u) != NULL)
+            return;
+    pt_kernel_page_free(&s->arch, page);
+    pt_reclaim();
 }
 
 bool arch_kip_map(struct space *s, word_t base)

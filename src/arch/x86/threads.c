@@ -60,11 +60,11 @@ void *space_kernel_page(struct space *s, word_t va)
     unsigned log2;
     if (pt_lookup(&s->arch, va, &pa, &log2, &flags))
         return (void *)(uintptr_t)phys_to_virt(pa & ~0xFFFu);
-    pa = pmem_alloc();
+    pa = pmem_alloc_for(PMEM_UTCB);
     if (!pa)
         return 0;
     if (!pt_map(&s->arch, va & ~0xFFFu, pa, 12, PTE_U | PTE_W)) {
-        pmem_free(pa);
+        pmem_free_for(PMEM_UTCB, pa);
         return 0;
     }
     return (void *)(uintptr_t)phys_to_virt(pa);
@@ -188,6 +188,7 @@ static bool fault_call(struct tcb *t, word_t tag, word_t mr1, word_t mr2)
     u[2] = mr2;
     u[utcb_br_index(0)] = FPAGE_COMPLETE;
     bool ok = kernel_call(t, pager);
+    u = t->utcb;                  /* a ThreadControl migration may have moved it */
     if (!ok)
         kprintf("thread %08x: fault IPC %08x to %08x failed (ErrorCode %08x)\n", t->gid, tag,
                 pager, u[UTCB_ERROR_CODE]);
@@ -267,6 +268,7 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
         u[i] = out[i];
     u[utcb_br_index(0)] = 0;
     bool ok = kernel_call(t, handler);
+    u = t->utcb;                  /* a ThreadControl migration may have moved it */
     if (ok) {
         /* words the reply does not contain keep the values that were sent */
         unsigned n = msgtag_untyped(ipc_result_tag(t));

@@ -38,6 +38,12 @@ void arch_switch_to(struct tcb *from, struct tcb *to);
  * memory. Called before a thread number is used for the first time. */
 bool arch_tcb_alloc(struct tcb *t);
 
+/* The TCB at `t` (state TS_FREE, in no queue, referenced by nothing) is no
+ * longer used: return its memory. Afterwards the slot reads as a free TCB
+ * (all zero; the kernel maps a shared read-only zero page) until the next
+ * arch_tcb_alloc(). */
+void arch_tcb_free(struct tcb *t);
+
 /* ---- address spaces (space) ------------------------------------------ */
 
 /* Give the new space `s` its machine state (page directory with the kernel
@@ -189,6 +195,11 @@ bool arch_irq_detach(unsigned irq);
 
 /* `t` is being deleted: dissociate every interrupt line it handles. */
 void arch_irq_release(struct tcb *t);
+
+/* Unmap has finished its mapping-database work: page tables that became
+ * empty (in any space) may be given back now. Never called while a mapping
+ * operation is in progress. */
+void arch_pt_release_empty(void);
 
 /* Unmap: revoke the IO ports [port, port + 2^log2) from every space that
  * received them from `s` (with flush also from `s` itself). The range has

@@ -222,4 +222,20 @@ struct msg_placement {
  * IPC_ERR_OVERFLOW for a nil window (memory) or a malformed IO fpage. */
 enum ipc_error msg_place_fpage(word_t snd_base, fpage_t f, fpage_t window, struct msg_placement *p);
 
+/* Memory placements are cut into pieces of at most 2^MSG_PIECE_LOG2 bytes,
+ * so that each piece lies wholly on one side of the kernel-area boundary
+ * (any 2^30-aligned address): the complete space (2^32) or a 2^31 fpage is
+ * then mapped in its user part only (ABI 5.5). */
+#define MSG_PIECE_LOG2 30u
+
+/* Number of pieces of placement `p` (1 for IO and for <= 2^30 bytes). */
+unsigned msg_placement_pieces(const struct msg_placement *p);
+
+/* Piece `i` (< msg_placement_pieces(p)) of placement `p`. */
+struct msg_placement msg_placement_piece(const struct msg_placement *p, unsigned i);
+
+/* True when memory piece `p` (from msg_placement_piece) lies below `limit`
+ * (2^30-aligned) at the receiver and, unless `src_any`, at the sender. */
+bool msg_piece_below(const struct msg_placement *p, word_t limit, bool src_any);
+
 #endif

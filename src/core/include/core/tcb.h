@@ -142,8 +142,10 @@ bool tcb_set_space(struct tcb *t, struct space *to);
  * partner blocked on t; then
  * tcb_delete() takes t out of the ready queue and the wakeup queue `wq`
  * (may be NULL when t has no timeout queued), unregisters its local ID,
- * decrements space->thread_count and frees the slot (TS_FREE, TID_NIL).
- * Returns true when t's space has no threads left (caller destroys it). */
+ * decrements space->thread_count and frees the slot (TS_FREE, TID_NIL)
+ * and its memory (arch_tcb_free: t must not be used afterwards; the slot
+ * reads as free). Returns true when t's space has no threads left (caller
+ * destroys it). */
 bool tcb_delete(struct tcb *t, struct wakeup_queue *wq);
 
 /* X.2 Schedule result code of `t` (1..7); 0 for a free slot. */

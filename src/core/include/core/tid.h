@@ -32,6 +32,14 @@ typedef word_t tid_t;
 #define TID_ROOT_NO     (TID_USER_BASE + 2u)
 
 static inline bool tid_is_nil(tid_t t) { return t == TID_NIL; }
+/* True for thread numbers a user may name as a thread to act on (ABI 1.1:
+ * numbers below UserBase are interrupt and kernel threads, reserved). */
+static inline bool tid_number_is_user(word_t no) { return no >= TID_USER_BASE; }
+/* True for the kernel-thread numbers SystemBase .. UserBase-1 (the idle thread). */
+static inline bool tid_number_is_kernel(word_t no)
+{
+    return no >= TID_SYSTEM_BASE && no < TID_USER_BASE;
+}
 static inline bool tid_is_global(tid_t t) { return (t & 0x3Fu) != 0; }
 static inline bool tid_is_local(tid_t t) { return (t & 0x3Fu) == 0; }
 static inline word_t tid_number(tid_t t) { return t >> TID_VERSION_BITS; }
@@ -64,6 +72,11 @@ struct tcb *tcb_of_number(word_t no);
 /* The existing thread named by global ID `gid` (number in range, TCB not
  * free, version equal), else NULL. O(1), reads only the one TCB. */
 struct tcb *tid_lookup(tid_t gid);
+
+/* `t` when it is a user thread (number >= UserBase), else NULL (also for
+ * NULL): what a system call may take as a space, scheduler, pager, handler
+ * or target -- interrupt and kernel threads are reserved (ABI 1.1). */
+struct tcb *tid_user_only(struct tcb *t);
 
 /* The active thread of space `s` whose local ID (UTCB pointer) is `local`,
  * else NULL. Uses a kernel-side table only (user writes to UTCBs cannot

@@ -51,6 +51,20 @@ int pt_tcb_backed(uint32_t va);
 /* Back the TCB-area page at kernel address va with a fresh zeroed frame. */
 int pt_tcb_back(uint32_t va);
 
+/* Return the frame backing the TCB-area page at va to the pool; the page
+ * maps the shared read-only zero frame again (reads as a free TCB). */
+void pt_tcb_unback(uint32_t va);
+
+/* Free the page tables (and shadow pages) of every slot that became empty
+ * since the last call, in every space. Only at points where no mapping
+ * operation is in progress (an arch_pt_reserve() awaiting its
+ * arch_pt_set()): after an IPC map item, an Unmap, a space's destruction. */
+void pt_reclaim(void);
+
+/* Unmap the kernel-owned pool page (a UTCB page: no mapnode) at user
+ * address va of `as` and return it to the pool; a no-op for anything else. */
+void pt_kernel_page_free(struct arch_space *as, uint32_t va);
+
 /* Allow (allow = 1) or forbid the ports [port, port + 2^log2) to `as`
  * through its I/O bitmap. 0 when out of memory or the range is invalid. */
 int io_set(struct arch_space *as, uint32_t port, unsigned log2, int allow);

@@ -25,6 +25,8 @@ struct arch_space {
     struct mapnode **slot_big;
     struct arch_space *io_next;    /* spaces with a private I/O bitmap */
     struct arch_space *io_source;  /* the space whose IO fpage gave us ports last */
+    struct arch_space *reclaim_next;   /* spaces with a slot that became empty */
+    uint32_t reclaim_pending;          /* on that list */
 };
 
 #endif
