@@ -90,6 +90,7 @@
 #include <core/kassert.h>
 #include <core/sched.h>
 #include <core/space.h>
+#include <core/syscall.h>
 
 static struct wakeup_queue *ipc_wq;
 
@@ -175,13 +176,15 @@ static inline word_t received_tag(word_t tag) { return tag & ~MSG_TAG_FLAGS; }
 
 /* ---- lookup and matching ------------------------------------------------- */
 
-/* The thread named by `id` as seen from `self` (global or own-space local ID). */
+/* The thread named by `id` as seen from `self` (global or own-space local
+ * ID); kernel threads user mode may not name (the idle thread, an interrupt
+ * thread without a handler: sys_user_visible) do not exist as partners. */
 static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
     if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
         return NULL;
     struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
-    return t != NULL && t->state != TS_DEAD ? t : NULL;
+    return t != NULL && t->state != TS_DEAD && sys_user_visible(t) ? t : NULL;
 }
 
 /* The virtual sender `s` acts for in its message to `r` (ABI 5.6): the

@@ -38,7 +38,20 @@
  *    first one of a block of 1024 thread numbers needs a page: error 8 when
  *    there is none (nothing changed).
  *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
- *    is not runnable behaves like nil.
+ *    is not runnable behaves like nil, and so does a thread user mode may
+ *    not address (sys_user_visible: idle, reserved kernel numbers, an
+ *    interrupt thread without a handler): no donation to kernel threads.
+ *  - Kernel threads (ABI 1.1: interrupt threads 0..SystemBase-1, kernel
+ *    threads SystemBase..UserBase-1, among them our idle thread) are
+ *    invisible to Schedule: error 2 "invalid thread", nothing changed, so
+ *    their priorities and times never change from user mode. One exception,
+ *    as in the reference kernel (l4test "Change priority associated"): an
+ *    interrupt thread associated with a handler may be scheduled by a
+ *    privileged caller (its scheduler is nil, so only privilege qualifies);
+ *    its priority is the priority at which the interrupt IPC is sent.
+ *    Dissociation restores the kernel's values (arch, irq.c). An
+ *    unassociated interrupt thread is error 2 (reference: "Change priority
+ *    unassociated (ok=change failed)").
  *  - ProcessorControl: privileged + processor 0 -> 1, no change.
  */
 #include <core/kassert.h>
@@ -161,6 +174,14 @@ void sys_ipc_finish(struct tcb *self, struct sys_regs *r)
     r->ebp = self->utcb[2];
 }
 
+bool sys_user_visible(const struct tcb *t)
+{
+    word_t no = tid_number(t->gid);
+    if (no >= TID_USER_BASE)
+        return true;
+    return no < TID_SYSTEM_BASE && arch_irq_associated((unsigned)no);
+}
+
 /* ---- ThreadSwitch ------------------------------------------------------- */
 
 void sys_thread_switch(struct tcb *self, struct sys_regs *r)
@@ -168,7 +189,7 @@ void sys_thread_switch(struct tcb *self, struct sys_regs *r)
     struct tcb *to = sys_lookup(self, r->eax);
     if (to == self)
         return;
-    if (to == NULL)
+    if (to == NULL || !sys_user_visible(to))
         sched_yield();
     else
         sched_donate(to);               /* not runnable: behaves like a yield */
@@ -264,8 +285,8 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     word_t err = SYS_ERR_OK;
     if (r->eax == TID_NIL)
         err = SYS_ERR_OK;                                   /* no-op, result 0 */
-    else if ((t = sys_lookup(self, r->eax)) == NULL)
-        err = SYS_ERR_INVALID_THREAD;
+    else if ((t = sys_lookup(self, r->eax)) == NULL || !sys_user_visible(t))
+        err = SYS_ERR_INVALID_THREAD;                       /* kernel threads included */
     else if (!sched_allowed(self, t))
         err = SYS_ERR_NO_PRIVILEGE;
     else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&

@@ -96,6 +96,12 @@ struct wakeup_queue *sys_wakeup_queue(void);
  * anylocalthread and anything that names no thread. */
 struct tcb *sys_lookup(const struct tcb *self, tid_t id);
 
+/* True when user mode may name `t` as a Schedule / ThreadSwitch target or
+ * an IPC partner: a user thread (number >= UserBase), or an interrupt
+ * thread that is associated with a handler (arch_irq_associated); never
+ * the idle thread or another kernel thread. */
+bool sys_user_visible(const struct tcb *t);
+
 /* Fail the call: ErrorCode := err in self's UTCB. */
 void sys_set_error(struct tcb *self, word_t err);
 
