@@ -3,7 +3,12 @@
  * local <-> global conversion, old values (SP, IP, FLAGS, UserDefinedHandle,
  * Pager) returned without the d bit, the s/i/f/u/p bits with the ia32 flags
  * mask 0x8D5, stop (0x301) and start (0x106 / 0x11E) of a worker, the H, R
- * and S state bits, and cancelling a blocked receive or send.
+ * and S state bits, and cancelling a blocked receive or send. Kernel and
+ * interrupt threads are never addressable. Pager ExchangeRegisters
+ * (CONFIG_PAGER_EXREGS, KIP feature "pagerexregs"): the pager of a thread in
+ * another space reads and aborts its blocked receive / send (l4test
+ * "Receiver abort" / "Sender abort"); with the option off the same calls
+ * fail with error 2.
  */
 #include "conf.h"
 
@@ -126,7 +131,8 @@ static void test_invalid(void)
     L4_Word_t old;
     L4_ThreadControl(t, t, conf_root, L4_nilthread, NO_UTCB);
     L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
-    L4_Word_t r = L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u);
+    /* its pager is sigma0, not a thread of our space: no pager rule either */
+    L4_Word_t r = L4_ThreadControl(t, t, conf_root, conf_sigma0, (void *)0xBF000000u);
     check_invalid("xr_active_thread_other_space_error_2", r == 1 ? t : L4_nilthread);
     /* same UTCB address as ours in that space: our local ID names us, not it */
     struct xr x = xread(L4_LocalId(0xBF000100u));
@@ -379,6 +385,147 @@ static void test_halt_before_start(void)
     conf_delete(t);
 }
 
+/* ---- kernel threads ----------------------------------------------------- */
+
+static void test_kernel_threads(void)
+{
+    L4_ThreadId_t irq = L4_GlobalId(3, 1);
+    check_invalid("xr_idle_thread_error_2", L4_GlobalId(conf_system_base, 1));
+    check_invalid("xr_unassociated_irq_thread_error_2", irq);
+    L4_Word_t r = L4_ThreadControl(irq, irq, L4_nilthread, conf_root, NO_UTCB);
+    check_invalid("xr_associated_irq_thread_error_2", r == 1 ? irq : L4_nilthread);
+    L4_ThreadControl(irq, irq, L4_nilthread, irq, NO_UTCB);
+}
+
+/* ---- pager ExchangeRegisters ------------------------------------------------ */
+
+/* In another space, paged by the root task: reports "ready" (no words),
+ * then blocks receiving from the root task and reports how that ended. */
+static void pagee_receiver(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_MsgTag_t tag = L4_Receive(conf_root);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
+}
+
+/* Like pagee_receiver, but blocks sending to the root task. */
+static void pagee_sender(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_LoadMR(0, L4_MsgTagMake(0x777, 0, 0).raw);
+    L4_MsgTag_t tag = L4_Send(conf_root);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
+}
+
+/* Thread `t` in a new space (KIP 0xBFF00000, its UTCB at 0xBF000000) paged
+ * by us, run at `fn` until its "ready" report. 1 on success. */
+static int start_pagee(L4_ThreadId_t t, void (*fn)(void))
+{
+    L4_Word_t old, w[1];
+    if (L4_ThreadControl(t, t, conf_root, L4_nilthread, NO_UTCB) != 1 ||
+        L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                        &old) != 1 ||
+        L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u) != 1)
+        return 0;
+    return conf_serve(t, fn, w, 1) == 0;
+}
+
+/* Serve t's page faults until it reports; its words to out. -1: no report. */
+static int pagee_report(L4_ThreadId_t t, L4_Word_t *out, unsigned max)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, conf_timeout());
+    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFE) {
+        L4_Word_t page = mr[1] & ~0xFFFu;
+        *(volatile L4_Word_t *)page = *(volatile L4_Word_t *)page;   /* our copy must be mapped */
+        mr[0] = 0x00000080u;                                          /* one map item */
+        mr[1] = page | 0x8u;
+        mr[2] = page | (12u << 4) | 0x7u;
+        tag = L4_Ipc(t, t, L4_Timeouts(L4_ZeroTime, conf_timeout()), &from);
+    }
+    if (!L4_IpcSucceeded(tag) || L4_Label(tag) != CONF_LABEL_REPORT)
+        return -1;
+    int n = (int)L4_UntypedWords(tag);
+    for (int i = 0; i < n && (unsigned)i < max; i++)
+        out[i] = mr[i + 1];
+    return n;
+}
+
+/* Our ExchangeRegisters state of `t` once it is `st` (t runs meanwhile). */
+static struct xr wait_state(L4_ThreadId_t t, L4_Word_t st)
+{
+    struct xr x = xread(t);
+    for (int i = 0; i < 50 && x.ctl != st; i++) {
+        L4_ThreadSwitch(t);
+        x = xread(t);
+    }
+    return x;
+}
+
+/* With the option off the pager cannot address its pagee (blocked in an
+ * Ipc with us) at all: error 2, nothing changes. */
+static void check_pager_off(const char *name, L4_ThreadId_t t, L4_Word_t ctl)
+{
+    for (int i = 0; i < 10; i++)
+        L4_ThreadSwitch(t);
+    struct xr x = xreg(t, ctl, 0, 0, 0, 0, L4_nilthread);
+    ktu_check(name, all_zero(&x) && x.err == 2, "not error 2 with all outputs 0");
+}
+
+/* l4test "Receiver abort" / "Sender abort". The pagees run one after the
+ * other: they share conf_serve's stack page. */
+static void test_pager_exregs(void)
+{
+    L4_Word_t w[2] = { 9, 9 };
+    L4_ThreadId_t rt = conf_tid(50, 1), st = conf_tid(51, 1);
+    ktu_check("xr_pagee_receiver_started", start_pagee(rt, pagee_receiver),
+              "a thread in a second space paged by us did not start");
+    if (!CONFIG_PAGER_EXREGS) {
+        check_pager_off("xr_off_pager_abort_receive_error_2", rt, 0x303u);
+        conf_delete(rt);
+        ktu_check("xr_pagee_sender_started", start_pagee(st, pagee_sender), "second pagee did not start");
+        check_pager_off("xr_off_pager_abort_send_error_2", st, 0x307u);
+        conf_delete(st);
+        return;
+    }
+    struct xr x = wait_state(rt, 2u);
+    ktu_check("xr_pager_reads_pagee", x.ctl == 2u && x.result.raw == 0xBF000100u &&
+              x.pager.raw == conf_root.raw, "pagee: state not R, result not its local ID or pager not us");
+    x = xreg(rt, 0x303u, 0, 0, 0, 0, L4_nilthread);
+    struct xr y = xread(rt);
+    ktu_check("xr_pager_abort_receive_and_stop_0x303", x.ctl == 2u && y.ctl == 1u,
+              "0x303 on the pagee: old state not R, or afterwards not H only");
+    xreg(rt, 0x40u, 0, 0, 0, 0x5150u, L4_nilthread);
+    ktu_check("xr_pager_sets_pagee_handle", xread(rt).handle == 0x5150u, "u bit on the pagee had no effect");
+    L4_Start(rt);
+    int n = pagee_report(rt, w, 2);
+    ktu_check("xr_receiver_abort_told_cancelled", n == 2 && (w[0] & 0x8000u) && w[1] == 7u,
+              "the pagee's receive did not end with 'cancelled' (ErrorCode 7)");
+    conf_delete(rt);
+    ktu_check("xr_pagee_sender_started", start_pagee(st, pagee_sender), "second pagee did not start");
+    x = wait_state(st, 4u);
+    ktu_check("xr_pager_sees_pagee_sending", x.result.raw == 0xBF000100u && x.ctl == 4u, "pagee blocked in a send: state not S");
+    x = xreg(st, 0x307u, 0, 0, 0, 0, L4_nilthread);
+    y = xread(st);
+    ktu_check("xr_pager_abort_ipc_and_stop_0x307", x.ctl == 4u && y.ctl == 1u,
+              "0x307 on the pagee: old state not S, or afterwards not H only");
+    L4_Start(st);
+    w[0] = w[1] = 9;
+    n = pagee_report(st, w, 2);
+    ktu_check("xr_sender_abort_told_cancelled", n == 2 && (w[0] & 0x8000u) && w[1] == 6u,
+              "the pagee's send did not end with 'cancelled' (ErrorCode 6)");
+    conf_delete(st);
+}
+
 int main(void)
 {
     conf_init();
@@ -392,5 +539,7 @@ int main(void)
     test_abort_and_stop();
     test_precise_cancel_and_deferred_ip();
     test_halt_before_start();
+    test_kernel_threads();
+    test_pager_exregs();
     ktu_finish();
 }

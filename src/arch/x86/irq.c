@@ -42,10 +42,12 @@ static void irq_thread_loop(void)
     }
 }
 
-/* The kernel's scheduling values of an interrupt thread. */
+/* The kernel's scheduling values of an interrupt thread, with a full time
+ * slice (it is halted: nothing runs on the remaining slice meanwhile). */
 static void irq_thread_sched_reset(struct tcb *t)
 {
     sched_set_timeslice(t, TCB_DEFAULT_TIMESLICE);
+    t->remaining_us = TCB_DEFAULT_TIMESLICE;
     sched_set_quantum(t, TCB_QUANTUM_UNLIMITED);
     sched_set_priority(t, 255);
 }
