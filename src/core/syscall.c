@@ -52,6 +52,13 @@
  *    Dissociation restores the kernel's values (arch, irq.c). An
  *    unassociated interrupt thread is error 2 (reference: "Change priority
  *    unassociated (ok=change failed)").
+ *  - The same rule (sys_user_visible) makes those kernel threads no IPC
+ *    partners (ipc.c): a send to, or a closed receive from, the idle
+ *    thread, a reserved number or an interrupt thread without a handler
+ *    fails at once with error 2 "no partner" (ErrorCode 4 / 5) instead of
+ *    waiting for a partner that can never come; an associated interrupt
+ *    thread is a partner as ABI 5.11 describes. ExchangeRegisters never
+ *    reaches any kernel thread (sys_thread.c).
  *  - ProcessorControl: privileged + processor 0 -> 1, no change.
  */
 #include <core/kassert.h>
