@@ -181,14 +181,6 @@ void sys_ipc_finish(struct tcb *self, struct sys_regs *r)
     r->ebp = self->utcb[2];
 }
 
-bool sys_user_visible(const struct tcb *t)
-{
-    word_t no = tid_number(t->gid);
-    if (no >= TID_USER_BASE)
-        return true;
-    return no < TID_SYSTEM_BASE && arch_irq_associated((unsigned)no);
-}
-
 /* ---- ThreadSwitch ------------------------------------------------------- */
 
 void sys_thread_switch(struct tcb *self, struct sys_regs *r)
