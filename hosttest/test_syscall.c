@@ -740,6 +740,30 @@ static void test_sys_ipc_kernel_threads(void **state)
     assert_int_equal(tc(irq, irq, TID_NIL, irq, NOCHG), 1);
 }
 
+/* Schedule: any thread of the scheduler's space may schedule (reference:
+ * the scheduler is checked by its address space); other spaces may not. */
+static void test_sys_schedule_scheduler_space(void **state)
+{
+    (void)state;
+    make_space_thread(5);                                   /* space A: T5 (started), T6 */
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    assert_int_equal(tc(G(6), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(tc(G(7), G(5), G(6), TID_NIL, NOCHG), 1);         /* T7: scheduler T6 */
+    make_space_thread(8);                                   /* space B: T8 */
+    assert_int_equal(send_start(G(8), 0x1000, 0x2000), IPC_DONE);
+    as(T(5));                                               /* T5 is not T7's scheduler ... */
+    struct sys_regs r = x2_sched(G(7), 60);
+    assert_int_not_equal(r.eax, 0);                         /* ... but shares its space */
+    assert_int_equal(T(7)->prio, 60);
+    as(T(8));
+    x2_sched_fails(G(7), 50, SYS_ERR_NO_PRIVILEGE);
+    as(root);
+    assert_int_equal(tc(G(6), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);   /* scheduler gone */
+    as(T(5));
+    x2_sched_fails(G(7), 50, SYS_ERR_NO_PRIVILEGE);
+    as(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +793,7 @@ int main(void)
         T_(test_sys_schedule_kernel_threads),
         T_(test_sys_thread_switch_kernel_threads),
         T_(test_sys_ipc_kernel_threads),
+        T_(test_sys_schedule_scheduler_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

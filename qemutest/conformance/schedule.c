@@ -9,7 +9,8 @@
  * idle thread, reserved numbers and an interrupt thread without a handler
  * are error 2 for Schedule and no IPC partner (error 2 at once); an
  * associated interrupt thread can be scheduled by the root task, and
- * dissociation gives it back the kernel's values.
+ * dissociation gives it back the kernel's values. Any thread of the
+ * scheduler's address space may schedule (reference rule).
  */
 #include "conf.h"
 
@@ -91,6 +92,16 @@ static void scheduler_worker(void)
     w[6] = L4_Schedule(scheduled_thread, L4_TimeControl(L4_TimePeriod(2000), L4_Never), NC, 100, NC, &old);
     w[7] = L4_ErrorCode();
     conf_report(w, 8);
+}
+
+/* In a second space, not the scheduler of scheduled_thread but sharing
+ * its scheduler's space: sets its priority. */
+static void space_mate_worker(void)
+{
+    L4_Word_t w[2], old;
+    w[0] = L4_Schedule(scheduled_thread, NC, NC, 40, NC, &old);
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
 }
 
 static L4_Word_t sched(L4_ThreadId_t t, L4_Word_t tc, L4_Word_t pc, L4_Word_t prio, L4_Word_t pre)
@@ -322,6 +333,26 @@ static void test_thread_switch(void)
     conf_delete(t);
 }
 
+/* Reference rule: any thread of the scheduler's address space may schedule. */
+static void test_scheduler_space(void)
+{
+    L4_ThreadId_t w = conf_tid(61, 1), y = conf_tid(62, 1), x = conf_tid(63, 1);
+    L4_Word_t old, out[2] = { 9, 9 };
+    int ok = L4_ThreadControl(w, w, conf_root, L4_nilthread, (void *)-1) == 1 &&
+             L4_SpaceControl(w, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                             &old) == 1 &&
+             L4_ThreadControl(y, w, conf_root, L4_nilthread, (void *)-1) == 1 &&
+             L4_ThreadControl(x, w, y, L4_nilthread, (void *)-1) == 1 &&
+             L4_ThreadControl(w, w, conf_root, conf_root, (void *)0xBF000000u) == 1;
+    scheduled_thread = x;
+    int n = ok ? conf_serve(w, space_mate_worker, out, 2) : -1;
+    ktu_check("sch_scheduler_space_mate_may_schedule", n == 2 && out[0] != 0,
+              "a thread of the scheduler's space could not schedule (reference: allowed)");
+    conf_delete(x);
+    conf_delete(y);
+    conf_delete(w);
+}
+
 /* ---- kernel threads ------------------------------------------------------- */
 
 /* Ipc with `t` (send if `send`, else closed receive) with a 0.1 s timeout:
@@ -389,5 +420,6 @@ int main(void)
     test_priorities_take_effect();
     test_thread_switch();
     test_kernel_threads();
+    test_scheduler_space();
     ktu_finish();
 }

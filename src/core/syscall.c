@@ -28,8 +28,10 @@
  *    µs; Never quantum = unlimited; a zero quantum stops the thread);
  *    ProcessorControl bits [15..0] must be 0 (5; upper bits ignored);
  *    PreemptionControl sensitive priority above the caller's when
- *    unprivileged (1). "Scheduler" is compared as the thread
- *    tid_lookup(dest->scheduler) == caller.
+ *    unprivileged (1). "Dest's scheduler" means, as in the reference kernel
+ *    (ABI 4.5 "checked by ID and address space"), any thread of the
+ *    address space of the existing thread tid_lookup(dest->scheduler): a
+ *    server may schedule its threads from any of its own threads.
  *  - Schedule EDX out: the *remaining* time slice and the remaining total
  *    quantum (reference semantics) in the specification's encoding (time
  *    periods, rounded down; unlimited = Never); 0 on errors.
@@ -264,10 +266,12 @@ static word_t sched_decode(const struct tcb *self, const struct sys_regs *r, str
     return SYS_ERR_OK;
 }
 
-/* True when `self` may schedule `t`: t's scheduler, or privileged. */
+/* True when `self` may schedule `t`: privileged, or in the space of t's
+ * (existing) scheduler. */
 static bool sched_allowed(const struct tcb *self, const struct tcb *t)
 {
-    return sys_privileged(self) || tid_lookup(t->scheduler) == self;
+    struct tcb *sched = tid_lookup(t->scheduler);
+    return sys_privileged(self) || (sched != NULL && sched->space == self->space);
 }
 
 /* Old TimeControl of `t`: remaining slice and remaining total quantum. */
