@@ -604,6 +604,86 @@ static void test_sys_exchange_registers_pager_aborts_pagee(void **state)
     assert_int_equal(env_check(), 0);
 }
 
+#define X2_SRC 0x00200000u
+#define X2_DST 0x00300000u
+
+/* A string transfer of 8192 bytes from `snd` to `rcv` (started threads) in
+ * which the second page of the sender's buffer (sender_faults) or of the
+ * receiver's buffer is missing: the transfer stops at 4096 with a
+ * pagefault IPC to the faulting side's pager (root), which root receives.
+ * Returns the thread the fault came from. */
+static struct tcb *x2_string_fault(struct tcb *snd, struct tcb *rcv, bool sender_faults)
+{
+    assert_true(mock_usermem_map(snd->space, X2_SRC, false));
+    assert_true(mock_usermem_map(rcv->space, X2_DST, true));
+    if (sender_faults)
+        assert_true(mock_usermem_map(rcv->space, X2_DST + 4096u, true));
+    else
+        assert_true(mock_usermem_map(snd->space, X2_SRC + 4096u, false));
+    rcv->utcb[utcb_br_index(0)] = 1;
+    rcv->utcb[utcb_br_index(1)] = msg_string_header(8192, 1, false, false);
+    rcv->utcb[utcb_br_index(2)] = X2_DST;
+    as(rcv);
+    struct sys_regs r = regs(TID_NIL, X2_IPC_NEVER, snd->gid, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(rcv, &r), IPC_BLOCKED);
+    snd->utcb[1] = msg_string_header(8192, 1, false, false);
+    snd->utcb[2] = X2_SRC;
+    as(snd);
+    r = regs(rcv->gid, X2_IPC_NEVER, TID_NIL, msgtag_make(0, 0, 2, 0), 0, 0, 0);
+    assert_int_equal(sys_ipc(snd, &r), IPC_BLOCKED);
+    as(root);
+    r = regs(TID_NIL, X2_IPC_NEVER, TID_ANY, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    struct tcb *from = tid_lookup(ipc_result_from(root));
+    assert_non_null(from);
+    assert_int_equal(root->utcb[1], (sender_faults ? X2_SRC : X2_DST) + 4096u);
+    return from;
+}
+
+/* The pager aborts the string transfer its pagee's fault interrupted: both
+ * partners get error 7 at offset 4096. */
+static void x2_abort_transfer(struct tcb *pagee, struct tcb *snd, struct tcb *rcv)
+{
+    if (!CONFIG_PAGER_EXREGS) {
+        x2_exreg_fails(pagee->gid, SYS_EXREG_R | SYS_EXREG_S);
+        return;
+    }
+    struct sys_regs r = x2_exreg(pagee->gid, SYS_EXREG_R | SYS_EXREG_S, 0);
+    assert_int_equal(r.ecx, pagee == snd ? TCB_EXREG_SEND : TCB_EXREG_RECV);
+    assert_int_equal(snd->state, TS_READY);
+    assert_int_equal(rcv->state, TS_READY);
+    assert_int_equal(err_of(snd), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_SEND, 4096));
+    assert_int_equal(err_of(rcv), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_RECV, 4096));
+}
+
+/* l4test "Sender abort": the sender lives in another space, faults on its
+ * own buffer; its pager (root) aborts it by its global ID. */
+static void test_sys_exchange_registers_pager_aborts_sender_transfer(void **state)
+{
+    (void)state;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    make_root_thread(7);
+    assert_int_equal(send_start(G(7), 0x1000, 0x2000), IPC_DONE);
+    struct tcb *from = x2_string_fault(T(5), T(7), true);
+    assert_ptr_equal(from, T(5));
+    x2_abort_transfer(T(5), T(5), T(7));
+}
+
+/* l4test "Receiver abort": the receiver lives in another space and faults
+ * on its buffer. */
+static void test_sys_exchange_registers_pager_aborts_receiver_transfer(void **state)
+{
+    (void)state;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    make_root_thread(7);
+    assert_int_equal(send_start(G(7), 0x1000, 0x2000), IPC_DONE);
+    struct tcb *from = x2_string_fault(T(7), T(5), false);
+    assert_ptr_equal(from, T(5));
+    x2_abort_transfer(T(5), T(7), T(5));
+}
+
 /* Only a Pager TCR holding the global ID of an existing thread of the
  * caller's space opens another space's thread; local IDs never do. */
 static void test_sys_exchange_registers_pager_rule_cases(void **state)
@@ -789,6 +869,8 @@ int main(void)
         T_(test_sys_thread_control_many_threads_and_kill_all),
         T_(test_sys_exchange_registers_pager_aborts_pagee),
         T_(test_sys_exchange_registers_pager_rule_cases),
+        T_(test_sys_exchange_registers_pager_aborts_sender_transfer),
+        T_(test_sys_exchange_registers_pager_aborts_receiver_transfer),
         T_(test_sys_exchange_registers_kernel_threads),
         T_(test_sys_schedule_kernel_threads),
         T_(test_sys_thread_switch_kernel_threads),

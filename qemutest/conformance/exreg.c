@@ -526,6 +526,119 @@ static void test_pager_exregs(void)
     conf_delete(st);
 }
 
+/* ---- l4test "Sender abort": a string transfer stopped by a pagefault ------- */
+
+static unsigned char xfer_src[8192] __attribute__((aligned(4096)));
+static unsigned char xfer_dst[8192] __attribute__((aligned(4096)));
+static unsigned char stack_x[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static L4_ThreadId_t xfer_sender, xfer_receiver;
+static volatile L4_Word_t xfer_rcv_err, xfer_rcv_done;
+
+/* Root-space thread: receives one 8 KB string from xfer_sender. */
+static void xfer_receive(void)
+{
+    L4_Set_XferTimeouts(L4_Timeouts(L4_Never, L4_Never));
+    L4_LoadBR(0, 1);
+    L4_LoadBR(1, L4_StringItem(sizeof(xfer_dst), xfer_dst).raw[0]);
+    L4_LoadBR(2, (L4_Word_t)xfer_dst);
+    L4_MsgTag_t tag = L4_Receive(xfer_sender);
+    xfer_rcv_err = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    xfer_rcv_done = 1;
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+/* In another space, paged by us: "ready", then one 8 KB string to xfer_receiver. */
+static void xfer_send(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_Set_XferTimeouts(L4_Timeouts(L4_Never, L4_Never));
+    L4_StringItem_t s = L4_StringItem(sizeof(xfer_src), xfer_src);
+    L4_LoadMR(0, L4_MsgTagMake(0x55, 0, 2).raw);
+    L4_LoadMR(1, s.raw[0]);
+    L4_LoadMR(2, s.raw[1]);
+    L4_MsgTag_t tag = L4_Send(xfer_receiver);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    conf_report(w, 2);
+}
+
+/* Serve t's page faults until one at page `stop` (not answered): 1; 0 if
+ * anything else ends the loop. */
+static int serve_until_fault(L4_ThreadId_t t, L4_Word_t stop)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, conf_timeout());
+    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFE) {
+        L4_Word_t page = mr[1] & ~0xFFFu;
+        if (page == stop)
+            return 1;
+        *(volatile L4_Word_t *)page = *(volatile L4_Word_t *)page;
+        mr[0] = 0x00000080u;
+        mr[1] = page | 0x8u;
+        mr[2] = page | (12u << 4) | 0x7u;
+        tag = L4_Ipc(t, t, L4_Timeouts(L4_ZeroTime, conf_timeout()), &from);
+    }
+    return 0;
+}
+
+/* Answer the pending fault of t at `page` with our page, then serve on
+ * until t reports; its words to out. */
+static int serve_fault_and_report(L4_ThreadId_t t, L4_Word_t page, L4_Word_t *out, unsigned max)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    mr[0] = 0x00000080u;
+    mr[1] = page | 0x8u;
+    mr[2] = page | (12u << 4) | 0x7u;
+    L4_Send_Timeout(t, conf_timeout());
+    return pagee_report(t, out, max);
+}
+
+static void test_pager_aborts_string_transfer(void)
+{
+    L4_Word_t w[2] = { 9, 9 };
+    L4_Word_t stop = (L4_Word_t)xfer_src + 4096u;
+    for (unsigned i = 0; i < sizeof(xfer_src); i += 4096) {
+        xfer_src[i] = (unsigned char)i;
+        xfer_dst[i] = 0;
+    }
+    xfer_sender = conf_tid(52, 1);
+    xfer_receiver = conf_tid(53, 1);
+    xfer_rcv_done = 0;
+    /* both exist before either names the other; the sender blocks in its
+     * send, the receiver's receive starts the transfer */
+    int ok = L4_ThreadControl(xfer_receiver, conf_root, conf_root, conf_sigma0, (void *)0xBF002400u) == 1;
+    ok = ok && start_pagee(xfer_sender, xfer_send);
+    for (unsigned i = 0; i < CONF_STACK_SIZE; i += 4096)
+        stack_x[i] = 0;
+    (void)*(volatile unsigned char *)(void *)xfer_receive;
+    L4_Start_SpIp(xfer_receiver, (L4_Word_t)(stack_x + CONF_STACK_SIZE - 16), (L4_Word_t)xfer_receive);
+    ok = ok && serve_until_fault(xfer_sender, stop);
+    ktu_check("xr_pagee_string_faults_at_second_page", ok, "the pagee's string send did not fault at page 2");
+    struct xr x = xreg(xfer_sender, 0x6u, 0, 0, 0, 0, L4_nilthread);     /* abort the IPC */
+    int n;
+    if (!CONFIG_PAGER_EXREGS) {
+        ktu_check("xr_off_pager_abort_transfer_error_2", all_zero(&x) && x.err == 2, "not error 2, outputs 0");
+        n = ok ? serve_fault_and_report(xfer_sender, stop, w, 2) : -1;
+        ktu_check("xr_off_transfer_completes", n == 2 && w[1] == 0, "after the fault reply the send failed");
+    } else {
+        ktu_check("xr_pager_aborts_pagee_transfer", x.ctl == 4u, "old state of the faulting sender not S");
+        n = pagee_report(xfer_sender, w, 2);
+        ktu_check("xr_sender_abort_error_7_at_4096", n == 2 && (w[0] & 0x8000u) && w[1] == ((4096u << 4) | 0xEu),
+                  "sender: not 'aborted' (7) in the send phase at offset 4096");
+    }
+    for (int i = 0; i < 20 && !xfer_rcv_done; i++)
+        L4_ThreadSwitch(xfer_receiver);
+    L4_Word_t want = CONFIG_PAGER_EXREGS ? ((4096u << 4) | 0xFu) : 0u;
+    ktu_check("xr_sender_abort_receiver_result", xfer_rcv_done && xfer_rcv_err == want,
+              "receiver: not 'aborted' (7) in the receive phase at 4096 (option off: success)");
+    conf_delete(xfer_sender);
+    conf_delete(xfer_receiver);
+}
+
 int main(void)
 {
     conf_init();
@@ -541,5 +654,6 @@ int main(void)
     test_halt_before_start();
     test_kernel_threads();
     test_pager_exregs();
+    test_pager_aborts_string_transfer();
     ktu_finish();
 }
