@@ -22,7 +22,11 @@
  *    the string with the feature, and l4test's ExchangeRegisters checks need
  *    the feature; note that libl4's C++ L4_HasFeature then answers "present"
  *    for any name (ABI 3.4 compat), as it does on a reference kernel built
- *    with the feature. With every option off the list stays empty;
+ *    with the feature. Known consequences: pingpong's "hscheduling" branch
+ *    issues Schedule calls with PrioControl > 255, which fail with error 5
+ *    and change nothing; libl4's trace-buffer lookup finds no reserved
+ *    virtual memory descriptor and stays off. With every option off the
+ *    list stays empty;
  *  - no libc, no 64-bit division; reads and writes stay inside the 4 KB page.
  */
 #include <core/config.h>
