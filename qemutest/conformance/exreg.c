@@ -608,6 +608,7 @@ static void test_pager_aborts_string_transfer(void)
     xfer_sender = conf_tid(52, 1);
     xfer_receiver = conf_tid(53, 1);
     xfer_rcv_done = 0;
+    xfer_rcv_err = 0x5EEDu;                    /* maps the page for the receiver (pager sigma0) */
     /* both exist before either names the other; the sender blocks in its
      * send, the receiver's receive starts the transfer */
     int ok = L4_ThreadControl(xfer_receiver, conf_root, conf_root, conf_sigma0, (void *)0xBF002400u) == 1;
