@@ -13,6 +13,7 @@
 #include <core/tid.h>
 #include <core/wakeup.h>
 #include <mock/hooks.h>
+#include <mock/syscall_hooks.h>
 #include <mock/usermem.h>
 
 #include <stdio.h>
@@ -600,6 +601,7 @@ static void test_ipc_transfer_items_to_interrupt_thread_ignored(void **state)
     k->utcb = &kutcb[64];
     k->utcb[utcb_br_index(0)] = FPAGE_COMPLETE;
     sched_make_ready(k);
+    mock_irq_handler[5] = th[0];     /* associated: visible as a partner */
     mock_current = k;
     assert_int_equal(ipc_invoke(k, TID_NIL, gid_of(0), 0), IPC_BLOCKED);
     U(0)[0] = msgtag_make(0, 0, 4, 0);
@@ -609,6 +611,7 @@ static void test_ipc_transfer_items_to_interrupt_thread_ignored(void **state)
     assert_false(ipc_result_tag(th[0]) & MSG_TAG_E);
     assert_false(ipc_result_tag(k) & MSG_TAG_E);
     assert_int_equal(mock_fpage_count, 0);
+    mock_irq_handler[5] = NULL;
 }
 
 static void test_ipc_transfer_map_nil_window_overflows(void **state)

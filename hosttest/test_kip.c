@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <core/config.h>
 #include <core/kip.h>
 
 /* The image exactly as the kernel defines it. */
@@ -770,6 +771,59 @@ static void test_kip_add_memdesc_random_model(void **state)
     }
 }
 
+/* ------------------------------------------------------- feature strings */
+
+/* The feature list kip_complete() writes names exactly this build's
+ * optional features: "pagerexregs" with CONFIG_PAGER_EXREGS, else none. */
+static void test_kip_complete_feature_list_of_the_build(void **state)
+{
+    (void)state;
+    assert_true(kip_complete(&kk, &default_params));
+    const uint8_t *b = (const uint8_t *)&kk;
+    unsigned str = raw_word(&kk, 0x0C) + 16u;
+    assert_string_equal((const char *)b + str, KIP_VERSION_STRING);
+    unsigned feat = str + (unsigned)sizeof(KIP_VERSION_STRING);
+    if (CONFIG_PAGER_EXREGS) {
+        assert_string_equal(libl4_feature(&kk, 0), "pagerexregs");
+        assert_ptr_equal(libl4_feature(&kk, 0), (const char *)b + feat);
+        assert_null(libl4_feature(&kk, 1));
+        assert_int_equal(b[feat + sizeof("pagerexregs")], 0);      /* the list's end */
+        assert_ptr_equal(kip_feature(&kk, 0), libl4_feature(&kk, 0));
+    } else {
+        assert_null(libl4_feature(&kk, 0));
+        assert_int_equal(b[feat], 0);
+        assert_null(kip_feature(&kk, 0));
+    }
+    assert_null(kip_feature(&kk, 1));
+    assert_null(kip_feature(&kk, 1000));
+}
+
+/* kip_feature walks the list as libl4 does and never leaves the descriptor. */
+static void test_kip_feature_walks_the_list(void **state)
+{
+    (void)state;
+    char *s = kk.kernel_desc.strings;
+    memset(s, 0, KIP_KERNEL_STRINGS_SIZE);
+    memcpy(s, "v\0one\0two\0\0", 11);
+    assert_string_equal(kip_feature(&kk, 0), "one");
+    assert_string_equal(kip_feature(&kk, 1), "two");
+    assert_ptr_equal(kip_feature(&kk, 1), libl4_feature(&kk, 1));
+    assert_null(kip_feature(&kk, 2));
+    /* a last string without its NUL inside the descriptor is no feature */
+    memset(s, 'x', KIP_KERNEL_STRINGS_SIZE);
+    s[0] = '\0';
+    assert_null(kip_feature(&kk, 0));
+    /* a version string that fills the descriptor: no list */
+    s[0] = 'x';
+    s[KIP_KERNEL_STRINGS_SIZE - 1] = '\0';
+    assert_null(kip_feature(&kk, 0));
+    /* the first feature complete, the second cut off */
+    memset(s, 'y', KIP_KERNEL_STRINGS_SIZE);
+    memcpy(s, "v\0one\0", 6);
+    assert_string_equal(kip_feature(&kk, 0), "one");
+    assert_null(kip_feature(&kk, 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +856,8 @@ int main(void)
         cmocka_unit_test_setup(test_kip_set_syscall_links_raw_offsets, kip_setup),
         cmocka_unit_test_setup(test_kip_set_syscall_links_rejects_outside, kip_setup),
         cmocka_unit_test_setup(test_kip_add_memdesc_random_model, kip_setup),
+        cmocka_unit_test_setup(test_kip_complete_feature_list_of_the_build, kip_setup),
+        cmocka_unit_test_setup(test_kip_feature_walks_the_list, kip_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 
 #include "sys_env.h"
 
+#include <core/config.h>
+
 #define UA 0x00400000u                 /* UTCB area of new spaces: 2^16 at 4 MB */
 #define KA 0x00800000u                 /* KIP area of new spaces */
 #define UAREA fpage_make(UA, 16, 0)
@@ -658,7 +660,7 @@ static void test_sys_reserved_thread_ids_refused(void **state)
         assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
         assert_int_equal(env_check(), 0);
     }
-    /* Ipc: kernel threads are no partners (2), interrupt threads still are */
+    /* Ipc: kernel threads and unassociated interrupt threads are no partners */
     struct sys_regs ip = regs(tid_make_global(TID_SYSTEM_BASE, 1), 0x04000400u, TID_NIL, 0, 0, 0, 0);
     assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
     assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
@@ -667,7 +669,7 @@ static void test_sys_reserved_thread_ids_refused(void **state)
     assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
     ip = regs(TID_NIL, 0x04000400u, tid_make_global(3, 1), 0, 0, 0, 0);
     assert_int_equal(sys_ipc(root, &ip), IPC_DONE);
-    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_TIMEOUT);
+    assert_int_equal(msg_error_code(err_of(root)), IPC_ERR_NO_PARTNER);
     /* Schedule: the idle thread (kernel range) cannot be changed */
     uint8_t prio = env_idle->prio;
     struct sys_regs r = regs(tid_make_global(TID_SYSTEM_BASE, 1), 200, NOCHG, NOCHG, NOCHG, 0, 0);
@@ -697,6 +699,334 @@ static void test_sys_thread_control_many_threads_and_kill_all(void **state)
     assert_int_equal(env_check(), 0);
 }
 
+/* ---- issue 10: pager ExchangeRegisters, kernel threads ------------------- */
+
+#define X2_IRQ 3u
+#define X2_IPC_NEVER 0x00000000u               /* send and receive timeout Never */
+#define X2_IPC_ZERO 0x04000400u                /* both ZeroTime */
+
+static word_t x2_irq_utcb[128];
+
+/* The interrupt thread (X2_IRQ, 1) as the kernel makes it: a kernel-space
+ * thread with a kernel UTCB, priority 255, ready but halted. */
+static struct tcb *x2_irq_thread(void)
+{
+    struct tcb *t;
+    memset(x2_irq_utcb, 0, sizeof(x2_irq_utcb));
+    assert_int_equal(tcb_create(tid_make_global(X2_IRQ, 1), &env_kspace, TID_NIL, &t), TCB_OK);
+    t->utcb = &x2_irq_utcb[64];
+    t->prio = 255;
+    t->state = TS_READY;
+    t->halted = true;
+    return t;
+}
+
+static struct sys_regs x2_exreg(tid_t dest, word_t ctl, word_t handle)
+{
+    struct sys_regs r = regs(dest, ctl, 0, 0, 0, handle, 0);
+    sys_exchange_registers(mock_current, &r);
+    return r;
+}
+
+/* ExchangeRegisters on `dest` fails: error 2, every output 0, nothing changed. */
+static void x2_exreg_fails(tid_t dest, word_t ctl)
+{
+    static struct env_snap before;
+    env_snap(&before);
+    struct sys_regs r = x2_exreg(dest, ctl, 0x1234u);
+    assert_int_equal(r.eax | r.ecx | r.edx | r.esi | r.edi | r.ebx | r.ebp, 0);
+    assert_int_equal(err_of(mock_current), SYS_ERR_INVALID_THREAD);
+    assert_true(env_same(&before));
+}
+
+/* Thread n in its own space, paged by root, started, then blocked in an
+ * Ipc (to, from) with timeouts Never; root is current again. */
+static struct tcb *x2_blocked_pagee(unsigned n, tid_t to, tid_t from)
+{
+    make_space_thread(n);
+    assert_int_equal(send_start(G(n), 0x1000, 0x2000), IPC_DONE);
+    as(T(n));
+    struct sys_regs r = regs(to, X2_IPC_NEVER, from, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(T(n), &r), IPC_BLOCKED);
+    as(root);
+    return T(n);
+}
+
+/* l4test "Receiver abort" / "Sender abort": the pager aborts the blocked
+ * IPC of a thread in another space (CONFIG_PAGER_EXREGS); without the
+ * option the same calls fail with error 2 and change nothing. */
+static void test_sys_exchange_registers_pager_aborts_pagee(void **state)
+{
+    (void)state;
+    struct tcb *rcv = x2_blocked_pagee(5, TID_NIL, G(ROOT_N));
+    struct tcb *snd = x2_blocked_pagee(6, G(ROOT_N), TID_NIL);
+    if (!CONFIG_PAGER_EXREGS) {
+        x2_exreg_fails(G(5), 0x303);
+        x2_exreg_fails(G(6), 0x307);
+        x2_exreg_fails(G(5), SYS_EXREG_U);
+        assert_int_equal(rcv->state, TS_RECV_WAIT);
+        assert_int_equal(snd->state, TS_SEND_WAIT);
+        return;
+    }
+    struct sys_regs r = x2_exreg(G(5), 0x303, 0);           /* abort receive and stop */
+    assert_int_equal(r.eax, L(UA));                         /* its local ID, in its space */
+    assert_int_equal(r.ecx, TCB_EXREG_RECV);
+    assert_int_equal(r.ebp, G(ROOT_N));                     /* old pager */
+    assert_int_equal(rcv->state, TS_READY);
+    assert_true(rcv->halted);
+    assert_int_equal(err_of(rcv), 0x7);                     /* cancelled, receive phase */
+    r = x2_exreg(G(6), 0x307, 0);                           /* abort IPC and stop */
+    assert_int_equal(r.ecx, TCB_EXREG_SEND);
+    assert_int_equal(snd->state, TS_READY);
+    assert_int_equal(err_of(snd), 0x6);                     /* cancelled, send phase */
+    r = x2_exreg(G(5), SYS_EXREG_h | SYS_EXREG_U, 0xABCDu); /* resume, set the handle */
+    assert_int_equal(r.ecx, TCB_EXREG_HALTED);
+    assert_false(rcv->halted);
+    assert_true(sched_runnable(rcv));
+    assert_int_equal(rcv->utcb[UTCB_USER_HANDLE], 0xABCDu);
+    assert_int_equal(env_check(), 0);
+}
+
+#define X2_SRC 0x00200000u
+#define X2_DST 0x00300000u
+
+/* A string transfer of 8192 bytes from `snd` to `rcv` (started threads) in
+ * which the second page of the sender's buffer (sender_faults) or of the
+ * receiver's buffer is missing: the transfer stops at 4096 with a
+ * pagefault IPC to the faulting side's pager (root), which root receives.
+ * Returns the thread the fault came from. */
+static struct tcb *x2_string_fault(struct tcb *snd, struct tcb *rcv, bool sender_faults)
+{
+    assert_true(mock_usermem_map(snd->space, X2_SRC, false));
+    assert_true(mock_usermem_map(rcv->space, X2_DST, true));
+    if (sender_faults)
+        assert_true(mock_usermem_map(rcv->space, X2_DST + 4096u, true));
+    else
+        assert_true(mock_usermem_map(snd->space, X2_SRC + 4096u, false));
+    rcv->utcb[utcb_br_index(0)] = 1;
+    rcv->utcb[utcb_br_index(1)] = msg_string_header(8192, 1, false, false);
+    rcv->utcb[utcb_br_index(2)] = X2_DST;
+    as(rcv);
+    struct sys_regs r = regs(TID_NIL, X2_IPC_NEVER, snd->gid, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(rcv, &r), IPC_BLOCKED);
+    snd->utcb[1] = msg_string_header(8192, 1, false, false);
+    snd->utcb[2] = X2_SRC;
+    as(snd);
+    r = regs(rcv->gid, X2_IPC_NEVER, TID_NIL, msgtag_make(0, 0, 2, 0), 0, 0, 0);
+    assert_int_equal(sys_ipc(snd, &r), IPC_BLOCKED);
+    as(root);
+    r = regs(TID_NIL, X2_IPC_NEVER, TID_ANY, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    struct tcb *from = tid_lookup(ipc_result_from(root));
+    assert_non_null(from);
+    assert_int_equal(root->utcb[1], (sender_faults ? X2_SRC : X2_DST) + 4096u);
+    return from;
+}
+
+/* The pager aborts the string transfer its pagee's fault interrupted: both
+ * partners get error 7 at offset 4096. */
+static void x2_abort_transfer(struct tcb *pagee, struct tcb *snd, struct tcb *rcv)
+{
+    if (!CONFIG_PAGER_EXREGS) {
+        x2_exreg_fails(pagee->gid, SYS_EXREG_R | SYS_EXREG_S);
+        return;
+    }
+    struct sys_regs r = x2_exreg(pagee->gid, SYS_EXREG_R | SYS_EXREG_S, 0);
+    assert_int_equal(r.ecx, pagee == snd ? TCB_EXREG_SEND : TCB_EXREG_RECV);
+    assert_int_equal(snd->state, TS_READY);
+    assert_int_equal(rcv->state, TS_READY);
+    assert_int_equal(err_of(snd), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_SEND, 4096));
+    assert_int_equal(err_of(rcv), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_RECV, 4096));
+}
+
+/* l4test "Sender abort": the sender lives in another space, faults on its
+ * own buffer; its pager (root) aborts it by its global ID. */
+static void test_sys_exchange_registers_pager_aborts_sender_transfer(void **state)
+{
+    (void)state;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    make_root_thread(7);
+    assert_int_equal(send_start(G(7), 0x1000, 0x2000), IPC_DONE);
+    struct tcb *from = x2_string_fault(T(5), T(7), true);
+    assert_ptr_equal(from, T(5));
+    x2_abort_transfer(T(5), T(5), T(7));
+}
+
+/* l4test "Receiver abort": the receiver lives in another space and faults
+ * on its buffer. */
+static void test_sys_exchange_registers_pager_aborts_receiver_transfer(void **state)
+{
+    (void)state;
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    make_root_thread(7);
+    assert_int_equal(send_start(G(7), 0x1000, 0x2000), IPC_DONE);
+    struct tcb *from = x2_string_fault(T(7), T(5), false);
+    assert_ptr_equal(from, T(5));
+    x2_abort_transfer(T(5), T(7), T(5));
+}
+
+/* Only a Pager TCR holding the global ID of an existing thread of the
+ * caller's space opens another space's thread; local IDs never do. */
+static void test_sys_exchange_registers_pager_rule_cases(void **state)
+{
+    (void)state;
+    struct tcb *t = x2_blocked_pagee(5, TID_NIL, G(ROOT_N));
+    make_root_thread(7);                                    /* a second thread of root's space */
+    make_space_thread(8);                                   /* a thread of a third space */
+    x2_exreg_fails(L(UA), SYS_EXREG_R);                     /* a local ID names our space */
+    tid_t bad[] = { TID_NIL, L(ROOT_UTCB), G(30), Gv(ROOT_N, 2), G(8), TID_ANY,
+                    tid_make_global(TID_SYSTEM_BASE, 1) };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        t->utcb[UTCB_PAGER] = bad[i];
+        x2_exreg_fails(G(5), SYS_EXREG_R);
+    }
+    t->utcb[UTCB_PAGER] = G(7);                             /* pager: a thread of our space */
+    if (CONFIG_PAGER_EXREGS) {
+        struct sys_regs r = x2_exreg(G(5), 0, 0);
+        assert_int_equal(r.eax, L(UA));
+        assert_int_equal(r.ecx, TCB_EXREG_RECV);
+        assert_int_equal(r.ebp, G(7));
+    } else {
+        x2_exreg_fails(G(5), 0);
+    }
+    assert_int_equal(t->state, TS_RECV_WAIT);
+}
+
+/* ExchangeRegisters never reaches a kernel thread: idle, reserved numbers,
+ * interrupt threads (associated or not, whatever their Pager word says). */
+static void test_sys_exchange_registers_kernel_threads(void **state)
+{
+    (void)state;
+    tid_t irq = tid_make_global(X2_IRQ, 1);
+    struct tcb *it = x2_irq_thread();
+    it->utcb[UTCB_PAGER] = G(ROOT_N);
+    x2_exreg_fails(tid_make_global(TID_SYSTEM_BASE, 1), 0x301);
+    x2_exreg_fails(tid_make_global(TID_SYSTEM_BASE + 1, 1), 0x301);
+    x2_exreg_fails(irq, 0x301);
+    assert_int_equal(tc(irq, irq, TID_NIL, G(ROOT_N), NOCHG), 1);
+    x2_exreg_fails(irq, 0x301);
+    assert_false(it->halted == false);
+}
+
+static struct sys_regs x2_sched(tid_t dest, word_t prio)
+{
+    struct sys_regs r = regs(dest, prio, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(mock_current, &r);
+    return r;
+}
+
+/* Schedule fails with `err` and changes nothing (kernel threads included). */
+static void x2_sched_fails(tid_t dest, word_t prio, word_t err)
+{
+    static struct env_snap before;
+    env_snap(&before);
+    struct sys_regs r = x2_sched(dest, prio);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(r.edx, 0);
+    assert_int_equal(err_of(mock_current), err);
+    assert_true(env_same(&before));
+}
+
+/* l4test "Change priority unassociated (ok=change failed)" / "associated
+ * (ok=change succeeded)"; idle and reserved numbers never. */
+static void test_sys_schedule_kernel_threads(void **state)
+{
+    (void)state;
+    tid_t irq = tid_make_global(X2_IRQ, 1);
+    struct tcb *it = x2_irq_thread();
+    uint8_t idle_prio = env_idle->prio;
+    x2_sched_fails(irq, 12, SYS_ERR_INVALID_THREAD);
+    x2_sched_fails(tid_make_global(TID_SYSTEM_BASE, 1), 12, SYS_ERR_INVALID_THREAD);
+    x2_sched_fails(tid_make_global(TID_SYSTEM_BASE + 1, 1), 12, SYS_ERR_INVALID_THREAD);
+    x2_sched_fails(tid_make_global(TID_USER_BASE - 1, 1), 12, SYS_ERR_INVALID_THREAD);
+    assert_int_equal(it->prio, 255);
+    assert_int_equal(env_idle->prio, idle_prio);
+    assert_int_equal(tc(irq, irq, TID_NIL, G(ROOT_N), NOCHG), 1);     /* associate */
+    struct sys_regs r = x2_sched(irq, 13);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(it->prio, 13);
+    /* an unprivileged thread is not its scheduler */
+    make_space_thread(5);
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    as(T(5));
+    x2_sched_fails(irq, 10, SYS_ERR_NO_PRIVILEGE);
+    as(root);
+    assert_int_equal(tc(irq, irq, TID_NIL, irq, NOCHG), 1);           /* detach */
+    x2_sched_fails(irq, 14, SYS_ERR_INVALID_THREAD);
+}
+
+/* ThreadSwitch to a kernel thread behaves like nil: no donation. */
+static void test_sys_thread_switch_kernel_threads(void **state)
+{
+    (void)state;
+    struct tcb *it = x2_irq_thread();
+    it->halted = false;                       /* runnable: a donation would run it */
+    sched_set_priority(it, 50);               /* below root: a yield keeps root */
+    sched_make_ready(it);
+    env_idle->state = TS_READY;               /* as the kernel has it */
+    sched_set_priority(root, 255);
+    struct sys_regs r = regs(tid_make_global(TID_SYSTEM_BASE, 1), 1, 2, 3, 4, 5, 6);
+    sys_thread_switch(root, &r);
+    assert_ptr_equal(mock_current, root);
+    r = regs(tid_make_global(X2_IRQ, 1), 1, 2, 3, 4, 5, 6);
+    sys_thread_switch(root, &r);
+    assert_ptr_equal(mock_current, root);
+    it->halted = true;
+}
+
+/* Ipc with a kernel thread that user mode may not name: no such partner
+ * (send error 2 = ErrorCode 4, receive error 2 = ErrorCode 5), at once;
+ * an associated interrupt thread is a partner. */
+static void test_sys_ipc_kernel_threads(void **state)
+{
+    (void)state;
+    tid_t irq = tid_make_global(X2_IRQ, 1), idle = tid_make_global(TID_SYSTEM_BASE, 1);
+    x2_irq_thread();
+    struct sys_regs r = regs(idle, X2_IPC_NEVER, TID_NIL, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    assert_int_equal(err_of(root), 4u);
+    r = regs(irq, X2_IPC_NEVER, TID_NIL, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    assert_int_equal(err_of(root), 4u);
+    r = regs(TID_NIL, X2_IPC_NEVER, irq, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    assert_int_equal(err_of(root), 5u);
+    r = regs(TID_NIL, X2_IPC_NEVER, idle, 0, 0, 0, 0);
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    assert_int_equal(err_of(root), 5u);
+    assert_int_equal(tc(irq, irq, TID_NIL, G(ROOT_N), NOCHG), 1);
+    r = regs(irq, X2_IPC_ZERO, TID_NIL, 0, 0, 0, 0);        /* exists, not receiving */
+    assert_int_equal(sys_ipc(root, &r), IPC_DONE);
+    assert_int_equal(err_of(root), 2u);                     /* timeout, send phase */
+    assert_int_equal(tc(irq, irq, TID_NIL, irq, NOCHG), 1);
+}
+
+/* Schedule: any thread of the scheduler's space may schedule (reference:
+ * the scheduler is checked by its address space); other spaces may not. */
+static void test_sys_schedule_scheduler_space(void **state)
+{
+    (void)state;
+    make_space_thread(5);                                   /* space A: T5 (started), T6 */
+    assert_int_equal(send_start(G(5), 0x1000, 0x2000), IPC_DONE);
+    assert_int_equal(tc(G(6), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(tc(G(7), G(5), G(6), TID_NIL, NOCHG), 1);         /* T7: scheduler T6 */
+    make_space_thread(8);                                   /* space B: T8 */
+    assert_int_equal(send_start(G(8), 0x1000, 0x2000), IPC_DONE);
+    as(T(5));                                               /* T5 is not T7's scheduler ... */
+    struct sys_regs r = x2_sched(G(7), 60);
+    assert_int_not_equal(r.eax, 0);                         /* ... but shares its space */
+    assert_int_equal(T(7)->prio, 60);
+    as(T(8));
+    x2_sched_fails(G(7), 50, SYS_ERR_NO_PRIVILEGE);
+    as(root);
+    assert_int_equal(tc(G(6), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);   /* scheduler gone */
+    as(T(5));
+    x2_sched_fails(G(7), 50, SYS_ERR_NO_PRIVILEGE);
+    as(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -724,6 +1054,15 @@ int main(void)
         T_(test_sys_unmap_releases_empty_tables),
         T_(test_sys_thread_control_create_delete_returns_memory),
         T_(test_sys_thread_control_migrate_aborts_string_transfer),
+        T_(test_sys_exchange_registers_pager_aborts_pagee),
+        T_(test_sys_exchange_registers_pager_rule_cases),
+        T_(test_sys_exchange_registers_pager_aborts_sender_transfer),
+        T_(test_sys_exchange_registers_pager_aborts_receiver_transfer),
+        T_(test_sys_exchange_registers_kernel_threads),
+        T_(test_sys_schedule_kernel_threads),
+        T_(test_sys_thread_switch_kernel_threads),
+        T_(test_sys_ipc_kernel_threads),
+        T_(test_sys_schedule_scheduler_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,7 @@ static void test_sys_exchange_registers_invalid_targets(void **state)
     exreg_fails(TID_ANYLOCAL, 0x106);
     exreg_fails(G(30), 0x106);
     exreg_fails(Gv(ROOT_N, 2), 0x106);
+    other->utcb[UTCB_PAGER] = TID_NIL;        /* pager rule: end of test_syscall.c */
     exreg_fails(G(5), 0x301);                 /* other space, by global ID */
     exreg_fails(L(UA), 0x301);                /* its local ID means nothing here */
     exreg_fails(G(6), 0x301);                 /* inactive */

@@ -196,6 +196,11 @@ bool arch_irq_detach(unsigned irq)
     return true;
 }
 
+bool arch_irq_associated(unsigned irq)
+{
+    return irq < MOCK_IRQ_LINES && mock_irq_handler[irq] != NULL;
+}
+
 void arch_irq_release(struct tcb *t)
 {
     for (unsigned i = 0; i < MOCK_IRQ_LINES; i++)

@@ -3,7 +3,12 @@
  * local <-> global conversion, old values (SP, IP, FLAGS, UserDefinedHandle,
  * Pager) returned without the d bit, the s/i/f/u/p bits with the ia32 flags
  * mask 0x8D5, stop (0x301) and start (0x106 / 0x11E) of a worker, the H, R
- * and S state bits, and cancelling a blocked receive or send.
+ * and S state bits, and cancelling a blocked receive or send. Kernel and
+ * interrupt threads are never addressable. Pager ExchangeRegisters
+ * (CONFIG_PAGER_EXREGS, KIP feature "pagerexregs"): the pager of a thread in
+ * another space reads and aborts its blocked receive / send (l4test
+ * "Receiver abort" / "Sender abort"); with the option off the same calls
+ * fail with error 2.
  */
 #include "conf.h"
 
@@ -126,7 +131,8 @@ static void test_invalid(void)
     L4_Word_t old;
     L4_ThreadControl(t, t, conf_root, L4_nilthread, NO_UTCB);
     L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
-    L4_Word_t r = L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u);
+    /* its pager is sigma0, not a thread of our space: no pager rule either */
+    L4_Word_t r = L4_ThreadControl(t, t, conf_root, conf_sigma0, (void *)0xBF000000u);
     check_invalid("xr_active_thread_other_space_error_2", r == 1 ? t : L4_nilthread);
     /* same UTCB address as ours in that space: our local ID names us, not it */
     struct xr x = xread(L4_LocalId(0xBF000100u));
@@ -379,6 +385,261 @@ static void test_halt_before_start(void)
     conf_delete(t);
 }
 
+/* ---- kernel threads ----------------------------------------------------- */
+
+static void test_kernel_threads(void)
+{
+    L4_ThreadId_t irq = L4_GlobalId(3, 1);
+    check_invalid("xr_idle_thread_error_2", L4_GlobalId(conf_system_base, 1));
+    check_invalid("xr_unassociated_irq_thread_error_2", irq);
+    L4_Word_t r = L4_ThreadControl(irq, irq, L4_nilthread, conf_root, NO_UTCB);
+    check_invalid("xr_associated_irq_thread_error_2", r == 1 ? irq : L4_nilthread);
+    L4_ThreadControl(irq, irq, L4_nilthread, irq, NO_UTCB);
+}
+
+/* ---- pager ExchangeRegisters ------------------------------------------------ */
+
+/* In another space, paged by the root task: reports "ready" (no words),
+ * then blocks receiving from the root task and reports how that ended. */
+static void pagee_receiver(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_MsgTag_t tag = L4_Receive(conf_root);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
+}
+
+/* Like pagee_receiver, but blocks sending to the root task. */
+static void pagee_sender(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_LoadMR(0, L4_MsgTagMake(0x777, 0, 0).raw);
+    L4_MsgTag_t tag = L4_Send(conf_root);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
+}
+
+/* Thread `t` in a new space (KIP 0xBFF00000, its UTCB at 0xBF000000) paged
+ * by us, run at `fn` until its "ready" report. 1 on success. */
+static int start_pagee(L4_ThreadId_t t, void (*fn)(void))
+{
+    L4_Word_t old, w[1];
+    if (L4_ThreadControl(t, t, conf_root, L4_nilthread, NO_UTCB) != 1 ||
+        L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                        &old) != 1 ||
+        L4_ThreadControl(t, t, conf_root, conf_root, (void *)0xBF000000u) != 1)
+        return 0;
+    return conf_serve(t, fn, w, 1) == 0;
+}
+
+/* Serve t's page faults until it reports; its words to out. -1: no report. */
+static int pagee_report(L4_ThreadId_t t, L4_Word_t *out, unsigned max)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, conf_timeout());
+    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFE) {
+        L4_Word_t page = mr[1] & ~0xFFFu;
+        *(volatile L4_Word_t *)page = *(volatile L4_Word_t *)page;   /* our copy must be mapped */
+        mr[0] = 0x00000080u;                                          /* one map item */
+        mr[1] = page | 0x8u;
+        mr[2] = page | (12u << 4) | 0x7u;
+        tag = L4_Ipc(t, t, L4_Timeouts(L4_ZeroTime, conf_timeout()), &from);
+    }
+    if (!L4_IpcSucceeded(tag) || L4_Label(tag) != CONF_LABEL_REPORT)
+        return -1;
+    int n = (int)L4_UntypedWords(tag);
+    for (int i = 0; i < n && (unsigned)i < max; i++)
+        out[i] = mr[i + 1];
+    return n;
+}
+
+/* Our ExchangeRegisters state of `t` once it is `st` (t runs meanwhile). */
+static struct xr wait_state(L4_ThreadId_t t, L4_Word_t st)
+{
+    struct xr x = xread(t);
+    for (int i = 0; i < 50 && x.ctl != st; i++) {
+        L4_ThreadSwitch(t);
+        x = xread(t);
+    }
+    return x;
+}
+
+/* With the option off the pager cannot address its pagee (blocked in an
+ * Ipc with us) at all: error 2, nothing changes. */
+static void check_pager_off(const char *name, L4_ThreadId_t t, L4_Word_t ctl)
+{
+    for (int i = 0; i < 10; i++)
+        L4_ThreadSwitch(t);
+    struct xr x = xreg(t, ctl, 0, 0, 0, 0, L4_nilthread);
+    ktu_check(name, all_zero(&x) && x.err == 2, "not error 2 with all outputs 0");
+}
+
+/* l4test "Receiver abort" / "Sender abort". The pagees run one after the
+ * other: they share conf_serve's stack page. */
+static void test_pager_exregs(void)
+{
+    L4_Word_t w[2] = { 9, 9 };
+    L4_ThreadId_t rt = conf_tid(50, 1), st = conf_tid(51, 1);
+    ktu_check("xr_pagee_receiver_started", start_pagee(rt, pagee_receiver),
+              "a thread in a second space paged by us did not start");
+    if (!CONFIG_PAGER_EXREGS) {
+        check_pager_off("xr_off_pager_abort_receive_error_2", rt, 0x303u);
+        conf_delete(rt);
+        ktu_check("xr_pagee_sender_started", start_pagee(st, pagee_sender), "second pagee did not start");
+        check_pager_off("xr_off_pager_abort_send_error_2", st, 0x307u);
+        conf_delete(st);
+        return;
+    }
+    struct xr x = wait_state(rt, 2u);
+    ktu_check("xr_pager_reads_pagee", x.ctl == 2u && x.result.raw == 0xBF000100u &&
+              x.pager.raw == conf_root.raw, "pagee: state not R, result not its local ID or pager not us");
+    x = xreg(rt, 0x303u, 0, 0, 0, 0, L4_nilthread);
+    struct xr y = xread(rt);
+    ktu_check("xr_pager_abort_receive_and_stop_0x303", x.ctl == 2u && y.ctl == 1u,
+              "0x303 on the pagee: old state not R, or afterwards not H only");
+    xreg(rt, 0x40u, 0, 0, 0, 0x5150u, L4_nilthread);
+    ktu_check("xr_pager_sets_pagee_handle", xread(rt).handle == 0x5150u, "u bit on the pagee had no effect");
+    L4_Start(rt);
+    int n = pagee_report(rt, w, 2);
+    ktu_check("xr_receiver_abort_told_cancelled", n == 2 && (w[0] & 0x8000u) && w[1] == 7u,
+              "the pagee's receive did not end with 'cancelled' (ErrorCode 7)");
+    conf_delete(rt);
+    ktu_check("xr_pagee_sender_started", start_pagee(st, pagee_sender), "second pagee did not start");
+    x = wait_state(st, 4u);
+    ktu_check("xr_pager_sees_pagee_sending", x.result.raw == 0xBF000100u && x.ctl == 4u, "pagee blocked in a send: state not S");
+    x = xreg(st, 0x307u, 0, 0, 0, 0, L4_nilthread);
+    y = xread(st);
+    ktu_check("xr_pager_abort_ipc_and_stop_0x307", x.ctl == 4u && y.ctl == 1u,
+              "0x307 on the pagee: old state not S, or afterwards not H only");
+    L4_Start(st);
+    w[0] = w[1] = 9;
+    n = pagee_report(st, w, 2);
+    ktu_check("xr_sender_abort_told_cancelled", n == 2 && (w[0] & 0x8000u) && w[1] == 6u,
+              "the pagee's send did not end with 'cancelled' (ErrorCode 6)");
+    conf_delete(st);
+}
+
+/* ---- l4test "Sender abort": a string transfer stopped by a pagefault ------- */
+
+static unsigned char xfer_src[8192] __attribute__((aligned(4096)));
+static unsigned char xfer_dst[8192] __attribute__((aligned(4096)));
+static unsigned char stack_x[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static L4_ThreadId_t xfer_sender, xfer_receiver;
+static volatile L4_Word_t xfer_rcv_err, xfer_rcv_done;
+
+/* Root-space thread: receives one 8 KB string from xfer_sender. */
+static void xfer_receive(void)
+{
+    L4_Set_XferTimeouts(L4_Timeouts(L4_Never, L4_Never));
+    L4_LoadBR(0, 1);
+    L4_LoadBR(1, L4_StringItem(sizeof(xfer_dst), xfer_dst).raw[0]);
+    L4_LoadBR(2, (L4_Word_t)xfer_dst);
+    L4_MsgTag_t tag = L4_Receive(xfer_sender);
+    xfer_rcv_err = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    xfer_rcv_done = 1;
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+/* In another space, paged by us: "ready", then one 8 KB string to xfer_receiver. */
+static void xfer_send(void)
+{
+    L4_LoadMR(0, L4_MsgTagMake(CONF_LABEL_REPORT, 0, 0).raw);
+    L4_Send(conf_root);
+    L4_Set_XferTimeouts(L4_Timeouts(L4_Never, L4_Never));
+    L4_StringItem_t s = L4_StringItem(sizeof(xfer_src), xfer_src);
+    L4_LoadMR(0, L4_MsgTagMake(0x55, 0, 2).raw);
+    L4_LoadMR(1, s.raw[0]);
+    L4_LoadMR(2, s.raw[1]);
+    L4_MsgTag_t tag = L4_Send(xfer_receiver);
+    L4_Word_t w[2];
+    w[0] = tag.raw;
+    w[1] = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    conf_report(w, 2);
+}
+
+/* Serve t's page faults until one at page `stop` (not answered): 1; 0 if
+ * anything else ends the loop. */
+static int serve_until_fault(L4_ThreadId_t t, L4_Word_t stop)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_ThreadId_t from;
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, conf_timeout());
+    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFE) {
+        L4_Word_t page = mr[1] & ~0xFFFu;
+        if (page == stop)
+            return 1;
+        *(volatile L4_Word_t *)page = *(volatile L4_Word_t *)page;
+        mr[0] = 0x00000080u;
+        mr[1] = page | 0x8u;
+        mr[2] = page | (12u << 4) | 0x7u;
+        tag = L4_Ipc(t, t, L4_Timeouts(L4_ZeroTime, conf_timeout()), &from);
+    }
+    return 0;
+}
+
+/* Answer the pending fault of t at `page` with our page, then serve on
+ * until t reports; its words to out. */
+static int serve_fault_and_report(L4_ThreadId_t t, L4_Word_t page, L4_Word_t *out, unsigned max)
+{
+    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    mr[0] = 0x00000080u;
+    mr[1] = page | 0x8u;
+    mr[2] = page | (12u << 4) | 0x7u;
+    L4_Send_Timeout(t, conf_timeout());
+    return pagee_report(t, out, max);
+}
+
+static void test_pager_aborts_string_transfer(void)
+{
+    L4_Word_t w[2] = { 9, 9 };
+    L4_Word_t stop = (L4_Word_t)xfer_src + 4096u;
+    for (unsigned i = 0; i < sizeof(xfer_src); i += 4096) {
+        xfer_src[i] = (unsigned char)i;
+        xfer_dst[i] = 0;
+    }
+    xfer_sender = conf_tid(52, 1);
+    xfer_receiver = conf_tid(53, 1);
+    xfer_rcv_done = 0;
+    xfer_rcv_err = 0x5EEDu;                    /* maps the page for the receiver (pager sigma0) */
+    /* both exist before either names the other; the sender blocks in its
+     * send, the receiver's receive starts the transfer */
+    int ok = L4_ThreadControl(xfer_receiver, conf_root, conf_root, conf_sigma0, (void *)0xBF002400u) == 1;
+    ok = ok && start_pagee(xfer_sender, xfer_send);
+    for (unsigned i = 0; i < CONF_STACK_SIZE; i += 4096)
+        stack_x[i] = 0;
+    (void)*(volatile unsigned char *)(void *)xfer_receive;
+    L4_Start_SpIp(xfer_receiver, (L4_Word_t)(stack_x + CONF_STACK_SIZE - 16), (L4_Word_t)xfer_receive);
+    ok = ok && serve_until_fault(xfer_sender, stop);
+    ktu_check("xr_pagee_string_faults_at_second_page", ok, "the pagee's string send did not fault at page 2");
+    struct xr x = xreg(xfer_sender, 0x6u, 0, 0, 0, 0, L4_nilthread);     /* abort the IPC */
+    int n;
+    if (!CONFIG_PAGER_EXREGS) {
+        ktu_check("xr_off_pager_abort_transfer_error_2", all_zero(&x) && x.err == 2, "not error 2, outputs 0");
+        n = ok ? serve_fault_and_report(xfer_sender, stop, w, 2) : -1;
+        ktu_check("xr_off_transfer_completes", n == 2 && w[1] == 0, "after the fault reply the send failed");
+    } else {
+        ktu_check("xr_pager_aborts_pagee_transfer", x.ctl == 4u, "old state of the faulting sender not S");
+        n = pagee_report(xfer_sender, w, 2);
+        ktu_check("xr_sender_abort_error_7_at_4096", n == 2 && (w[0] & 0x8000u) && w[1] == ((4096u << 4) | 0xEu),
+                  "sender: not 'aborted' (7) in the send phase at offset 4096");
+    }
+    for (int i = 0; i < 20 && !xfer_rcv_done; i++)
+        L4_ThreadSwitch(xfer_receiver);
+    L4_Word_t want = CONFIG_PAGER_EXREGS ? ((4096u << 4) | 0xFu) : 0u;
+    ktu_check("xr_sender_abort_receiver_result", xfer_rcv_done && xfer_rcv_err == want,
+              "receiver: not 'aborted' (7) in the receive phase at 4096 (option off: success)");
+    conf_delete(xfer_sender);
+    conf_delete(xfer_receiver);
+}
+
 int main(void)
 {
     conf_init();
@@ -392,5 +653,8 @@ int main(void)
     test_abort_and_stop();
     test_precise_cancel_and_deferred_ip();
     test_halt_before_start();
+    test_kernel_threads();
+    test_pager_exregs();
+    test_pager_aborts_string_transfer();
     ktu_finish();
 }

@@ -1,9 +1,11 @@
 /*
  * Conformance: the KernelInterface system call and the Kernel Interface
  * Page (ABI 3, 4.1) as seen by a root task (module 1, our sigma0 module 0).
- * Every header word the ABI fixes, the kernel descriptor and its empty
- * feature list, the eleven link offsets, and the memory descriptors the
- * kernel and loader must publish. The KIP is only read, never written.
+ * Every header word the ABI fixes, the kernel descriptor and its feature
+ * list (exactly the optional features of the build: "pagerexregs" with
+ * CONFIG_PAGER_EXREGS, else empty), the eleven link offsets, and the memory
+ * descriptors the kernel and loader must publish. The KIP is only read,
+ * never written.
  */
 #include "conf.h"
 
@@ -133,9 +135,23 @@ static void test_kernel_desc(void)
     while (s[n] && n < 1024)
         n++;
     ktu_check("kdesc_version_string_nonempty", n > 0 && n < 1024, "empty or unterminated version string");
-    ktu_check("kdesc_feature_list_empty", s[n] == 0 && s[n + 1] == 0,
-              "version string not followed by an empty feature list (two NULs)");
-    ktu_check("kdesc_lib_sees_no_feature", L4_Feature((const void *)kw, 0) == 0, "L4_Feature(0) found something");
+    if (CONFIG_PAGER_EXREGS) {
+        /* the build's optional features, in the reference kernel's names */
+        const volatile char *f = s + n + 1;
+        int same = 1;
+        for (unsigned i = 0; i < sizeof("pagerexregs"); i++)
+            same = same && f[i] == "pagerexregs"[i];
+        ktu_check("kdesc_feature_list_pagerexregs", same && f[sizeof("pagerexregs")] == 0,
+                  "feature list is not exactly \"pagerexregs\" (then an empty string)");
+        const char *f0 = L4_Feature((const void *)kw, 0);
+        ktu_check("kdesc_lib_finds_pagerexregs", f0 == (const char *)f && L4_Feature((const void *)kw, 1) == 0,
+                  "L4_Feature(0) is not pagerexregs or L4_Feature(1) found something");
+    } else {
+        ktu_check("kdesc_feature_list_empty", s[n] == 0 && s[n + 1] == 0,
+                  "version string not followed by an empty feature list (two NULs)");
+        ktu_check("kdesc_lib_sees_no_feature", L4_Feature((const void *)kw, 0) == 0,
+                  "L4_Feature(0) found something");
+    }
 }
 
 /* Index of the last descriptor of `type` (full type) covering [lo, hi], or -1. */

@@ -5,6 +5,12 @@
  * state codes it returns and the old TimeControl. ThreadSwitch: returns with
  * every register preserved (EAX included) for nil, self (global and local)
  * and an invalid dest, and donates the timeslice to a runnable thread.
+ * Kernel threads (l4test "Change priority unassociated/associated"): the
+ * idle thread, reserved numbers and an interrupt thread without a handler
+ * are error 2 for Schedule and no IPC partner (error 2 at once); an
+ * associated interrupt thread can be scheduled by the root task, and
+ * dissociation gives it back the kernel's values. Any thread of the
+ * scheduler's address space may schedule (reference rule).
  */
 #include "conf.h"
 
@@ -86,6 +92,16 @@ static void scheduler_worker(void)
     w[6] = L4_Schedule(scheduled_thread, L4_TimeControl(L4_TimePeriod(2000), L4_Never), NC, 100, NC, &old);
     w[7] = L4_ErrorCode();
     conf_report(w, 8);
+}
+
+/* In a second space, not the scheduler of scheduled_thread but sharing
+ * its scheduler's space: sets its priority. */
+static void space_mate_worker(void)
+{
+    L4_Word_t w[2], old;
+    w[0] = L4_Schedule(scheduled_thread, NC, NC, 40, NC, &old);
+    w[1] = L4_ErrorCode();
+    conf_report(w, 2);
 }
 
 static L4_Word_t sched(L4_ThreadId_t t, L4_Word_t tc, L4_Word_t pc, L4_Word_t prio, L4_Word_t pre)
@@ -317,6 +333,81 @@ static void test_thread_switch(void)
     conf_delete(t);
 }
 
+/* Reference rule: any thread of the scheduler's address space may schedule. */
+static void test_scheduler_space(void)
+{
+    L4_ThreadId_t w = conf_tid(61, 1), y = conf_tid(62, 1), x = conf_tid(63, 1);
+    L4_Word_t old, out[2] = { 9, 9 };
+    int ok = L4_ThreadControl(w, w, conf_root, L4_nilthread, (void *)-1) == 1 &&
+             L4_SpaceControl(w, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread,
+                             &old) == 1 &&
+             L4_ThreadControl(y, w, conf_root, L4_nilthread, (void *)-1) == 1 &&
+             L4_ThreadControl(x, w, y, L4_nilthread, (void *)-1) == 1 &&
+             L4_ThreadControl(w, w, conf_root, conf_root, (void *)0xBF000000u) == 1;
+    scheduled_thread = x;
+    int n = ok ? conf_serve(w, space_mate_worker, out, 2) : -1;
+    ktu_check("sch_scheduler_space_mate_may_schedule", n == 2 && out[0] != 0,
+              "a thread of the scheduler's space could not schedule (reference: allowed)");
+    conf_delete(x);
+    conf_delete(y);
+    conf_delete(w);
+}
+
+/* ---- kernel threads ------------------------------------------------------- */
+
+/* Ipc with `t` (send if `send`, else closed receive) with a 0.1 s timeout:
+ * the ErrorCode (0 on success). */
+static L4_Word_t ipc_err(L4_ThreadId_t t, int send)
+{
+    L4_Time_t to = L4_TimePeriod(100000);
+    L4_LoadMR(0, 0);
+    L4_MsgTag_t tag = send ? L4_Send_Timeout(t, to) : L4_Receive_Timeout(t, to);
+    return L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+}
+
+static void test_kernel_threads(void)
+{
+    L4_ThreadId_t irq = L4_GlobalId(3, 1), idle = L4_GlobalId(conf_system_base, 1);
+    L4_Word_t old0 = 0, old1 = 0, old2 = 0;
+    conf_check_err("sch_irq_unassociated_error_2", L4_Set_Priority(irq, 12), 2);
+    conf_check_err("sch_idle_thread_error_2", L4_Set_Priority(idle, 12), 2);
+    conf_check_err("sch_idle_thread_time_error_2",
+                   sched(idle, L4_TimeControl(L4_TimePeriod(1000), L4_TimePeriod(1000)), NC, NC, NC), 2);
+    conf_check_err("sch_reserved_kernel_number_error_2", L4_Set_Priority(L4_GlobalId(conf_system_base + 1, 1), 12),
+                   2);
+    ktu_check("kt_send_to_unassociated_irq_error_2", ipc_err(irq, 1) == 4u,
+              "send to an interrupt thread without handler: not 'no partner' (ErrorCode 4)");
+    ktu_check("kt_receive_from_unassociated_irq_error_2", ipc_err(irq, 0) == 5u,
+              "receive from an interrupt thread without handler: not 'no partner' (ErrorCode 5)");
+    ktu_check("kt_send_to_idle_error_2", ipc_err(idle, 1) == 4u, "send to the idle thread: not ErrorCode 4");
+    ktu_check("kt_receive_from_idle_error_2", ipc_err(idle, 0) == 5u,
+              "receive from the idle thread: not ErrorCode 5");
+    int att = L4_ThreadControl(irq, irq, L4_nilthread, conf_root, NO_UTCB) == 1;
+    L4_Word_t r = L4_Schedule(irq, NC, NC, NC, NC, &old0);
+    ktu_check("sch_irq_associated_priority_settable", att && L4_Set_Priority(irq, 13) != 0 && r != 0,
+              "Schedule on an associated interrupt thread failed");
+    ktu_check("kt_receive_from_associated_irq_times_out", ipc_err(irq, 0) == 3u,
+              "receive from an associated, silent interrupt: not a receive timeout (ErrorCode 3)");
+    L4_Schedule(irq, L4_TimeControl(L4_TimePeriod(3000), L4_TimePeriod(500000)), NC, NC, NC, &old1);
+    L4_Schedule(irq, NC, NC, NC, NC, &old1);
+    L4_ThreadControl(irq, irq, L4_nilthread, irq, NO_UTCB);
+    conf_check_err("sch_irq_detached_error_2", L4_Set_Priority(irq, 14), 2);
+    att = L4_ThreadControl(irq, irq, L4_nilthread, conf_root, NO_UTCB) == 1;
+    r = L4_Schedule(irq, NC, NC, NC, NC, &old2);
+    ktu_print("  TimeControl at association, after setting 3 ms / 0.5 s, after re-association: ");
+    ktu_print_hex(old0);
+    ktu_print(" ");
+    ktu_print_hex(old1);
+    ktu_print(" ");
+    ktu_print_hex(old2);
+    ktu_print("\n");
+    ktu_check("sch_irq_detach_restores_kernel_times",
+              att && r != 0 && (old1 & 0xFFFFu) != (old0 & 0xFFFFu) && (old2 & 0xFFFFu) == (old0 & 0xFFFFu) &&
+                  period_us(old1 >> 16) <= 3000u && period_us(old2 >> 16) > 3000u,
+              "time slice / quantum set while associated survived the dissociation");
+    L4_ThreadControl(irq, irq, L4_nilthread, irq, NO_UTCB);
+}
+
 int main(void)
 {
     conf_init();
@@ -328,5 +419,7 @@ int main(void)
     test_unprivileged_scheduler();
     test_priorities_take_effect();
     test_thread_switch();
+    test_kernel_threads();
+    test_scheduler_space();
     ktu_finish();
 }

@@ -197,7 +197,8 @@ static void test_local_ids_and_spaces(void)
     L4_ThreadControl(other, other, conf_root, L4_nilthread, NO_UTCB);
     L4_SpaceControl(other, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17), L4_nilthread, &old);
     L4_ThreadControl(mover, conf_root, conf_root, L4_nilthread, NO_UTCB);
-    r = L4_ThreadControl(mover, other, L4_nilthread, conf_root, (void *)0xBF000200u);
+    /* pager sigma0: ExchangeRegisters' optional pager rule must not reach it */
+    r = L4_ThreadControl(mover, other, L4_nilthread, conf_sigma0, (void *)0xBF000200u);
     ktu_check("tc_inactive_thread_migrates_and_activates", r == 1 && exreg_read(mover, &pager).raw == 0 &&
               L4_ErrorCode() == 2, "migration failed or the thread is still in our space");
     conf_delete(mover);

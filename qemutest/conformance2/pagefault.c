@@ -205,10 +205,11 @@ int main(void)
               "writing the KIP was not a 0xFFE2 fault at the KIP");
     c2_kill(sp);
 
-    /* ExchangeRegisters is limited to the caller's own space (ABI 4.5) */
+    /* ExchangeRegisters is limited to the caller's own space (ABI 4.5); the
+     * optional pager rule (KIP "pagerexregs") does not apply: sigma0 pages it */
     L4_Word_t stack, ctl, osp, oip, ofl, oh;
     L4_ThreadId_t opg;
-    sp = c2_space_prepare(&stack);
+    sp = c2_space_prepare_pager(&stack, L4_GlobalId(L4_ThreadIdUserBase(c2_kip), 1));
     L4_ThreadId_t res = L4_ExchangeRegisters(sp, L4_EXREG_START_SP_IP, stack, (L4_Word_t)pager_probe, 0, 0,
                                              L4_nilthread, &ctl, &osp, &oip, &ofl, &oh, &opg);
     ktu_check("exreg_other_space_error_2", L4_IsNilThread(res) && L4_ErrorCode() == 2,

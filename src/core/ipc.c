@@ -99,6 +99,7 @@
 #include <core/mdb.h>
 #include <core/sched.h>
 #include <core/space.h>
+#include <core/syscall.h>
 
 static struct wakeup_queue *ipc_wq;
 
@@ -184,15 +185,26 @@ static inline word_t received_tag(word_t tag) { return tag & ~MSG_TAG_FLAGS; }
 
 /* ---- lookup and matching ------------------------------------------------- */
 
+/* True when the existing thread `t` with a kernel thread number is no
+ * partner (sys_user_visible); off the common path. */
+__attribute__((cold, noinline)) static bool ipc_kernel_thread_hidden(const struct tcb *t)
+{
+    return !sys_user_visible(t);
+}
+
 /* The thread named by `id` as seen from `self` (global or own-space local
- * ID). Kernel threads (the idle thread) are no IPC partners: reserved. */
+ * ID); kernel threads user mode may not name (the idle thread, an interrupt
+ * thread without a handler: sys_user_visible) do not exist as partners. */
 static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
-    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL ||
-        tid_number_is_kernel(tid_number(id)))
+    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
         return NULL;
     struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
-    return t != NULL && t->state != TS_DEAD ? t : NULL;
+    if (t == NULL || t->state == TS_DEAD)
+        return NULL;
+    if (unlikely(tid_number(t->gid) < TID_USER_BASE) && ipc_kernel_thread_hidden(t))
+        return NULL;
+    return t;
 }
 
 /* The virtual sender `s` acts for in its message to `r` (ABI 5.6): the

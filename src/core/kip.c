@@ -16,8 +16,20 @@
  *    already overruns the page is treated as "full", never followed;
  *  - the eleven system-call link offsets always point into the entry-code
  *    area [0x800, 0x1000) once set;
+ *  - the feature list (ABI 3.4) names exactly the optional features of this
+ *    build (core/config.h) once kip_complete() ran: "pagerexregs" when
+ *    CONFIG_PAGER_EXREGS is on. ABI choice: the reference kernel publishes
+ *    the string with the feature, and l4test's ExchangeRegisters checks need
+ *    the feature; note that libl4's C++ L4_HasFeature then answers "present"
+ *    for any name (ABI 3.4 compat), as it does on a reference kernel built
+ *    with the feature. Known consequences: pingpong's "hscheduling" branch
+ *    issues Schedule calls with PrioControl > 255, which fail with error 5
+ *    and change nothing; libl4's trace-buffer lookup finds no reserved
+ *    virtual memory descriptor and stays off. With every option off the
+ *    list stays empty;
  *  - no libc, no 64-bit division; reads and writes stay inside the 4 KB page.
  */
+#include <core/config.h>
 #include <core/kip.h>
 
 #define KIP_ADDR_LIMIT_USER 0xBFFFFFFFu   /* last user-usable virtual address */
@@ -132,6 +144,52 @@ static void kip_fill_processors(struct kip *k, const struct kip_boot_params *p)
     }
 }
 
+/* Index just after the NUL of the string at strings[at]; past `n` when the
+ * string is not terminated inside strings[0..n-1]. */
+static unsigned kip_string_end(const char *s, unsigned at, unsigned n)
+{
+    while (at < n && s[at] != '\0')
+        at++;
+    return at + 1u;
+}
+
+/* Copy `str` with its NUL to strings[at]; the index after it. */
+static unsigned kip_put_string(char *s, unsigned at, const char *str)
+{
+    do
+        s[at++] = *str;
+    while (*str++ != '\0');
+    return at;
+}
+
+/* The feature list after the version string: this build's optional
+ * features, then the empty string (fits: _Static_assert in kip.h). */
+static void kip_fill_features(struct kip *k)
+{
+    char *s = k->kernel_desc.strings;
+    unsigned at = sizeof(KIP_VERSION_STRING);
+    if (CONFIG_PAGER_EXREGS)
+        at = kip_put_string(s, at, KIP_FEATURE_PAGER_EXREGS);
+    s[at] = '\0';
+}
+
+const char *kip_feature(const struct kip *k, unsigned i)
+{
+    const char *s = k->kernel_desc.strings;
+    unsigned at = kip_string_end(s, 0, KIP_KERNEL_STRINGS_SIZE);
+    for (;;) {
+        if (at >= KIP_KERNEL_STRINGS_SIZE || s[at] == '\0')
+            return NULL;
+        unsigned end = kip_string_end(s, at, KIP_KERNEL_STRINGS_SIZE);
+        if (end > KIP_KERNEL_STRINGS_SIZE)
+            return NULL;
+        if (i == 0)
+            return &s[at];
+        i--;
+        at = end;
+    }
+}
+
 bool kip_complete(struct kip *k, const struct kip_boot_params *p)
 {
     unsigned ndesc;
@@ -140,6 +198,7 @@ bool kip_complete(struct kip *k, const struct kip_boot_params *p)
     k->thread_info = KIP_THREAD_INFO_CORE;
     k->clock_info = kip_make_clock_info(p->read_precision_us, p->sched_precision_us);
     kip_fill_processors(k, p);
+    kip_fill_features(k);
     kip_memdesc_append(k, kip_make_memdesc_word0(0, true, 0, KIP_MEM_CONVENTIONAL),
                        kip_make_memdesc_word1(KIP_ADDR_LIMIT_USER));
     kip_memdesc_append(k, kip_make_memdesc_word0(p->image_low, false, 0, KIP_MEM_RESERVED),

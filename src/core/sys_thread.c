@@ -20,10 +20,13 @@
  *  - Deletion fails every IPC partner (ipc_thread_deleted), releases its
  *    interrupt lines and UTCB block, and destroys the space with the last
  *    thread (also when the last thread migrates away).
- *  - ExchangeRegisters only ever touches active threads of the caller's own
- *    space, returns the old values always (the d bit is not needed), and
- *    applies s/i/f/u/p, then R/S cancellation, then h/H, in that order.
- *    Control bits 10..31 are ignored.
+ *  - ExchangeRegisters only ever touches active user threads (numbers from
+ *    UserBase on: never an interrupt thread, the idle thread or a reserved
+ *    kernel number) of the caller's own space -- or, with the build option
+ *    CONFIG_PAGER_EXREGS (below), of another space whose pager lives in the
+ *    caller's space. It returns the old values always (the d bit is not
+ *    needed), and applies s/i/f/u/p, then R/S cancellation, then h/H, in
+ *    that order. Control bits 10..31 are ignored.
  *
  * ABI decisions (see also core/syscall.h):
  *  - dest not a global ID (nil, local, anythread) or a number beyond the
@@ -61,7 +64,25 @@
  *  - Deletion gives back the TCB page (tcb_delete) and the UTCB page once
  *    no thread of the space uses it (arch_utcb_unmap after the thread is
  *    unregistered).
+ *  - ExchangeRegisters on anything but an allowed target (nil, anythread,
+ *    anylocalthread, no such thread, wrong version, inactive, a kernel or
+ *    interrupt thread, a thread of another space without the pager rule):
+ *    error 2 "invalid thread", result nil and every output register 0.
+ *  - Pager ExchangeRegisters (CONFIG_PAGER_EXREGS, CMake option
+ *    L4_PAGER_EXREGS, default on; KIP feature string "pagerexregs"), the
+ *    reference kernel's optional rule: a thread of another space may be
+ *    addressed (by its global ID) when its Pager TCR holds the global ID of
+ *    an existing thread of the caller's space -- the pager itself or any
+ *    thread sharing its space, as in the reference. A local ID in the Pager
+ *    TCR never qualifies. All of s/i/f/u/p/R/S/h/H apply as within a space
+ *    (a pager can abort a blocked send or receive of its pagee, stop it,
+ *    restart it elsewhere); the result is the target's local ID in its own
+ *    space (global dest) as within a space. Since the Pager TCR is in the
+ *    thread's UTCB, a thread can hand this control to another space's
+ *    threads only for itself. With the option off, another space's thread
+ *    is always error 2 (X.2).
  */
+#include <core/config.h>
 #include <core/kassert.h>
 #include <core/msg.h>
 #include <core/sched.h>
@@ -405,13 +426,26 @@ void sys_thread_control(struct tcb *self, struct sys_regs *r)
 
 /* ---- ExchangeRegisters ------------------------------------------------------- */
 
-/* The active thread of self's space that `dest` names (global or local). */
+/* True when the Pager TCR of the active thread `t` holds the global ID of
+ * an existing thread of self's space (the pager ExchangeRegisters rule). */
+static bool exreg_pager_in_space(const struct tcb *self, const struct tcb *t)
+{
+    tid_t p = t->utcb[UTCB_PAGER];
+    struct tcb *pager = tid_is_global(p) ? tid_lookup(p) : NULL;
+    return pager != NULL && pager->space == self->space;
+}
+
+/* The thread `dest` (global or local) names if self may address it: an
+ * active user thread of self's space, or with CONFIG_PAGER_EXREGS one whose
+ * pager lives in self's space; NULL otherwise. */
 static struct tcb *exreg_target(const struct tcb *self, tid_t dest)
 {
     struct tcb *t = tid_user_only(sys_lookup(self, dest));
-    if (t == NULL || t->space != self->space || !tcb_is_active(t))
+    if (t == NULL || !tcb_is_active(t))
         return NULL;
-    return t;
+    if (t->space == self->space)
+        return t;
+    return CONFIG_PAGER_EXREGS && exreg_pager_in_space(self, t) ? t : NULL;
 }
 
 /* Old state bits H, R, S (ABI 1.8); R/S from the outer IPC state, so that

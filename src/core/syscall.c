@@ -28,8 +28,10 @@
  *    µs; Never quantum = unlimited; a zero quantum stops the thread);
  *    ProcessorControl bits [15..0] must be 0 (5; upper bits ignored);
  *    PreemptionControl sensitive priority above the caller's when
- *    unprivileged (1). "Scheduler" is compared as the thread
- *    tid_lookup(dest->scheduler) == caller.
+ *    unprivileged (1). "Dest's scheduler" means, as in the reference kernel
+ *    (ABI 4.5 "checked by ID and address space"), any thread of the
+ *    address space of the existing thread tid_lookup(dest->scheduler): a
+ *    server may schedule its threads from any of its own threads.
  *  - Schedule EDX out: the *remaining* time slice and the remaining total
  *    quantum (reference semantics) in the specification's encoding (time
  *    periods, rounded down; unlimited = Never); 0 on errors.
@@ -38,7 +40,27 @@
  *    first one of a block of 1024 thread numbers needs a page: error 8 when
  *    there is none (nothing changed).
  *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
- *    is not runnable behaves like nil.
+ *    is not runnable behaves like nil, and so does a thread user mode may
+ *    not address (sys_user_visible: idle, reserved kernel numbers, an
+ *    interrupt thread without a handler): no donation to kernel threads.
+ *  - Kernel threads (ABI 1.1: interrupt threads 0..SystemBase-1, kernel
+ *    threads SystemBase..UserBase-1, among them our idle thread) are
+ *    invisible to Schedule: error 2 "invalid thread", nothing changed, so
+ *    their priorities and times never change from user mode. One exception,
+ *    as in the reference kernel (l4test "Change priority associated"): an
+ *    interrupt thread associated with a handler may be scheduled by a
+ *    privileged caller (its scheduler is nil, so only privilege qualifies);
+ *    its priority is the priority at which the interrupt IPC is sent.
+ *    Dissociation restores the kernel's values (arch, irq.c). An
+ *    unassociated interrupt thread is error 2 (reference: "Change priority
+ *    unassociated (ok=change failed)").
+ *  - The same rule (sys_user_visible) makes those kernel threads no IPC
+ *    partners (ipc.c): a send to, or a closed receive from, the idle
+ *    thread, a reserved number or an interrupt thread without a handler
+ *    fails at once with error 2 "no partner" (ErrorCode 4 / 5) instead of
+ *    waiting for a partner that can never come; an associated interrupt
+ *    thread is a partner as ABI 5.11 describes. ExchangeRegisters never
+ *    reaches any kernel thread (sys_thread.c).
  *  - ProcessorControl: privileged + processor 0 -> 1, no change.
  */
 #include <core/kassert.h>
@@ -168,7 +190,7 @@ void sys_thread_switch(struct tcb *self, struct sys_regs *r)
     struct tcb *to = sys_lookup(self, r->eax);
     if (to == self)
         return;
-    if (to == NULL)
+    if (to == NULL || !sys_user_visible(to))
         sched_yield();
     else
         sched_donate(to);               /* not runnable: behaves like a yield */
@@ -244,10 +266,12 @@ static word_t sched_decode(const struct tcb *self, const struct sys_regs *r, str
     return SYS_ERR_OK;
 }
 
-/* True when `self` may schedule `t`: t's scheduler, or privileged. */
+/* True when `self` may schedule `t`: privileged, or in the space of t's
+ * (existing) scheduler. */
 static bool sched_allowed(const struct tcb *self, const struct tcb *t)
 {
-    return sys_privileged(self) || tid_lookup(t->scheduler) == self;
+    struct tcb *sched = tid_lookup(t->scheduler);
+    return sys_privileged(self) || (sched != NULL && sched->space == self->space);
 }
 
 /* Old TimeControl of `t`: remaining slice and remaining total quantum. */
@@ -264,8 +288,8 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     word_t err = SYS_ERR_OK;
     if (r->eax == TID_NIL)
         err = SYS_ERR_OK;                                   /* no-op, result 0 */
-    else if ((t = sys_lookup(self, r->eax)) == NULL || tid_number_is_kernel(tid_number(t->gid)))
-        err = SYS_ERR_INVALID_THREAD;                       /* kernel threads are reserved */
+    else if ((t = sys_lookup(self, r->eax)) == NULL || !sys_user_visible(t))
+        err = SYS_ERR_INVALID_THREAD;                       /* kernel threads included */
     else if (!sched_allowed(self, t))
         err = SYS_ERR_NO_PRIVILEGE;
     else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&

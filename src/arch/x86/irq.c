@@ -42,6 +42,16 @@ static void irq_thread_loop(void)
     }
 }
 
+/* The kernel's scheduling values of an interrupt thread, with a full time
+ * slice (it is halted: nothing runs on the remaining slice meanwhile). */
+static void irq_thread_sched_reset(struct tcb *t)
+{
+    sched_set_timeslice(t, TCB_DEFAULT_TIMESLICE);
+    t->remaining_us = TCB_DEFAULT_TIMESLICE;
+    sched_set_quantum(t, TCB_QUANTUM_UNLIMITED);
+    sched_set_priority(t, 255);
+}
+
 int irq_threads_init(void)
 {
     for (unsigned n = 1; n < PIC_IRQ_LINES; n++) {
@@ -59,16 +69,37 @@ int irq_threads_init(void)
     return 1;
 }
 
+bool irq_associated(unsigned irq)
+{
+    return irq_available(irq) && !tid_is_nil(irq_handler[irq]);
+}
+
+/* The handler of line `irq` becomes `handler` (nil: none): end an IPC the
+ * interrupt thread is in with the old one (its loop then leaves the line
+ * as the new association wants it). */
+static void irq_set_handler(unsigned irq, tid_t handler)
+{
+    struct tcb *t = irq_thread[irq];
+    if (irq_handler[irq] == handler)
+        return;
+    irq_handler[irq] = handler;
+    if (ipc_pending(t))
+        ipc_cancel(t, true, true);
+}
+
 bool irq_attach(unsigned irq, tid_t handler)
 {
     if (!irq_available(irq))
         return false;
     if (handler == irq_thread[irq]->gid) {
-        irq_handler[irq] = TID_NIL;
+        bool was = irq_associated(irq);
+        irq_set_handler(irq, TID_NIL);
         pic_mask(irq);
+        if (was)
+            irq_thread_sched_reset(irq_thread[irq]);
         return true;
     }
-    irq_handler[irq] = handler;
+    irq_set_handler(irq, handler);
     pic_unmask(irq);
     return true;
 }
@@ -89,9 +120,10 @@ bool irq_deliver(unsigned irq)
 void irq_release(tid_t handler)
 {
     for (unsigned n = 0; n < PIC_IRQ_LINES; n++) {
-        if (irq_handler[n] == handler && !tid_is_nil(handler)) {
-            irq_handler[n] = TID_NIL;
+        if (irq_handler[n] == handler && !tid_is_nil(handler) && irq_available(n)) {
+            irq_set_handler(n, TID_NIL);
             pic_mask(n);
+            irq_thread_sched_reset(irq_thread[n]);
         }
     }
 }

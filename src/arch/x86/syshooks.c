@@ -93,6 +93,11 @@ void arch_irq_release(struct tcb *t)
     irq_release(t->gid);
 }
 
+bool arch_irq_associated(unsigned irq)
+{
+    return irq_associated(irq);
+}
+
 void arch_io_unmap(struct space *s, word_t port, unsigned log2, bool flush)
 {
     io_revoke_derived(&s->arch, port, log2, flush);

@@ -201,6 +201,10 @@ void arch_irq_release(struct tcb *t);
  * operation is in progress. */
 void arch_pt_release_empty(void);
 
+/* True when interrupt line `irq` (< TID_SYSTEM_BASE) is associated with a
+ * handler, i.e. its interrupt thread is visible to user mode. */
+bool arch_irq_associated(unsigned irq);
+
 /* Unmap: revoke the IO ports [port, port + 2^log2) from every space that
  * received them from `s` (with flush also from `s` itself). The range has
  * been validated (aligned, within 0..0xFFFF). No access status exists. */

@@ -8,8 +8,10 @@
  *   0x000..0x11F  fixed ABI header
  *   0x120..0x15F  processor descriptors 0..KIP_MAX_CPUS-1 (16 bytes each)
  *   0x160..0x1FF  kernel descriptor: KernelId, KernelGenDate, KernelVer,
- *                 Supplier, then the version string and an EMPTY feature
- *                 list (version string followed by two NULs, ABI 3.4)
+ *                 Supplier, then the version string and the feature list
+ *                 (ABI 3.4): one string per optional feature built in
+ *                 (core/config.h), written by kip_complete(), then an empty
+ *                 string. The static image has the empty list.
  *   0x200..0x7FF  memory-descriptor array (192 entries of 8 bytes), ending
  *                 exactly at the 2 KB boundary (ABI 3.6)
  *   0x800..0xFFF  user-mode system-call entry code, placed by the arch layer;
@@ -63,6 +65,8 @@
 #define KIP_KERNEL_SUBSUBVERSION 0u
 #define KIP_SUPPLIER             { 'L', '4', 'X', '2' }
 #define KIP_VERSION_STRING       "L4 X.2 ia32 microkernel 0.1"
+/* Feature strings of the optional features (the reference kernel's names). */
+#define KIP_FEATURE_PAGER_EXREGS "pagerexregs"
 /* KernelGenDate; the build may pass the real date with -D. */
 #ifndef KIP_GEN_YEAR
 #define KIP_GEN_YEAR  2026u
@@ -370,8 +374,10 @@ _Static_assert(sizeof(struct kip_memdesc) == 8u, "memory descriptor size");
 _Static_assert(KIP_MEMDESC_OFFSET + KIP_MEMDESC_MAX * 8u == KIP_MEMDESC_LIMIT,
                "memory descriptors end exactly at the 2 KB boundary");
 _Static_assert(sizeof(struct kip) == KIP_SIZE, "the KIP is one 4 KB page");
-/* version string + its NUL + the empty-list NUL must fit */
-_Static_assert(sizeof(KIP_VERSION_STRING) + 1u <= KIP_KERNEL_STRINGS_SIZE, "version string too long");
+/* version string, every feature string (each with its NUL) and the
+ * empty-list NUL must fit */
+_Static_assert(sizeof(KIP_VERSION_STRING) + sizeof(KIP_FEATURE_PAGER_EXREGS) + 1u <= KIP_KERNEL_STRINGS_SIZE,
+               "version and feature strings too long");
 
 /*
  * Static image of the KIP as a boot loader expects it (ABI 7.1): magic,
@@ -415,7 +421,8 @@ struct kip_boot_params {
     word_t kmem_low, kmem_high;     /* kernel memory, physical, inclusive; both 0: none */
 };
 
-/* Fill ThreadInfo, ProcessorInfo, processor descriptors and ClockInfo, and
+/* Fill ThreadInfo, ProcessorInfo, processor descriptors and ClockInfo,
+ * write the feature list of this build after the version string, and
  * append the kernel's memory descriptors after the loader's (conventional
  * virtual 0..0xBFFFFFFF, reserved physical image and kernel memory). Call once.
  * Returns false, changing nothing, on invalid params or too little room. */
@@ -463,5 +470,10 @@ word_t kip_kernel_id(const struct kip *k);
 
 /* The version string of the kernel descriptor. */
 const char *kip_version_string(const struct kip *k);
+
+/* Feature string i (0-based) of the kernel descriptor, as libl4's
+ * L4_Feature finds it; NULL past the end of the list (or for a string not
+ * terminated inside the descriptor). */
+const char *kip_feature(const struct kip *k, unsigned i);
 
 #endif

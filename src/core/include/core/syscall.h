@@ -28,6 +28,7 @@
 #ifndef CORE_SYSCALL_H
 #define CORE_SYSCALL_H
 
+#include <core/arch_hooks.h>
 #include <core/ipc.h>
 #include <core/space.h>
 #include <core/tcb.h>
@@ -95,6 +96,19 @@ struct wakeup_queue *sys_wakeup_queue(void);
  * space) or a local ID of self's space; NULL for nil, anythread,
  * anylocalthread and anything that names no thread. */
 struct tcb *sys_lookup(const struct tcb *self, tid_t id);
+
+/* True when user mode may name `t` as a Schedule / ThreadSwitch target or
+ * an IPC partner: a user thread (number >= UserBase), or an interrupt
+ * thread that is associated with a handler (arch_irq_associated); never
+ * the idle thread or another kernel thread. Inline: every general-path
+ * IPC lookup asks it. */
+static inline bool sys_user_visible(const struct tcb *t)
+{
+    word_t no = tid_number(t->gid);
+    if (no >= TID_USER_BASE)
+        return true;
+    return no < TID_SYSTEM_BASE && arch_irq_associated((unsigned)no);
+}
 
 /* Fail the call: ErrorCode := err in self's UTCB. */
 void sys_set_error(struct tcb *self, word_t err);

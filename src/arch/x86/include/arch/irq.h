@@ -5,6 +5,13 @@
  * MR0 = 0xFFF00000 (queued like a blocked sender if the handler is not
  * receiving), then waits for the handler's acknowledgement (any message to
  * (n, 1)), after which the line is unmasked again.
+ *
+ * An interrupt thread without a handler is a kernel thread user mode cannot
+ * see (Schedule, ThreadSwitch, Ipc: core sys_user_visible). While it has
+ * one, a privileged Schedule may change its priority and times; a change of
+ * handler cancels an IPC it is in (so it never waits on the old handler),
+ * and dissociation restores the kernel's scheduling values (priority 255,
+ * default time slice, unlimited quantum).
  */
 #ifndef ARCH_IRQ_H
 #define ARCH_IRQ_H
@@ -20,6 +27,9 @@ bool irq_available(unsigned irq);
 
 /* Attach `handler` to line `irq` (handler = the interrupt thread itself: detach). */
 bool irq_attach(unsigned irq, tid_t handler);
+
+/* True if line `irq` has a user handler. */
+bool irq_associated(unsigned irq);
 
 /* Detach `handler` from every line it handles (it is being deleted). */
 void irq_release(tid_t handler);
