@@ -25,7 +25,21 @@ vec_\n:
 
     .text
     VEC_NOERR 0
-    VEC_NOERR 1
+    /* #DB: a single-step trap raised by `sysenter` itself (user TF set)
+     * arrives at CPL 0 with EIP = sysenter_entry, on the sysenter scratch
+     * stack. Resume the entry with TF cleared; the user's TF is dropped
+     * for this system call (the entry saves the flags after this). */
+    .global vec_1
+vec_1:
+    cmpl $sysenter_entry, (%esp)
+    jne 1f
+    cmpl $SEL_KCODE, 4(%esp)
+    jne 1f
+    andl $~EFLAGS_TF, 8(%esp)
+    iret
+1:  push $0
+    push $1
+    jmp trap_common
     VEC_NOERR 2
     VEC_NOERR 3
     VEC_NOERR 4
@@ -62,9 +76,13 @@ vec_\n:
 
 /*
  * sysenter from the KIP's Ipc entry: interrupts are off, ESP = the
- * SYSENTER_ESP MSR = address of the TSS's esp0 field, EBP = the caller's
- * ESP. Build the same frame an `int` would (error = 1 marks sysenter; the C
- * side fills in the return EIP in the KIP) and join the common path.
+ * SYSENTER_ESP MSR = the top word of sysenter_stack (holding esp0), EBX =
+ * the caller's return address and EBP = its ESP after that return (the KIP
+ * code popped it). EFLAGS are the user's but IF/VM/RF: the kernel runs with
+ * all of them clear (NT would turn a later iret of any thread into a task
+ * return, DF would reverse string instructions, TF was handled by vec_1).
+ * The saved image returns to user mode with DF (ABI 4.3), TF and NT clear
+ * and IF set. Build the same frame an `int` would and join the common path.
  */
     .global sysenter_entry
 sysenter_entry:
@@ -72,10 +90,13 @@ sysenter_entry:
     push $SEL_UDATA
     push %ebp
     pushf
-    orl $0x200, (%esp)
+    push $EFLAGS_FIXED
+    popf
+    andl $~(EFLAGS_TF | EFLAGS_DF | EFLAGS_NT), (%esp)
+    orl $EFLAGS_IF, (%esp)
     push $SEL_UCODE
+    push %ebx
     push $0
-    push $1
     push $(SYSCALL_VECTOR_BASE + SYS_IPC)
     jmp trap_common
 

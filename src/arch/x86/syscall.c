@@ -20,7 +20,6 @@
 
 extern const uint8_t kip_entry_start[], kip_entry_end[];
 extern const uint32_t kip_entry_offsets[SYSCALL_COUNT];
-extern const uint32_t kip_entry_ipc_ret_offset;
 extern char sysenter_entry[];
 
 #define MSR_SYSENTER_CS  0x174u
@@ -40,7 +39,8 @@ int syscall_kip_init(void)
     if (!kip_set_syscall_links(&kernel_kip, &links))
         return 0;
     cpu_wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
-    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&tss_current()->esp0);
+    sysenter_stack[SYSENTER_STACK_WORDS - 1] = tss_current()->esp0;
+    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&sysenter_stack[SYSENTER_STACK_WORDS - 1]);
     cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry);
     return 1;
 }
@@ -155,11 +155,7 @@ static const syscall_fn syscall_table[SYSCALL_COUNT] = {
 
 void syscall_dispatch(unsigned n, struct frame *f)
 {
-    if (f->error == SYSENTER_MARK) {   /* return into the KIP after the sysenter */
-        f->error = 0;
-        f->eip = fpage_base(frame_owner(f)->space->kip_area) + KIP_SYSCALL_CODE_OFFSET +
-                 kip_entry_ipc_ret_offset;
-    }
+    f->eflags &= ~(uint32_t)EFLAGS_DF;       /* ABI 4.3: DF clear on return */
     if (n < SYSCALL_COUNT)
         syscall_table[n](f);
 }

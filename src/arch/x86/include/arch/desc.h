@@ -16,6 +16,13 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 
 extern struct tss kernel_tss;
 
+/* Scratch stack of the sysenter entry; its top word is the running
+ * thread's esp0 (kept equal to the TSS's by tss_set_esp0), the SYSENTER_ESP
+ * MSR points at that word. 1 KB below it takes an exception frame raised
+ * on the entry's first instruction (and a fatal report). */
+#define SYSENTER_STACK_WORDS 256u
+extern uint32_t sysenter_stack[SYSENTER_STACK_WORDS];
+
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
 void gdt_init(void);
 

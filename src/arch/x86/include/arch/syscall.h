@@ -25,9 +25,6 @@
 #define SYS_THREAD_SWITCH     9
 #define SYS_SCHEDULE          10
 
-/* Frame error code of a sysenter entry (an `int` entry pushes 0). */
-#define SYSENTER_MARK         1
-
 #ifndef __ASSEMBLER__
 #include <arch/frame.h>
 
