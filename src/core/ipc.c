@@ -31,9 +31,10 @@
  *    error 1, a period arms the thread's wakeup node; the receive timeout
  *    is decoded when the receive phase starts.
  *
- *  - From ID: the sender's global ID, also for senders of the own space
- *    (ABI 5.3 compat: the reference fast path does the same and binaries
- *    accept both); nilthread on errors and for send-only IPC.
+ *  - From ID: the sender's local ID when it lives in the receiver's space,
+ *    else its global ID (ipc_from_id; X.2 test suites check the local form);
+ *    nilthread on errors and for send-only IPC. A propagated message reports
+ *    the virtual sender's global ID.
  *
  *  - Propagation (ABI 5.6): a message with p set and VirtualSender naming
  *    an existing thread of the sender's space (or sent within the
@@ -277,7 +278,7 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
     }
     struct tcb *vs = propagation_of(s, r);
     if (vs == NULL) {
-        ipc_finish(r, rtag, s->gid);
+        ipc_finish(r, rtag, ipc_from_id(s, r));
         return;
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */

@@ -31,6 +31,12 @@
  *    switches straight to the receiver in the common case of equal
  *    priorities with no other ready thread at that level.
  *
+ *  - The From the receiver gets is the caller's local ID when both share a
+ *    space, else its global ID (ipc_from_id, as on the general path).
+ *
+ *  - Cost: the checks are ordered cheapest first and read each TCB word
+ *    once; no kassert, no arch_current(), one `rep movsl` for the words.
+ *
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
  */
 #include <core/ipc.h>
@@ -38,12 +44,17 @@
 #include <core/sched.h>
 #include <core/space.h>
 
+_Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every untyped length");
+
+/* The tag bits that send the message to the general path: typed items, flags. */
+#define FAST_TAG_DECLINE msgtag_make(0, 0, 0x3Fu, MSG_TAG_FLAGS)
+
 /* The receiver `r` blocked in a receive takes a message from `s` (no
  * propagation: the caller checked that the message has no p flag). */
 static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
 {
     tid_t f = r->ipc.from_spec;
-    return f == TID_ANY || (f == TID_ANYLOCAL && r->space == s->space) || r->ipc.partner == s;
+    return f == TID_ANY || r->ipc.partner == s || (f == TID_ANYLOCAL && r->space == s->space);
 }
 
 /* The receive phase `from_spec` (with `timeouts`) of a caller sending to
@@ -52,16 +63,21 @@ static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
 static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
-    bool spec_ok = from_spec == TID_ANY || from_spec == TID_ANYLOCAL || from_spec == to;
+    bool spec_ok = from_spec == to || from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
     return spec_ok && (uint16_t)timeouts == 0 && self->ipc.sendq.head == NULL;
 }
 
 /* The destination `to` of `self` if the fast path can deliver to it. */
 static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
 {
-    if (to == TID_NIL || to == TID_ANY || to == TID_ANYLOCAL)
-        return NULL;
-    struct tcb *r = tid_is_global(to) ? tid_lookup(to) : tid_lookup_local(self->space, to);
+    struct tcb *r;
+    if (tid_is_global(to)) {
+        if (to == TID_ANY)
+            return NULL;
+        r = tid_lookup(to);
+    } else {
+        r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
+    }
     if (r == NULL || r->state != TS_RECV_WAIT || r->ipc.saved.valid ||
         wakeup_queued(&r->wakeup) || !fast_accepts(r, self))
         return NULL;
@@ -72,9 +88,7 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
  * states as xfer_start/xfer_complete leave them, and finish `r`. */
 static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
-    unsigned u = msgtag_untyped(tag);
-    for (unsigned i = 1; i <= u; i++)
-        r->utcb[i] = s->utcb[i];
+    ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     ipc_queue_unlink(r);
     s->ipc.xfer_partner = NULL;
     s->ipc.xfer_offset = 0;
@@ -87,7 +101,7 @@ static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
     r->ipc.partner = NULL;
     r->ipc.xfer_partner = NULL;
     r->ipc.result_tag = tag;
-    r->ipc.result_from = s->gid;
+    r->ipc.result_from = ipc_from_id(s, r);
     r->utcb[0] = tag;
 }
 
@@ -95,16 +109,16 @@ bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, 
 {
     if (!IPC_FAST_ENABLED)
         return false;
-    if (msgtag_typed(tag) != 0 || msgtag_untyped(tag) > IPC_FAST_MAX_UNTYPED ||
-        msgtag_flags(tag) != 0)
+    if ((tag & FAST_TAG_DECLINE) != 0)
+        return false;
+    if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
         return false;
     if (self->utcb == NULL || ipc_pending(self) || self->ipc.saved.valid ||
         wakeup_queued(&self->wakeup) || self->ipc.q_on != NULL)
         return false;
-    if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
-        return false;
     /* a space with a redirector: ipc_invoke decides where the message goes */
-    if (self->space->redirector != TID_NIL && self->space->redirector != TID_ANY)
+    tid_t red = self->space->redirector;
+    if (red != TID_NIL && red != TID_ANY)
         return false;
     struct tcb *r = fast_receiver(self, to);
     if (r == NULL)

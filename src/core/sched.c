@@ -205,13 +205,14 @@ void sched_dispatch(void)
 
 void sched_handoff(struct tcb *from, struct tcb *to)
 {
-    unsigned p = from->prio;
-    kassert(from == arch_current() && !sched_runnable(from));
     /* (from heading queue p alone implies from is queued and `to`, of
-     * priority p, is not) */
-    bool direct = from != sched.idle && sched.queue_head[p] == from && from->ready_next == from &&
-                  sched_bit_highest() == p && to->prio == p && to != sched.idle &&
-                  !to->halted && to->quantum_us != 0;
+     * priority p, is not; no higher queue: the summary and bitmap words
+     * have no bit above p) */
+    unsigned p = from->prio;
+    bool direct = sched.queue_head[p] == from && from->ready_next == from && to->prio == p &&
+                  (sched.summary >> (p >> 5)) == 1u &&
+                  (sched.bitmap[p >> 5] >> (p & 31u)) == 1u && !to->halted &&
+                  to->quantum_us != 0 && to != sched.idle && from != sched.idle;
     if (!direct) {
         sched_make_ready(to);
         sched_dispatch();
@@ -219,8 +220,8 @@ void sched_handoff(struct tcb *from, struct tcb *to)
     }
     /* from alone heads the highest queue: make_ready would queue `to`
      * behind it (no resched: equal priority), dispatch would drop `from`
-     * and pick `to`. The same end state, directly: */
-    kassert(to->state != TS_FREE && to->state != TS_DEAD);
+     * and pick `to`. The same end state, directly (lazy: one queue slot
+     * changes hands, no list walk, no kassert on this path): */
     to->state = TS_READY;
     from->ready_next = from->ready_prev = NULL;
     from->in_ready_queue = false;

@@ -81,36 +81,69 @@ vec_1:
  * code popped it). EFLAGS are the user's but IF/VM/RF: the kernel runs with
  * all of them clear (NT would turn a later iret of any thread into a task
  * return, DF would reverse string instructions, TF was handled by vec_1).
- * The saved image returns to user mode with DF (ABI 4.3), TF and NT clear
- * and IF set. Build the same frame an `int` would and join the common path.
+ *
+ * The complete struct frame is pushed (no segment loads: the kernel runs
+ * on the user's flat selectors, see gdt_init); its EFLAGS image is 0x202:
+ * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
+ * AC and ID clear, IF set. Then the C fast path (ipc_sysenter_fast) runs;
+ * declined, the same frame goes down the general path (trap_saved).
  */
     .global sysenter_entry
 sysenter_entry:
     mov (%esp), %esp
-    push $SEL_UDATA
-    push %ebp
-    pushf
+    push $SEL_UDATA                 /* uss */
+    push %ebp                       /* usp */
+    push $(EFLAGS_FIXED | EFLAGS_IF)
     push $EFLAGS_FIXED
     popf
-    andl $~(EFLAGS_TF | EFLAGS_DF | EFLAGS_NT), (%esp)
-    orl $EFLAGS_IF, (%esp)
     push $SEL_UCODE
-    push %ebx
+    push %ebx                       /* eip */
     push $0
     push $(SYSCALL_VECTOR_BASE + SYS_IPC)
-    jmp trap_common
+    pusha
+    push %ds
+    push %es
+    push %fs
+    push %gs
+    mov %esp, %eax
+    call ipc_sysenter_fast          /* regparm(1): the frame in EAX */
+    test %eax, %eax
+    jz sysenter_declined
+    /* The fast path is done (the caller may have run others meanwhile):
+     * back to user mode with sysexit unless something (ExchangeRegisters)
+     * gave the frame flags that only iret can restore. */
+    .global sysexit_exit
+sysexit_exit:
+    cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
+    jne trap_exit
+    mov FRAME_EIP(%esp), %edx
+    mov FRAME_USP(%esp), %ecx
+    mov FRAME_EAX(%esp), %eax
+    mov FRAME_ESI(%esp), %esi
+    mov FRAME_EDI(%esp), %edi
+    mov FRAME_EBX(%esp), %ebx
+    mov FRAME_EBP(%esp), %ebp
+    sti
+    sysexit
+sysenter_declined:
+    movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
+    jmp trap_saved
 
+/* Every other entry: complete the frame; the kernel's data selectors are
+ * the user's flat ones (DS/ES/FS = 0x23, GS = the UTCB selector), loaded
+ * here because a user may enter with anything in them. */
 trap_common:
     pusha
     push %ds
     push %es
     push %fs
     push %gs
-    mov $SEL_KDATA, %eax
+trap_saved:
+    mov $SEL_UDATA, %eax
     mov %eax, %ds
     mov %eax, %es
-    xor %eax, %eax
     mov %eax, %fs
+    mov $SEL_UTCB, %eax
     mov %eax, %gs
     cld
     push %esp                       /* struct frame * */

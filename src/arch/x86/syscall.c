@@ -76,21 +76,50 @@ static void regs_to_frame(const struct sys_regs *r, struct frame *f)
     f->ebp = r->ebp;
 }
 
-/* Ipc/Lipc (ABI 4.4): the fast path for a short send to a waiting receiver,
- * else the portable core marshals the registers; a blocked caller runs
- * others until its IPC is finished. Outputs: EAX from, ESI MR0, EBX/EBP
- * MR1/MR2 (sys_ipc_finish); every other register leaves as it came. */
+/* The Ipc outputs of `self` into its frame: EAX from, ESI MR0, EBX/EBP MR1/MR2. */
+static inline void ipc_outputs(const struct tcb *self, struct frame *f)
+{
+    f->eax = ipc_result_from(self);
+    f->esi = ipc_result_tag(self);
+    f->ebx = self->utcb[1];
+    f->ebp = self->utcb[2];
+}
+
+/* True when the segment registers in `f` are the flat user ones the kernel
+ * keeps loaded (the fast path neither saves nor restores them). */
+static inline bool frame_flat_segments(const struct frame *f)
+{
+    return (((f->ds ^ SEL_UDATA) | (f->es ^ SEL_UDATA) | (f->fs ^ SEL_UDATA) |
+             (f->gs ^ SEL_UTCB)) & 0xFFFFu) == 0;
+}
+
+__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
+{
+    struct tcb *self = frame_owner(f);
+    if (!frame_flat_segments(f) || !ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi))
+        return false;
+    /* back here when our IPC is over (at once in the send-only case) */
+    while (ipc_pending(self))
+        sched_dispatch();
+    ipc_outputs(self, f);
+    if (sched_resched_pending())
+        sched_dispatch();
+    return true;
+}
+
+/* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path
+ * (int only) for a short send to a waiting receiver, else the portable core
+ * marshals the registers; a blocked caller runs others until its IPC is
+ * finished. Outputs: EAX from, ESI MR0, EBX/EBP MR1/MR2 (sys_ipc_finish);
+ * every other register leaves as it came. */
 static void sys_ipc_frame(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     struct sys_regs r;
-    if (ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
+    if (f->error != SYSENTER_DECLINED && ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
         while (ipc_pending(self))
             sched_dispatch();
-        f->eax = ipc_result_from(self);
-        f->esi = ipc_result_tag(self);
-        f->ebx = self->utcb[1];
-        f->ebp = self->utcb[2];
+        ipc_outputs(self, f);
         return;
     }
     regs_from_frame(f, &r);

@@ -26,8 +26,15 @@ extern uint32_t sysenter_stack[SYSENTER_STACK_WORDS];
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
 void gdt_init(void);
 
-/* Kernel stack used on the next entry from user mode. */
-void tss_set_esp0(uint32_t esp0);
+/* The TSS in use (tss_current()). */
+extern struct tss *tss_active;
+
+/* Kernel stack used on the next entry from user mode (int and sysenter). */
+static inline void tss_set_esp0(uint32_t esp0)
+{
+    tss_active->esp0 = esp0;
+    sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;
+}
 
 /* Move the TSS to TSS_VADDR so that its I/O bitmap is the per-space one at
  * IOBITMAP_VADDR (after paging_init). */
