@@ -22,4 +22,4 @@ l4_need_packages() {
 # Packages to build the kernel and run it in QEMU.
 L4_BUILD_PACKAGES=(cmake make gcc gcc-multilib clang lld qemu-system-x86)
 # Additionally for the test suite.
-L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind)
+L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind gnuplot-nox)   # gnuplot: the bench/ipc plot
