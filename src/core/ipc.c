@@ -117,17 +117,18 @@ static void timer_stop(struct tcb *t)
         wakeup_remove(ipc_wq, &t->wakeup);
 }
 
-/* Arm time value `tv` for `t`; false when it is ZeroTime (do not block). */
+/* Arm time value `tv` for `t`; false when it is ZeroTime (do not block).
+ * Never and ZeroTime periods are decided without reading the clock. */
 static bool timer_start(struct tcb *t, uint16_t tv)
 {
+    if (tv == 0)
+        return true;                                  /* Never */
+    if ((tv & 0x8000u) == 0 && (tv & 0x3FFu) == 0)
+        return false;                                 /* ZeroTime (any m = 0 period) */
     uint64_t deadline;
-    enum timeout_kind k = timeout_decode(tv, arch_timer_now(), &deadline);
-    if (k == TIMEOUT_ZERO)
-        return false;
-    if (k == TIMEOUT_AT) {
-        kassert(ipc_wq != NULL);
-        wakeup_insert(ipc_wq, &t->wakeup, deadline);
-    }
+    timeout_decode(tv, arch_timer_now(), &deadline);  /* a finite period or a point */
+    kassert(ipc_wq != NULL);
+    wakeup_insert(ipc_wq, &t->wakeup, deadline);
     return true;
 }
 
@@ -265,8 +266,7 @@ static void xfer_fail(struct tcb *s, struct tcb *r, enum ipc_error es, enum ipc_
 static void xfer_complete(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
-    for (unsigned i = 1; i <= msgtag_untyped(tag) + msgtag_typed(tag); i++)
-        r->utcb[i] = s->utcb[i];
+    ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag) + msgtag_typed(tag));
     s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
     if (s->ipc.xfer_timed)
         timer_stop(s);

@@ -13,6 +13,7 @@
 #include <core/space.h>
 #include <arch/paging.h>
 #include <core/ipc.h>
+#include <core/ipc_fast.h>
 #include <core/syscall.h>
 #include <core/sched.h>
 #include <core/tcb.h>
@@ -96,7 +97,7 @@ static inline bool frame_flat_segments(const struct frame *f)
 __attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
-    if (!frame_flat_segments(f) || !ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi))
+    if (!frame_flat_segments(f) || !ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
         return false;
     /* back here when our IPC is over (at once in the send-only case) */
     while (ipc_pending(self))

@@ -46,7 +46,7 @@ static inline void ipc_queue_unlink(struct tcb *t)
 
 /* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the
  * kernel one `rep movsl`: about one instruction per word. */
-#if defined(L4_KERNEL_BUILD) && defined(__i386__)
+#if defined(__i386__) && !__STDC_HOSTED__
 static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
     __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
