@@ -126,6 +126,7 @@ static unsigned worker_create(void *kip, L4_ThreadId_t pager)
         worker_stack[i] = 0;
     if (L4_ThreadControl(w, L4_MyGlobalId(), L4_MyGlobalId(), pager, (void *)utcb_loc) != 1)
         return 0;
+    L4_Set_Priority(w, 255);                   /* ours: an equal-priority ping-pong */
     L4_Start_SpIp(w, (L4_Word_t)(worker_stack + sizeof worker_stack - 16), (L4_Word_t)worker);
     L4_LoadMR(0, 1u << 16);
     L4_Call(w);                                /* it answers from its echo loop */

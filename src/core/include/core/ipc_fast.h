@@ -118,7 +118,8 @@ static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self,
         self->ipc.partner = r;
         ipc_queue_append(&r->ipc.waitq, self);
     }
-    sched_handoff(self, r);          /* = sched_make_ready(r) + sched_dispatch() */
+    if (!sched_handoff_direct(self, r))    /* sched_handoff, its common case inline */
+        sched_handoff(self, r);
     return true;
 }
 
