@@ -76,8 +76,19 @@ static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
     r->utcb[0] = tag;
 }
 
-/* The whole fast path (see ipc_fast.c); inlined into the kernel's sysenter
- * entry and into ipc_fastpath(). */
+/* True when `self` can make a system call at all: it has a UTCB and no IPC
+ * in progress (not blocked, no nested IPC, no timer, in no IPC queue).
+ * Every thread that runs in user mode is; ipc_fastpath() checks it, the
+ * kernel's sysenter entry, whose caller is such a thread, does not. */
+static inline bool ipc_fast_caller_ok(const struct tcb *self)
+{
+    return self->utcb != NULL && !ipc_pending(self) && !self->ipc.saved.valid &&
+           !wakeup_queued(&self->wakeup) && self->ipc.q_on == NULL;
+}
+
+/* The whole fast path (see ipc_fast.c) for a caller with
+ * ipc_fast_caller_ok(); inlined into the kernel's sysenter entry and into
+ * ipc_fastpath(). */
 static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self, tid_t to,
                                                                tid_t from_spec, word_t timeouts,
                                                                word_t tag)
@@ -87,9 +98,6 @@ static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self,
     if ((tag & FAST_TAG_DECLINE) != 0)
         return false;
     if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
-        return false;
-    if (self->utcb == NULL || ipc_pending(self) || self->ipc.saved.valid ||
-        wakeup_queued(&self->wakeup) || self->ipc.q_on != NULL)
         return false;
     /* a space with a redirector: ipc_invoke decides where the message goes */
     tid_t red = self->space->redirector;
