@@ -643,6 +643,12 @@ static bool scenario_build(uint32_t seed, struct call *out)
     out->tag = random_tag();
     for (unsigned k = 1; k < 64; k++)
         U(c)[k] = rnd();
+    unsigned u = msgtag_untyped(out->tag);
+    if (pick(8) == 0 && u + 2u <= MSG_MAX_WORDS) {  /* a typed item: a map item of a nil fpage */
+        out->tag |= msgtag_make(0, 0, 2, 0);
+        U(c)[u + 1] = 0x8u;
+        U(c)[u + 2] = 0;
+    }
     for (unsigned i = 0; i < NT; i++)
         U(i)[utcb_br_index(0)] = pick(2);
     mock_current = th[c];
