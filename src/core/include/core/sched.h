@@ -62,10 +62,11 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 static inline bool sched_handoff_direct(struct tcb *from, struct tcb *to)
 {
     unsigned p = from->prio;
+    /* (from heading a queue implies from != idle: idle is never queued) */
     bool direct = sched_state.queue_head[p] == from && from->ready_next == from &&
                   to->prio == p && (sched_state.summary >> (p >> 5)) == 1u &&
                   (sched_state.bitmap[p >> 5] >> (p & 31u)) == 1u && !to->halted &&
-                  to->quantum_us != 0 && to != sched_state.idle && from != sched_state.idle;
+                  to->quantum_us != 0 && to != sched_state.idle;
     if (!direct)
         return false;
     to->state = TS_READY;
