@@ -8,6 +8,9 @@
  * one, and the thread gets back EFLAGS with DF clear, IF set and IOPL 0
  * (ABI 4.3); TF is dropped by the sysenter entry. A call to sigma0 with NT
  * set checks that the flag does not leak into sigma0's return either.
+ * Then sysenter with every data segment register (DS, ES, FS, GS) set to
+ * the null selector or the UTCB selector: the kernel must not run on them
+ * (it survives) and the thread gets them back unchanged (ABI 4.3).
  */
 #include "ktest_user.h"
 
@@ -150,6 +153,91 @@ static int sigma0_call_with(unsigned flags, L4_ThreadId_t s0)
     return eio.eax_out == s0.raw && eio.esi_out == 0x80u && eio.edi_out == eio.edi && flags_ok(1);
 }
 
+/* Segment selectors to load before a raw sysenter (DS, ES, FS, GS) and as found after it. */
+unsigned seg_in[4] __attribute__((used));
+unsigned seg_out[4] __attribute__((used));
+
+/* Ipc (inputs in eio) by a raw sysenter with DS/ES/FS/GS = seg_in; the flat
+ * selectors are reloaded only after the values that came back are saved. */
+static void entry_sysenter_segments(void)
+{
+    __asm__ volatile("push %%ebp\n\t"
+                     "push %%ebx\n\t"
+                     "pushl seg_in+12\n\t"
+                     "pushl seg_in+8\n\t"
+                     "pushl seg_in+4\n\t"
+                     "pushl seg_in+0\n\t"
+                     LOAD_INPUTS
+                     "pop %%ds\n\t"
+                     "pop %%es\n\t"
+                     "pop %%fs\n\t"
+                     "pop %%gs\n\t"
+                     "mov $1f, %%ebx\n\t"
+                     "mov %%esp, %%ebp\n\t"
+                     "sysenter\n"
+                     "1:\n\t"
+                     "push %%gs\n\t"
+                     "push %%fs\n\t"
+                     "push %%es\n\t"
+                     "push %%ds\n\t"
+                     "mov $0x23, %%ecx\n\t"
+                     "mov %%ecx, %%ds\n\t"
+                     "mov %%ecx, %%es\n\t"
+                     "mov %%ecx, %%fs\n\t"
+                     "mov $0x2B, %%ecx\n\t"
+                     "mov %%ecx, %%gs\n\t"
+                     "popl seg_out+0\n\t"
+                     "popl seg_out+4\n\t"
+                     "popl seg_out+8\n\t"
+                     "popl seg_out+12\n\t"
+                     "mov %%eax, eio+28\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     :
+                     :
+                     : "eax", "ecx", "edx", "esi", "edi", "memory", "cc");
+}
+
+struct seg_case {
+    const char *name;
+    unsigned ds, es, fs, gs;
+};
+
+static const struct seg_case seg_cases[] = {
+    { "segments_sysenter_ds_null", 0, 0x23, 0x23, 0x2B },
+    { "segments_sysenter_es_null", 0x23, 0, 0x23, 0x2B },
+    { "segments_sysenter_fs_null", 0x23, 0x23, 0, 0x2B },
+    { "segments_sysenter_gs_null", 0x23, 0x23, 0x23, 0 },
+    { "segments_sysenter_ds_utcb", 0x2B, 0x23, 0x23, 0x2B },
+    { "segments_sysenter_es_utcb", 0x23, 0x2B, 0x23, 0x2B },
+    { "segments_sysenter_all_odd", 0x2B, 0x2B, 0x3, 0x23 },
+};
+
+/* Each case is a sigma0 "any 4 KB page" call, which the fast path would
+ * take (sigma0 waits for it): a receiver leaving with the caller's
+ * selectors, or the caller getting sigma0's, shows in the check. */
+static void check_segments(L4_ThreadId_t s0)
+{
+    for (unsigned i = 0; i < sizeof seg_cases / sizeof seg_cases[0]; i++) {
+        const struct seg_case *c = &seg_cases[i];
+        unsigned *mr = utcb();
+        mr[1] = 0xFFFFFCC8u;
+        mr[2] = 0;
+        mr[-16] = 0x10;
+        eio = (struct entry_io){ s0.raw, 0, s0.raw, 0xFFA00002u, (unsigned)mr, 0, 0, 0, 0, 0 };
+        eio.eax_out = 0xFFFFFFFFu;
+        seg_in[0] = c->ds;
+        seg_in[1] = c->es;
+        seg_in[2] = c->fs;
+        seg_in[3] = c->gs;
+        entry_sysenter_segments();
+        int ok = eio.eax_out == s0.raw && mr[0] == 0x80u;
+        for (unsigned k = 0; k < 4; k++)
+            ok &= (seg_out[k] & 0xFFFFu) == (seg_in[k] & 0xFFFFu);
+        ktu_check(c->name, ok, "segments not returned as they were, or the Ipc failed");
+    }
+}
+
 int main(void)
 {
     void *kip = L4_GetKernelInterface();
@@ -171,5 +259,6 @@ int main(void)
               "sigma0 call with NT/DF/AC set failed");
     ktu_check("flags_sysenter_tf_sigma0_call", sigma0_call_with(FL_TF, s0),
               "sigma0 call with TF set failed");
+    check_segments(s0);
     ktu_finish();
 }

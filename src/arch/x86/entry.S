@@ -105,6 +105,22 @@ sysenter_entry:
     push %es
     push %fs
     push %gs
+    /* DS/ES/FS/GS are still the user's: C may run on them (and a receiver
+     * may leave with them) only when they are the flat user selectors;
+     * anything else takes the general path, which loads the kernel's.
+     * Until then only SS (ESP-based) memory is touched. */
+    mov %ds, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %es, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %fs, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %gs, %eax
+    cmp $SEL_UTCB, %ax
+    jne sysenter_declined
     mov %esp, %eax
     call ipc_sysenter_fast          /* regparm(1): the frame in EAX */
     test %eax, %eax

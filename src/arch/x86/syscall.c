@@ -86,18 +86,10 @@ static inline void ipc_outputs(const struct tcb *self, struct frame *f)
     f->ebp = self->utcb[2];
 }
 
-/* True when the segment registers in `f` are the flat user ones the kernel
- * keeps loaded (the fast path neither saves nor restores them). */
-static inline bool frame_flat_segments(const struct frame *f)
-{
-    return (((f->ds ^ SEL_UDATA) | (f->es ^ SEL_UDATA) | (f->fs ^ SEL_UDATA) |
-             (f->gs ^ SEL_UTCB)) & 0xFFFFu) == 0;
-}
-
 __attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
-    if (!frame_flat_segments(f) || !ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
+    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
         return false;
     /* back here when our IPC is over (at once in the send-only case) */
     while (ipc_pending(self))

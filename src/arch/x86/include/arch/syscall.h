@@ -33,7 +33,8 @@
 #include <arch/frame.h>
 #include <stdbool.h>
 
-/* The sysenter Ipc entry's C part (entry.S, frame in EAX): true when the
+/* The sysenter Ipc entry's C part (entry.S, frame in EAX; DS/ES/FS/GS
+ * checked to be the flat user selectors the kernel runs on): true when the
  * fast path did the whole call and wrote the outputs into the frame. */
 __attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f);
 
