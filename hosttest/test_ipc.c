@@ -169,7 +169,7 @@ static void test_ipc_invoke_send_blocks_then_receive(void **state)
     assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
     assert_int_equal(ipc_result_tag(th[1]), msgtag_make(0x42, 2, 0, 0));
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
     assert_int_equal(U(1)[0], msgtag_make(0x42, 2, 0, 0));
     assert_int_equal(U(1)[1], 0xAAAAu);
     assert_int_equal(U(1)[2], 0xBBBBu);
@@ -190,7 +190,7 @@ static void test_ipc_invoke_receive_blocks_then_send(void **state)
     assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, TO(NEVER, NEVER)), IPC_DONE);
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x7, 2, 0, 0));
     assert_int_equal(th[1]->state, TS_READY);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
     assert_int_equal(U(1)[1], 11u);
     assert_int_equal(U(1)[2], 22u);
 }
@@ -211,14 +211,14 @@ static void test_ipc_invoke_call_and_reply(void **state)
     assert_int_equal(do_ipc(0, gid_of(1), gid_of(1), 0), IPC_BLOCKED);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
     assert_int_equal(th[1]->state, TS_READY);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
     /* the server replies at once with zero send timeout: cannot be missed */
     msg_load2(1, 0x2, 50, 60);
     assert_int_equal(do_ipc(1, gid_of(0), TID_NIL, TO(ZERO, NEVER)), IPC_DONE);
     assert_false(ipc_result_tag(th[1]) & MSG_TAG_E);
     assert_int_equal(th[0]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x2, 2, 0, 0));
-    assert_int_equal(ipc_result_from(th[0]), gid_of(1));
+    assert_int_equal(ipc_result_from(th[0]), lid_of(1));
     assert_int_equal(U(0)[1], 50u);
 }
 
@@ -249,7 +249,7 @@ static void test_ipc_invoke_reply_wait_takes_queued_sender(void **state)
     assert_int_equal(do_ipc(1, gid_of(0), TID_ANY, TO(ZERO, NEVER)), IPC_DONE);
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x9, 2, 0, 0));
     assert_int_equal(th[0]->state, TS_READY);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(2));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(2));
     assert_int_equal(U(1)[1], 2u);
     assert_int_equal(th[2]->state, TS_RECV_WAIT);
 }
@@ -265,7 +265,7 @@ static void test_ipc_invoke_open_receive_fifo(void **state)
     assert_ptr_equal(ipc_queue_next(th[3]), th[4]);
     for (unsigned i = 2; i <= 4; i++) {
         assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_DONE);
-        assert_int_equal(ipc_result_from(th[1]), gid_of(i));
+        assert_int_equal(ipc_result_from(th[1]), lid_of(i));
     }
 }
 
@@ -276,7 +276,7 @@ static void test_ipc_invoke_closed_receive_picks_from_middle(void **state)
         assert_int_equal(do_ipc(i, gid_of(1), TID_NIL, 0), IPC_BLOCKED);
     }
     assert_int_equal(do_ipc(1, TID_NIL, gid_of(3), 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(3));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(3));
     assert_ptr_equal(ipc_sendq_head(th[1]), th[2]);
     assert_ptr_equal(ipc_queue_next(th[2]), th[4]);
     /* closed receive from a thread that is not sending blocks */
@@ -285,7 +285,7 @@ static void test_ipc_invoke_closed_receive_picks_from_middle(void **state)
     assert_int_equal(th[2]->state, TS_SEND_WAIT);
     msg_load2(0, 0x77, 0, 0);
     assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
 }
 
 static void test_ipc_invoke_anylocal_skips_other_space(void **state)
@@ -295,7 +295,7 @@ static void test_ipc_invoke_anylocal_skips_other_space(void **state)
     msg_load2(2, 0x22, 2, 2);                /* space 0 */
     assert_int_equal(do_ipc(2, gid_of(1), TID_NIL, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANYLOCAL, 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(2));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(2));
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANYLOCAL, TO(0, ZERO)), IPC_DONE);
     assert_int_equal(err_of(1), 0x3u);
     assert_int_equal(th[5]->state, TS_SEND_WAIT);
@@ -306,7 +306,7 @@ static void test_ipc_invoke_anylocal_skips_other_space(void **state)
     assert_int_equal(err_of(6), 0x2u);
     msg_load2(3, 0x33, 3, 3);
     assert_int_equal(do_ipc(3, gid_of(1), TID_NIL, TO(ZERO, 0)), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(3));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(3));
 }
 
 static void test_ipc_invoke_local_ids(void **state)
@@ -316,7 +316,7 @@ static void test_ipc_invoke_local_ids(void **state)
     msg_load2(0, 0x1, 9, 9);
     assert_int_equal(do_ipc(0, lid_of(1), TID_NIL, 0), IPC_DONE);
     assert_false(ipc_result_tag(th[0]) & MSG_TAG_E);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));   /* global ID, documented */
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));   /* same space: the local ID (ABI 5.3) */
     /* a local ID of another space names nothing */
     assert_int_equal(do_ipc(5, lid_of(0), TID_NIL, 0), IPC_DONE);
     assert_int_equal(err_of(5), 0x4u);
@@ -413,7 +413,7 @@ static void test_ipc_call_zero_receive_timeout_after_send(void **state)
     msg_load2(0, 0x1, 1, 1);
     assert_int_equal(do_ipc(0, gid_of(1), gid_of(1), TO(NEVER, ZERO)), IPC_DONE);
     assert_int_equal(err_of(0), 0x3u);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
 }
 
 /* ---- cancel and deletion -------------------------------------------------- */
@@ -799,7 +799,7 @@ static void test_ipc_string_receiver_pagefault_resolved(void **state)
     assert_int_equal(do_ipc(0, gid_of(5), gid_of(5), 0), IPC_BLOCKED);
     /* the pager got the receiver's write fault at the first missing byte */
     assert_int_equal(th[7]->state, TS_READY);
-    assert_int_equal(ipc_result_from(th[7]), gid_of(5));
+    assert_int_equal(ipc_result_from(th[7]), lid_of(5));
     assert_int_equal(ipc_result_tag(th[7]), 0xFFE20002u);
     assert_int_equal(U(7)[1], DST_VA + 4096);
     assert_int_equal(U(7)[2], 0xFFFFFFFFu);
@@ -992,7 +992,7 @@ static void test_ipc_string_refault_after_empty_reply(void **state)
     U(7)[0] = 0;
     assert_int_equal(do_ipc(7, gid_of(5), TID_ANY, TO(ZERO, NEVER)), IPC_DONE);
     assert_false(ipc_result_tag(th[7]) & MSG_TAG_E);
-    assert_int_equal(ipc_result_from(th[7]), gid_of(5));
+    assert_int_equal(ipc_result_from(th[7]), lid_of(5));
     assert_int_equal(ipc_result_tag(th[7]), 0xFFE20002u);
     assert_int_equal(U(7)[1], DST_VA);
     assert_int_equal(th[0]->state, TS_SENDING);
@@ -1082,7 +1082,7 @@ static void test_ipc_propagation_forwarded_call(void **state)
     msg_load2(2, 0x20, 7, 7);
     assert_int_equal(do_ipc(2, gid_of(0), TID_NIL, TO(ZERO, 0)), IPC_DONE);
     assert_false(ipc_result_tag(th[2]) & MSG_TAG_E);
-    assert_int_equal(ipc_result_from(th[0]), gid_of(2));
+    assert_int_equal(ipc_result_from(th[0]), lid_of(2));
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x20, 2, 0, 0));
 }
 
@@ -1105,7 +1105,7 @@ static void test_ipc_propagation_rules(void **state)
     assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     U(5)[UTCB_VIRTUAL_SENDER] = tid_make_global(90, 1);
     assert_int_equal(do_ipc(5, gid_of(6), TID_NIL, 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[6]), gid_of(5));
+    assert_int_equal(ipc_result_from(th[6]), lid_of(5));
 }
 
 static void test_ipc_propagation_matches_closed_receive(void **state)
@@ -1181,7 +1181,7 @@ static void test_ipc_invoke_redirect_skips_intra_space_and_redirector_space(void
     assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     msg_load2(5, 0x1, 0, 0);
     assert_int_equal(do_ipc(5, gid_of(6), TID_NIL, 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[6]), gid_of(5));
+    assert_int_equal(ipc_result_from(th[6]), lid_of(5));
     assert_int_equal(ipc_result_tag(th[6]), msgtag_make(0x1, 2, 0, 0));
     assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(5, lid_of(6), TID_NIL, 0), IPC_DONE);
@@ -1303,7 +1303,7 @@ static void test_ipc_thread_deleted_redirector_fails_queued_senders(void **state
     /* intra-clan IPC still works */
     assert_int_equal(do_ipc(6, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(5, gid_of(6), TID_NIL, 0), IPC_DONE);
-    assert_int_equal(ipc_result_from(th[6]), gid_of(5));
+    assert_int_equal(ipc_result_from(th[6]), lid_of(5));
 }
 
 static void test_ipc_redirect_chief_forwards_call_with_propagation(void **state)
@@ -1405,7 +1405,7 @@ static void test_ipc_syscall_layer_with_dispatcher(void **state)
     msg_load2(0, 0x1, 42, 0);
     syscall_ipc(gid_of(1), gid_of(1), 0);           /* client calls */
     assert_ptr_equal(mock_current, th[1]);          /* the server runs again ... */
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));   /* ... with its result */
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));   /* ... with its result */
     assert_int_equal(U(1)[1], 42u);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
     msg_load2(1, 0x2, 43, 0);
@@ -1566,7 +1566,8 @@ static void model_check_recv(unsigned i)
     struct sent *m = &sent[seq];
     CHECK(!m->delivered && !m->dead);
     CHECK(m->to == gid_of(i));
-    CHECK(ipc_result_from(th[i]) == gid_of(m->from));
+    CHECK(ipc_result_from(th[i]) ==
+          (th[m->from]->space == th[i]->space ? lid_of(m->from) : gid_of(m->from)));
     CHECK(U(i)[2] == gid_of(m->from));
     CHECK(msgtag_label(tag) == (seq & 0xFFFFu));
     CHECK(msgtag_untyped(tag) == 2 && msgtag_typed(tag) == (m->len ? 2u : 0u));

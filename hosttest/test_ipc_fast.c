@@ -262,7 +262,7 @@ static void test_ipc_fastpath_send_only_finishes_caller(void **state)
     assert_int_equal(ipc_result_tag(th[0]), tag);
     assert_int_equal(ipc_result_from(th[0]), TID_NIL);
     assert_int_equal(U(1)[IPC_FAST_MAX_UNTYPED], 0x50 + IPC_FAST_MAX_UNTYPED);
-    assert_int_equal(ipc_result_from(th[1]), gid_of(0));   /* global ID also for local senders */
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));   /* local ID for a sender of the same space */
 }
 
 /* A send-only caller that is ready but not queued ends queued, as on the
@@ -381,10 +381,16 @@ static void test_ipc_fastpath_declines_typed_words(void **state)
     expect_decline(0, gid_of(5), gid_of(5), 0, msgtag_make(1, 0, 2, 0));
 }
 
-static void test_ipc_fastpath_declines_long_untyped(void **state)
+/* The longest untyped message (63 words) goes through the fast path whole. */
+static void test_ipc_fastpath_delivers_63_untyped(void **state)
 {
     wait_for(5, TID_ANY);
-    expect_decline(0, gid_of(5), gid_of(5), 0, msgtag_make(1, IPC_FAST_MAX_UNTYPED + 1, 0, 0));
+    load(0, 63, 0x700);
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, msgtag_make(1, 63, 0, 0)));
+    for (unsigned k = 1; k <= 63; k++)
+        assert_int_equal(U(5)[k], 0x700 + k);
+    assert_int_equal(U(5)[0], msgtag_make(1, 63, 0, 0));
+    assert_int_equal(ipc_result_from(th[5]), gid_of(0));   /* other space: global ID */
 }
 
 static void test_ipc_fastpath_declines_flags(void **state)
@@ -637,6 +643,12 @@ static bool scenario_build(uint32_t seed, struct call *out)
     out->tag = random_tag();
     for (unsigned k = 1; k < 64; k++)
         U(c)[k] = rnd();
+    unsigned u = msgtag_untyped(out->tag);
+    if (pick(8) == 0 && u + 2u <= MSG_MAX_WORDS) {  /* a typed item: a map item of a nil fpage */
+        out->tag |= msgtag_make(0, 0, 2, 0);
+        U(c)[u + 1] = 0x8u;
+        U(c)[u + 2] = 0;
+    }
     for (unsigned i = 0; i < NT; i++)
         U(i)[utcb_br_index(0)] = pick(2);
     mock_current = th[c];
@@ -728,7 +740,7 @@ int main(void)
         T(test_ipc_fastpath_handoff_receiver_halted),
         T(test_ipc_fastpath_handoff_receiver_out_of_quantum),
         T(test_ipc_fastpath_declines_typed_words),
-        T(test_ipc_fastpath_declines_long_untyped),
+        T(test_ipc_fastpath_delivers_63_untyped),
         T(test_ipc_fastpath_declines_flags),
         T(test_ipc_fastpath_declines_redirected_space),
         T(test_ipc_fastpath_declines_caller_without_utcb),

@@ -611,7 +611,7 @@ static void test_sys_ipc_marshalling(void **state)
     /* t finished: from, tag, MR1, MR2 in registers, EDI kept */
     assert_false(ipc_pending(t));
     sys_ipc_finish(t, &rt);
-    assert_int_equal(rt.eax, G(ROOT_N));
+    assert_int_equal(rt.eax, L(ROOT_UTCB));                /* same space: the local ID */
     assert_int_equal(rt.esi, msgtag_make(7, 3, 0, 0));
     assert_int_equal(rt.esi, t->utcb[0]);
     assert_int_equal(rt.ebx, 11);

@@ -22,7 +22,7 @@ l4_need_packages() {
 # Packages to build the kernel and run it in QEMU.
 L4_BUILD_PACKAGES=(cmake make gcc gcc-multilib clang lld qemu-system-x86)
 # Additionally for the test suite.
-L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind)
+L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind gnuplot-nox)   # gnuplot: the bench/ipc plot
 # For scripts/iso (a GRUB ISO of the kernel and its modules) and for the Bochs
 # tests (label bochs), which boot such ISOs in the second emulator.
 L4_ISO_PACKAGES=(grub-pc-bin grub-common xorriso mtools)

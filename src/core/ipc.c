@@ -31,9 +31,10 @@
  *    error 1, a period arms the thread's wakeup node; the receive timeout
  *    is decoded when the receive phase starts.
  *
- *  - From ID: the sender's global ID, also for senders of the own space
- *    (ABI 5.3 compat: the reference fast path does the same and binaries
- *    accept both); nilthread on errors and for send-only IPC.
+ *  - From ID: the sender's local ID when it lives in the receiver's space,
+ *    else its global ID (ipc_from_id; X.2 test suites check the local form);
+ *    nilthread on errors and for send-only IPC. A propagated message reports
+ *    the virtual sender's global ID.
  *
  *  - Propagation (ABI 5.6): a message with p set and VirtualSender naming
  *    an existing thread of the sender's space (or sent within the
@@ -126,17 +127,18 @@ static void timer_stop(struct tcb *t)
         wakeup_remove(ipc_wq, &t->wakeup);
 }
 
-/* Arm time value `tv` for `t`; false when it is ZeroTime (do not block). */
+/* Arm time value `tv` for `t`; false when it is ZeroTime (do not block).
+ * Never and ZeroTime periods are decided without reading the clock. */
 static bool timer_start(struct tcb *t, uint16_t tv)
 {
+    if (tv == 0)
+        return true;                                  /* Never */
+    if ((tv & 0x8000u) == 0 && (tv & 0x3FFu) == 0)
+        return false;                                 /* ZeroTime (any m = 0 period) */
     uint64_t deadline;
-    enum timeout_kind k = timeout_decode(tv, arch_timer_now(), &deadline);
-    if (k == TIMEOUT_ZERO)
-        return false;
-    if (k == TIMEOUT_AT) {
-        kassert(ipc_wq != NULL);
-        wakeup_insert(ipc_wq, &t->wakeup, deadline);
-    }
+    timeout_decode(tv, arch_timer_now(), &deadline);  /* a finite period or a point */
+    kassert(ipc_wq != NULL);
+    wakeup_insert(ipc_wq, &t->wakeup, deadline);
     return true;
 }
 
@@ -287,8 +289,7 @@ static void xfer_fail(struct tcb *s, struct tcb *r, enum ipc_error es, enum ipc_
 static void xfer_complete(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
-    for (unsigned i = 1; i <= msgtag_untyped(tag) + msgtag_typed(tag); i++)
-        r->utcb[i] = s->utcb[i];
+    ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag) + msgtag_typed(tag));
     s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
     if (s->ipc.xfer_timed)
         timer_stop(s);
@@ -300,7 +301,7 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
     }
     struct tcb *vs = propagation_of(s, r);
     if (vs == NULL) {
-        ipc_finish(r, rtag, s->gid);
+        ipc_finish(r, rtag, ipc_from_id(s, r));
         return;
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */

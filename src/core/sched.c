@@ -33,39 +33,33 @@
 
 #define SCHED_WORDS (SCHED_PRIORITIES / 32u)
 
-static struct {
-    struct tcb *queue_head[SCHED_PRIORITIES];
-    uint32_t bitmap[SCHED_WORDS];    /* bit p%32 of word p/32: queue p non-empty */
-    uint32_t summary;                /* bit i: bitmap[i] != 0 */
-    struct tcb *idle;
-    bool resched;
-} sched;
+struct sched_state sched_state;
 
 /* ---- bitmap ------------------------------------------------------------- */
 
 static inline void sched_bit_set(unsigned prio)
 {
-    sched.bitmap[prio >> 5] |= 1u << (prio & 31u);
-    sched.summary |= 1u << (prio >> 5);
+    sched_state.bitmap[prio >> 5] |= 1u << (prio & 31u);
+    sched_state.summary |= 1u << (prio >> 5);
 }
 
 static inline void sched_bit_clear(unsigned prio)
 {
-    sched.bitmap[prio >> 5] &= ~(1u << (prio & 31u));
-    if (sched.bitmap[prio >> 5] == 0)
-        sched.summary &= ~(1u << (prio >> 5));
+    sched_state.bitmap[prio >> 5] &= ~(1u << (prio & 31u));
+    if (sched_state.bitmap[prio >> 5] == 0)
+        sched_state.summary &= ~(1u << (prio >> 5));
 }
 
 /* Highest set priority; the summary must be non-zero. */
 static inline unsigned sched_bit_highest(void)
 {
-    unsigned w = 31u - (unsigned)__builtin_clz(sched.summary);
-    return (w << 5) | (31u - (unsigned)__builtin_clz(sched.bitmap[w]));
+    unsigned w = 31u - (unsigned)__builtin_clz(sched_state.summary);
+    return (w << 5) | (31u - (unsigned)__builtin_clz(sched_state.bitmap[w]));
 }
 
 int sched_highest_queued(void)
 {
-    if (sched.summary == 0)
+    if (sched_state.summary == 0)
         return -1;
     return (int)sched_bit_highest();
 }
@@ -73,12 +67,12 @@ int sched_highest_queued(void)
 uint32_t sched_bitmap_word(unsigned i)
 {
     kassert(i <= SCHED_WORDS);
-    return i == SCHED_WORDS ? sched.summary : sched.bitmap[i];
+    return i == SCHED_WORDS ? sched_state.summary : sched_state.bitmap[i];
 }
 
 struct tcb *sched_queue_head(uint8_t prio)
 {
-    return sched.queue_head[prio];
+    return sched_state.queue_head[prio];
 }
 
 /* ---- queues ------------------------------------------------------------- */
@@ -86,11 +80,11 @@ struct tcb *sched_queue_head(uint8_t prio)
 /* Append `t` (not queued) to the tail of the queue of its priority. */
 static void sched_enqueue(struct tcb *t)
 {
-    kassert(!t->in_ready_queue && t != sched.idle);
-    struct tcb *head = sched.queue_head[t->prio];
+    kassert(!t->in_ready_queue && t != sched_state.idle);
+    struct tcb *head = sched_state.queue_head[t->prio];
     if (head == NULL) {
         t->ready_next = t->ready_prev = t;
-        sched.queue_head[t->prio] = t;
+        sched_state.queue_head[t->prio] = t;
         sched_bit_set(t->prio);
     } else {
         t->ready_next = head;
@@ -106,13 +100,13 @@ static void sched_dequeue(struct tcb *t)
 {
     kassert(t->in_ready_queue);
     if (t->ready_next == t) {
-        sched.queue_head[t->prio] = NULL;
+        sched_state.queue_head[t->prio] = NULL;
         sched_bit_clear(t->prio);
     } else {
         t->ready_prev->ready_next = t->ready_next;
         t->ready_next->ready_prev = t->ready_prev;
-        if (sched.queue_head[t->prio] == t)
-            sched.queue_head[t->prio] = t->ready_next;
+        if (sched_state.queue_head[t->prio] == t)
+            sched_state.queue_head[t->prio] = t->ready_next;
     }
     t->ready_next = t->ready_prev = NULL;
     t->in_ready_queue = false;
@@ -130,27 +124,22 @@ static void sched_requeue_tail(struct tcb *t)
 void sched_init(struct tcb *idle)
 {
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
-        sched.queue_head[p] = NULL;
+        sched_state.queue_head[p] = NULL;
     for (unsigned i = 0; i < SCHED_WORDS; i++)
-        sched.bitmap[i] = 0;
-    sched.summary = 0;
-    sched.idle = idle;
-    sched.resched = false;
+        sched_state.bitmap[i] = 0;
+    sched_state.summary = 0;
+    sched_state.idle = idle;
+    sched_state.resched = false;
 }
 
 struct tcb *sched_idle(void)
 {
-    return sched.idle;
+    return sched_state.idle;
 }
 
 bool sched_runnable(const struct tcb *t)
 {
-    return t->state == TS_READY && !t->halted && t->quantum_us != 0 && t != sched.idle;
-}
-
-bool sched_resched_pending(void)
-{
-    return sched.resched;
+    return t->state == TS_READY && !t->halted && t->quantum_us != 0 && t != sched_state.idle;
 }
 
 void sched_remove(struct tcb *t)
@@ -163,30 +152,30 @@ void sched_remove(struct tcb *t)
 static int sched_current_prio(void)
 {
     struct tcb *cur = arch_current();
-    if (cur == NULL || cur == sched.idle)
+    if (cur == NULL || cur == sched_state.idle)
         return -1;
     return cur->prio;
 }
 
 void sched_make_ready(struct tcb *t)
 {
-    kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched.idle);
+    kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
     t->state = TS_READY;
     if (!t->in_ready_queue && sched_runnable(t))
         sched_enqueue(t);
     if (sched_runnable(t) && (int)t->prio > sched_current_prio())
-        sched.resched = true;
+        sched_state.resched = true;
 }
 
 struct tcb *sched_pick(void)
 {
-    while (sched.summary != 0) {
-        struct tcb *head = sched.queue_head[sched_bit_highest()];
+    while (sched_state.summary != 0) {
+        struct tcb *head = sched_state.queue_head[sched_bit_highest()];
         if (sched_runnable(head))
             return head;
         sched_dequeue(head);
     }
-    return sched.idle;
+    return sched_state.idle;
 }
 
 /* Continue in `next` unless it is already running. */
@@ -199,36 +188,16 @@ static void sched_switch(struct tcb *next)
 
 void sched_dispatch(void)
 {
-    sched.resched = false;
+    sched_state.resched = false;
     sched_switch(sched_pick());
 }
 
 void sched_handoff(struct tcb *from, struct tcb *to)
 {
-    unsigned p = from->prio;
-    kassert(from == arch_current() && !sched_runnable(from));
-    /* (from heading queue p alone implies from is queued and `to`, of
-     * priority p, is not) */
-    bool direct = from != sched.idle && sched.queue_head[p] == from && from->ready_next == from &&
-                  sched_bit_highest() == p && to->prio == p && to != sched.idle &&
-                  !to->halted && to->quantum_us != 0;
-    if (!direct) {
+    if (!sched_handoff_direct(from, to)) {
         sched_make_ready(to);
         sched_dispatch();
-        return;
     }
-    /* from alone heads the highest queue: make_ready would queue `to`
-     * behind it (no resched: equal priority), dispatch would drop `from`
-     * and pick `to`. The same end state, directly: */
-    kassert(to->state != TS_FREE && to->state != TS_DEAD);
-    to->state = TS_READY;
-    from->ready_next = from->ready_prev = NULL;
-    from->in_ready_queue = false;
-    to->ready_next = to->ready_prev = to;
-    to->in_ready_queue = true;
-    sched.queue_head[p] = to;
-    sched.resched = false;
-    arch_switch_to(from, to);
 }
 
 void sched_wake(struct tcb *to)
@@ -249,26 +218,26 @@ static void sched_expire_slice(struct tcb *t)
 bool sched_tick(word_t us)
 {
     struct tcb *cur = arch_current();
-    if (cur == NULL || cur == sched.idle)
-        return sched.resched;
+    if (cur == NULL || cur == sched_state.idle)
+        return sched_state.resched;
     if (cur->quantum_us != TCB_QUANTUM_UNLIMITED) {
         cur->quantum_us = cur->quantum_us > us ? cur->quantum_us - us : 0;
         if (cur->quantum_us == 0)
-            sched.resched = true;
+            sched_state.resched = true;
     }
     if (cur->remaining_us > us) {
         cur->remaining_us -= us;
     } else {
         sched_expire_slice(cur);
-        sched.resched = true;
+        sched_state.resched = true;
     }
-    return sched.resched;
+    return sched_state.resched;
 }
 
 void sched_yield(void)
 {
     struct tcb *cur = arch_current();
-    if (cur != NULL && cur != sched.idle)
+    if (cur != NULL && cur != sched_state.idle)
         sched_expire_slice(cur);
     sched_dispatch();
 }
@@ -278,14 +247,14 @@ void sched_donate(struct tcb *to)
     struct tcb *cur = arch_current();
     if (to == cur)
         return;
-    if (to == NULL || !sched_runnable(to) || cur == NULL || cur == sched.idle) {
+    if (to == NULL || !sched_runnable(to) || cur == NULL || cur == sched_state.idle) {
         sched_yield();
         return;
     }
     word_t left = cur->remaining_us;
     sched_expire_slice(cur);
     to->remaining_us = left;
-    sched.resched = false;
+    sched_state.resched = false;
     sched_switch(to);
 }
 
@@ -298,7 +267,7 @@ void sched_set_priority(struct tcb *t, uint8_t prio)
     } else {
         t->prio = prio;
     }
-    sched.resched = true;
+    sched_state.resched = true;
 }
 
 void sched_set_timeslice(struct tcb *t, word_t us)
@@ -314,5 +283,5 @@ void sched_set_quantum(struct tcb *t, uint64_t us)
     t->quantum_us = us;
     if (!t->in_ready_queue && sched_runnable(t))
         sched_enqueue(t);
-    sched.resched = true;
+    sched_state.resched = true;
 }

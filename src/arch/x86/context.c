@@ -1,4 +1,5 @@
 /* Thread creation, switching and TCB backing on x86; see arch/thread.h. */
+#include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/fpu.h>
 #include <arch/layout.h>
@@ -34,8 +35,11 @@ void arch_switch_to(struct tcb *from, struct tcb *to)
 {
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
-    if (to->space && to->space != from->space)
-        pt_activate(&to->space->arch);
+    /* CR3 always holds the current thread's page directory (ThreadControl
+     * re-activates after moving the caller): write it only when the space
+     * changes, never read it. */
+    if (to->space != from->space && to->space != NULL)
+        cpu_write_cr3(to->space->arch.pdir_phys);
     if (to->utcb_location != ~0u)
         utcb_gs_set(to->utcb_location + 256u);
     fpu_switch(to);

@@ -25,7 +25,21 @@ vec_\n:
 
     .text
     VEC_NOERR 0
-    VEC_NOERR 1
+    /* #DB: a single-step trap raised by `sysenter` itself (user TF set)
+     * arrives at CPL 0 with EIP = sysenter_entry, on the sysenter scratch
+     * stack. Resume the entry with TF cleared; the user's TF is dropped
+     * for this system call (the entry saves the flags after this). */
+    .global vec_1
+vec_1:
+    cmpl $sysenter_entry, (%esp)
+    jne 1f
+    cmpl $SEL_KCODE, 4(%esp)
+    jne 1f
+    andl $~EFLAGS_TF, 8(%esp)
+    iret
+1:  push $0
+    push $1
+    jmp trap_common
     VEC_NOERR 2
     VEC_NOERR 3
     VEC_NOERR 4
@@ -62,34 +76,90 @@ vec_\n:
 
 /*
  * sysenter from the KIP's Ipc entry: interrupts are off, ESP = the
- * SYSENTER_ESP MSR = address of the TSS's esp0 field, EBP = the caller's
- * ESP. Build the same frame an `int` would (error = 1 marks sysenter; the C
- * side fills in the return EIP in the KIP) and join the common path.
+ * SYSENTER_ESP MSR = the top word of sysenter_stack (holding esp0), EBX =
+ * the caller's return address and EBP = its ESP after that return (the KIP
+ * code popped it). EFLAGS are the user's but IF/VM/RF: the kernel runs with
+ * all of them clear (NT would turn a later iret of any thread into a task
+ * return, DF would reverse string instructions, TF was handled by vec_1).
+ *
+ * The complete struct frame is pushed (no segment loads: the kernel runs
+ * on the user's flat selectors, see gdt_init); its EFLAGS image is 0x202:
+ * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
+ * AC and ID clear, IF set. Then the C fast path (ipc_sysenter_fast) runs;
+ * declined, the same frame goes down the general path (trap_saved).
  */
     .global sysenter_entry
 sysenter_entry:
     mov (%esp), %esp
-    push $SEL_UDATA
-    push %ebp
-    pushf
-    orl $0x200, (%esp)
+    push $SEL_UDATA                 /* uss */
+    push %ebp                       /* usp */
+    push $(EFLAGS_FIXED | EFLAGS_IF)
+    push $EFLAGS_FIXED
+    popf
     push $SEL_UCODE
+    push %ebx                       /* eip */
     push $0
-    push $1
     push $(SYSCALL_VECTOR_BASE + SYS_IPC)
-    jmp trap_common
+    pusha
+    push %ds
+    push %es
+    push %fs
+    push %gs
+    /* DS/ES/FS/GS are still the user's: C may run on them (and a receiver
+     * may leave with them) only when they are the flat user selectors;
+     * anything else takes the general path, which loads the kernel's.
+     * Until then only SS (ESP-based) memory is touched. */
+    mov %ds, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %es, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %fs, %eax
+    cmp $SEL_UDATA, %ax
+    jne sysenter_declined
+    mov %gs, %eax
+    cmp $SEL_UTCB, %ax
+    jne sysenter_declined
+    mov %esp, %eax
+    call ipc_sysenter_fast          /* regparm(1): the frame in EAX */
+    test %eax, %eax
+    jz sysenter_declined
+    /* The fast path is done (the caller may have run others meanwhile):
+     * back to user mode with sysexit unless something (ExchangeRegisters)
+     * gave the frame flags that only iret can restore. */
+    .global sysexit_exit
+sysexit_exit:
+    cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
+    jne trap_exit
+    mov FRAME_EIP(%esp), %edx
+    mov FRAME_USP(%esp), %ecx
+    mov FRAME_EAX(%esp), %eax
+    mov FRAME_ESI(%esp), %esi
+    mov FRAME_EDI(%esp), %edi
+    mov FRAME_EBX(%esp), %ebx
+    mov FRAME_EBP(%esp), %ebp
+    sti
+    sysexit
+sysenter_declined:
+    movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
+    jmp trap_saved
 
+/* Every other entry: complete the frame; the kernel's data selectors are
+ * the user's flat ones (DS/ES/FS = 0x23, GS = the UTCB selector), loaded
+ * here because a user may enter with anything in them. */
 trap_common:
     pusha
     push %ds
     push %es
     push %fs
     push %gs
-    mov $SEL_KDATA, %eax
+trap_saved:
+    mov $SEL_UDATA, %eax
     mov %eax, %ds
     mov %eax, %es
-    xor %eax, %eax
     mov %eax, %fs
+    mov $SEL_UTCB, %eax
     mov %eax, %gs
     cld
     push %esp                       /* struct frame * */

@@ -13,7 +13,8 @@ _Static_assert(FPU_AREA_OFFSET + 512u <= TCB_SIZE / 2, "the FXSAVE area eats the
 #define CR4_OSFXSR 0x00000200u
 #define CR4_OSXMMEXCPT 0x00000400u
 
-static struct tcb *fpu_owner;
+struct tcb *fpu_owner;
+bool fpu_ts_set;                           /* CR0.TS as last written */
 static bool fpu_fxsr;                      /* FXSAVE/FXRSTOR available */
 
 static uint8_t *fpu_area(struct tcb *t)
@@ -28,25 +29,25 @@ void fpu_init(void)
     fpu_fxsr = (regs[3] >> 24) & 1u;       /* FXSR */
     uint32_t cr0 = cpu_read_cr0();
     cpu_write_cr0((cr0 & ~CR0_EM) | CR0_MP | CR0_NE | CR0_TS);
+    fpu_ts_set = true;
     if (fpu_fxsr)
         cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-void fpu_switch(struct tcb *to)
+void fpu_ts_flip(void)
 {
-    uint32_t cr0 = cpu_read_cr0();
-    if (to == fpu_owner) {
-        if (cr0 & CR0_TS)
-            __asm__ volatile("clts");
-    } else if (!(cr0 & CR0_TS)) {
-        cpu_write_cr0(cr0 | CR0_TS);
-    }
+    if (fpu_ts_set)
+        __asm__ volatile("clts");
+    else
+        cpu_write_cr0(cpu_read_cr0() | CR0_TS);
+    fpu_ts_set = !fpu_ts_set;
 }
 
 bool fpu_trap(void)
 {
     struct tcb *t = arch_current();
     __asm__ volatile("clts");
+    fpu_ts_set = false;
     if (fpu_owner == t)
         return true;
     if (fpu_owner) {

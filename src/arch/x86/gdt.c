@@ -11,10 +11,16 @@
 #include <arch/trap.h>
 
 struct tss kernel_tss;              /* boot-time TSS, until tss_install_high() */
-static struct tss *tss = &kernel_tss;
+struct tss *tss_active = &kernel_tss;
 static struct tss df_tss;
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_ENTRIES];
+
+/* The SYSENTER_ESP MSR points at the top word of this area, which always
+ * holds the running thread's esp0; the first instruction of the sysenter
+ * entry loads ESP from it. A #DB (user TF) or NMI taken on that instruction
+ * pushes its frame into the words below, never over the TSS. */
+uint32_t sysenter_stack[SYSENTER_STACK_WORDS] __attribute__((aligned(16)));
 
 
 /* A segment descriptor from base, limit (bytes or pages by `flags` G bit), access and flags. */
@@ -55,16 +61,16 @@ void gdt_init(void)
     cpu_lgdt(&d);
     cpu_reload_segments();
     cpu_ltr(SEL_TSS);
-}
-
-void tss_set_esp0(uint32_t esp0)
-{
-    tss->esp0 = esp0;
+    /* The kernel runs with the user's flat data selectors in DS/ES/FS and
+     * the UTCB selector in GS (a CPL-0 access may use DPL-3 data segments),
+     * so that the sysenter fast path neither saves nor loads them. */
+    __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %1, %%gs"
+                     : : "r"(SEL_UDATA), "r"(SEL_UTCB));
 }
 
 struct tss *tss_current(void)
 {
-    return tss;
+    return tss_active;
 }
 
 void tss_install_high(void)
@@ -74,6 +80,6 @@ void tss_install_high(void)
     high->iomap_base = (uint16_t)(IOBITMAP_VADDR - TSS_VADDR);
     uint32_t limit = IOBITMAP_VADDR - TSS_VADDR + IOBITMAP_BYTES;   /* includes the 0xFF byte */
     gdt[SEL_TSS >> 3] = gdt_entry(TSS_VADDR, limit, 0x89, 0);       /* available, not busy */
-    tss = high;
+    tss_active = high;
     cpu_ltr(SEL_TSS);
 }

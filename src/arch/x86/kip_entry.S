@@ -10,13 +10,13 @@
     .global kip_entry_start, kip_entry_end, kip_entry_offsets
     .align 16
 kip_entry_start:
-/* Ipc and Lipc enter with sysenter: EBP (an output-only register of Ipc)
- * carries the caller's ESP; the kernel returns to entry_ipc_ret. */
+/* Ipc and Lipc enter with sysenter: EBX and EBP (output-only registers of
+ * Ipc) carry the caller's return address and its ESP after the return; the
+ * kernel goes straight back there (sysexit: EDX = EIP, ECX = ESP). */
 entry_ipc:
+    pop %ebx
     mov %esp, %ebp
     sysenter
-entry_ipc_ret:
-    ret
     .align 8
 .irp n, 0,1,2,3,6,7,8,9,10
 entry_\n:
@@ -36,6 +36,3 @@ kip_entry_offsets:
 .irp n, 6,7,8,9,10
     .long entry_\n - kip_entry_start
 .endr
-    .global kip_entry_ipc_ret_offset
-kip_entry_ipc_ret_offset:
-    .long entry_ipc_ret - kip_entry_start

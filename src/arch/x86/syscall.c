@@ -13,6 +13,7 @@
 #include <core/space.h>
 #include <arch/paging.h>
 #include <core/ipc.h>
+#include <core/ipc_fast.h>
 #include <core/syscall.h>
 #include <core/sched.h>
 #include <core/tcb.h>
@@ -20,7 +21,6 @@
 
 extern const uint8_t kip_entry_start[], kip_entry_end[];
 extern const uint32_t kip_entry_offsets[SYSCALL_COUNT];
-extern const uint32_t kip_entry_ipc_ret_offset;
 extern char sysenter_entry[];
 
 #define MSR_SYSENTER_CS  0x174u
@@ -40,7 +40,8 @@ int syscall_kip_init(void)
     if (!kip_set_syscall_links(&kernel_kip, &links))
         return 0;
     cpu_wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
-    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&tss_current()->esp0);
+    sysenter_stack[SYSENTER_STACK_WORDS - 1] = tss_current()->esp0;
+    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&sysenter_stack[SYSENTER_STACK_WORDS - 1]);
     cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry);
     return 1;
 }
@@ -76,21 +77,42 @@ static void regs_to_frame(const struct sys_regs *r, struct frame *f)
     f->ebp = r->ebp;
 }
 
-/* Ipc/Lipc (ABI 4.4): the fast path for a short send to a waiting receiver,
- * else the portable core marshals the registers; a blocked caller runs
- * others until its IPC is finished. Outputs: EAX from, ESI MR0, EBX/EBP
- * MR1/MR2 (sys_ipc_finish); every other register leaves as it came. */
+/* The Ipc outputs of `self` into its frame: EAX from, ESI MR0, EBX/EBP MR1/MR2. */
+static inline void ipc_outputs(const struct tcb *self, struct frame *f)
+{
+    f->eax = ipc_result_from(self);
+    f->esi = ipc_result_tag(self);
+    f->ebx = self->utcb[1];
+    f->ebp = self->utcb[2];
+}
+
+__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
+{
+    struct tcb *self = frame_owner(f);
+    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
+        return false;
+    /* back here when our IPC is over (at once in the send-only case) */
+    while (ipc_pending(self))
+        sched_dispatch();
+    ipc_outputs(self, f);
+    if (sched_resched_pending())
+        sched_dispatch();
+    return true;
+}
+
+/* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path
+ * (int only) for a short send to a waiting receiver, else the portable core
+ * marshals the registers; a blocked caller runs others until its IPC is
+ * finished. Outputs: EAX from, ESI MR0, EBX/EBP MR1/MR2 (sys_ipc_finish);
+ * every other register leaves as it came. */
 static void sys_ipc_frame(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     struct sys_regs r;
-    if (ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
+    if (f->error != SYSENTER_DECLINED && ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
         while (ipc_pending(self))
             sched_dispatch();
-        f->eax = ipc_result_from(self);
-        f->esi = ipc_result_tag(self);
-        f->ebx = self->utcb[1];
-        f->ebp = self->utcb[2];
+        ipc_outputs(self, f);
         return;
     }
     regs_from_frame(f, &r);
@@ -155,11 +177,7 @@ static const syscall_fn syscall_table[SYSCALL_COUNT] = {
 
 void syscall_dispatch(unsigned n, struct frame *f)
 {
-    if (f->error == SYSENTER_MARK) {   /* return into the KIP after the sysenter */
-        f->error = 0;
-        f->eip = fpage_base(frame_owner(f)->space->kip_area) + KIP_SYSCALL_CODE_OFFSET +
-                 kip_entry_ipc_ret_offset;
-    }
+    f->eflags &= ~(uint32_t)EFLAGS_DF;       /* ABI 4.3: DF clear on return */
     if (n < SYSCALL_COUNT)
         syscall_table[n](f);
 }

@@ -305,6 +305,7 @@ void user_trap(struct frame *f)
     if (f->vector == 3) {
         switch (kdebug_handle(f, &s->arch, kdebug_resolve)) {
         case KDEBUG_DONE:
+            f->eflags &= ~(uint32_t)EFLAGS_DF;   /* a kdebug call returns with DF clear (ABI 4.3) */
             return;
         case KDEBUG_STOP:
             thread_halt_current("entered the kernel debugger");

@@ -57,7 +57,7 @@ enum ipc_outcome ipc_invoke_kernel(struct tcb *self, tid_t to, tid_t from_spec, 
 /* ---- fast path (ipc_fast.c) ---------------------------------------------- */
 
 #define IPC_FAST_ENABLED true       /* false: ipc_fastpath() always declines */
-#define IPC_FAST_MAX_UNTYPED 8u     /* longest untyped message it delivers */
+#define IPC_FAST_MAX_UNTYPED 63u    /* longest untyped message it delivers */
 
 /* The Ipc system call of the current thread `self` with MR0 = `tag` (not
  * yet stored in its UTCB), when it is a short send to a thread already

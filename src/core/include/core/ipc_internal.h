@@ -44,4 +44,28 @@ static inline void ipc_queue_unlink(struct tcb *t)
     t->ipc.q_on = NULL;
 }
 
+/* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the
+ * kernel one `rep movsl`: about one instruction per word. */
+#if defined(__i386__) && !__STDC_HOSTED__
+static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+{
+    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+#else
+static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+#endif
+
+/* The From a receiver `r` gets for a message from `s` (ABI 5.3): the
+ * sender's local ID when both live in the same space, else its global ID. */
+static inline tid_t ipc_from_id(const struct tcb *s, const struct tcb *r)
+{
+    if (s->space == r->space && s->utcb_location != TCB_NO_UTCB)
+        return s->utcb_location + TID_UTCB_MR0_OFFSET;
+    return s->gid;
+}
+
 #endif

@@ -10,9 +10,23 @@
 #ifndef CORE_SCHED_H
 #define CORE_SCHED_H
 
+#include <core/arch_hooks.h>
 #include <core/tcb.h>
 
 #define SCHED_PRIORITIES 256u
+
+/* The scheduler's state (sched.c owns it; exposed only for the inline
+ * functions below, which the IPC fast path inlines). Circular ready queues
+ * per priority; a two-level bitmap (one bit per non-empty queue, one summary
+ * bit per bitmap word). */
+struct sched_state {
+    struct tcb *queue_head[SCHED_PRIORITIES];
+    uint32_t bitmap[SCHED_PRIORITIES / 32u];
+    uint32_t summary;                /* bit i: bitmap[i] != 0 */
+    struct tcb *idle;
+    bool resched;
+};
+extern struct sched_state sched_state;
 
 /* Make `t` (state TS_READY) eligible to run; queues it if not yet queued.
  * Sets t->state = TS_READY itself; a halted thread is not queued until
@@ -38,6 +52,33 @@ void sched_wake(struct tcb *to);
  * Skips the queue round trip when `from` alone heads the highest ready
  * queue and `to` (not queued) has its priority. */
 void sched_handoff(struct tcb *from, struct tcb *to);
+
+/* The common case of sched_handoff, inline: when `from` alone heads the
+ * highest non-empty queue and `to` (not queued, runnable once ready) has
+ * its priority, make_ready + dispatch would queue `to` behind `from`, drop
+ * `from` and pick `to`; this reaches the same end state directly (one queue
+ * slot changes hands; lazy dispatching, no list walk) and switches to `to`.
+ * Returns false, changing nothing, in every other case. */
+static inline bool sched_handoff_direct(struct tcb *from, struct tcb *to)
+{
+    unsigned p = from->prio;
+    /* (from heading a queue implies from != idle: idle is never queued) */
+    bool direct = sched_state.queue_head[p] == from && from->ready_next == from &&
+                  to->prio == p && (sched_state.summary >> (p >> 5)) == 1u &&
+                  (sched_state.bitmap[p >> 5] >> (p & 31u)) == 1u && !to->halted &&
+                  to->quantum_us != 0 && to != sched_state.idle;
+    if (!direct)
+        return false;
+    to->state = TS_READY;
+    from->ready_next = from->ready_prev = NULL;
+    from->in_ready_queue = false;
+    to->ready_next = to->ready_prev = to;
+    to->in_ready_queue = true;
+    sched_state.queue_head[p] = to;
+    sched_state.resched = false;
+    arch_switch_to(from, to);
+    return true;
+}
 
 /* ---- further scheduler interface (sched.c) -------------------------------
  *
@@ -70,7 +111,7 @@ struct tcb *sched_pick(void);
 bool sched_tick(word_t us);
 
 /* True while a reschedule is requested (cleared by sched_dispatch). */
-bool sched_resched_pending(void);
+static inline bool sched_resched_pending(void) { return sched_state.resched; }
 
 /* ThreadSwitch(nil): the current thread goes behind the threads of its
  * priority with a fresh slice, then dispatch. */

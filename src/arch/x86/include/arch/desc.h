@@ -16,11 +16,25 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 
 extern struct tss kernel_tss;
 
+/* Scratch stack of the sysenter entry; its top word is the running
+ * thread's esp0 (kept equal to the TSS's by tss_set_esp0), the SYSENTER_ESP
+ * MSR points at that word. 1 KB below it takes an exception frame raised
+ * on the entry's first instruction (and a fatal report). */
+#define SYSENTER_STACK_WORDS 256u
+extern uint32_t sysenter_stack[SYSENTER_STACK_WORDS];
+
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
 void gdt_init(void);
 
-/* Kernel stack used on the next entry from user mode. */
-void tss_set_esp0(uint32_t esp0);
+/* The TSS in use (tss_current()). */
+extern struct tss *tss_active;
+
+/* Kernel stack used on the next entry from user mode (int and sysenter). */
+static inline void tss_set_esp0(uint32_t esp0)
+{
+    tss_active->esp0 = esp0;
+    sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;
+}
 
 /* Move the TSS to TSS_VADDR so that its I/O bitmap is the per-space one at
  * IOBITMAP_VADDR (after paging_init). */

@@ -17,8 +17,21 @@
 /* Enable FXSAVE/SSE (CR4.OSFXSR, OSXMMEXCPT) if the CPU has them. */
 void fpu_init(void);
 
-/* Called on every switch to `to`: arm #NM unless `to` owns the FPU. */
-void fpu_switch(struct tcb *to);
+/* The thread whose state the FPU holds (NULL: none) and whether CR0.TS is
+ * set now (a shadow, so that a switch never reads CR0). */
+extern struct tcb *fpu_owner;
+extern bool fpu_ts_set;
+
+/* Flip CR0.TS (and its shadow). */
+void fpu_ts_flip(void);
+
+/* Called on every switch to `to`: arm #NM unless `to` owns the FPU. CR0 is
+ * written only when TS must change (the owner check is one compare). */
+static inline void fpu_switch(struct tcb *to)
+{
+    if ((to != fpu_owner) != fpu_ts_set)
+        fpu_ts_flip();
+}
 
 /* #NM: give the FPU to the current thread. True if handled. */
 bool fpu_trap(void);

@@ -29,6 +29,17 @@
 #define FRAME_USS     0x48
 #define FRAME_SIZE    0x4C
 
+/* EFLAGS bits the entry paths care about. */
+#define EFLAGS_FIXED  0x00000002   /* bit 1 always reads 1 */
+#define EFLAGS_TF     0x00000100
+#define EFLAGS_IF     0x00000200
+#define EFLAGS_DF     0x00000400
+#define EFLAGS_IOPL   0x00003000
+#define EFLAGS_NT     0x00004000
+#define EFLAGS_RF     0x00010000
+#define EFLAGS_AC     0x00040000
+#define EFLAGS_ID     0x00200000
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>

@@ -25,11 +25,18 @@
 #define SYS_THREAD_SWITCH     9
 #define SYS_SCHEDULE          10
 
-/* Frame error code of a sysenter entry (an `int` entry pushes 0). */
-#define SYSENTER_MARK         1
+/* Frame error code of a sysenter Ipc that the fast path declined (the
+ * general path then does not try it again). */
+#define SYSENTER_DECLINED     1
 
 #ifndef __ASSEMBLER__
 #include <arch/frame.h>
+#include <stdbool.h>
+
+/* The sysenter Ipc entry's C part (entry.S, frame in EAX; DS/ES/FS/GS
+ * checked to be the flat user selectors the kernel runs on): true when the
+ * fast path did the whole call and wrote the outputs into the frame. */
+__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f);
 
 /* Copy the entry code into the KIP and set its link offsets. */
 int syscall_kip_init(void);

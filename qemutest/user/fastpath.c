@@ -1,0 +1,338 @@
+/*
+ * Root task (module 1, sigma0 = our sigma0 as module 0): the sysenter fast
+ * path and its sysexit exit at the machine level, with threads of our own
+ * space at our priority (so that calls between them take the fast path):
+ *  - the register contract of a call through it (EAX = the partner's local
+ *    ID, ESI = tag, EBX/EBP = MR1/MR2, EDI and ESP kept, DF clear, IF set)
+ *    with 63 words each way, named by local and by global ID; From is the
+ *    local ID on the general path too (a finite receive timeout);
+ *  - a long ping-pong while a spinning thread of the same priority takes
+ *    time slices (timer interrupts, preemption and round robin in between):
+ *    no message is lost or corrupted and the spinner runs;
+ *  - a thread blocked in the fast path's receive is cancelled
+ *    (ExchangeRegisters R: error "canceled", receive phase), redirected
+ *    (SP/IP/FLAGS set: it resumes there with exactly those flags, which a
+ *    sysexit could not give it), or deleted (the kernel goes on).
+ */
+#include "ktest_user.h"
+
+#include <l4/ipc.h>
+#include <l4/kip.h>
+#include <l4/thread.h>
+#include <l4/utcb.h>
+
+#define FL_IF 0x200u
+#define FL_DF 0x400u
+#define PRIO 255u
+
+unsigned kip_entry __attribute__((used));
+static L4_ThreadId_t root_gid, s0_gid;
+static L4_Word_t user_base;
+
+/* ---- threads -------------------------------------------------------------- */
+
+static unsigned char stacks[6][4096] __attribute__((aligned(16)));
+
+/* Global ID of worker `i` (1..5); our own is user base + 2. */
+static L4_ThreadId_t worker_gid(unsigned i) { return L4_GlobalId(user_base + 2 + i, 1); }
+
+/* UTCB location of worker `i` next to ours. */
+static L4_Word_t worker_utcb(unsigned i) { return (L4_MyLocalId().raw & ~0x1FFu) + 0x200u * i; }
+
+static unsigned char *stack_top(unsigned i) { return stacks[i] + sizeof stacks[i] - 16; }
+
+/* Create worker `i` in our space at our priority, running `ip`. */
+static int worker_start(unsigned i, void (*ip)(void))
+{
+    L4_ThreadId_t t = worker_gid(i);
+    for (unsigned k = 0; k < sizeof stacks[i]; k += 1024)
+        stacks[i][k] = 0;
+    if (L4_ThreadControl(t, root_gid, root_gid, s0_gid, (void *)worker_utcb(i)) != 1)
+        return 0;
+    L4_Set_Priority(t, PRIO);
+    L4_Start_SpIp(t, (L4_Word_t)stack_top(i), (L4_Word_t)ip);
+    return 1;
+}
+
+/* ---- worker 1: echo with MR1 and MR63 incremented ------------------------- */
+
+static _Noreturn void echo_inc_loop(unsigned partner, unsigned utcb)
+{
+    __asm__ volatile("push %0\n\t"                 /* 8(%esp): partner */
+                     "push kip_entry\n\t"          /* 4(%esp): entry */
+                     "push %1\n\t"                 /* 0(%esp): utcb */
+                     "xor %%esi, %%esi\n\t"
+                     "1:\n\t"
+                     "mov 0(%%esp), %%edi\n\t"
+                     "incl 4(%%edi)\n\t"            /* MR1 + 1 */
+                     "incl 252(%%edi)\n\t"          /* MR63 + 1 */
+                     "mov 8(%%esp), %%eax\n\t"
+                     "xor %%ecx, %%ecx\n\t"         /* never / never */
+                     "mov %%eax, %%edx\n\t"         /* closed receive from the caller */
+                     "call *4(%%esp)\n\t"           /* ESI: the tag received, echoed */
+                     "jmp 1b\n\t"
+                     :
+                     : "r"(partner), "r"(utcb)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+static void worker_echo(void)
+{
+    L4_ThreadId_t from;
+    L4_Wait(&from);
+    echo_inc_loop(from.raw, L4_MyLocalId().raw);
+}
+
+/* ---- raw call through the KIP with the register contract checked ----------- */
+
+struct call_io {
+    unsigned to, tag, utcb;               /* 0, 4, 8: inputs */
+    unsigned eax, esi, ebx, ebp, edi;     /* 12..28: outputs */
+    unsigned esp_delta, flags;            /* 32, 36 */
+};
+struct call_io cio __attribute__((used));
+
+static void raw_call(void)
+{
+    __asm__ volatile("push %%ebp\n\t"
+                     "push %%ebx\n\t"
+                     "mov cio+0, %%eax\n\t"
+                     "xor %%ecx, %%ecx\n\t"
+                     "mov %%eax, %%edx\n\t"
+                     "mov cio+4, %%esi\n\t"
+                     "mov cio+8, %%edi\n\t"
+                     "mov $0xdead0001, %%ebx\n\t"
+                     "mov $0xdead0002, %%ebp\n\t"
+                     "mov %%esp, cio+32\n\t"
+                     "call *kip_entry\n\t"
+                     "pushf\n\t"
+                     "popl cio+36\n\t"
+                     "sub %%esp, cio+32\n\t"
+                     "mov %%eax, cio+12\n\t"
+                     "mov %%esi, cio+16\n\t"
+                     "mov %%ebx, cio+20\n\t"
+                     "mov %%ebp, cio+24\n\t"
+                     "mov %%edi, cio+28\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     :
+                     :
+                     : "eax", "ecx", "edx", "esi", "edi", "memory", "cc");
+}
+
+/* One 63-word call to worker 1 (named by `to`); checks every output. */
+static int contract_call(unsigned to, unsigned seed)
+{
+    unsigned *mr = (unsigned *)L4_MyLocalId().raw;
+    for (unsigned k = 1; k <= 63; k++)
+        mr[k] = seed + k;
+    cio.to = to;
+    cio.tag = (0x1234u << 16) | 63u;
+    cio.utcb = (unsigned)mr;
+    raw_call();
+    int ok = 1;
+    ok &= cio.eax == worker_utcb(1) + 256u;                   /* From: its local ID */
+    ok &= cio.esi == ((0x1234u << 16) | 63u) && mr[0] == cio.esi;
+    ok &= cio.ebx == seed + 2u && mr[1] == seed + 2u;          /* MR1 incremented by it */
+    ok &= cio.ebp == seed + 2u && mr[2] == seed + 2u;
+    for (unsigned k = 3; k < 63; k++)
+        ok &= mr[k] == seed + k;
+    ok &= mr[63] == seed + 64u;
+    ok &= cio.edi == (unsigned)mr && cio.esp_delta == 0;
+    ok &= (cio.flags & FL_DF) == 0 && (cio.flags & FL_IF) != 0 && (cio.flags & 0x3000u) == 0;
+    return ok;
+}
+
+/* ---- spinner: takes time slices while the ping-pong runs ------------------- */
+
+static volatile unsigned spin_count;
+
+static void worker_spin(void)
+{
+    for (;;)
+        spin_count++;
+}
+
+/* ---- workers that block in the fast path's receive ------------------------- */
+
+static volatile unsigned w_tag, w_err, w_returned;
+volatile unsigned w_flags __attribute__((used));
+
+/* Calls us (label 5), records the outcome, reports it with label 6. */
+static void worker_cancelled(void)
+{
+    L4_LoadMR(0, 5u << 16);
+    L4_MsgTag_t t = L4_Call(root_gid);
+    w_tag = t.raw;
+    w_err = L4_ErrorCode();
+    L4_LoadMR(0, 6u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+void exreg_landing_c(void);
+void exreg_landing_c(void)
+{
+    L4_LoadMR(0, 8u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Where ExchangeRegisters sends the redirected worker: the flags first. */
+__asm__(".text\n"
+        "exreg_landing:\n\t"
+        "pushf\n\t"
+        "popl w_flags\n\t"
+        "call exreg_landing_c\n");
+void exreg_landing(void);
+
+/* Calls us (label 7) and must never come back from that call. */
+static void worker_redirected(void)
+{
+    L4_LoadMR(0, 7u << 16);
+    L4_Call(root_gid);
+    w_returned = 1;
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Calls us (label 9); it is deleted while blocked. */
+static void worker_deleted(void)
+{
+    L4_LoadMR(0, 9u << 16);
+    L4_Call(root_gid);
+    w_returned = 2;
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Wait for a message with `label` from worker `i` (by its local ID). */
+static int receive_label(unsigned i, unsigned label)
+{
+    L4_ThreadId_t from;
+    L4_MsgTag_t t = L4_Wait(&from);
+    return L4_IpcSucceeded(t) && L4_Label(t) == label && from.raw == worker_utcb(i) + 256u;
+}
+
+/* ---- the checks -------------------------------------------------------------- */
+
+static void check_contract(void)
+{
+    L4_LoadMR(0, 1u << 16);
+    L4_Call(worker_gid(1));                    /* worker 1 enters its echo loop */
+    int ok = 1;
+    for (unsigned i = 0; i < 50; i++)
+        ok &= contract_call(worker_utcb(1) + 256u, 0x1000u * i);
+    ktu_check("fast_contract_local_id", ok, "register contract or words wrong (local ID)");
+    ok = 1;
+    for (unsigned i = 0; i < 50; i++)
+        ok &= contract_call(worker_gid(1).raw, 0x70000u + 0x1000u * i);
+    ktu_check("fast_contract_global_id", ok, "register contract or words wrong (global ID)");
+
+    /* the general path (finite receive timeout) reports the local ID too */
+    L4_ThreadId_t from = L4_nilthread;
+    L4_LoadMR(0, 1u);
+    L4_LoadMR(1, 41);
+    L4_MsgTag_t t = L4_Ipc(worker_gid(1), worker_gid(1),
+                           L4_Timeouts(L4_Never, L4_TimePeriod(2000000)), &from);
+    L4_Word_t mr1;
+    L4_StoreMR(1, &mr1);
+    ktu_check("general_path_local_from",
+              L4_IpcSucceeded(t) && from.raw == worker_utcb(1) + 256u && mr1 == 42,
+              "From of a same-space sender is not its local ID");
+}
+
+static void check_preempted_pingpong(void)
+{
+    ktu_check("spinner_created", worker_start(2, worker_spin), "ThreadControl failed");
+    unsigned *mr = (unsigned *)L4_MyLocalId().raw;
+    unsigned bad = 0, calls = 0, seen = spin_count, switches = 0;
+    /* until the spinner has been given the CPU 3 times (slices expired
+     * during the ping-pong), at most 3 million calls */
+    while (switches < 3 && calls < 3000000u) {
+        mr[1] = calls;
+        mr[63] = ~calls;
+        cio.to = worker_utcb(1) + 256u;
+        cio.tag = 63u;
+        cio.utcb = (unsigned)mr;
+        raw_call();
+        bad += cio.ebx != calls + 1u || mr[63] != ~calls + 1u || cio.eax != worker_utcb(1) + 256u;
+        calls++;
+        if (spin_count != seen) {
+            switches++;
+            seen = spin_count;
+        }
+    }
+    ktu_check("pingpong_preempted_spinner_ran", switches >= 3, "the spinner never ran");
+    ktu_check("pingpong_preempted_no_corruption", bad == 0, "lost or corrupted messages");
+}
+
+static void check_blocked_cancelled(void)
+{
+    L4_Word_t c;
+    int ok = worker_start(3, worker_cancelled) && receive_label(3, 5);
+    /* worker 3 now waits in the fast path's closed receive on us */
+    __L4_ExregControl(worker_gid(3), L4_EXREG_ABORT_RECEIVE, 0, 0, 0, &c);
+    ok &= (c & L4_EXREG_ABORT_RECEIVE) != 0;   /* old state: it was receiving */
+    ok &= receive_label(3, 6);
+    ktu_check("fast_blocked_cancelled",
+              ok && (w_tag & 0x8000u) != 0 && L4_IpcErrorCode(w_err) == L4_ErrCanceled &&
+                  L4_IpcErrorInReceivePhase(w_err),
+              "not cancelled with error 3 in the receive phase");
+}
+
+static void check_blocked_redirected(void)
+{
+    L4_Word_t c, osp, oip, oflags, ohandle;
+    L4_ThreadId_t opager;
+    int ok = worker_start(4, worker_redirected) && receive_label(4, 7);
+    unsigned control = L4_EXREG_ABORT_RECEIVE | L4_EXREG_SET_SP | L4_EXREG_SET_IP | L4_EXREG_SET_FLAGS;
+    L4_ExchangeRegisters(worker_gid(4), control, (L4_Word_t)stack_top(4),
+                         (L4_Word_t)exreg_landing, 0x8C1u, 0, L4_nilthread, &c, &osp, &oip,
+                         &oflags, &ohandle, &opager);
+    ok &= receive_label(4, 8);
+    ktu_check("fast_blocked_exreg_ip_sp_flags",
+              ok && w_returned == 0 && (w_flags & 0x8D5u) == 0x8C1u && (w_flags & FL_IF) != 0,
+              "did not resume at the new IP with the flags given");
+}
+
+static void check_blocked_deleted(void)
+{
+    int ok = worker_start(5, worker_deleted) && receive_label(5, 9);
+    ok &= L4_ThreadControl(worker_gid(5), L4_nilthread, L4_nilthread, L4_nilthread,
+                           (void *)-1) == 1;
+    L4_MsgTag_t t = L4_Send_Timeout(worker_gid(5), L4_ZeroTime);
+    ok &= L4_IpcFailed(t) && L4_IpcErrorCode(L4_ErrorCode()) == L4_ErrNonExist;
+    ok &= contract_call(worker_utcb(1) + 256u, 0x500000u);   /* the fast path still works */
+    ktu_check("fast_blocked_deleted", ok && w_returned == 0, "deletion of a fast-blocked thread");
+}
+
+extern char _end[];
+
+/* Touch every page of our image (read, then write back) so that sigma0
+ * maps it to us: it serves no faults of the workers in our space. */
+static void touch_image(void)
+{
+    for (volatile char *p = (volatile char *)0x00A00000u; p < _end; p += 4096)
+        *p = *p;
+}
+
+int main(void)
+{
+    touch_image();
+    void *kip = L4_GetKernelInterface();
+    kip_entry = (unsigned)kip + ((const unsigned *)kip)[0xE0 / 4];
+    user_base = L4_ThreadIdUserBase(kip);
+    root_gid = L4_MyGlobalId();
+    s0_gid = L4_GlobalId(user_base, 1);
+    ktu_check("fast_worker_created", worker_start(1, worker_echo), "ThreadControl failed");
+    check_contract();
+    check_preempted_pingpong();
+    check_blocked_cancelled();
+    check_blocked_redirected();
+    check_blocked_deleted();
+    ktu_finish();
+}

@@ -1,0 +1,134 @@
+/*
+ * The IPC fast path as inline code (design note: src/core/ipc_fast.c).
+ * ipc_fastpath() (ipc.h) is the out-of-line form the host tests drive; the
+ * kernel's sysenter entry inlines ipc_fast_try() so that the path is one
+ * function with no argument marshalling.
+ *
+ * OWNER: ipc module (fast path).
+ */
+#ifndef CORE_IPC_FAST_H
+#define CORE_IPC_FAST_H
+
+#include <core/ipc.h>
+#include <core/ipc_internal.h>
+#include <core/sched.h>
+#include <core/space.h>
+
+
+_Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every untyped length");
+
+/* The tag bits that send the message to the general path: typed items, flags. */
+#define FAST_TAG_DECLINE msgtag_make(0, 0, 0x3Fu, MSG_TAG_FLAGS)
+
+/* The receiver `r` blocked in a receive takes a message from `s` (no
+ * propagation: the caller checked that the message has no p flag). */
+static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
+{
+    tid_t f = r->ipc.from_spec;
+    return f == TID_ANY || r->ipc.partner == s || (f == TID_ANYLOCAL && r->space == s->space);
+}
+
+/* The receive phase `from_spec` (with `timeouts`) of a caller sending to
+ * `to` blocks at once without a timer: anythread / anylocalthread / the
+ * destination itself, timeout Never, nobody queued to send to the caller. */
+static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
+                                    word_t timeouts)
+{
+    bool spec_ok = from_spec == to || from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
+    return spec_ok && (uint16_t)timeouts == 0 && self->ipc.sendq.head == NULL;
+}
+
+/* The destination `to` of `self` if the fast path can deliver to it. */
+static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
+{
+    struct tcb *r;
+    if (tid_is_global(to)) {
+        if (to == TID_ANY)
+            return NULL;
+        r = tid_lookup(to);
+    } else {
+        r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
+    }
+    if (r == NULL || r->state != TS_RECV_WAIT || r->ipc.saved.valid ||
+        wakeup_queued(&r->wakeup) || !fast_accepts(r, self))
+        return NULL;
+    return r;
+}
+
+/* Deliver the untyped message `tag` of `s` to `r`, leaving both transfer
+ * states as xfer_start/xfer_complete leave them, and finish `r`. */
+static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
+{
+    ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
+    ipc_queue_unlink(r);
+    s->ipc.xfer_partner = NULL;
+    s->ipc.xfer_offset = 0;
+    s->ipc.xfer_timed = false;
+    s->ipc.xfer.item = 0;
+    s->ipc.xfer.in_string = false;
+    s->ipc.xfer.have_buffer = msg_acceptor_strings(r->utcb[utcb_br_index(0)]);
+    s->ipc.xfer.buf = 0;
+    s->state = TS_READY;
+    r->ipc.partner = NULL;
+    r->ipc.xfer_partner = NULL;
+    r->ipc.result_tag = tag;
+    r->ipc.result_from = ipc_from_id(s, r);
+    r->utcb[0] = tag;
+}
+
+/* True when `self` can make a system call at all: it has a UTCB and no IPC
+ * in progress (not blocked, no nested IPC, no timer, in no IPC queue).
+ * Every thread that runs in user mode is; ipc_fastpath() checks it, the
+ * kernel's sysenter entry, whose caller is such a thread, does not. */
+static inline bool ipc_fast_caller_ok(const struct tcb *self)
+{
+    return self->utcb != NULL && !ipc_pending(self) && !self->ipc.saved.valid &&
+           !wakeup_queued(&self->wakeup) && self->ipc.q_on == NULL;
+}
+
+/* The whole fast path (see ipc_fast.c) for a caller with
+ * ipc_fast_caller_ok(); inlined into the kernel's sysenter entry and into
+ * ipc_fastpath(). */
+static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self, tid_t to,
+                                                               tid_t from_spec, word_t timeouts,
+                                                               word_t tag)
+{
+    if (!IPC_FAST_ENABLED)
+        return false;
+    if ((tag & FAST_TAG_DECLINE) != 0)
+        return false;
+    if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
+        return false;
+    /* a space with a redirector: ipc_invoke decides where the message goes */
+    tid_t red = self->space->redirector;
+    if (red != TID_NIL && red != TID_ANY)
+        return false;
+    struct tcb *r = fast_receiver(self, to);
+    if (r == NULL)
+        return false;
+
+    /* POINT OF NO RETURN: from here on the call completes as ipc_invoke would. */
+    self->utcb[0] = tag;
+    self->ipc.from_spec = from_spec;
+    self->ipc.timeouts = timeouts;
+    self->ipc.result_from = TID_NIL;
+    self->ipc.intended = TID_NIL;
+    fast_deliver(self, r, tag);
+    self->ipc.partner = NULL;
+    if (from_spec == TID_NIL) {
+        self->ipc.result_tag = tag;
+        sched_make_ready(r);
+        sched_make_ready(self);
+        return true;
+    }
+    self->state = TS_RECV_WAIT;
+    if (from_spec == to) {
+        self->ipc.partner = r;
+        ipc_queue_append(&r->ipc.waitq, self);
+    }
+    if (!sched_handoff_direct(self, r))    /* sched_handoff, its common case inline */
+        sched_handoff(self, r);
+    return true;
+}
+
+#endif
