@@ -3,7 +3,10 @@
  * user code 0x1B, user data 0x23, UTCB GS 0x2B), the kernel TSS (esp0 of
  * the running thread) and a second TSS for the double-fault task, so that a
  * fault on a broken kernel stack is still reported instead of resetting
- * the machine.
+ * the machine. The LDT register is loaded with the null selector: left at
+ * its reset state (base 0, limit 0xFFFF) it would make every LDT selector
+ * read its descriptor from user address 0, so a space could install its own
+ * call gate into ring 0. With a null LDT every LDT selector raises #GP.
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>
@@ -27,6 +30,12 @@ static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t
     d |= (uint64_t)(flags & 0xFu) << 52;
     d |= (uint64_t)(base >> 24) << 56;
     return d;
+}
+
+/* No LDT: every selector with TI = 1 faults (#GP) instead of being looked up. */
+static void ldt_load_null(void)
+{
+    __asm__ volatile("lldt %w0" : : "r"(0) : "memory");
 }
 
 void gdt_init(void)
@@ -55,6 +64,7 @@ void gdt_init(void)
     cpu_lgdt(&d);
     cpu_reload_segments();
     cpu_ltr(SEL_TSS);
+    ldt_load_null();
 }
 
 void tss_set_esp0(uint32_t esp0)

@@ -16,7 +16,8 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 
 extern struct tss kernel_tss;
 
-/* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
+/* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS), TR and
+ * a null LDT (LDT selectors fault). */
 void gdt_init(void);
 
 /* Kernel stack used on the next entry from user mode. */
