@@ -41,7 +41,7 @@
 #include "../conformance2/c2.h"
 
 #ifndef FUZZ_CALLS
-#define FUZZ_CALLS 20000u
+#define FUZZ_CALLS 50000u
 #endif
 #ifndef FUZZ_SEED
 #define FUZZ_SEED 0x2545F491u
@@ -167,7 +167,7 @@ static struct fz_record *cur;
 static unsigned me_no, f_no, s0_no, ub;
 static L4_ThreadId_t fthread;
 static void *kip;
-static volatile unsigned f_done, f_failures, f_exceptions, f_recoveries, f_calls;
+static volatile unsigned f_done, f_failures, f_exceptions, f_recoveries, f_calls, f_steps;
 static unsigned entries_used[NENTRIES];
 static unsigned fail_reported;
 
@@ -569,6 +569,7 @@ static void handle_exception(L4_Word_t *mr)
 {
     unsigned vec = mr[3], eip = mr[1];
     if (vec == 1 && (in_range(eip, fz_back, fz_back_end) || in_range(eip, fz_recover, fz_recover_end))) {
+        f_steps++;
         mr[0] = 0;                                   /* empty reply: continue */
         L4_Reply(fthread);
         return;
@@ -720,7 +721,9 @@ int main(void)
     print_dec(f_exceptions);
     ktu_print(" exceptions, ");
     print_dec(f_recoveries);
-    ktu_print(" recoveries, seed ");
+    ktu_print(" recoveries, ");
+    print_dec(f_steps);
+    ktu_print(" single steps resumed, seed ");
     ktu_print_hex(p_seed);
     ktu_print("\n");
     ktu_check("fuzz_all_calls_made", f_calls == p_calls && !stalled, "the fuzzer did not finish");
@@ -729,7 +732,8 @@ int main(void)
     for (unsigned e = 0; e < NENTRIES; e++)
         all &= entries_used[e] > 0;
     ktu_check("fuzz_every_entry_used_and_exceptions_survived",
-              all && f_exceptions > 0 && f_recoveries > 0, "an entry was never used or no exception");
+              all && f_exceptions > 0 && f_recoveries > 0 && (f_steps > 0 || !(p_mask & EFL_TF)),
+              "an entry was never used, no exception, or no TF single step");
     L4_Fpage_t f = L4_Sigma0_GetAny(c2_s0, 12, L4_CompleteAddressSpace);
     volatile L4_Word_t *p = (volatile L4_Word_t *)L4_Address(f);
     int mapped = !L4_IsNilFpage(f);
