@@ -19,7 +19,7 @@
  *   addresses are page-fault IPC to the pager (ABI 5.10), raised again after
  *   an empty reply; they do not halt the thread silently.
  * - ReadChar_Blocked without input blocks only the caller: the other
- *   threads and the timer go on.
+ *   threads (even of lower priority) and the timer go on.
  */
 #include "../conformance2/c2.h"
 
@@ -350,9 +350,13 @@ static void reader(void)
         L4_Sleep(L4_Never);
 }
 
+/* The reader runs at a higher priority than we do: unless it really sleeps
+ * between its polls (in the kernel or at user level), we never run again. */
 static void check_read_blocked(void)
 {
+    L4_Set_Priority(c2_me, 60);
     L4_ThreadId_t r = c2_local(reader);
+    L4_Set_Priority(r, 100);
     c2_yield(4);
     L4_Clock_t t0 = L4_SystemClock();
     L4_Sleep(L4_TimePeriod(30000));                  /* the timer and we still run */
@@ -371,12 +375,12 @@ static void check_read_blocked(void)
 int main(void)
 {
     c2_init();
-    check_read_blocked();
     check_ldt_gate();
     check_selectors();
     check_kernel_fault("kernel_read_is_pagefault_ipc", kread_child, 0xFFE5u, 0xC0000000u, 0);
     check_kernel_fault("kernel_write_is_pagefault_ipc", kwrite_child, 0xFFE2u, 0xF0000000u, 0);
     check_kernel_fault("kernel_fetch_is_pagefault_ipc", kfetch_child, 0xFFE5u, 0xC0100000u,
                        0xC0100000u);
+    check_read_blocked();                            /* last: it lowers our priority */
     ktu_finish();
 }
