@@ -18,7 +18,8 @@
  * numbers and user numbers near ours.
  *
  * After each call that returns, F checks what the ABI says survives: ESP,
- * DS/ES/FS/GS, EFLAGS.IF set, IOPL 0, DF clear, and per call the preserved
+ * DS/ES/FS/GS, EFLAGS.IF set, IOPL 0, DF clear after system calls (4.3) and
+ * unchanged by kdebug (6.1: only the condition codes), and per call the preserved
  * registers of ABI 4.4 (Ipc: EDI; ThreadSwitch: all; SystemClock: ECX EBX
  * EBP; Unmap: ECX; kdebug: all but EAX of ReadChar). Every 1024 calls it
  * checks that the kernel still answers (SystemClock advancing, ThreadSwitch).
@@ -486,7 +487,9 @@ static void fz_check(const struct fz_record *c)
             fuzz_fail("a segment register changed", c->n);
     if (!(fz_flags_out & EFL_IF) || (fz_flags_out & EFL_IOPL))
         fuzz_fail("EFLAGS.IF clear or IOPL not 0 after the call", c->n);
-    if (fz_flags_out & EFL_DF)
+    if (c->entry == E_KDEBUG && ((fz_flags_out ^ c->flags) & EFL_DF))
+        fuzz_fail("kdebug changed EFLAGS.DF (ABI 6.1: only the condition codes change)", c->n);
+    if (c->entry != E_KDEBUG && (fz_flags_out & EFL_DF))
         fuzz_fail("EFLAGS.DF set after the call (ABI 4.3)", c->n);
     unsigned keep = preserved_mask(c);
     if (c->entry == E_INT_VECTOR && c->vector != 3u && c->vector != 4u)
