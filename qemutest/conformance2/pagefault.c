@@ -5,6 +5,9 @@
  * 0xFFE5 read or fetch, u = 2, MR1 address, MR2 EIP), answers with map
  * items (read-only, read-write, 8 KB), with nothing (the thread faults
  * again) and with a grant item (the root task's mapping disappears).
+ * A pager (or exception handler) that cancels the fault IPC with
+ * ExchangeRegisters instead of replying makes the thread raise the fault
+ * again, with its message registers intact (issue 10 item 1).
  */
 #include "c2.h"
 
@@ -99,6 +102,106 @@ static void pager_probe(void)
     L4_Send(c2_me);
     for (;;)
         L4_Sleep(L4_Never);
+}
+
+/* ---- cancelled fault IPC: the faulting access is simply made again ---- */
+#define CANCEL_VA 0x06000000u    /* unmapped in our space until the second fault */
+static volatile L4_Word_t cancel_va, cancel_mrs_ok, cancel_value, cancel_ud_eax, cancel_stage;
+
+/* Pager and exception handler = the root task; MR0..MR2 patterned, then a
+ * read fault at CANCEL_VA and a ud2; reports back with label 0xCA. */
+static void cancel_probe(void)
+{
+    L4_Set_Pager(c2_me);
+    L4_Set_ExceptionHandler(c2_me);
+    L4_LoadMR(0, 0x0C0C0000u);
+    L4_LoadMR(1, 0x11112222u);
+    L4_LoadMR(2, 0x33334444u);
+    cancel_stage = 1;
+    cancel_value = *(volatile L4_Word_t *)(cancel_va + 8);
+    L4_Word_t m0, m1, m2, a;
+    L4_StoreMR(0, &m0);
+    L4_StoreMR(1, &m1);
+    L4_StoreMR(2, &m2);
+    cancel_mrs_ok = m0 == 0x0C0C0000u && m1 == 0x11112222u && m2 == 0x33334444u;
+    cancel_stage = 2;
+    __asm__ volatile("mov $0x0BADC0DE, %%eax\n\tud2\n\t" : "=a"(a) : : "memory");
+    cancel_ud_eax = a;
+    cancel_stage = 3;
+    L4_LoadMR(0, L4_MsgTagMake(0xCA, 0, 0).raw);
+    L4_Send(c2_me);
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+/* ExchangeRegisters on t with only `control` (abort bits, halt). */
+static void exreg_control(L4_ThreadId_t t, L4_Word_t control)
+{
+    L4_Word_t old;
+    (void)__L4_ExregControl(t, control, 0, 0, 0, &old);
+}
+
+/* The next message from t (label in *label, MR1 in *mr1); 0 on error. */
+static int cancel_next(L4_ThreadId_t t, L4_Word_t *label, L4_Word_t *mr1)
+{
+    L4_MsgTag_t tag = L4_Receive_Timeout(t, c2_2s());
+    *label = L4_Label(tag);
+    *mr1 = c2_mrs()[1];
+    return L4_IpcSucceeded(tag);
+}
+
+/* Cancel t's fault IPC in one of two ways: abort R+S only (variant 0), or
+ * abort and stop, then start it again (variant 1). */
+static void cancel_fault_ipc(L4_ThreadId_t t, int variant)
+{
+    if (variant == 0) {
+        exreg_control(t, L4_EXREG_ABORT_RECEIVE | L4_EXREG_ABORT_SEND);
+        return;
+    }
+    exreg_control(t, L4_EXREG_ABORT_IPC_AND_STOP);
+    c2_yield(2);
+    L4_Start(t);
+}
+
+static void cancel_checks(int variant)
+{
+    static const char *const names[2][4] = {
+        { "pf_cancelled_faults_again", "pf_cancelled_mrs_intact", "exc_cancelled_raised_again",
+          "exc_cancelled_reply_applies" },
+        { "pf_aborted_stopped_faults_again", "pf_aborted_stopped_mrs_intact",
+          "exc_aborted_stopped_raised_again", "exc_aborted_stopped_reply_applies" },
+    };
+    L4_Word_t label, a1, a2;
+    L4_Word_t va = CANCEL_VA + (L4_Word_t)variant * 0x00100000u;
+    cancel_va = va;
+    cancel_stage = 0;
+    L4_ThreadId_t t = c2_local(cancel_probe);
+    int ok = cancel_next(t, &label, &a1) && label == 0xFFE5u && a1 == va + 8;
+    cancel_fault_ipc(t, variant);
+    ok = ok && cancel_next(t, &label, &a2) && label == 0xFFE5u && a2 == va + 8;
+    ktu_check(names[variant][0], ok && cancel_stage == 1,
+              "no second page fault at the same address after the fault IPC was cancelled");
+    L4_Fpage_t g = L4_Sigma0_GetAny(c2_s0, 12, L4_FpageLog2(va, 12));
+    ((volatile L4_Word_t *)va)[2] = 0xCACA0000u + (L4_Word_t)variant;
+    L4_LoadMR(0, 0);
+    L4_Reply(t);
+    ok = ok && !L4_IsNilFpage(g) && cancel_next(t, &label, &a1) && (label >> 4) == 0xFFBu;
+    ktu_check(names[variant][1], ok && cancel_mrs_ok == 1 && cancel_value == 0xCACA0000u + (L4_Word_t)variant,
+              "the retried access or the thread's MR0..MR2 were wrong");
+    L4_Word_t first_ip = a1;
+    int first_ud = c2_mrs()[3] == 6;
+    cancel_fault_ipc(t, variant);
+    ok = ok && first_ud && cancel_next(t, &label, &a2) && (label >> 4) == 0xFFBu && a2 == first_ip &&
+         c2_mrs()[3] == 6 && cancel_stage == 2;
+    ktu_check(names[variant][2], ok, "no second exception IPC for the same ud2 after the cancel");
+    L4_Word_t *mr = c2_mrs();
+    mr[0] = L4_MsgTagMake(0, 12, 0).raw;
+    mr[1] += 2;
+    mr[12] = 0xC0DEC0DEu;
+    L4_Reply(t);
+    ok = ok && cancel_next(t, &label, &a1) && label == 0xCAu;
+    ktu_check(names[variant][3], ok && cancel_ud_eax == 0xC0DEC0DEu, "the thread did not continue with the reply");
+    c2_kill(t);
 }
 
 static L4_MsgTag_t ev_tag;
@@ -232,5 +335,8 @@ int main(void)
     ktu_check("pager_tcr_read_back", mr[1] == alt.raw, "the thread's Pager TCR is not the new pager");
     c2_kill(sp);
     c2_kill(alt);
+
+    cancel_checks(0);
+    cancel_checks(1);
     ktu_finish();
 }

@@ -3,7 +3,10 @@
  * user code 0x1B, user data 0x23, UTCB GS 0x2B), the kernel TSS (esp0 of
  * the running thread) and a second TSS for the double-fault task, so that a
  * fault on a broken kernel stack is still reported instead of resetting
- * the machine.
+ * the machine. The LDT register is loaded with the null selector: left at
+ * its reset state (base 0, limit 0xFFFF) it would make every LDT selector
+ * read its descriptor from user address 0, so a space could install its own
+ * call gate into ring 0. With a null LDT every LDT selector raises #GP.
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>
@@ -33,6 +36,12 @@ static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t
     d |= (uint64_t)(flags & 0xFu) << 52;
     d |= (uint64_t)(base >> 24) << 56;
     return d;
+}
+
+/* No LDT: every selector with TI = 1 faults (#GP) instead of being looked up. */
+static void ldt_load_null(void)
+{
+    __asm__ volatile("lldt %w0" : : "r"(0) : "memory");
 }
 
 void gdt_init(void)
@@ -66,6 +75,7 @@ void gdt_init(void)
      * so that the sysenter fast path neither saves nor loads them. */
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %1, %%gs"
                      : : "r"(SEL_UDATA), "r"(SEL_UTCB));
+    ldt_load_null();
 }
 
 struct tss *tss_current(void)

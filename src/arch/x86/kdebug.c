@@ -77,6 +77,22 @@ static void kdb_print_user_string(const struct arch_space *as, uint32_t va,
     }
 }
 
+/* ReadChar_Blocked: a character in EAX, or (none yet) EIP back at the trap
+ * instruction (`int3` CC or `int $3` CD 03) so that the thread asks again
+ * after waiting; never spins in the kernel. */
+static enum kdebug_result kdb_read_blocked(struct frame *f, const struct arch_space *as)
+{
+    int c = serial_getc();
+    if (c < 0) {
+        uint8_t before = 0;
+        (void)uaccess_read(as, f->eip - 1, &before, 1);
+        f->eip -= before == 0xCC ? 1u : 2u;
+        return KDEBUG_WAIT;
+    }
+    f->eax = (uint32_t)c;
+    return KDEBUG_DONE;
+}
+
 enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as,
                                  kdebug_resolve_fn resolve)
 {
@@ -94,13 +110,8 @@ enum kdebug_result kdebug_handle(struct frame *f, const struct arch_space *as,
         case 0x08:
             f->eax = (uint32_t)serial_getc();
             return KDEBUG_DONE;
-        case 0x0D: {
-            int c;
-            while ((c = serial_getc()) < 0)
-                ;
-            f->eax = (uint32_t)c;
-            return KDEBUG_DONE;
-        }
+        case 0x0D:
+            return kdb_read_blocked(f, as);
         case 0x02:
         case 0x03:
             return KDEBUG_DONE;                 /* clear page / toggle break-in: no-ops */

@@ -160,21 +160,30 @@ static void ipc_state_restore(word_t *u, const struct saved_ipc_state *s, unsign
     u[UTCB_VIRTUAL_SENDER] = s->vsender;
 }
 
-/* A call from `t` to `to` on t's behalf (never/never); true if it succeeded. */
-static bool kernel_call(struct tcb *t, tid_t to)
+/* How a fault IPC made on a thread's behalf ended. */
+enum fault_outcome {
+    FAULT_ANSWERED,     /* the partner replied */
+    FAULT_RETRY,        /* cancelled or aborted (ExchangeRegisters): raise the fault again */
+    FAULT_FAILED,       /* no partner, or another error: the thread cannot go on */
+};
+
+/* A call from `t` to `to` on t's behalf (never/never) and how it ended. */
+static enum fault_outcome kernel_call(struct tcb *t, tid_t to)
 {
     if (ipc_invoke_kernel(t, to, to, 0) == IPC_BLOCKED) {
         while (ipc_pending(t))
             sched_dispatch();
     }
-    return !(ipc_result_tag(t) & MSG_TAG_E);
+    if (!(ipc_result_tag(t) & MSG_TAG_E))
+        return FAULT_ANSWERED;
+    enum ipc_error e = msg_error_code(t->utcb[UTCB_ERROR_CODE]);
+    return e == IPC_ERR_CANCELED || e == IPC_ERR_ABORTED ? FAULT_RETRY : FAULT_FAILED;
 }
 
-/* Page fault of a user thread: a call to its pager (ABI 5.10). True if the
- * pager answered (the thread retries the access), false if it cannot. */
 /* A fault message (tag, MR1, MR2) sent as a call to t's Pager TCR on t's
  * behalf, accepting mappings anywhere; t's MR0..MR2, BR0, ErrorCode and
- * VirtualSender are kept. True if the pager answered (t retries). */
+ * VirtualSender are kept. True if t is to retry the access: the pager
+ * answered, or cancelled/aborted the IPC (the access then faults again). */
 static bool fault_call(struct tcb *t, word_t tag, word_t mr1, word_t mr2)
 {
     word_t *u = t->utcb;
@@ -187,13 +196,13 @@ static bool fault_call(struct tcb *t, word_t tag, word_t mr1, word_t mr2)
     u[1] = mr1;
     u[2] = mr2;
     u[utcb_br_index(0)] = FPAGE_COMPLETE;
-    bool ok = kernel_call(t, pager);
+    enum fault_outcome out = kernel_call(t, pager);
     u = t->utcb;                  /* a ThreadControl migration may have moved it */
-    if (!ok)
+    if (out == FAULT_FAILED)
         kprintf("thread %08x: fault IPC %08x to %08x failed (ErrorCode %08x)\n", t->gid, tag,
                 pager, u[UTCB_ERROR_CODE]);
     ipc_state_restore(u, &saved, 3);
-    return ok;
+    return out != FAULT_FAILED;
 }
 
 /* Page fault of a user thread (ABI 5.10): write faults as w, reads and
@@ -251,7 +260,9 @@ static bool io_fault_ipc(struct tcb *t, const struct frame *f)
 }
 
 /* CPU exception of a user thread: a call to its exception handler with the
- * register state (ABI 5.12); the reply's registers are loaded. */
+ * register state (ABI 5.12); the reply's registers are loaded. True if the
+ * thread goes on: answered, or the IPC was cancelled/aborted (the frame is
+ * left alone, so a fault is raised again). */
 static bool exception_ipc(struct tcb *t, struct frame *f)
 {
     word_t *u = t->utcb;
@@ -267,9 +278,9 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
     for (unsigned i = 0; i < SAVED_MRS; i++)
         u[i] = out[i];
     u[utcb_br_index(0)] = 0;
-    bool ok = kernel_call(t, handler);
+    enum fault_outcome res = kernel_call(t, handler);
     u = t->utcb;                  /* a ThreadControl migration may have moved it */
-    if (ok) {
+    if (res == FAULT_ANSWERED) {
         /* words the reply does not contain keep the values that were sent */
         unsigned n = msgtag_untyped(ipc_result_tag(t));
         for (unsigned i = n + 1; i < SAVED_MRS; i++)
@@ -286,7 +297,7 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
         f->eax = u[12];
     }
     ipc_state_restore(u, &saved, SAVED_MRS);
-    return ok;
+    return res != FAULT_FAILED;
 }
 
 /* kdebug reads a user page that is not mapped yet: resolve it as the
@@ -299,16 +310,36 @@ static int kdebug_resolve(uint32_t addr)
     return addr < USER_AREA_END && pagefault_ipc(t, addr, 0xFFFFFFFFu, false);
 }
 
+/* How long a thread in ReadChar_Blocked waits before it polls the serial
+ * line again: 1000 µs as an X.2 relative time (m = 1000, e = 0). */
+#define KDEBUG_POLL_TIMEOUT 0x03E8u
+
+/* Let `t` sleep for one poll interval as a receive from itself (which no
+ * one can send) on its behalf; its IPC-visible state is kept. Other threads
+ * run meanwhile; ExchangeRegisters cancel ends the wait early. */
+static void kdebug_wait(struct tcb *t)
+{
+    struct saved_ipc_state saved;
+    ipc_state_save(t->utcb, &saved, 3);
+    if (ipc_invoke_kernel(t, TID_NIL, t->gid, KDEBUG_POLL_TIMEOUT) == IPC_BLOCKED) {
+        while (ipc_pending(t))
+            sched_dispatch();
+    }
+    ipc_state_restore(t->utcb, &saved, 3);
+}
+
 void user_trap(struct frame *f)
 {
     struct space *s = arch_current()->space;
     if (f->vector == 3) {
         switch (kdebug_handle(f, &s->arch, kdebug_resolve)) {
         case KDEBUG_DONE:
-            f->eflags &= ~(uint32_t)EFLAGS_DF;   /* a kdebug call returns with DF clear (ABI 4.3) */
-            return;
+            return;                  /* ABI 6.1: only the condition codes change (DF kept) */
         case KDEBUG_STOP:
             thread_halt_current("entered the kernel debugger");
+            return;
+        case KDEBUG_WAIT:
+            kdebug_wait(arch_current());
             return;
         case KDEBUG_NOT_KDEBUG:
             break;
@@ -318,8 +349,9 @@ void user_trap(struct frame *f)
         return;
     if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
         return;
-    /* the kernel area can never be mapped: such faults are exceptions */
-    if (f->vector == 14 && !s->is_sigma0 && cpu_read_cr2() < USER_AREA_END &&
+    /* faults on kernel addresses go to the pager too (it cannot map there,
+     * so the thread faults again until its pager does something else) */
+    if (f->vector == 14 && !s->is_sigma0 &&
         pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
         return;
     if (f->vector == 13 && !s->is_sigma0 && io_fault_ipc(arch_current(), f))

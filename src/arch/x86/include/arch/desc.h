@@ -23,7 +23,8 @@ extern struct tss kernel_tss;
 #define SYSENTER_STACK_WORDS 256u
 extern uint32_t sysenter_stack[SYSENTER_STACK_WORDS];
 
-/* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
+/* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS), TR and
+ * a null LDT (LDT selectors fault). */
 void gdt_init(void);
 
 /* The TSS in use (tss_current()). */

@@ -3,6 +3,8 @@
  * mode, the bytes at the return address select PrintChar, PrintString,
  * ReadChar (blocking or not), or Enter with a message. There is no
  * interactive debugger: Enter logs the message and the thread is stopped.
+ * ReadChar_Blocked without input never waits inside the kernel: the caller
+ * is put back before its int3 and waits (KDEBUG_WAIT), so only it blocks.
  */
 #ifndef ARCH_KDEBUG_H
 #define ARCH_KDEBUG_H
@@ -15,6 +17,7 @@ enum kdebug_result {
     KDEBUG_NOT_KDEBUG,   /* a plain breakpoint: deliver exception 3 */
     KDEBUG_DONE,         /* handled: return to the thread */
     KDEBUG_STOP,         /* Enter: stop the thread */
+    KDEBUG_WAIT,         /* no input yet: EIP is back at the int3; wait, then retry */
 };
 
 /* Make the user page containing `addr` readable for the trapping thread
