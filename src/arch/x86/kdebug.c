@@ -71,7 +71,7 @@ static void kdb_print_user_string(const struct arch_space *as, uint32_t va,
         if (n == sizeof buf)
             continue;
         uint32_t page = (va + done) & ~0xFFFu;
-        if (!resolve || page == resolved_page || !resolve(va + done))
+        if (!resolve || page == resolved_page || !resolve(as, va + done))
             return;
         resolved_page = page;
     }

@@ -302,12 +302,13 @@ static bool exception_ipc(struct tcb *t, struct frame *f)
 
 /* kdebug reads a user page that is not mapped yet: resolve it as the
  * thread's own read fault would be (1:1 for sigma0, else its pager). */
-static int kdebug_resolve(uint32_t addr)
+static int kdebug_resolve(const struct arch_space *as, uint32_t addr)
 {
     struct tcb *t = arch_current();
     if (t->space->is_sigma0)
         return sigma0_fault(t->space, addr);
-    return addr < USER_AREA_END && pagefault_ipc(t, addr, 0xFFFFFFFFu, false);
+    return addr < USER_AREA_END && pagefault_ipc(t, addr, 0xFFFFFFFFu, false) &&
+           &t->space->arch == as;    /* not migrated meanwhile (its old space may be gone) */
 }
 
 /* How long a thread in ReadChar_Blocked waits before it polls the serial

@@ -21,8 +21,10 @@ enum kdebug_result {
 };
 
 /* Make the user page containing `addr` readable for the trapping thread
- * (e.g. by a pagefault IPC to its pager); nonzero on success. */
-typedef int (*kdebug_resolve_fn)(uint32_t addr);
+ * (e.g. by a pagefault IPC to its pager); nonzero on success, which also
+ * means the thread still lives in `as` (a migration during the IPC may
+ * have destroyed it: then 0, and `as` must not be used again). */
+typedef int (*kdebug_resolve_fn)(const struct arch_space *as, uint32_t addr);
 
 /* Decode and perform the kdebug operation of the int3 frame `f` in space
  * `as`; user memory that is not mapped yet is resolved through `resolve`
