@@ -133,9 +133,17 @@ static void test_kernel_desc(void)
     while (s[n] && n < 1024)
         n++;
     ktu_check("kdesc_version_string_nonempty", n > 0 && n < 1024, "empty or unterminated version string");
-    ktu_check("kdesc_feature_list_empty", s[n] == 0 && s[n + 1] == 0,
-              "version string not followed by an empty feature list (two NULs)");
-    ktu_check("kdesc_lib_sees_no_feature", L4_Feature((const void *)kw, 0) == 0, "L4_Feature(0) found something");
+    const char *f0 = L4_Feature((const void *)kw, 0);
+    if (CONFIG_SMALLSPACES) {
+        ktu_check("kdesc_feature_smallspaces", f0 && f0[0] == 's' && f0[5] == 's' && f0[10] == 's' &&
+                  f0[11] == 0, "feature 0 is not smallspaces");
+        ktu_check("kdesc_feature_list_ends", L4_Feature((const void *)kw, 1) == 0,
+                  "more than one feature string");
+    } else {
+        ktu_check("kdesc_feature_list_empty", s[n] == 0 && s[n + 1] == 0,
+                  "version string not followed by an empty feature list (two NULs)");
+        ktu_check("kdesc_lib_sees_no_feature", f0 == 0, "L4_Feature(0) found something");
+    }
 }
 
 /* Index of the last descriptor of `type` (full type) covering [lo, hi], or -1. */

@@ -3,6 +3,7 @@
 #include <arch/fpu.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
+#include <arch/smallspace.h>
 #include <arch/context.h>
 #include <core/arch_hooks.h>
 #include <core/space.h>
@@ -35,7 +36,7 @@ void arch_switch_to(struct tcb *from, struct tcb *to)
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
     if (to->space && to->space != from->space)
-        pt_activate(&to->space->arch);
+        smallspace_activate(&to->space->arch);
     if (to->utcb_location != ~0u)
         utcb_gs_set(to->utcb_location + 256u);
     fpu_switch(to);

@@ -1,6 +1,7 @@
 /*
- * Segments: the flat GDT with the selectors of ABI 2.3 (kernel 0x08/0x10,
- * user code 0x1B, user data 0x23, UTCB GS 0x2B), the kernel TSS (esp0 of
+ * Segments: the GDT with the selectors of ABI 2.3 (kernel 0x08/0x10 flat,
+ * user code 0x1B and data 0x23 covering the user area 0..0xBFFFFFFF, or a
+ * small space's slot (smallspace.c), UTCB GS 0x2B), the kernel TSS (esp0 of
  * the running thread) and a second TSS for the double-fault task, so that a
  * fault on a broken kernel stack is still reported instead of resetting
  * the machine.
@@ -34,8 +35,7 @@ void gdt_init(void)
     gdt[0] = 0;
     gdt[SEL_KCODE >> 3] = gdt_entry(0, 0xFFFFF, 0x9A, 0xC);
     gdt[SEL_KDATA >> 3] = gdt_entry(0, 0xFFFFF, 0x92, 0xC);
-    gdt[SEL_UCODE >> 3] = gdt_entry(0, 0xFFFFF, 0xFA, 0xC);
-    gdt[SEL_UDATA >> 3] = gdt_entry(0, 0xFFFFF, 0xF2, 0xC);
+    gdt_set_user(0, USER_AREA_END - 1u);
     gdt[SEL_UTCB >> 3] = gdt_entry(UTCB_GS_VADDR, 3, 0xF2, 0x4);
     gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
     gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);
@@ -55,6 +55,17 @@ void gdt_init(void)
     cpu_lgdt(&d);
     cpu_reload_segments();
     cpu_ltr(SEL_TSS);
+}
+
+void gdt_set_user(uint32_t base, uint32_t limit)
+{
+    gdt[SEL_UCODE >> 3] = gdt_entry(base, limit >> 12, 0xFA, 0xC);
+    gdt[SEL_UDATA >> 3] = gdt_entry(base, limit >> 12, 0xF2, 0xC);
+}
+
+void tss_set_io(bool on)
+{
+    tss->iomap_base = on ? (uint16_t)(IOBITMAP_VADDR - TSS_VADDR) : 0xFFFFu;
 }
 
 void tss_set_esp0(uint32_t esp0)

@@ -7,6 +7,7 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
+#include <arch/smallspace.h>
 #include <arch/context.h>
 #include <arch/threads.h>
 #include <arch/trap.h>
@@ -313,11 +314,12 @@ void user_trap(struct frame *f)
     }
     if (f->vector == 6 && kernel_interface(f, s))
         return;
-    if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
+    uint32_t addr = smallspace_fault_addr(&s->arch, cpu_read_cr2());
+    if (f->vector == 14 && sigma0_fault(s, addr))
         return;
     /* the kernel area can never be mapped: such faults are exceptions */
-    if (f->vector == 14 && !s->is_sigma0 && cpu_read_cr2() < USER_AREA_END &&
-        pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
+    if (f->vector == 14 && !s->is_sigma0 && addr < USER_AREA_END &&
+        pagefault_ipc(arch_current(), addr, f->eip, (f->error & 2u) != 0))
         return;
     if (f->vector == 13 && !s->is_sigma0 && io_fault_ipc(arch_current(), f))
         return;

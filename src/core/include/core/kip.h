@@ -370,14 +370,21 @@ _Static_assert(sizeof(struct kip_memdesc) == 8u, "memory descriptor size");
 _Static_assert(KIP_MEMDESC_OFFSET + KIP_MEMDESC_MAX * 8u == KIP_MEMDESC_LIMIT,
                "memory descriptors end exactly at the 2 KB boundary");
 _Static_assert(sizeof(struct kip) == KIP_SIZE, "the KIP is one 4 KB page");
-/* version string + its NUL + the empty-list NUL must fit */
-_Static_assert(sizeof(KIP_VERSION_STRING) + 1u <= KIP_KERNEL_STRINGS_SIZE, "version string too long");
+/* The feature list after the version string (ABI 3.4), each string with its NUL. */
+#if CONFIG_SMALLSPACES
+#define KIP_FEATURE_STRINGS "smallspaces\0"
+#else
+#define KIP_FEATURE_STRINGS ""
+#endif
+#define KIP_KERNEL_STRINGS KIP_VERSION_STRING "\0" KIP_FEATURE_STRINGS
+/* version string + features + the NUL ending the list must fit */
+_Static_assert(sizeof(KIP_KERNEL_STRINGS) + 1u <= KIP_KERNEL_STRINGS_SIZE, "kernel strings too long");
 
 /*
  * Static image of the KIP as a boot loader expects it (ABI 7.1): magic,
  * ApiVersion, MemoryInfo.MemDescPtr (n = 0) and PageInfo valid, pointers set,
- * the kernel descriptor complete (the unused tail of `strings` is zero, so the
- * version string is followed by two NULs: an empty feature list).
+ * the kernel descriptor complete (the version string, the feature strings,
+ * and the zero tail of `strings` ends the feature list with an empty string).
  */
 #define KIP_STATIC_INIT                                                              \
     {                                                                                \
@@ -398,7 +405,7 @@ _Static_assert(sizeof(KIP_VERSION_STRING) + 1u <= KIP_KERNEL_STRINGS_SIZE, "vers
             .kernel_ver = KIP_KERNEL_VER(KIP_KERNEL_VERSION, KIP_KERNEL_SUBVERSION,  \
                                          KIP_KERNEL_SUBSUBVERSION),                  \
             .supplier = KIP_SUPPLIER,                                                \
-            .strings = KIP_VERSION_STRING,                                           \
+            .strings = KIP_KERNEL_STRINGS,                                           \
         },                                                                           \
     }
 

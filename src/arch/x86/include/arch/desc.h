@@ -2,6 +2,7 @@
 #ifndef ARCH_DESC_H
 #define ARCH_DESC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* 32-bit TSS (Intel SDM vol. 3, 8.2.1). */
@@ -18,6 +19,12 @@ extern struct tss kernel_tss;
 
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS) and TR. */
 void gdt_init(void);
+
+/* User code/data descriptors (0x1B/0x23): base, limit in bytes (4 KB granular). */
+void gdt_set_user(uint32_t base, uint32_t limit);
+
+/* The TSS I/O bitmap (the per-space one at IOBITMAP_VADDR) in force, or no port at all. */
+void tss_set_io(bool on);
 
 /* Kernel stack used on the next entry from user mode. */
 void tss_set_esp0(uint32_t esp0);

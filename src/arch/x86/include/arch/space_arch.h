@@ -25,6 +25,8 @@ struct arch_space {
     struct mapnode **slot_big;
     struct arch_space *io_next;    /* spaces with a private I/O bitmap */
     struct arch_space *io_source;  /* the space whose IO fpage gave us ports last */
+    uint32_t small_base;       /* small space: linear address of its window slot; 0 = large */
+    uint32_t small_size;       /* small space: bytes in the slot (segment limit + 1) */
 };
 
 #endif
