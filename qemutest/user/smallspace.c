@@ -442,6 +442,9 @@ static void check_deletion(void)
                                              order_call(W_C1, W_D1, 43) == 0,
               "D in B's former slot");
     ktu_check("d_sees_its_own_memory", worker_read(W_D1, PRIV) == MAGIC + SP_D, "D reads another space's page");
+    ktu_check("d_wrote_its_own_page", *(volatile L4_Word_t *)pool[SP_D][0] == MAGIC + SP_D &&
+                                          *(volatile L4_Word_t *)pool[SP_B][0] == MAGIC + SP_B,
+              "D's identity landed in another space's page (stale window entries of B)");
 }
 
 int main(void)
