@@ -46,6 +46,8 @@
 #define OP_CALL  0x102u
 #define OP_READ  0x103u
 #define OP_START 0x104u
+#define OP_PING  0x105u
+#define OP_MEASURE 0x106u
 
 enum { SP_ROOT, SP_A, SP_B, SP_C, SP_D, NSPACES };
 enum { W_A1, W_A2, W_B1, W_C1, W_D1, W_R2, NWORKERS };
@@ -179,6 +181,28 @@ static L4_Word_t echo_call(L4_ThreadId_t to, L4_Word_t seed, L4_Word_t expect_id
     return 0;
 }
 
+static inline L4_Word_t rdtsc_low(void)
+{
+    L4_Word_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return lo;
+}
+
+/* n short round trips to `to` inside one costcount window (markers are
+ * no-ops without the plugin); rdtsc ticks (instructions under -icount). */
+static L4_Word_t measure(L4_ThreadId_t to, L4_Word_t n)
+{
+    L4_Word_t *mr = mrs();
+    L4_Word_t t0 = rdtsc_low();
+    __asm__ volatile("xchg %%bx, %%bx" ::: "memory");     /* COSTCOUNT_TOGGLE */
+    for (L4_Word_t i = 0; i < n; i++) {
+        mr[0] = L4_MsgTagMake(OP_PING, 0, 0).raw;
+        L4_Call(to);
+    }
+    __asm__ volatile("xchg %%bx, %%bx" ::: "memory");
+    return rdtsc_low() - t0;
+}
+
 static void worker(void)
 {
     L4_Word_t *mr = mrs();
@@ -215,6 +239,13 @@ static void worker(void)
             L4_Word_t r = echo_call(to, a2, MAGIC + space_of(to), mine, in);
             mr[0] = L4_MsgTagMake(OP_CALL, 1, 0).raw;
             mr[1] = r;
+        } else if (op == OP_PING) {
+            mr[0] = 0;
+        } else if (op == OP_MEASURE) {
+            L4_ThreadId_t to = { .raw = a1 };
+            L4_Word_t ticks = measure(to, a2);
+            mr[0] = L4_MsgTagMake(OP_MEASURE, 1, 0).raw;
+            mr[1] = ticks;
         } else {
             mr[0] = L4_MsgTagMake(OP_READ, 1, 0).raw;
             mr[1] = *(volatile L4_Word_t *)a1;
@@ -447,6 +478,35 @@ static void check_deletion(void)
               "D's identity landed in another space's page (stale window entries of B)");
 }
 
+/* Short round trips per case of the notes' table, one costcount window
+ * each (bench figures: run with the costcount plugin, see the report). */
+static void measure_cases(void)
+{
+    static const struct { const char *name; unsigned by, to; } cases[] = {
+        { "large->large       r2->c1", W_R2, W_C1 },
+        { "large->small       r2->a1", W_R2, W_A1 },
+        { "small->same        a1->a2", W_A1, W_A2 },
+        { "small->small       a1->b1", W_A1, W_B1 },
+        { "small->cur.large   a1->r2", W_A1, W_R2 },
+        { "small->noncur.large a1->c1", W_A1, W_C1 },
+        { "noncur.large->small c1->a1", W_C1, W_A1 },
+    };
+    L4_Word_t *mr = mrs();
+    for (unsigned n = 1; n <= 8; n += 7) {
+        for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            mr[0] = L4_MsgTagMake(OP_MEASURE, 2, 0).raw;
+            mr[1] = wid[cases[i].to].raw;
+            mr[2] = n;
+            L4_MsgTag_t tag = L4_Call(wid[cases[i].by]);
+            ktu_print("measure: ");
+            ktu_print(cases[i].name);
+            ktu_print(n == 1 ? " x1 ticks " : " x8 ticks ");
+            ktu_print_hex(L4_IpcSucceeded(tag) ? mr[1] : 0);
+            ktu_print("\n");
+        }
+    }
+}
+
 int main(void)
 {
     set_up(L4_GetKernelInterface());
@@ -455,6 +515,7 @@ int main(void)
     check_ipc_cases();
     check_faults_and_unmap();
     check_conversions();
+    measure_cases();
     check_deletion();
     ktu_finish();
 }
