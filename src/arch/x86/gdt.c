@@ -57,10 +57,23 @@ void gdt_init(void)
     cpu_ltr(SEL_TSS);
 }
 
+void gdt_user_make(uint32_t base, uint32_t limit, uint64_t desc[2])
+{
+    desc[0] = gdt_entry(base, limit >> 12, 0xFA, 0xC);
+    desc[1] = gdt_entry(base, limit >> 12, 0xF2, 0xC);
+}
+
+void gdt_user_load(const uint64_t desc[2])
+{
+    gdt[SEL_UCODE >> 3] = desc[0];
+    gdt[SEL_UDATA >> 3] = desc[1];
+}
+
 void gdt_set_user(uint32_t base, uint32_t limit)
 {
-    gdt[SEL_UCODE >> 3] = gdt_entry(base, limit >> 12, 0xFA, 0xC);
-    gdt[SEL_UDATA >> 3] = gdt_entry(base, limit >> 12, 0xF2, 0xC);
+    uint64_t d[2];
+    gdt_user_make(base, limit, d);
+    gdt_user_load(d);
 }
 
 void tss_set_io(bool on)

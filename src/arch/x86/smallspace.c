@@ -72,13 +72,14 @@ _Static_assert(SMALLSPACE_WINDOW_BASE + SMALLSPACE_WINDOW_SIZE <= TSS_VADDR, "wi
 _Static_assert((SMALLSPACE_WINDOW_BASE & 0x3FFFFFu) == 0, "window on a page-table boundary");
 
 uint32_t smallspace_live;
-unsigned long smallspace_cr3_loads, smallspace_seg_loads;
 static uint32_t *window_pt[WINDOW_TABLES];   /* kernel addresses of the window's page tables */
-static uint32_t seg_base, seg_size;          /* user segments in the GDT; size 0 = large */
+static uint32_t seg_base;                    /* slot of the user segments in the GDT; 0 = large */
+static uint64_t large_seg[2];                /* user descriptors of every large space */
 static bool io_off;                          /* TSS I/O bitmap offset beyond the limit */
 
 int smallspace_init(void)
 {
+    gdt_user_make(0, USER_AREA_END - 1u, large_seg);
     for (unsigned i = 0; i < WINDOW_TABLES; i++) {
         uint32_t pt = pmem_alloc();
         if (!pt)
@@ -170,15 +171,13 @@ uint32_t smallspace_fault_addr(const struct arch_space *as, uint32_t cr2)
     return USER_AREA_END;   /* outside its slot: like a kernel-area fault */
 }
 
-/* Give the GDT the user segments base/size (size 0: large). */
-static void seg_load(uint32_t base, uint32_t size)
+/* Give the GDT the user segments of `as` (the large ones for a large space). */
+static void seg_load(const struct arch_space *as)
 {
-    if (base == seg_base && size == seg_size)
+    if (as->small_base == seg_base)
         return;
-    seg_base = base;
-    seg_size = size;
-    smallspace_seg_loads++;
-    gdt_set_user(base, size ? size - 1u : USER_AREA_END - 1u);
+    seg_base = as->small_base;
+    gdt_user_load(as->small_base ? as->small_seg : large_seg);
 }
 
 /* TSS I/O bitmap: in force (the loaded directory's) or none at all. */
@@ -192,13 +191,15 @@ static void io_load(bool off)
 
 void smallspace_activate(const struct arch_space *as)
 {
-    bool borrow = as->small_base && !as->iobitmap[0];
-    if (!borrow && cpu_read_cr3() != as->pdir_phys) {
-        smallspace_cr3_loads++;
-        cpu_write_cr3(as->pdir_phys);
+    if (as->small_base && !as->iobitmap[0]) {
+        io_load(true);   /* no port of its own: the loaded directory's are not its */
+        seg_load(as);
+        return;
     }
-    io_load(borrow && cpu_read_cr3() != as->pdir_phys);
-    seg_load(as->small_base, as->small_size);
+    if (cpu_read_cr3() != as->pdir_phys)
+        cpu_write_cr3(as->pdir_phys);
+    io_load(false);
+    seg_load(as);
 }
 
 void smallspace_forget(const struct arch_space *as)
@@ -214,6 +215,7 @@ void arch_space_make_small(struct space *s, word_t offset, word_t size)
     struct arch_space *as = &s->arch;
     as->small_base = SMALLSPACE_WINDOW_BASE + offset;
     as->small_size = size;
+    gdt_user_make(as->small_base, size - 1u, as->small_seg);
     smallspace_live++;
     smallspace_mirror(as, 0, 31);   /* the slot is empty: fill it from the own tables */
     if (arch_current()->space == s)

@@ -23,6 +23,12 @@ void gdt_init(void);
 /* User code/data descriptors (0x1B/0x23): base, limit in bytes (4 KB granular). */
 void gdt_set_user(uint32_t base, uint32_t limit);
 
+/* The two descriptors gdt_set_user() would write, computed ahead ... */
+void gdt_user_make(uint32_t base, uint32_t limit, uint64_t desc[2]);
+
+/* ... and written into the GDT. */
+void gdt_user_load(const uint64_t desc[2]);
+
 /* The TSS I/O bitmap (the per-space one at IOBITMAP_VADDR) in force, or no port at all. */
 void tss_set_io(bool on);
 

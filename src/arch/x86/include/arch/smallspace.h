@@ -51,7 +51,4 @@ uint32_t smallspace_fault_addr(const struct arch_space *as, uint32_t cr2);
 /* `as` goes away: leave its page directory if it is the loaded one. */
 void smallspace_forget(const struct arch_space *as);
 
-/* Counters for tests: CR3 loads made by smallspace_activate, GDT rewrites. */
-extern unsigned long smallspace_cr3_loads, smallspace_seg_loads;
-
 #endif
