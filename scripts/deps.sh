@@ -23,3 +23,8 @@ l4_need_packages() {
 L4_BUILD_PACKAGES=(cmake make gcc gcc-multilib clang lld qemu-system-x86)
 # Additionally for the test suite.
 L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind)
+# For scripts/iso (a GRUB ISO of the kernel and its modules) and for the Bochs
+# tests (label bochs), which boot such ISOs in the second emulator.
+L4_ISO_PACKAGES=(grub-pc-bin grub-common xorriso mtools)
+# bochs-term: the headless "term" display the tests use (and no wxWidgets).
+L4_BOCHS_PACKAGES=(bochs bochs-term bochsbios vgabios "${L4_ISO_PACKAGES[@]}")

@@ -99,8 +99,11 @@ int main(void)
     ktu_check("gs0_is_utcb_pointer", utcb == 0xBF000100u, "%gs:0 is not UtcbLocation + 256");
     const volatile unsigned *mr = (const volatile unsigned *)utcb;
     ktu_check("utcb_my_global_id", mr[-15] == ((48u << 14) | 1u), "MyGlobalId is not (UserBase, 1)");
-    unsigned char lsr;
-    __asm__ volatile("inb %1, %0" : "=a"(lsr) : "Nd"((unsigned short)0x3FD));
+    /* The kernel's last character may still be on the line (Bochs models the
+     * baud rate): poll until the transmitter reports empty. */
+    unsigned char lsr = 0;
+    for (unsigned i = 0; i < 100000u && !(lsr & 0x60); i++)
+        __asm__ volatile("inb %1, %0" : "=a"(lsr) : "Nd"((unsigned short)0x3FD));
     unsigned clock_entry = k.kip + ((const volatile unsigned *)k.kip)[0xF0 / 4];
     struct clock_result c1, c2;
     system_clock(clock_entry, &c1);

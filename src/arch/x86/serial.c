@@ -22,6 +22,12 @@ void serial_putc(char c)
     out8(COM1, (uint8_t)c);
 }
 
+void serial_flush(void)
+{
+    for (unsigned spins = 0; spins < 1000000u && !(in8(COM1 + 5) & 0x40); spins++)
+        ;
+}
+
 int serial_getc(void)
 {
     if (!(in8(COM1 + 5) & 0x01))

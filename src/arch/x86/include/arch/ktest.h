@@ -17,7 +17,8 @@ int ktest_check(const char *name, int cond, const char *why);
 /* Print SUMMARY and EXIT and leave QEMU (exit code 0 iff no failure). */
 _Noreturn void ktest_finish(void);
 
-/* Leave QEMU with `code` through isa-debug-exit; halts if the port is absent. */
+/* Leave QEMU with `code` through isa-debug-exit (Bochs through its shutdown
+ * port, the code is on the serial line); halts if neither is there. */
 _Noreturn void machine_exit(unsigned code);
 
 /* Vector of the exception the running self-test provokes, or -1. */

@@ -38,6 +38,10 @@
 
 /* isa-debug-exit port used by tests and the demo (QEMU exits with (v << 1) | 1). */
 #define DEBUG_EXIT_PORT 0xF4
+/* Bochs leaves the simulation when the string "Shutdown" is written to this
+ * port byte by byte (it has no isa-debug-exit; the verdict is on the serial
+ * line). Nothing answers there on QEMU or on the usual PC. */
+#define BOCHS_SHUTDOWN_PORT 0x8900
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
