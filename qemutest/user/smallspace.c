@@ -35,6 +35,10 @@
 #include <l4/thread.h>
 #include <l4/utcb.h>
 
+#ifndef SMALLSPACE_PROT
+#define SMALLSPACE_PROT 0
+#endif
+
 #define UTCB_AREA 0x00F00000u    /* inside the smallest slot of 16 MB used here */
 #define KIP_AREA  0x00FFF000u
 #define PRIV      0x00C00000u    /* private pages of each space, from R's pool */
@@ -48,6 +52,7 @@
 #define OP_START 0x104u
 #define OP_PING  0x105u
 #define OP_MEASURE 0x106u
+#define OP_PROT  0x107u
 
 enum { SP_ROOT, SP_A, SP_B, SP_C, SP_D, NSPACES };
 enum { W_A1, W_A2, W_B1, W_C1, W_D1, W_R2, NWORKERS };
@@ -181,6 +186,71 @@ static L4_Word_t echo_call(L4_ThreadId_t to, L4_Word_t seed, L4_Word_t expect_id
     return 0;
 }
 
+
+/* ---- protection (Bochs only: TCG does not check segment limits) -------- */
+
+#define NPROT_SMALL 12
+#define NPROT_LARGE 3
+#define RESUMED(c)  (0x5E600000u | (c))
+
+unsigned prot_results[NPROT_SMALL + NPROT_LARGE] __attribute__((used));
+
+static const struct prot_case {
+    const char *name;
+    unsigned vector, error, len;   /* len: bytes of the faulting instruction */
+} prot_cases[NPROT_SMALL + NPROT_LARGE] = {
+    { "prot_small_read_past_limit", 13, 0, 5 },            /* mov 0x01000000, %eax */
+    { "prot_small_write_past_limit", 13, 0, 10 },          /* movl $1, 0x01000000 */
+    { "prot_small_read_other_small_space", 13, 0, 5 },     /* B's slot: 16 MB + PRIV */
+    { "prot_small_read_kernel", 13, 0, 5 },                /* mov 0xC0000000, %eax */
+    { "prot_small_es_string_past_limit", 13, 0, 1 },       /* stosb at 16 MB */
+    { "prot_small_fs_past_limit", 13, 0, 6 },              /* mov %fs:0x01000000, %eax */
+    { "prot_small_gs_data_past_limit", 13, 0, 6 },         /* %gs = 0x23 */
+    { "prot_small_ss_push_past_limit", 12, 0, 1 },         /* push with ESP = 16 MB + 4 */
+    { "prot_small_jump_past_limit", 13, 0, 2 },            /* jmp *%ecx to 16 MB */
+    { "prot_small_far_jump_kernel_code", 13, 0x08, 7 },    /* ljmp $0x08, $0 */
+    { "prot_small_load_kernel_data", 13, 0x10, 2 },        /* mov 0x10 -> %ds */
+    { "prot_small_load_tss_selector", 13, 0x30, 2 },       /* mov 0x30 -> %es */
+    { "prot_large_read_window", 13, 0, 5 },                /* mov 0xF8000000, %eax */
+    { "prot_large_write_window_of_a", 13, 0, 10 },         /* movl $1, 0xF8C00000 */
+    { "prot_large_read_kernel", 13, 0, 5 },                /* mov 0xC0100000, %eax */
+};
+
+/* EAX = pattern, run `insn` (after `pre`), store EAX in prot_results[c]. */
+#define PROT(c, pre, insn)                                                          \
+    __asm__ volatile(pre "\n\t"                                                     \
+                     "mov $0xA0A0A0A0, %%eax\n\t" insn "\n\t"                       \
+                     "mov %%eax, prot_results+4*" #c "\n\t"                         \
+                     :                                                              \
+                     :                                                              \
+                     : "eax", "ecx", "esi", "edi", "cc", "memory")
+
+/* The faults of a small space of 16 MB (A at window offset 0, B above it). */
+static void prot_small(void)
+{
+    PROT(0, "", "mov 0x01000000, %%eax");
+    PROT(1, "", "movl $1, 0x01000000");
+    PROT(2, "", "mov 0x01C00000, %%eax");
+    PROT(3, "", "mov 0xC0000000, %%eax");
+    PROT(4, "mov $0x01000000, %%edi", "stosb");
+    PROT(5, "", "mov %%fs:0x01000000, %%eax");
+    PROT(6, "mov %%gs, %%esi\n\tmov $0x23, %%ecx\n\tmov %%ecx, %%gs",
+         "mov %%gs:0x01000000, %%eax\n\tmov %%esi, %%gs");
+    PROT(7, "mov %%esp, %%esi\n\tmov $0x01000004, %%esp", "push %%eax\n\tmov %%esi, %%esp");
+    PROT(8, "mov $0x01000000, %%ecx", "jmp *%%ecx");
+    PROT(9, "", "ljmp $0x08, $0");
+    PROT(10, "mov %%ds, %%esi\n\tmov $0x10, %%ecx", "mov %%ecx, %%ds\n\tmov %%esi, %%ds");
+    PROT(11, "mov %%es, %%esi\n\tmov $0x30, %%ecx", "mov %%ecx, %%es\n\tmov %%esi, %%es");
+}
+
+/* The faults of a large space: the window and the kernel are beyond its limit. */
+static void prot_large(void)
+{
+    PROT(12, "", "mov 0xF8000000, %%eax");
+    PROT(13, "", "movl $1, 0xF8C00000");
+    PROT(14, "", "mov 0xC0100000, %%eax");
+}
+
 static inline L4_Word_t rdtsc_low(void)
 {
     L4_Word_t lo, hi;
@@ -239,6 +309,13 @@ static void worker(void)
             L4_Word_t r = echo_call(to, a2, MAGIC + space_of(to), mine, in);
             mr[0] = L4_MsgTagMake(OP_CALL, 1, 0).raw;
             mr[1] = r;
+        } else if (op == OP_PROT) {
+            L4_Set_ExceptionHandler(root_id);
+            if (worker_space[w] == SP_C)
+                prot_large();
+            else
+                prot_small();
+            mr[0] = L4_MsgTagMake(OP_PROT, 0, 0).raw;
         } else if (op == OP_PING) {
             mr[0] = 0;
         } else if (op == OP_MEASURE) {
@@ -478,6 +555,54 @@ static void check_deletion(void)
               "D's identity landed in another space's page (stale window entries of B)");
 }
 
+/* R: receive worker w's exception IPCs for cases [first, first + n), resume
+ * each past its instruction with EAX = RESUMED(c); then its done message. */
+static void prot_serve(unsigned w, unsigned first, unsigned n)
+{
+    L4_Word_t *mr = mrs();
+    mr[0] = L4_MsgTagMake(OP_PROT, 0, 0).raw;
+    L4_Send(wid[w]);
+    for (unsigned c = first; c < first + n; c++) {
+        L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
+        const struct prot_case *x = &prot_cases[c];
+        int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB && L4_UntypedWords(tag) == 12 &&
+                 mr[3] == x->vector && mr[4] == x->error && mr[12] == 0xA0A0A0A0u;
+        if (!ok) {
+            ktu_print("  tag ");
+            ktu_print_hex(tag.raw);
+            for (unsigned i = 1; i <= 12; i++) {
+                ktu_print(" ");
+                ktu_print_hex(mr[i]);
+            }
+            ktu_print("\n");
+        }
+        ktu_check(x->name, ok, "no exception IPC with this vector and error code");
+        if (!L4_IpcSucceeded(tag) || (L4_Label(tag) >> 4) != 0xFFB)
+            return;
+        mr[0] = L4_MsgTagMake(0, 12, 0).raw;
+        mr[1] += x->len;
+        mr[12] = RESUMED(c);
+        L4_Reply(wid[w]);
+    }
+    L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
+    int all = L4_IpcSucceeded(tag) && L4_Label(tag) == OP_PROT;
+    for (unsigned c = first; c < first + n; c++)
+        all &= prot_results[c] == RESUMED(c);
+    ktu_check(first == 0 ? "prot_small_resumes_with_its_segments" : "prot_large_resumes_with_its_segments",
+              all, "the thread did not resume past each fault with its segments");
+}
+
+static void check_protection(void)
+{
+    prot_serve(W_A1, 0, NPROT_SMALL);
+    ktu_check("prot_small_still_works", root_call(W_A1, 50) == 0 && order_call(W_A1, W_B1, 51) == 0,
+              "A broken after its faults");
+    prot_serve(W_C1, NPROT_SMALL, NPROT_LARGE);
+    ktu_check("prot_window_untouched", worker_read(W_A1, PRIV) == MAGIC + SP_A &&
+                                           *(volatile L4_Word_t *)pool[SP_A][0] == MAGIC + SP_A,
+              "A's identity page changed");
+}
+
 /* Short round trips per case of the notes' table, one costcount window
  * each (bench figures: run with the costcount plugin, see the report). */
 static void measure_cases(void)
@@ -512,6 +637,10 @@ int main(void)
     set_up(L4_GetKernelInterface());
     check_large_baseline();
     check_control_word();
+    if (SMALLSPACE_PROT) {   /* the Bochs program: protection only */
+        check_protection();
+        ktu_finish();
+    }
     check_ipc_cases();
     check_faults_and_unmap();
     check_conversions();
