@@ -225,30 +225,30 @@ static const struct prot_case {
                      :                                                              \
                      : "eax", "ecx", "esi", "edi", "cc", "memory")
 
-/* The faults of a small space of 16 MB (A at window offset 0, B above it). */
-static void prot_small(void)
+/* Run protection case c (A: 0..11, a small space of 16 MB at window offset
+ * 0 with B above it; C: 12..14, a large space). */
+static void prot_run(L4_Word_t c)
 {
-    PROT(0, "", "mov 0x01000000, %%eax");
-    PROT(1, "", "movl $1, 0x01000000");
-    PROT(2, "", "mov 0x01C00000, %%eax");
-    PROT(3, "", "mov 0xC0000000, %%eax");
-    PROT(4, "mov $0x01000000, %%edi", "stosb");
-    PROT(5, "", "mov %%fs:0x01000000, %%eax");
-    PROT(6, "mov %%gs, %%esi\n\tmov $0x23, %%ecx\n\tmov %%ecx, %%gs",
-         "mov %%gs:0x01000000, %%eax\n\tmov %%esi, %%gs");
-    PROT(7, "mov %%esp, %%esi\n\tmov $0x01000004, %%esp", "push %%eax\n\tmov %%esi, %%esp");
-    PROT(8, "mov $0x01000000, %%ecx", "jmp *%%ecx");
-    PROT(9, "", "ljmp $0x08, $0");
-    PROT(10, "mov %%ds, %%esi\n\tmov $0x10, %%ecx", "mov %%ecx, %%ds\n\tmov %%esi, %%ds");
-    PROT(11, "mov %%es, %%esi\n\tmov $0x30, %%ecx", "mov %%ecx, %%es\n\tmov %%esi, %%es");
-}
-
-/* The faults of a large space: the window and the kernel are beyond its limit. */
-static void prot_large(void)
-{
-    PROT(12, "", "mov 0xF8000000, %%eax");
-    PROT(13, "", "movl $1, 0xF8C00000");
-    PROT(14, "", "mov 0xC0100000, %%eax");
+    switch (c) {
+    case 0: PROT(0, "", "mov 0x01000000, %%eax"); break;
+    case 1: PROT(1, "", "movl $1, 0x01000000"); break;
+    case 2: PROT(2, "", "mov 0x01C00000, %%eax"); break;
+    case 3: PROT(3, "", "mov 0xC0000000, %%eax"); break;
+    case 4: PROT(4, "mov $0x01000000, %%edi", "stosb"); break;
+    case 5: PROT(5, "", "mov %%fs:0x01000000, %%eax"); break;
+    case 6:
+        PROT(6, "mov %%gs, %%esi\n\tmov $0x23, %%ecx\n\tmov %%ecx, %%gs",
+             "mov %%gs:0x01000000, %%eax\n\tmov %%esi, %%gs");
+        break;
+    case 7: PROT(7, "mov %%esp, %%esi\n\tmov $0x01000004, %%esp", "push %%eax\n\tmov %%esi, %%esp"); break;
+    case 8: PROT(8, "mov $0x01000000, %%ecx", "jmp *%%ecx"); break;
+    case 9: PROT(9, "", "ljmp $0x08, $0"); break;
+    case 10: PROT(10, "mov %%ds, %%esi\n\tmov $0x10, %%ecx", "mov %%ecx, %%ds\n\tmov %%esi, %%ds"); break;
+    case 11: PROT(11, "mov %%es, %%esi\n\tmov $0x30, %%ecx", "mov %%ecx, %%es\n\tmov %%esi, %%es"); break;
+    case 12: PROT(12, "", "mov 0xF8000000, %%eax"); break;
+    case 13: PROT(13, "", "movl $1, 0xF8C00000"); break;
+    default: PROT(14, "", "mov 0xC0100000, %%eax"); break;
+    }
 }
 
 static inline L4_Word_t rdtsc_low(void)
@@ -311,10 +311,7 @@ static void worker(void)
             mr[1] = r;
         } else if (op == OP_PROT) {
             L4_Set_ExceptionHandler(root_id);
-            if (worker_space[w] == SP_C)
-                prot_large();
-            else
-                prot_small();
+            prot_run(a1);
             mr[0] = L4_MsgTagMake(OP_PROT, 0, 0).raw;
         } else if (op == OP_PING) {
             mr[0] = 0;
@@ -555,49 +552,47 @@ static void check_deletion(void)
               "D's identity landed in another space's page (stale window entries of B)");
 }
 
-/* R: receive worker w's exception IPCs for cases [first, first + n), resume
- * each past its instruction with EAX = RESUMED(c); then its done message. */
-static void prot_serve(unsigned w, unsigned first, unsigned n)
+/* R: worker w runs protection case c; it must raise exactly that
+ * exception IPC, resume past the instruction with EAX = RESUMED(c) and
+ * answer done. */
+static void prot_check(unsigned w, unsigned c)
 {
     L4_Word_t *mr = mrs();
-    mr[0] = L4_MsgTagMake(OP_PROT, 0, 0).raw;
+    const struct prot_case *x = &prot_cases[c];
+    mr[0] = L4_MsgTagMake(OP_PROT, 1, 0).raw;
+    mr[1] = c;
     L4_Send(wid[w]);
-    for (unsigned c = first; c < first + n; c++) {
-        L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
-        const struct prot_case *x = &prot_cases[c];
-        int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB && L4_UntypedWords(tag) == 12 &&
-                 mr[3] == x->vector && mr[4] == x->error && mr[12] == 0xA0A0A0A0u;
-        if (!ok) {
-            ktu_print("  tag ");
-            ktu_print_hex(tag.raw);
-            for (unsigned i = 1; i <= 12; i++) {
-                ktu_print(" ");
-                ktu_print_hex(mr[i]);
-            }
-            ktu_print("\n");
+    L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
+    int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB && L4_UntypedWords(tag) == 12 &&
+             mr[3] == x->vector && mr[4] == x->error && mr[12] == 0xA0A0A0A0u;
+    if (!ok) {
+        ktu_print("  tag ");
+        ktu_print_hex(tag.raw);
+        for (unsigned i = 1; i <= 12; i++) {
+            ktu_print(" ");
+            ktu_print_hex(mr[i]);
         }
-        ktu_check(x->name, ok, "no exception IPC with this vector and error code");
-        if (!L4_IpcSucceeded(tag) || (L4_Label(tag) >> 4) != 0xFFB)
-            return;
+        ktu_print("\n");
+    }
+    if (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB) {
         mr[0] = L4_MsgTagMake(0, 12, 0).raw;
         mr[1] += x->len;
         mr[12] = RESUMED(c);
         L4_Reply(wid[w]);
+        tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
     }
-    L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
-    int all = L4_IpcSucceeded(tag) && L4_Label(tag) == OP_PROT;
-    for (unsigned c = first; c < first + n; c++)
-        all &= prot_results[c] == RESUMED(c);
-    ktu_check(first == 0 ? "prot_small_resumes_with_its_segments" : "prot_large_resumes_with_its_segments",
-              all, "the thread did not resume past each fault with its segments");
+    ok = ok && L4_IpcSucceeded(tag) && L4_Label(tag) == OP_PROT && prot_results[c] == RESUMED(c);
+    ktu_check(x->name, ok, "no exception IPC with this vector and error code, or no resumption");
 }
 
 static void check_protection(void)
 {
-    prot_serve(W_A1, 0, NPROT_SMALL);
+    for (unsigned c = 0; c < NPROT_SMALL; c++)
+        prot_check(W_A1, c);
     ktu_check("prot_small_still_works", root_call(W_A1, 50) == 0 && order_call(W_A1, W_B1, 51) == 0,
               "A broken after its faults");
-    prot_serve(W_C1, NPROT_SMALL, NPROT_LARGE);
+    for (unsigned c = NPROT_SMALL; c < NPROT_SMALL + NPROT_LARGE; c++)
+        prot_check(W_C1, c);
     ktu_check("prot_window_untouched", worker_read(W_A1, PRIV) == MAGIC + SP_A &&
                                            *(volatile L4_Word_t *)pool[SP_A][0] == MAGIC + SP_A,
               "A's identity page changed");
