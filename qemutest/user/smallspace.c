@@ -213,7 +213,7 @@ static const struct prot_case {
     { "prot_small_load_tss_selector", 13, 0x30, 2 },       /* mov 0x30 -> %es */
     { "prot_large_read_window", 13, 0, 5 },                /* mov 0xF8000000, %eax */
     { "prot_large_write_window_of_a", 13, 0, 10 },         /* movl $1, 0xF8C00000 */
-    { "prot_large_read_kernel", 13, 0, 5 },                /* mov 0xC0100000, %eax */
+    { "prot_large_read_above_window", 13, 0, 5 },          /* mov 0xFFC00000, %eax */
 };
 
 /* EAX = pattern, run `insn` (after `pre`), store EAX in prot_results[c]. */
@@ -247,7 +247,7 @@ static void prot_run(L4_Word_t c)
     case 11: PROT(11, "mov %%es, %%esi\n\tmov $0x30, %%ecx", "mov %%ecx, %%es\n\tmov %%esi, %%es"); break;
     case 12: PROT(12, "", "mov 0xF8000000, %%eax"); break;
     case 13: PROT(13, "", "movl $1, 0xF8C00000"); break;
-    default: PROT(14, "", "mov 0xC0100000, %%eax"); break;
+    default: PROT(14, "", "mov 0xFFC00000, %%eax"); break;
     }
 }
 

@@ -1,6 +1,6 @@
 /*
  * Segments: the GDT with the selectors of ABI 2.3 (kernel 0x08/0x10 flat,
- * user code 0x1B and data 0x23 covering the user area 0..0xBFFFFFFF, or a
+ * user code 0x1B and data 0x23 ending below the small-space window, or a
  * small space's slot (smallspace.c), UTCB GS 0x2B), the kernel TSS (esp0 of
  * the running thread) and a second TSS for the double-fault task, so that a
  * fault on a broken kernel stack is still reported instead of resetting
@@ -35,7 +35,7 @@ void gdt_init(void)
     gdt[0] = 0;
     gdt[SEL_KCODE >> 3] = gdt_entry(0, 0xFFFFF, 0x9A, 0xC);
     gdt[SEL_KDATA >> 3] = gdt_entry(0, 0xFFFFF, 0x92, 0xC);
-    gdt_set_user(0, USER_AREA_END - 1u);
+    gdt_set_user(0, SMALLSPACE_WINDOW_BASE - 1u);
     gdt[SEL_UTCB >> 3] = gdt_entry(UTCB_GS_VADDR, 3, 0xF2, 0x4);
     gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
     gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);

@@ -10,10 +10,12 @@
  *    copies the kernel half, so the window is the same memory in every
  *    hardware address space and no page-directory entry ever has to be
  *    propagated. Its PDEs and PTEs carry the user bit. Living in the kernel
- *    half keeps the whole user area 0..0xBFFFFFFF to every space (ABI 7.7)
- *    and puts large spaces out of reach of the window by their segment
- *    limit alone: the user code and data segments of a large space end at
- *    0xBFFFFFFF (gdt.c). 64 MB is what the reference layout offers (ABI
+ *    half keeps the whole user area 0..0xBFFFFFFF to every space (ABI 7.7),
+ *    and at the top of the kernel half it puts large spaces out of reach of
+ *    the window by their segment limit alone: the user code and data
+ *    segments of a large space end at 0xF7FFFFFF (gdt.c), so a large space
+ *    touching the kernel area below the window still takes the page fault
+ *    it always took; from the window up it takes #GP. 64 MB is what the reference layout offers (ABI
  *    uncertainty 13); 16 slots of 4 MB or fewer bigger ones, 64 KB of page
  *    tables.
  *  - A small space keeps its own page directory and page tables: the
@@ -79,7 +81,7 @@ static bool io_off;                          /* TSS I/O bitmap offset beyond the
 
 int smallspace_init(void)
 {
-    gdt_user_make(0, USER_AREA_END - 1u, large_seg);
+    gdt_user_make(0, SMALLSPACE_WINDOW_BASE - 1u, large_seg);
     for (unsigned i = 0; i < WINDOW_TABLES; i++) {
         uint32_t pt = pmem_alloc();
         if (!pt)

@@ -9,8 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The window's place in every hardware address space (layout.h). */
-#define SMALLSPACE_WINDOW_BASE 0xF8000000u
+#include <arch/layout.h>
 
 /* Number of small spaces. While it is nonzero a return to user mode must
  * not use sysexit (its flat CS/SS would reach the window from a large
