@@ -30,7 +30,8 @@
  *    space, KIP or UTCB area not inside the slot) leaves the space as it is
  *    and answers e = 0 with result 1 (ABI 4.5: e reports the change, the
  *    rest of the call took effect) and ErrorCode 5 so the caller can tell
- *    why; without CONFIG_SMALLSPACES every request answers e = 0.
+ *    why; without CONFIG_SMALLSPACES every request answers ECX = 0 and
+ *    leaves ErrorCode alone (a kernel without the feature).
  *  - Unmap: control bits above 6 are ignored; IO fpages are always revoked
  *    (IO fpages carry no rights), their MR comes back with rwx = 0;
  *    malformed IO fpages are skipped. If the mdb cannot split a 4 MB page
@@ -119,10 +120,10 @@ static word_t sc_do(struct tcb *self, const struct sys_regs *r, struct space **s
 /* The small-space part of a successful SpaceControl; the ECX out word. */
 static word_t sc_small(struct tcb *self, struct space *s, word_t control)
 {
-    if (!(control & SMALLSPACE_CTL_S))
-        return 0;
+    if (!CONFIG_SMALLSPACES || !(control & SMALLSPACE_CTL_S))
+        return 0;   /* no small spaces built in: "stays large" */
     word_t prev = s->small_desc;
-    if (CONFIG_SMALLSPACES && smallspace_change(s, control & SMALLSPACE_CTL_DESC))
+    if (smallspace_change(s, control & SMALLSPACE_CTL_DESC))
         return SMALLSPACE_CTL_S | prev;
     sys_set_error(self, SYS_ERR_INVALID_PARAM);
     return prev;
