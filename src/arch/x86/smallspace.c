@@ -56,7 +56,6 @@
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>
-#include <arch/frame.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
@@ -203,14 +202,6 @@ void smallspace_activate(const struct arch_space *as)
         cpu_write_cr3(as->pdir_phys);
     io_load(false);
     seg_load(as);
-}
-
-void smallspace_limit_fault(const struct arch_space *as, struct frame *f, uint32_t addr)
-{
-    if (f->vector == 14 && as->small_base && addr == USER_AREA_END) {
-        f->vector = 13;
-        f->error = 0;
-    }
 }
 
 void smallspace_forget(const struct arch_space *as)

@@ -315,7 +315,6 @@ void user_trap(struct frame *f)
     if (f->vector == 6 && kernel_interface(f, s))
         return;
     uint32_t addr = smallspace_fault_addr(&s->arch, cpu_read_cr2());
-    smallspace_limit_fault(&s->arch, f, addr);
     if (f->vector == 14 && sigma0_fault(s, addr))
         return;
     /* the kernel area can never be mapped: such faults are exceptions */

@@ -47,14 +47,6 @@ uint32_t smallspace_harvest(const struct arch_space *as, uint32_t va, unsigned l
  * an address of the kernel area for a linear address outside its slot. */
 uint32_t smallspace_fault_addr(const struct arch_space *as, uint32_t cr2);
 
-struct frame;
-
-/* A page fault of small `as` outside its slot (addr from
- * smallspace_fault_addr) is what the segment limit would have stopped on
- * hardware: turn frame `f` into that #GP(0), so it is reported as the
- * exception IPC the hardware would cause (emulators without limit checks). */
-void smallspace_limit_fault(const struct arch_space *as, struct frame *f, uint32_t addr);
-
 /* `as` goes away: leave its page directory if it is the loaded one. */
 void smallspace_forget(const struct arch_space *as);
 
