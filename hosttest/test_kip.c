@@ -186,7 +186,8 @@ static void test_kip_static_init_kernel_descriptor(void **state)
 }
 
 /* libl4 finds feature i by skipping the version string and i more strings;
- * an empty string ends the list (ABI 3.4): our list must be empty. */
+ * an empty string ends the list (ABI 3.4). The static image has an empty
+ * list; kip_complete() writes the build's features. */
 static const char *libl4_feature(const struct kip *k, unsigned i)
 {
     const char *s = (const char *)k + raw_word(k, 0x0C) + 16;
@@ -200,7 +201,7 @@ static const char *libl4_feature(const struct kip *k, unsigned i)
     return s;
 }
 
-static void test_kip_static_init_feature_list_empty(void **state)
+static void test_kip_static_init_feature_list(void **state)
 {
     const char *v = (const char *)&kip_image + raw_word(&kip_image, 0x0C) + 16;
     size_t len = strlen(v);
@@ -209,8 +210,9 @@ static void test_kip_static_init_feature_list_empty(void **state)
     assert_int_equal(v[len + 1], '\0');                 /* two NULs: empty list */
     assert_null(libl4_feature(&kip_image, 0));
     /* the scanner itself sees a feature once one exists */
-    memcpy(kk.kernel_desc.strings + len + 1, "smallspaces", 12);
-    assert_string_equal(libl4_feature(&kk, 0), "smallspaces");
+    memset(kk.kernel_desc.strings + len + 1, 0, 20);
+    memcpy(kk.kernel_desc.strings + len + 1, "tracebuffer", 12);
+    assert_string_equal(libl4_feature(&kk, 0), "tracebuffer");
     assert_null(libl4_feature(&kk, 1));
 }
 
@@ -783,18 +785,21 @@ static void test_kip_complete_feature_list_of_the_build(void **state)
     unsigned str = raw_word(&kk, 0x0C) + 16u;
     assert_string_equal((const char *)b + str, KIP_VERSION_STRING);
     unsigned feat = str + (unsigned)sizeof(KIP_VERSION_STRING);
-    if (CONFIG_PAGER_EXREGS) {
-        assert_string_equal(libl4_feature(&kk, 0), "pagerexregs");
-        assert_ptr_equal(libl4_feature(&kk, 0), (const char *)b + feat);
-        assert_null(libl4_feature(&kk, 1));
-        assert_int_equal(b[feat + sizeof("pagerexregs")], 0);      /* the list's end */
-        assert_ptr_equal(kip_feature(&kk, 0), libl4_feature(&kk, 0));
-    } else {
-        assert_null(libl4_feature(&kk, 0));
-        assert_int_equal(b[feat], 0);
-        assert_null(kip_feature(&kk, 0));
+    const char *want[2];
+    unsigned nf = 0;
+    if (CONFIG_PAGER_EXREGS)
+        want[nf++] = "pagerexregs";
+    if (CONFIG_SMALLSPACES)
+        want[nf++] = "smallspaces";
+    for (unsigned i = 0; i < nf; i++) {
+        assert_string_equal(libl4_feature(&kk, i), want[i]);
+        assert_ptr_equal(libl4_feature(&kk, i), (const char *)b + feat);
+        assert_ptr_equal(kip_feature(&kk, i), libl4_feature(&kk, i));
+        feat += (unsigned)strlen(want[i]) + 1u;
     }
-    assert_null(kip_feature(&kk, 1));
+    assert_int_equal(b[feat], 0);                                  /* the list's end */
+    assert_null(libl4_feature(&kk, nf));
+    assert_null(kip_feature(&kk, nf));
     assert_null(kip_feature(&kk, 1000));
 }
 
@@ -832,7 +837,7 @@ int main(void)
         cmocka_unit_test_setup(test_kip_static_init_kickstart_scan, kip_setup),
         cmocka_unit_test_setup(test_kip_static_init_layout, kip_setup),
         cmocka_unit_test_setup(test_kip_static_init_kernel_descriptor, kip_setup),
-        cmocka_unit_test_setup(test_kip_static_init_feature_list_empty, kip_setup),
+        cmocka_unit_test_setup(test_kip_static_init_feature_list, kip_setup),
         cmocka_unit_test_setup(test_kip_struct_members_at_abi_offsets, kip_setup),
         cmocka_unit_test_setup(test_kip_make_words_abi_vectors, kip_setup),
         cmocka_unit_test_setup(test_kip_make_words_mask_fields, kip_setup),

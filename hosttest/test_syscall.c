@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "sys_env.h"
+#include <core/smallspace.h>
 
 #include <core/config.h>
 
@@ -486,10 +487,12 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(mock_kip_map_calls, 1);
     assert_int_equal(sc(G(5), 0, 0, 0, TID_ANY, NULL), 1);
     assert_int_equal(s->redirector, TID_ANY);
-    /* a small-space request: "stays large" (ECX 0) */
+    /* a small-space request the root space cannot satisfy (its areas lie at
+     * 0xBF000000): the call succeeds, e = 0, ECX = the previous descriptor 0 */
     word_t ecx = 1;
     assert_int_equal(sc(G(ROOT_N), 0x80000003u, 0, 0, TID_NIL, &ecx), 1);
     assert_int_equal(ecx, 0);
+    assert_int_equal(err_of(mock_current), CONFIG_SMALLSPACES ? SYS_ERR_INVALID_PARAM : 0);
     /* the KIP area may lie below the UTCB area as well */
     assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);
     assert_int_equal(sc(G(6), 0, fpage_make(0x1000, 12, 0), fpage_make(0x2000, 13, 0), TID_NIL, NULL), 1);
@@ -677,6 +680,64 @@ static void test_sys_reserved_thread_ids_refused(void **state)
     assert_int_equal(r.eax, 0);
     assert_int_equal(err_of(root), SYS_ERR_INVALID_THREAD);
     assert_int_equal(env_idle->prio, prio);
+}
+
+static void test_sys_space_control_small_spaces(void **state)
+{
+    (void)state;
+    assert_int_equal(smallspace_used(), 0);
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    struct space *s = T(5)->space;
+    word_t ecx = 7;
+    /* s = 0: nothing happens, ECX 0, even with descriptor bits */
+    assert_int_equal(sc(G(5), 0x04u, KAREA, UAREA, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(s->small_desc, 0);
+    /* 8 MB at 0 cannot hold the KIP area at 8 MB: e = 0, error 5, still large */
+    mock_current->utcb[UTCB_ERROR_CODE] = 0;
+    assert_int_equal(sc(G(5), 0x80000002u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(s->small_desc, 0);
+    assert_int_equal(err_of(mock_current), CONFIG_SMALLSPACES ? SYS_ERR_INVALID_PARAM : 0);
+    /* 16 MB at 0 holds both areas: e = 1, previous descriptor 0 */
+    unsigned calls = mock_smallspace_calls;
+    assert_int_equal(sc(G(5), 0x80000004u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, CONFIG_SMALLSPACES ? 0x80000000u : 0);
+    if (!CONFIG_SMALLSPACES)
+        return;
+    assert_int_equal(s->small_desc, 0x04);
+    assert_int_equal(mock_smallspace_calls, calls + 1);
+    assert_true(mock_smallspace_last.small);
+    assert_int_equal(mock_smallspace_last.offset, 0);
+    assert_int_equal(mock_smallspace_last.size, 0x1000000u);
+    /* moved to 32 MB at 32 MB: ECX tells the previous descriptor */
+    assert_int_equal(sc(G(5), 0x80000018u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0x80000004u);
+    assert_int_equal(mock_smallspace_last.offset, 0x2000000u);
+    /* another space cannot take an overlapping slot, but a free one */
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(6), 0x80000010u, KAREA, UAREA, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(T(6)->space->small_desc, 0);
+    assert_int_equal(sc(G(6), 0x80000008u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0x80000000u);
+    /* failing calls leave the descriptor and answer ECX 0 */
+    make_space_thread(7);
+    assert_int_equal(send_start(G(7), 1, 2), IPC_DONE);
+    as(T(7));
+    assert_int_equal(sc(G(6), 0x80000000u, 0, 0, TID_NIL, &ecx), 0);
+    assert_int_equal(ecx, 0);
+    assert_int_equal(T(6)->space->small_desc, 0x08);
+    as(root);
+    /* large again: ECX the previous descriptor */
+    assert_int_equal(sc(G(5), 0x80000000u, 0, 0, TID_NIL, &ecx), 1);
+    assert_int_equal(ecx, 0x80000018u);
+    assert_int_equal(s->small_desc, 0);
+    assert_false(mock_smallspace_last.small);
+    assert_int_equal(smallspace_used(), 0x00FFu);
+    /* deleting the last thread of a small space frees its slot */
+    assert_int_equal(tc(G(6), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(smallspace_used(), 0);
 }
 
 /* ---- a whole life ------------------------------------------------------------------- */
@@ -1049,6 +1110,7 @@ int main(void)
         T_(test_sys_thread_control_modify_migrate),
         T_(test_sys_space_control_errors),
         T_(test_sys_space_control_redirector_and_reinit),
+        T_(test_sys_space_control_small_spaces),
         T_(test_sys_thread_control_many_threads_and_kill_all),
         T_(test_sys_reserved_thread_ids_refused),
         T_(test_sys_unmap_releases_empty_tables),

@@ -24,3 +24,18 @@ void arch_space_free(struct space *s)
     mock_pt_release(s);
     mock_spaces_live--;
 }
+
+struct mock_smallspace_call mock_smallspace_last;
+unsigned mock_smallspace_calls;
+
+void arch_space_make_small(struct space *s, word_t offset, word_t size)
+{
+    mock_smallspace_last = (struct mock_smallspace_call){ s, offset, size, true };
+    mock_smallspace_calls++;
+}
+
+void arch_space_make_large(struct space *s)
+{
+    mock_smallspace_last = (struct mock_smallspace_call){ s, 0, 0, false };
+    mock_smallspace_calls++;
+}

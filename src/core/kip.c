@@ -170,6 +170,8 @@ static void kip_fill_features(struct kip *k)
     unsigned at = sizeof(KIP_VERSION_STRING);
     if (CONFIG_PAGER_EXREGS)
         at = kip_put_string(s, at, KIP_FEATURE_PAGER_EXREGS);
+    if (CONFIG_SMALLSPACES)
+        at = kip_put_string(s, at, KIP_FEATURE_SMALLSPACES);
     s[at] = '\0';
 }
 

@@ -2,6 +2,7 @@
 #include <core/kassert.h>
 #include <core/kmem.h>
 #include <core/mdb.h>
+#include <core/smallspace.h>
 #include <core/space.h>
 
 static struct kmem_cache space_cache;
@@ -27,6 +28,7 @@ struct space *space_create(void)
 void space_destroy(struct space *s)
 {
     kassert(s->thread_count == 0);
+    smallspace_change(s, 0);
     mdb_space_destroy(s);
     arch_space_free(s);
     kmem_free(&space_cache, s);

@@ -13,7 +13,11 @@
  *  - SpaceControl initialises a space at most once: the UTCB area is at
  *    least 2^12 bytes, the KIP area at least 2^12 bytes, both below the
  *    user limit and disjoint; the stored fpages carry no rights bits. Later
- *    calls ignore both area words. No small spaces: ECX out is always 0.
+ *    calls ignore both area words.
+ *  - The control word (bit 31 s, bits 7..0 the small-space descriptor)
+ *    is acted on only after everything else succeeded; ECX out is 0 when
+ *    s = 0 or the call failed, else e (bit 31: the change was made) | the
+ *    previous descriptor.
  *  - Unmap keeps ECX; MR0..MRk hold the fpages with their rwx bits
  *    replaced by the access status (IO fpages: 0); ESI = new MR0. Page
  *    tables left empty (here or in derived spaces) are given back after.
@@ -24,8 +28,14 @@
  *    otherwise: interrupt and kernel threads live in the kernel's space,
  *    which has no user half to initialise); a redirector naming no user
  *    thread is error 2; the KIP mapping running out of
- *    memory is error 8; small spaces are not implemented (ECX out 0 always,
- *    also on failure).
+ *    memory is error 8;
+ *    a small-space change the kernel refuses (descriptor
+ *    0x80..: slot beyond the 64 MB window, slot overlapping another small
+ *    space, KIP or UTCB area not inside the slot) leaves the space as it is
+ *    and answers e = 0 with result 1 (ABI 4.5: e reports the change, the
+ *    rest of the call took effect) and ErrorCode 5 so the caller can tell
+ *    why; without CONFIG_SMALLSPACES every request answers ECX = 0 and
+ *    leaves ErrorCode alone (a kernel without the feature).
  *  - Unmap: control bits above 6 are ignored; IO fpages are always revoked
  *    (IO fpages carry no rights), their MR comes back with rwx = 0;
  *    malformed IO fpages are skipped. If the mdb cannot split a 4 MB page
@@ -41,6 +51,7 @@
 #include <core/kassert.h>
 #include <core/mdb.h>
 #include <core/msg.h>
+#include <core/smallspace.h>
 #include <core/space.h>
 #include <core/syscall.h>
 
@@ -81,8 +92,9 @@ static bool sc_redirector(const struct tcb *self, tid_t in, tid_t old, tid_t *ou
     return true;
 }
 
-/* Validate and perform SpaceControl; an X.2 error code. */
-static word_t sc_do(struct tcb *self, const struct sys_regs *r)
+/* Validate and perform SpaceControl but its control word; an X.2 error
+ * code, and the space in *sp on success. */
+static word_t sc_do(struct tcb *self, const struct sys_regs *r, struct space **sp)
 {
     if (!sys_privileged(self))
         return SYS_ERR_NO_PRIVILEGE;
@@ -105,16 +117,33 @@ static word_t sc_do(struct tcb *self, const struct sys_regs *r)
         s->utcb_area = fpage_make(fpage_base(utcb), fpage_log2(utcb), 0);
     }
     s->redirector = redir;
+    *sp = s;
     return SYS_ERR_OK;
+}
+
+/* The small-space part of a successful SpaceControl; the ECX out word. */
+static word_t sc_small(struct tcb *self, struct space *s, word_t control)
+{
+    if (!CONFIG_SMALLSPACES || !(control & SMALLSPACE_CTL_S))
+        return 0;   /* no small spaces built in: "stays large" */
+    word_t prev = s->small_desc;
+    if (smallspace_change(s, control & SMALLSPACE_CTL_DESC))
+        return SMALLSPACE_CTL_S | prev;
+    sys_set_error(self, SYS_ERR_INVALID_PARAM);
+    return prev;
 }
 
 void sys_space_control(struct tcb *self, struct sys_regs *r)
 {
-    word_t err = sc_do(self, r);
-    if (err != SYS_ERR_OK)
-        sys_set_error(self, err);
+    struct space *s = NULL;
+    word_t err = sc_do(self, r, &s);
     r->eax = err == SYS_ERR_OK;
-    r->ecx = 0;                                  /* no small spaces: "stays large" */
+    if (err != SYS_ERR_OK) {
+        sys_set_error(self, err);
+        r->ecx = 0;
+        return;
+    }
+    r->ecx = sc_small(self, s, r->ecx);
 }
 
 /* ---- Unmap -------------------------------------------------------------- */

@@ -4,6 +4,7 @@
 #include <arch/fpu.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
+#include <arch/smallspace.h>
 #include <arch/context.h>
 #include <core/arch_hooks.h>
 #include <core/space.h>
@@ -35,11 +36,10 @@ void arch_switch_to(struct tcb *from, struct tcb *to)
 {
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
-    /* CR3 always holds the current thread's page directory (ThreadControl
-     * re-activates after moving the caller): write it only when the space
-     * changes, never read it. */
-    if (to->space != from->space && to->space != NULL)
-        cpu_write_cr3(to->space->arch.pdir_phys);
+    /* CR3 is written only when the hardware address space must change
+     * (never read); a small space keeps the current one (smallspace.c). */
+    if (to->space && to->space != from->space)
+        smallspace_activate(&to->space->arch);
     if (to->utcb_location != ~0u)
         utcb_gs_set(to->utcb_location + 256u);
     fpu_switch(to);

@@ -108,7 +108,10 @@ sysenter_entry:
     /* DS/ES/FS/GS are still the user's: C may run on them (and a receiver
      * may leave with them) only when they are the flat user selectors;
      * anything else takes the general path, which loads the kernel's.
-     * Until then only SS (ESP-based) memory is touched. */
+     * Until then only SS (ESP-based) memory is touched. Once a space has
+     * been small the user selectors need not be flat: general path. */
+    cmpl $0, %ss:smallspace_seen
+    jne sysenter_declined
     mov %ds, %eax
     cmp $SEL_UDATA, %ax
     jne sysenter_declined
@@ -132,6 +135,8 @@ sysenter_entry:
 sysexit_exit:
     cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
     jne trap_exit
+    cmpl $0, %ss:smallspace_seen    /* small spaces: segments come from the GDT (iret) */
+    jne trap_exit
     mov FRAME_EIP(%esp), %edx
     mov FRAME_USP(%esp), %ecx
     mov FRAME_EAX(%esp), %eax
@@ -147,7 +152,8 @@ sysenter_declined:
 
 /* Every other entry: complete the frame; the kernel's data selectors are
  * the user's flat ones (DS/ES/FS = 0x23, GS = the UTCB selector), loaded
- * here because a user may enter with anything in them. */
+ * here because a user may enter with anything in them; once a space has
+ * been small, the kernel's own (seg_kernel_data, smallspace.c). */
 trap_common:
     pusha
     push %ds
@@ -155,7 +161,7 @@ trap_common:
     push %fs
     push %gs
 trap_saved:
-    mov $SEL_UDATA, %eax
+    mov %ss:seg_kernel_data, %eax
     mov %eax, %ds
     mov %eax, %es
     mov %eax, %fs
@@ -167,6 +173,12 @@ trap_saved:
     add $4, %esp
     .global trap_exit
 trap_exit:
+    testl $3, FRAME_CS(%esp)        /* back into the kernel: its data selector now */
+    jnz 1f
+    mov %ss:seg_kernel_data, %eax
+    mov %eax, FRAME_DS(%esp)
+    mov %eax, FRAME_ES(%esp)
+    mov %eax, FRAME_FS(%esp)
     jmp 1f
     /* _Noreturn void trap_return(struct frame *f): leave through the exit path */
     .global trap_return

@@ -1,6 +1,7 @@
 /*
- * Segments: the flat GDT with the selectors of ABI 2.3 (kernel 0x08/0x10,
- * user code 0x1B, user data 0x23, UTCB GS 0x2B), the kernel TSS (esp0 of
+ * Segments: the GDT with the selectors of ABI 2.3 (kernel 0x08/0x10 flat,
+ * user code 0x1B and data 0x23 ending below the small-space window, or a
+ * small space's slot (smallspace.c), UTCB GS 0x2B), the kernel TSS (esp0 of
  * the running thread) and a second TSS for the double-fault task, so that a
  * fault on a broken kernel stack is still reported instead of resetting
  * the machine. The LDT register is loaded with the null selector: left at
@@ -49,8 +50,7 @@ void gdt_init(void)
     gdt[0] = 0;
     gdt[SEL_KCODE >> 3] = gdt_entry(0, 0xFFFFF, 0x9A, 0xC);
     gdt[SEL_KDATA >> 3] = gdt_entry(0, 0xFFFFF, 0x92, 0xC);
-    gdt[SEL_UCODE >> 3] = gdt_entry(0, 0xFFFFF, 0xFA, 0xC);
-    gdt[SEL_UDATA >> 3] = gdt_entry(0, 0xFFFFF, 0xF2, 0xC);
+    gdt_set_user(0, 0xFFFFFFFFu);   /* flat; below the window once a space is small (smallspace.c) */
     gdt[SEL_UTCB >> 3] = gdt_entry(UTCB_GS_VADDR, 3, 0xF2, 0x4);
     gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
     gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);
@@ -76,6 +76,30 @@ void gdt_init(void)
     __asm__ volatile("mov %0, %%ds; mov %0, %%es; mov %0, %%fs; mov %1, %%gs"
                      : : "r"(SEL_UDATA), "r"(SEL_UTCB));
     ldt_load_null();
+}
+
+void gdt_user_make(uint32_t base, uint32_t limit, uint64_t desc[2])
+{
+    desc[0] = gdt_entry(base, limit >> 12, 0xFA, 0xC);
+    desc[1] = gdt_entry(base, limit >> 12, 0xF2, 0xC);
+}
+
+void gdt_user_load(const uint64_t desc[2])
+{
+    gdt[SEL_UCODE >> 3] = desc[0];
+    gdt[SEL_UDATA >> 3] = desc[1];
+}
+
+void gdt_set_user(uint32_t base, uint32_t limit)
+{
+    uint64_t d[2];
+    gdt_user_make(base, limit, d);
+    gdt_user_load(d);
+}
+
+void tss_set_io(bool on)
+{
+    tss_active->iomap_base = on ? (uint16_t)(IOBITMAP_VADDR - TSS_VADDR) : 0xFFFFu;
 }
 
 struct tss *tss_current(void)

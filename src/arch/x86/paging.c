@@ -3,6 +3,7 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
+#include <arch/smallspace.h>
 #include <core/arch_hooks.h>
 #include <core/fpage.h>
 #include <core/space.h>
@@ -98,7 +99,7 @@ int paging_init(void)
             ptv[i] = zero_frame | PTE_P;
         kernel_space_arch.pdir[PDE_INDEX(va)] = pt | PTE_P | PTE_W;
     }
-    return perspace_init() && tss_page_init();
+    return perspace_init() && tss_page_init() && smallspace_init();
 }
 
 int pt_space_init(struct arch_space *as)
@@ -186,6 +187,7 @@ void pt_reclaim(void)
 void pt_space_free(struct arch_space *as)
 {
     reclaim_forget(as);
+    smallspace_forget(as);
     for (struct arch_space **p = &io_spaces; *p; p = &(*p)->io_next) {
         if (*p == as) {
             *p = as->io_next;
@@ -331,6 +333,7 @@ static void slot_set(struct arch_space *as, uint32_t va, unsigned log2, uint32_t
     if (log2 == 22) {
         as->pdir[i] = pte_make(pa, 22, rights);
         as->slot_big[i] = node;
+        smallspace_mirror(as, va, 22);
         return;
     }
     if (!(as->pdir[i] & PTE_P) || (as->pdir[i] & PTE_PS))
@@ -340,6 +343,7 @@ static void slot_set(struct arch_space *as, uint32_t va, unsigned log2, uint32_t
         as->slot_shadow[i]++;
     pt[PTE_INDEX(va)] = pte_make(pa, 12, rights);
     slot_shadow_page(as, i)[PTE_INDEX(va)] = (uint32_t)(uintptr_t)node;
+    smallspace_mirror(as, va, 12);
 }
 
 static void tlb_flush_page(const struct arch_space *as, uint32_t va)
@@ -512,6 +516,7 @@ void arch_pt_set_rights(struct space *s, word_t va, unsigned rights)
     uint32_t keep = *e & (PTE_A | PTE_D | PTE_PWT | PTE_PCD |
                           ((*e & PTE_PS) ? PTE_PAT_LARGE : PTE_PAT_SMALL));
     *e = pte_make(*e, (*e & PTE_PS) ? 22 : 12, rights) | keep;
+    smallspace_mirror(&s->arch, va, (*e & PTE_PS) ? 22 : 12);
 }
 
 void arch_pt_clear(struct space *s, word_t va)
@@ -523,6 +528,7 @@ void arch_pt_clear(struct space *s, word_t va)
         as->slot_big[i] = 0;
         if (as->slot_table[i])
             reclaim_note(as);                     /* a table held ready for a split */
+        smallspace_mirror(as, va, 22);
         return;
     }
     uint32_t *pt = pt_virt(as->pdir[i]);
@@ -532,13 +538,16 @@ void arch_pt_clear(struct space *s, word_t va)
     slot_shadow_page(as, i)[PTE_INDEX(va)] = 0;
     if ((as->slot_shadow[i] & 0xFFFu) == 0)
         reclaim_note(as);
+    smallspace_mirror(as, va, 12);
 }
 
 unsigned arch_pt_harvest_status(struct space *s, word_t va)
 {
     uint32_t *e = entry_of(&s->arch, va);
-    unsigned status = ((*e & PTE_A) ? PT_STATUS_ACCESSED : 0u) |
-                      ((*e & PTE_D) ? PT_STATUS_DIRTY : 0u);
+    uint32_t bits = (*e & (PTE_A | PTE_D)) |
+                    smallspace_harvest(&s->arch, va, (*e & PTE_PS) ? 22 : 12);
+    unsigned status = ((bits & PTE_A) ? PT_STATUS_ACCESSED : 0u) |
+                      ((bits & PTE_D) ? PT_STATUS_DIRTY : 0u);
     if (status) {
         *e &= ~(PTE_A | PTE_D);
         tlb_flush_page(&s->arch, va);   /* or the CPU would not set the bits again */
@@ -549,6 +558,7 @@ unsigned arch_pt_harvest_status(struct space *s, word_t va)
 void arch_tlb_flush(struct space *s, word_t va, unsigned log2)
 {
     const struct arch_space *as = &s->arch;
+    smallspace_flush(as, va, log2);
     if (as->pdir_phys != cpu_read_cr3())
         return;   /* user entries are not global: switching CR3 drops them */
     if (log2 > 22)
@@ -640,6 +650,8 @@ void pt_set_cache_attr(struct arch_space *as, uint32_t va, unsigned log2, unsign
                    ((idx & 2) ? PTE_PCD : 0) | ((idx & 4) ? PTE_PAT_SMALL : 0);
         a += PAGE_SIZE;
     }
+    smallspace_mirror(as, va, log2 > 31 ? 31 : log2);
+    smallspace_flush(as, va, log2 > 31 ? 31 : log2);
     if (as->pdir_phys == cpu_read_cr3())
         cpu_write_cr3(as->pdir_phys);
 }

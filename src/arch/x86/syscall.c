@@ -12,6 +12,7 @@
 #include <core/fpage.h>
 #include <core/space.h>
 #include <arch/paging.h>
+#include <arch/smallspace.h>
 #include <core/ipc.h>
 #include <core/ipc_fast.h>
 #include <core/syscall.h>
@@ -140,7 +141,7 @@ static void core_call(struct frame *f, core_syscall_fn fn)
 static void sys_thread_control_frame(struct frame *f)
 {
     core_call(f, sys_thread_control);
-    pt_activate(&frame_owner(f)->space->arch);
+    smallspace_activate(&frame_owner(f)->space->arch);
 }
 
 /* ExchangeRegisters may have halted the caller itself: stop here until resumed.

@@ -7,6 +7,7 @@
 #include <arch/layout.h>
 #include <arch/paging.h>
 #include <arch/pmem.h>
+#include <arch/smallspace.h>
 #include <arch/context.h>
 #include <arch/threads.h>
 #include <arch/trap.h>
@@ -348,12 +349,13 @@ void user_trap(struct frame *f)
     }
     if (f->vector == 6 && kernel_interface(f, s))
         return;
-    if (f->vector == 14 && sigma0_fault(s, cpu_read_cr2()))
+    uint32_t addr = smallspace_fault_addr(&s->arch, cpu_read_cr2());
+    if (f->vector == 14 && sigma0_fault(s, addr))
         return;
     /* faults on kernel addresses go to the pager too (it cannot map there,
      * so the thread faults again until its pager does something else) */
     if (f->vector == 14 && !s->is_sigma0 &&
-        pagefault_ipc(arch_current(), cpu_read_cr2(), f->eip, (f->error & 2u) != 0))
+        pagefault_ipc(arch_current(), addr, f->eip, (f->error & 2u) != 0))
         return;
     if (f->vector == 13 && !s->is_sigma0 && io_fault_ipc(arch_current(), f))
         return;

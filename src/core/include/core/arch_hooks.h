@@ -54,6 +54,15 @@ bool arch_space_init(struct space *s);
  * space has no user mappings left (the mdb removed them). */
 void arch_space_free(struct space *s);
 
+/* Small spaces (core/smallspace.h): from now on `s` shows its mappings of
+ * [0, size) at `offset` in the small-space window of every hardware address
+ * space and its threads run with segments of that slot. Cannot fail. */
+void arch_space_make_small(struct space *s, word_t offset, word_t size);
+
+/* Undo arch_space_make_small(): the window slot is empty again in every
+ * hardware address space (no stale TLB entry) and `s` runs large. */
+void arch_space_make_large(struct space *s);
+
 /* ---- time (wakeup, sched) -------------------------------------------- */
 
 /* Microseconds since boot; monotonic. */

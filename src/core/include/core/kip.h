@@ -67,6 +67,7 @@
 #define KIP_VERSION_STRING       "L4 X.2 ia32 microkernel 0.1"
 /* Feature strings of the optional features (the reference kernel's names). */
 #define KIP_FEATURE_PAGER_EXREGS "pagerexregs"
+#define KIP_FEATURE_SMALLSPACES "smallspaces"
 /* KernelGenDate; the build may pass the real date with -D. */
 #ifndef KIP_GEN_YEAR
 #define KIP_GEN_YEAR  2026u
@@ -376,14 +377,15 @@ _Static_assert(KIP_MEMDESC_OFFSET + KIP_MEMDESC_MAX * 8u == KIP_MEMDESC_LIMIT,
 _Static_assert(sizeof(struct kip) == KIP_SIZE, "the KIP is one 4 KB page");
 /* version string, every feature string (each with its NUL) and the
  * empty-list NUL must fit */
-_Static_assert(sizeof(KIP_VERSION_STRING) + sizeof(KIP_FEATURE_PAGER_EXREGS) + 1u <= KIP_KERNEL_STRINGS_SIZE,
+_Static_assert(sizeof(KIP_VERSION_STRING) + sizeof(KIP_FEATURE_PAGER_EXREGS) +
+               sizeof(KIP_FEATURE_SMALLSPACES) + 1u <= KIP_KERNEL_STRINGS_SIZE,
                "version and feature strings too long");
 
 /*
  * Static image of the KIP as a boot loader expects it (ABI 7.1): magic,
  * ApiVersion, MemoryInfo.MemDescPtr (n = 0) and PageInfo valid, pointers set,
- * the kernel descriptor complete (the unused tail of `strings` is zero, so the
- * version string is followed by two NULs: an empty feature list).
+ * the kernel descriptor complete (the version string, the feature strings,
+ * and the zero tail of `strings` ends the feature list with an empty string).
  */
 #define KIP_STATIC_INIT                                                              \
     {                                                                                \

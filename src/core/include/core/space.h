@@ -23,6 +23,7 @@ struct space {
     word_t thread_count;      /* threads living in this space */
     bool privileged;          /* one of the initial servers' spaces */
     bool is_sigma0;           /* idempotent physical space (ABI 7.4) */
+    word_t small_desc;        /* small-space descriptor (ABI 4.5); 0 = large */
 };
 
 /* A new, uninitialised space (redirector: none), or NULL when out of memory. */

@@ -2,6 +2,7 @@
 #ifndef ARCH_DESC_H
 #define ARCH_DESC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* 32-bit TSS (Intel SDM vol. 3, 8.2.1). */
@@ -36,6 +37,18 @@ static inline void tss_set_esp0(uint32_t esp0)
     tss_active->esp0 = esp0;
     sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;
 }
+
+/* User code/data descriptors (0x1B/0x23): base, limit in bytes (4 KB granular). */
+void gdt_set_user(uint32_t base, uint32_t limit);
+
+/* The two descriptors gdt_set_user() would write, computed ahead ... */
+void gdt_user_make(uint32_t base, uint32_t limit, uint64_t desc[2]);
+
+/* ... and written into the GDT. */
+void gdt_user_load(const uint64_t desc[2]);
+
+/* The TSS I/O bitmap (the per-space one at IOBITMAP_VADDR) in force, or no port at all. */
+void tss_set_io(bool on);
 
 /* Move the TSS to TSS_VADDR so that its I/O bitmap is the per-space one at
  * IOBITMAP_VADDR (after paging_init). */

@@ -5,7 +5,9 @@
  *   0xC0000000 .. 0xDFFFFFFF  physical memory 0..512 MB, mapped 1:1 + KERNEL_VBASE
  *                             (the kernel image is linked at KERNEL_VBASE + 1 MB)
  *   0xE0000000 .. 0xEFFFFFFF  TCB array: 2^16 threads x 4 KB (TID_NUMBER_BITS)
- *   0xF0000000 .. 0xFFBFFFFF  copy windows and other kernel mappings
+ *   0xF0000000 .. 0xF7FFFFFF  copy windows and other kernel mappings
+ *   0xF8000000 .. 0xFBFFFFFF  small-space window (smallspace.c): user pages,
+ *                             the same page tables in every page directory
  *   0xFFBFFF00                the TSS (its I/O bitmap offset reaches 0xFFC00000)
  *   0xFFC00000 .. 0xFFFFFFFF  per-space region (its own page table in every space):
  *       0xFFC00000 .. 0xFFC01FFF  this space's I/O permission bitmap
@@ -20,6 +22,7 @@
 #define DIRECTMAP_SIZE    0x20000000   /* 512 MB of physical memory directly mapped */
 #define TCB_AREA_BASE     0xE0000000
 #define USER_AREA_END     0xC0000000
+#define SMALLSPACE_WINDOW_BASE 0xF8000000u
 #define TSS_VADDR         0xFFBFFF00
 #define PERSPACE_BASE     0xFFC00000
 #define IOBITMAP_VADDR    0xFFC00000

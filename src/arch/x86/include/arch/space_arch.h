@@ -27,6 +27,9 @@ struct arch_space {
     struct arch_space *io_source;  /* the space whose IO fpage gave us ports last */
     struct arch_space *reclaim_next;   /* spaces with a slot that became empty */
     uint32_t reclaim_pending;          /* on that list */
+    uint32_t small_base;       /* small space: linear address of its window slot; 0 = large */
+    uint32_t small_size;       /* small space: bytes in the slot (segment limit + 1) */
+    uint64_t small_seg[2];     /* small space: its user code and data descriptors */
 };
 
 #endif
