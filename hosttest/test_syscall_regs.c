@@ -627,6 +627,37 @@ static void test_sys_ipc_marshalling(void **state)
     assert_int_equal(err_of(root), 0x4);
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_sys_exchange_registers_sp_ip_leave_flags(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, true);
+    word_t sp, ip, fl;
+    arch_user_regs_set(t, 0x100, 0x200, 0x3202);
+    exreg(G(5), SYS_EXREG_SP, 0x111, 0x222, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x111);
+    assert_int_equal(ip, 0x200);
+    assert_int_equal(fl, 0x3202);
+    exreg(G(5), SYS_EXREG_IP, 0x333, 0x444, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x111);
+    assert_int_equal(ip, 0x444);
+    assert_int_equal(fl, 0x3202);
+    exreg(G(5), SYS_EXREG_SP | SYS_EXREG_IP, 0x555, 0x666, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x555);
+    assert_int_equal(ip, 0x666);
+    assert_int_equal(fl, 0x3202);
+    /* f alone: only the arithmetic flags, SP/IP stay */
+    exreg(G(5), SYS_EXREG_FL, 0x777, 0x888, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x555);
+    assert_int_equal(ip, 0x666);
+    assert_int_equal(fl, 0x3202u | SYS_USER_FLAGS_MASK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -649,6 +680,7 @@ int main(void)
         T_(test_sys_memory_control),
         T_(test_sys_processor_control),
         T_(test_sys_ipc_marshalling),
+        T_(test_sys_exchange_registers_sp_ip_leave_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
