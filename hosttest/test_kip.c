@@ -770,6 +770,24 @@ static void test_kip_add_memdesc_random_model(void **state)
     }
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_kip_complete_zeroes_garbage_processor_descriptors(void **state)
+{
+    /* a garbage page: every processor descriptor word set */
+    memset(kk.proc_desc, 0xA5, sizeof(kk.proc_desc));
+    struct kip_boot_params p = default_params;
+    p.ncpus = 2;
+    assert_true(kip_complete(&kk, &p));
+    for (unsigned cpu = 0; cpu < KIP_MAX_CPUS; cpu++) {
+        unsigned d = 0x120 + cpu * 16u;
+        assert_int_equal(raw_word(&kk, d + 0), cpu < 2 ? 100000u : 0u);
+        assert_int_equal(raw_word(&kk, d + 4), cpu < 2 ? 2400000u : 0u);
+        assert_int_equal(raw_word(&kk, d + 8), 0);
+        assert_int_equal(raw_word(&kk, d + 12), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -802,6 +820,7 @@ int main(void)
         cmocka_unit_test_setup(test_kip_set_syscall_links_raw_offsets, kip_setup),
         cmocka_unit_test_setup(test_kip_set_syscall_links_rejects_outside, kip_setup),
         cmocka_unit_test_setup(test_kip_add_memdesc_random_model, kip_setup),
+        cmocka_unit_test_setup(test_kip_complete_zeroes_garbage_processor_descriptors, kip_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -658,6 +658,36 @@ static void test_sys_exchange_registers_sp_ip_leave_flags(void **state)
     assert_int_equal(fl, 0x3202u | SYS_USER_FLAGS_MASK);
 }
 
+
+static void test_sys_period_encode_powers_of_two_round_trip(void **state)
+{
+    (void)state;
+    uint64_t us;
+    /* every power of two up to 2^40 (= 512 << 31) is exact */
+    for (unsigned k = 0; k <= 40; k++) {
+        uint16_t tv = sys_period_encode((uint64_t)1 << k);
+        assert_true(sys_period_decode(tv, &us));
+        assert_true(us == (uint64_t)1 << k);
+    }
+    assert_int_equal(sys_period_encode(1024), (1u << 10) | 512u);
+    assert_int_equal(sys_period_encode(1023), 1023u);
+    assert_int_equal(sys_period_encode(2047), (1u << 10) | 1023u);
+    assert_int_equal(sys_period_encode(2048), (2u << 10) | 512u);
+}
+
+static void test_sys_period_encode_clamps_without_absolute_bit(void **state)
+{
+    (void)state;
+    /* beyond 1023 << 31: the longest period, never the absolute-time bit */
+    assert_int_equal(sys_period_encode((uint64_t)1023 << 31), 0x7FFF);
+    assert_int_equal(sys_period_encode(((uint64_t)1023 << 31) + 1), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 41), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 45), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 63), 0x7FFF);
+    for (uint64_t v = (uint64_t)1 << 40; v < ((uint64_t)1 << 62); v = v * 3 + 7)
+        assert_int_equal(sys_period_encode(v) & 0x8000u, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +711,8 @@ int main(void)
         T_(test_sys_processor_control),
         T_(test_sys_ipc_marshalling),
         T_(test_sys_exchange_registers_sp_ip_leave_flags),
+        T_(test_sys_period_encode_powers_of_two_round_trip),
+        T_(test_sys_period_encode_clamps_without_absolute_bit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
