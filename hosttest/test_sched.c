@@ -911,6 +911,52 @@ static void test_sched_model_random(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- kernel assertions: each precondition fires (issue 12) ------------------------ */
+
+static void test_sched_assert_enqueue_never_idle(void **state)
+{
+    /* a thread that was queued becomes the idle thread (sched_init keeps its
+     * links): moving it between queues must not queue the idle thread */
+    struct tcb *a = ready_thread(0, 10);
+    sched_init(a);
+    assert_true(MOCK_EXPECT_PANIC(sched_set_priority(a, 20)));
+}
+
+static void test_sched_assert_dequeue_needs_queued(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    a->state = TS_RECV_WAIT;         /* lazily queued, not runnable: pick drops it */
+    a->in_ready_queue = false;       /* ... but its flag disagrees */
+    assert_true(MOCK_EXPECT_PANIC(sched_pick()));
+    a->in_ready_queue = true;
+    assert_false(MOCK_EXPECT_PANIC(sched_pick()));
+    assert_false(a->in_ready_queue);
+}
+
+static void test_sched_assert_handoff_preconditions(void **state)
+{
+    struct tcb *a = ready_thread(0, 10), *b = thread(1);
+    b->prio = 10;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, a);
+    /* from must be the current thread and blocked */
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(b, a)));
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));          /* a still runnable */
+    /* direct path (a alone heads the highest queue, b of equal priority):
+     * b must be neither free nor dead */
+    a->state = TS_RECV_WAIT;
+    b->state = TS_DEAD;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    b->state = TS_FREE;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    /* and the general path checks the same through sched_make_ready */
+    b->prio = 11;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    b->state = TS_INACTIVE;
+    assert_false(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    assert_ptr_equal(mock_current, b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +1000,9 @@ int main(void)
         T(test_sched_set_timeslice),
         T(test_sched_set_quantum_not_ready_not_queued),
         T(test_sched_model_random),
+        T(test_sched_assert_enqueue_never_idle),
+        T(test_sched_assert_dequeue_needs_queued),
+        T(test_sched_assert_handoff_preconditions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
