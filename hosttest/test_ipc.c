@@ -1909,6 +1909,29 @@ static void test_ipc_assert_nested_depth_one(void **state)
     assert_true(MOCK_EXPECT_PANIC(ipc_invoke(th[0], gid_of(5), TID_NIL, 0)));
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_ipc_string_sender_pager_is_receiver_aborts(void **state)
+{
+    load_string_msg(0, 100);
+    mock_usermem_unmap(th[0]->space, SRC_VA);
+    load_buffer(5, 200, true);
+    U(0)[UTCB_PAGER] = gid_of(5);
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(err_of(0), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_SEND, 0));
+    assert_int_equal(err_of(5), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_RECV, 0));
+    assert_int_equal(th[5]->state, TS_READY);
+}
+
+static void test_ipc_assert_queue_append_once(void **state)
+{
+    /* a thread whose queue link claims another queue cannot be queued */
+    th[1]->ipc.q_on = &th[3]->ipc.sendq;
+    assert_true(MOCK_EXPECT_PANIC(ipc_invoke(th[1], gid_of(2), TID_NIL, TO(NEVER, NEVER))));
+    th[1]->ipc.q_on = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1988,6 +2011,8 @@ int main(void)
         T(test_ipc_assert_timer_needs_queue),
         T(test_ipc_assert_xfer_timer_needs_queue),
         T(test_ipc_assert_nested_depth_one),
+        T(test_ipc_string_sender_pager_is_receiver_aborts),
+        T(test_ipc_assert_queue_append_once),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1354,6 +1354,21 @@ static void test_mdb_check_detects_wrong_frame(void **state)
     assert_int_equal(mdb_check(), 0);
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_mdb_sigma0_unmap_own_derived_node_not_exempt(void **state)
+{
+    (void)state;
+    /* frame 0x5000 -> A -> back into sigma0 at 0x9000 (depth 2) */
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1000, s0, 0x9000, 12, RWX, false), MDB_OK);
+    assert_int_equal(node_at(s0, 0x9000).depth, 2);
+    /* sigma0 revokes W without flush: only its depth-1 nodes keep their rights */
+    unmap(s0, 0x5000, 12, W, false);
+    expect_map(A, 0x1000, 0x5000, R | X);
+    expect_map(s0, 0x9000, 0x5000, R | X);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1398,6 +1413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_whole_large_tree_no_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_range_small_into_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_detects_wrong_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_own_derived_node_not_exempt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

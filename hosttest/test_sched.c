@@ -957,6 +957,52 @@ static void test_sched_assert_handoff_preconditions(void **state)
     assert_ptr_equal(mock_current, b);
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sched_idle_never_runnable(void **state)
+{
+    idle->quantum_us = TCB_QUANTUM_UNLIMITED;
+    idle->halted = false;
+    assert_int_equal(idle->state, TS_READY);
+    assert_false(sched_runnable(idle));
+}
+
+static void test_sched_handoff_to_halted_or_exhausted_goes_general_path(void **state)
+{
+    struct tcb *a = ready_thread(0, 10), *b = thread(1);
+    b->prio = 10;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, a);
+    a->state = TS_RECV_WAIT;
+    b->halted = true;
+    sched_handoff(a, b);                      /* b cannot run: idle does */
+    assert_ptr_equal(mock_current, idle);
+    assert_int_equal(b->state, TS_READY);
+    assert_false(b->in_ready_queue);
+    /* zero quantum: the same */
+    struct tcb *c = ready_thread(2, 10), *d = thread(3);
+    d->prio = 10;
+    d->quantum_us = 0;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, c);
+    c->state = TS_RECV_WAIT;
+    sched_handoff(c, d);
+    assert_ptr_equal(mock_current, idle);
+    assert_false(d->in_ready_queue);
+}
+
+static void test_sched_yield_and_donate_without_current(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    mock_current = NULL;
+    sched_yield();
+    assert_ptr_equal(mock_current, a);
+    struct tcb *b = ready_thread(1, 10);
+    mock_current = NULL;
+    sched_donate(b);
+    assert_ptr_equal(mock_current, a);       /* a yield: the head of the queue */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1003,6 +1049,9 @@ int main(void)
         T(test_sched_assert_enqueue_never_idle),
         T(test_sched_assert_dequeue_needs_queued),
         T(test_sched_assert_handoff_preconditions),
+        T(test_sched_idle_never_runnable),
+        T(test_sched_handoff_to_halted_or_exhausted_goes_general_path),
+        T(test_sched_yield_and_donate_without_current),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -575,6 +575,23 @@ static void test_sys_thread_control_migrate_copies_exactly_the_utcb(void **state
     assert_int_equal(env_check(), 0);
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sys_thread_control_migrate_keeps_nonempty_space(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count();
+    make_space_thread(5);
+    assert_int_equal(tc(G(6), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);    /* inactive, same space */
+    struct space *s5 = T(5)->space;
+    assert_int_equal(tc(G(6), G(ROOT_N), TID_NIL, TID_NIL, NOCHG), 1);
+    assert_ptr_equal(T(6)->space, root_space);
+    assert_ptr_equal(T(5)->space, s5);
+    assert_int_equal(s5->thread_count, 1);
+    assert_int_equal(space_count(), spaces + 1);
+    assert_int_equal(env_check(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +618,7 @@ int main(void)
         T_(test_sys_thread_control_modify_uninit_space_utcb_alignment),
         T_(test_sys_thread_control_first_user_thread_number),
         T_(test_sys_thread_control_migrate_copies_exactly_the_utcb),
+        T_(test_sys_thread_control_migrate_keeps_nonempty_space),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

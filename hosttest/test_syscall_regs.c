@@ -688,6 +688,64 @@ static void test_sys_period_encode_clamps_without_absolute_bit(void **state)
         assert_int_equal(sys_period_encode(v) & 0x8000u, 0);
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sys_calls_from_thread_without_space_are_unprivileged(void **state)
+{
+    (void)state;
+    /* a thread that lost its space (mid-deletion) is never privileged */
+    struct tcb *t = root_thread(5, true), *u = root_thread(6, true);
+    u->scheduler = G(5);
+    struct space *s = t->space;
+    t->space = NULL;
+    struct sys_regs r = regs(G(7), G(ROOT_N), G(ROOT_N), G(7), NOCHG, 0, 0);
+    sys_thread_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(ROOT_N), 0, 0, 0, TID_NIL, 0, 0);
+    sys_space_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(0, 1, 2, 3, 4, 5, 6);
+    sys_processor_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(0, 0, 0, 0, 0, 0, 0);
+    sys_memory_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    /* Schedule: of a thread it does not schedule: 1; of its own thread u
+     * only up to its own priority */
+    r = regs(G(ROOT_N), NOCHG, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(6), (word_t)t->prio + 1u, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(6), t->prio, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(u->prio, t->prio);
+    t->space = s;
+}
+
+static void test_sys_exchange_registers_resume_blocked_thread(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, false);          /* waits for its start message */
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    exreg(G(5), SYS_EXREG_h | SYS_EXREG_H, 0, 0, 0, 0, 0);
+    assert_true(t->halted);
+    exreg(G(5), SYS_EXREG_h, 0, 0, 0, 0, 0);
+    assert_false(t->halted);
+    assert_int_equal(t->state, TS_RECV_WAIT);        /* still blocked, not made ready */
+    assert_false(t->in_ready_queue && sched_runnable(t));
+    assert_int_equal(send_start(G(5), 1, 2), IPC_DONE);
+    assert_int_equal(t->state, TS_READY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -713,6 +771,8 @@ int main(void)
         T_(test_sys_exchange_registers_sp_ip_leave_flags),
         T_(test_sys_period_encode_powers_of_two_round_trip),
         T_(test_sys_period_encode_clamps_without_absolute_bit),
+        T_(test_sys_calls_from_thread_without_space_are_unprivileged),
+        T_(test_sys_exchange_registers_resume_blocked_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -439,6 +439,24 @@ static void test_tcb_assert_activate_preconditions(void **state)
     assert_false(MOCK_EXPECT_PANIC(tcb_activate(t, UTCB_AREA_BASE, &utcb_mem[0][64])));
 }
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_tcb_delete_idle_not_current_panics(void **state)
+{
+    struct tcb *t = create(NO, &space_a);
+    mock_current = t;
+    assert_true(MOCK_EXPECT_PANIC(tcb_delete(idle, NULL)));
+    mock_current = idle;
+}
+
+static void test_tcb_utcb_location_in_complete_area(void **state)
+{
+    struct space s = { .utcb_area = fpage_make(0, 32, 0) };
+    assert_true(tcb_utcb_location_valid(&s, 0));
+    assert_true(tcb_utcb_location_valid(&s, 0xFFFFFE00u));
+    assert_false(tcb_utcb_location_valid(&s, 0xFFFFFF00u));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +491,8 @@ int main(void)
         T(test_tcb_assert_set_space_needs_counted_space),
         T(test_tcb_assert_delete_needs_counted_space),
         T(test_tcb_assert_activate_preconditions),
+        T(test_tcb_delete_idle_not_current_panics),
+        T(test_tcb_utcb_location_in_complete_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
