@@ -1369,6 +1369,32 @@ static void test_mdb_sigma0_unmap_own_derived_node_not_exempt(void **state)
     expect_map(s0, 0x9000, 0x5000, R | X);
 }
 
+static void test_mdb_map_skips_kip_and_utcb_areas(void **state)
+{
+    (void)state;
+    A->kip_area = fpage_make(0x00402000, 12, 0);
+    A->utcb_area = fpage_make(0x00410000, 14, 0);
+    /* 4 KB pages outside both areas map; inside them nothing */
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x00401000, 12, RWX, false), MDB_OK);
+    expect_map(A, 0x00401000, 0x5000, RWX);
+    assert_int_equal(mdb_map(s0, 0x6000, A, 0x00402000, 12, RWX, false), MDB_OK);
+    expect_unmapped(A, 0x00402000);
+    assert_int_equal(mdb_map(s0, 0x7000, A, 0x00413000, 12, RWX, false), MDB_OK);
+    expect_unmapped(A, 0x00413000);
+    /* a 4 MB page over the slot: 4 KB pages around the areas */
+    assert_int_equal(mdb_map(s0, 0x00800000, A, 0x00400000, 22, RWX, false), MDB_OK);
+    assert_int_equal(page_log2(A, 0x00400000), 12);
+    expect_map(A, 0x00401000, 0x00801000, RWX);
+    expect_unmapped(A, 0x00402000);
+    expect_map(A, 0x00403000, 0x00803000, RWX);
+    expect_map(A, 0x0040F000, 0x0080F000, RWX);
+    expect_unmapped(A, 0x00410000);
+    expect_unmapped(A, 0x00413000);
+    expect_map(A, 0x00414000, 0x00814000, RWX);
+    expect_consistent();
+    A->kip_area = A->utcb_area = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1414,6 +1440,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_range_small_into_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_detects_wrong_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_own_derived_node_not_exempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_skips_kip_and_utcb_areas, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1003,6 +1003,15 @@ static void test_sched_yield_and_donate_without_current(void **state)
     assert_ptr_equal(mock_current, a);       /* a yield: the head of the queue */
 }
 
+static void test_sched_assert_handoff_to_idle(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    sched_dispatch();
+    a->state = TS_RECV_WAIT;
+    idle->prio = 10;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, idle)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1052,6 +1061,7 @@ int main(void)
         T(test_sched_idle_never_runnable),
         T(test_sched_handoff_to_halted_or_exhausted_goes_general_path),
         T(test_sched_yield_and_donate_without_current),
+        T(test_sched_assert_handoff_to_idle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -746,6 +746,18 @@ static void test_sys_exchange_registers_resume_blocked_thread(void **state)
     assert_int_equal(t->state, TS_READY);
 }
 
+static void test_sys_assert_set_error_needs_utcb(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, false);
+    word_t *u = t->utcb;
+    t->utcb = NULL;
+    assert_true(MOCK_EXPECT_PANIC(sys_set_error(t, SYS_ERR_INVALID_PARAM)));
+    t->utcb = u;
+    sys_set_error(t, SYS_ERR_INVALID_PARAM);
+    assert_int_equal(err_of(t), SYS_ERR_INVALID_PARAM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,6 +785,7 @@ int main(void)
         T_(test_sys_period_encode_clamps_without_absolute_bit),
         T_(test_sys_calls_from_thread_without_space_are_unprivileged),
         T_(test_sys_exchange_registers_resume_blocked_thread),
+        T_(test_sys_assert_set_error_needs_utcb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
