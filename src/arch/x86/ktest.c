@@ -1,7 +1,5 @@
 /* In-kernel test harness; see arch/ktest.h. */
-#include <arch/cpu.h>
 #include <arch/ktest.h>
-#include <arch/layout.h>
 #include <core/kprintf.h>
 
 int ktest_expected_vector = -1;
@@ -42,11 +40,4 @@ _Noreturn void ktest_finish(void)
     kprintf("[TEST:SUMMARY] passed=%u failed=%u\n", passed, failed);
     kprintf("[TEST:EXIT] %u\n", failed ? 1u : 0u);
     machine_exit(failed ? 1u : 0u);
-}
-
-_Noreturn void machine_exit(unsigned code)
-{
-    out32(DEBUG_EXIT_PORT, code);
-    kprintf("machine_exit: no isa-debug-exit device; halting\n");
-    cpu_halt_forever();
 }
