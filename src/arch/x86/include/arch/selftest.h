@@ -19,8 +19,9 @@ void selftest_tick(void);
 
 #else /* the production kernel: no self-tests */
 
-static inline _Noreturn void selftest_run(const char *name, const struct boot_info *bi,
-                                          const struct boot_modules *bm, uint32_t magic)
+/* (always inlined: not even a stub of the self-tests is linked) */
+static inline __attribute__((always_inline)) _Noreturn void
+selftest_run(const char *name, const struct boot_info *bi, const struct boot_modules *bm, uint32_t magic)
 {
     (void)bi;
     (void)bm;
@@ -29,7 +30,7 @@ static inline _Noreturn void selftest_run(const char *name, const struct boot_in
     machine_exit(2u);
 }
 
-static inline void selftest_tick(void) {}
+static inline __attribute__((always_inline)) void selftest_tick(void) {}
 
 #endif
 #endif
