@@ -6,36 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <core/ipc.h>
-#include <core/sched.h>
-#include <core/space.h>
-#include <core/tcb.h>
-#include <core/tid.h>
-#include <core/wakeup.h>
-#include <mock/hooks.h>
-#include <mock/usermem.h>
+#include "ipc_fixture.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define NT 8u                           /* threads 0..4 in space 0, 5..7 in space 1 */
-#define AREA_THREADS 128u
-#define NEVER 0x0000u
-#define ZERO 0x0400u
-#define TO(snd, rcv) (((word_t)(snd) << 16) | (word_t)(rcv))
-
-static void *area;
-static struct tcb *th[NT];
-static struct tcb *idle;
-static struct space spc[2];
-static struct wakeup_queue wq;
-static word_t utcb_mem[NT][128];
-
-static tid_t gid_of(unsigned i) { return tid_make_global(TID_USER_BASE + 3u + i, 1); }
-static word_t loc_of(unsigned i) { return 0x00100000u + i * 512u; }
-static tid_t lid_of(unsigned i) { return loc_of(i) + 256u; }
-static word_t *U(unsigned i) { return th[i]->utcb; }
 
 /* A period of `us` microseconds (< 1024 * 2^e) as an X.2 time value. */
 static uint16_t period(uint32_t us)
@@ -50,33 +23,13 @@ static uint16_t period(uint32_t us)
 
 static int setup(void **state)
 {
-    mock_reset();
-    mock_usermem_reset();
-    area = aligned_alloc(TCB_SIZE, AREA_THREADS * TCB_SIZE);
-    memset(area, 0, AREA_THREADS * TCB_SIZE);
-    memset(spc, 0, sizeof(spc));
-    memset(utcb_mem, 0, sizeof(utcb_mem));
-    tcb_area_init(area, AREA_THREADS);
-    wakeup_init(&wq, 0);
-    ipc_init(&wq);
-    assert_int_equal(tcb_create(tid_make_global(100, 1), &spc[0], TID_NIL, &idle), TCB_OK);
-    sched_init(idle);
-    for (unsigned i = 0; i < NT; i++) {
-        assert_int_equal(tcb_create(gid_of(i), &spc[i < 5 ? 0 : 1], TID_NIL, &th[i]), TCB_OK);
-        tcb_activate(th[i], loc_of(i), &utcb_mem[i][64]);
-        sched_make_ready(th[i]);
-    }
-    mock_current = th[0];
-    return 0;
+    area = aligned_alloc(TCB_SIZE, AREA_BYTES);
+    return area == NULL || !ipc_machine_reset(NULL);
 }
 
 static int teardown(void **state)
 {
-    /* no global may point into the freed TCB area (LeakSanitizer follows them) */
-    sched_init(NULL);
-    tcb_area_init(NULL, 0);
-    mock_reset();
-    free(area);
+    ipc_machine_free();
     return 0;
 }
 
