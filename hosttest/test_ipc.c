@@ -1885,6 +1885,44 @@ static void test_ipc_assert_queue_append_once(void **state)
     th[1]->ipc.q_on = NULL;
 }
 
+static void test_ipc_thread_deleted_exact_results(void **state)
+{
+    /* a closed receiver and a sender of the deleted thread: error 2 with
+     * the exact tags (receiver: just E; sender: its own tag with E) */
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(3), 0), IPC_BLOCKED);
+    msg_load2(2, 0x21, 1, 1);
+    assert_int_equal(do_ipc(2, gid_of(3), TID_NIL, 0), IPC_BLOCKED);
+    ipc_thread_deleted(th[3]);
+    assert_int_equal(ipc_result_tag(th[1]), MSG_TAG_E);
+    assert_int_equal(U(1)[0], MSG_TAG_E);
+    assert_int_equal(err_of(1), msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0));
+    assert_int_equal(ipc_result_tag(th[2]), msgtag_make(0x21, 2, 0, MSG_TAG_E));
+    assert_int_equal(err_of(2), msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0));
+}
+
+static void test_ipc_string_xfer_timer_only_when_finite(void **state)
+{
+    /* both transfer timeouts never: no timer; both finite: the shorter */
+    load_string_msg(0, 100);
+    load_buffer(5, 200, false);
+    U(5)[UTCB_PAGER] = gid_of(7);
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    assert_false(wakeup_queued(&th[0]->wakeup));
+    ipc_cancel(th[0], true, true);
+    U(0)[UTCB_XFER_TIMEOUTS] = TO(period(6000), NEVER);
+    U(5)[UTCB_XFER_TIMEOUTS] = TO(NEVER, period(3000));
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    assert_true(wakeup_queued(&th[0]->wakeup));
+    mock_time_us = 2000;
+    assert_int_equal(ipc_expire(mock_time_us), 0);
+    mock_time_us = 4000;
+    assert_int_equal(ipc_expire(mock_time_us), 1);
+    assert_int_equal(msg_error_code(err_of(5)), IPC_ERR_XFER_OWN);
+    assert_int_equal(msg_error_code(err_of(0)), IPC_ERR_XFER_PARTNER);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1966,6 +2004,8 @@ int main(void)
         T(test_ipc_assert_nested_depth_one),
         T(test_ipc_string_sender_pager_is_receiver_aborts),
         T(test_ipc_assert_queue_append_once),
+        T(test_ipc_thread_deleted_exact_results),
+        T(test_ipc_string_xfer_timer_only_when_finite),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1012,6 +1012,17 @@ static void test_sched_assert_handoff_to_idle(void **state)
     assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, idle)));
 }
 
+static void test_sched_init_and_priority_change_resched(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    sched_set_priority(a, 11);                 /* any change asks for a decision */
+    assert_true(sched_resched_pending());
+    sched_init(idle);                          /* a fresh scheduler has none pending */
+    assert_false(sched_resched_pending());
+    sched_set_priority(a, 3);
+    assert_true(sched_resched_pending());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1062,6 +1073,7 @@ int main(void)
         T(test_sched_handoff_to_halted_or_exhausted_goes_general_path),
         T(test_sched_yield_and_donate_without_current),
         T(test_sched_assert_handoff_to_idle),
+        T(test_sched_init_and_priority_change_resched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -758,6 +758,17 @@ static void test_sys_assert_set_error_needs_utcb(void **state)
     assert_int_equal(err_of(t), SYS_ERR_INVALID_PARAM);
 }
 
+static void test_sys_schedule_timeslice_of_2_32_us_clamps(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, true);
+    /* 512 << 23 = 2^32 us: more than a word, the longest slice */
+    word_t tv = (23u << 10) | 512u;
+    struct sys_regs r = sched_call(G(5), (tv << 16) | 0x0000u, NOCHG, NOCHG, NOCHG);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(t->timeslice_us, 0xFFFFFFFFu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -786,6 +797,7 @@ int main(void)
         T_(test_sys_calls_from_thread_without_space_are_unprivileged),
         T_(test_sys_exchange_registers_resume_blocked_thread),
         T_(test_sys_assert_set_error_needs_utcb),
+        T_(test_sys_schedule_timeslice_of_2_32_us_clamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
