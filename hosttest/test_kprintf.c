@@ -117,6 +117,13 @@ static void test_kprintf_pointer_hex_letters(void **state)
     CHECK_PRINT("0x0000f00d", "%4p", (void *)(uintptr_t)0xF00Du);
 }
 
+static void test_kprintf_long_is_fetched_as_long(void **state)
+{
+    /* (on the host a long has 64 bits: a value beyond 32 bits shows it) */
+    CHECK_PRINT("4294967296 -4294967296", "%ld %ld", 4294967296l, -4294967296l);
+    CHECK_PRINT("4294967296", "%lu", 4294967296ul);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +135,7 @@ int main(void)
         cmocka_unit_test_setup(test_div64_small_matches_native, setup),
         cmocka_unit_test_setup(test_kprintf_width_with_zero_digit, setup),
         cmocka_unit_test_setup(test_kprintf_pointer_hex_letters, setup),
+        cmocka_unit_test_setup(test_kprintf_long_is_fetched_as_long, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

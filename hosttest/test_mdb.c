@@ -1395,6 +1395,16 @@ static void test_mdb_map_skips_kip_and_utcb_areas(void **state)
     A->kip_area = A->utcb_area = 0;
 }
 
+static void test_mdb_map_misaligned_by_a_byte(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1001, B, 0x1000, 12, RWX, false), MDB_ERR_PARAM);
+    assert_int_equal(mdb_map(A, 0x1000, B, 0x1001, 12, RWX, false), MDB_ERR_PARAM);
+    assert_int_equal(mdb_map(s0, 0x5001, B, 0x1000, 12, RWX, false), MDB_ERR_PARAM);
+    expect_unmapped(B, 0x1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1441,6 +1451,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_check_detects_wrong_frame, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_own_derived_node_not_exempt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_skips_kip_and_utcb_areas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_misaligned_by_a_byte, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

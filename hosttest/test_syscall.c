@@ -592,6 +592,16 @@ static void test_sys_thread_control_migrate_keeps_nonempty_space(void **state)
     assert_int_equal(env_check(), 0);
 }
 
+static void test_sys_thread_control_create_utcb_misaligned_by_a_byte(void **state)
+{
+    (void)state;
+    /* new space (not checked against an area yet): only the alignment */
+    tc_fails(G(7), G(7), G(ROOT_N), TID_NIL, 0x1001u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(7), G(7), G(ROOT_N), TID_NIL, 0x1100u, SYS_ERR_INVALID_UTCB);
+    assert_int_equal(tc(G(7), G(7), G(ROOT_N), TID_NIL, 0x1200u), 1);
+    assert_int_equal(T(7)->utcb_location, 0x1200u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -619,6 +629,7 @@ int main(void)
         T_(test_sys_thread_control_first_user_thread_number),
         T_(test_sys_thread_control_migrate_copies_exactly_the_utcb),
         T_(test_sys_thread_control_migrate_keeps_nonempty_space),
+        T_(test_sys_thread_control_create_utcb_misaligned_by_a_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
