@@ -1923,6 +1923,32 @@ static void test_ipc_string_xfer_timer_only_when_finite(void **state)
     assert_int_equal(msg_error_code(err_of(0)), IPC_ERR_XFER_PARTNER);
 }
 
+static void test_ipc_string_cursor_restarts_after_aborted_substring(void **state)
+{
+    /* a two-substring string whose second substring faults; the transfer is
+     * aborted there. The next string starts at its own first substring. */
+    load_string_msg(0, 64);
+    load_buffer(5, 200, true);
+    U(0)[UTCB_PAGER] = gid_of(4);
+    U(0)[0] = msgtag_make(0x5, 0, 3, 0);
+    U(0)[1] = msg_string_header(8, 2, false, false);
+    U(0)[2] = SRC_VA;
+    U(0)[3] = SRC_VA + 0x10000u;                      /* not mapped */
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    assert_int_equal(ipc_cancel(th[0], false, true), TCB_EXREG_SEND);
+    assert_int_equal(err_of(5), msg_error_word(IPC_ERR_ABORTED, IPC_PHASE_RECV, 8));
+    U(0)[2] = SRC_VA + 16u;
+    U(0)[3] = SRC_VA + 24u;
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_DONE);
+    assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
+    uint8_t got[16];
+    assert_true(mock_usermem_read(th[5]->space, DST_VA, got, 16));
+    for (unsigned k = 0; k < 16; k++)
+        assert_int_equal(got[k], (uint8_t)((16 + k) * 7 + 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2006,6 +2032,7 @@ int main(void)
         T(test_ipc_assert_queue_append_once),
         T(test_ipc_thread_deleted_exact_results),
         T(test_ipc_string_xfer_timer_only_when_finite),
+        T(test_ipc_string_cursor_restarts_after_aborted_substring),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
