@@ -1949,6 +1949,31 @@ static void test_ipc_string_cursor_restarts_after_aborted_substring(void **state
         assert_int_equal(got[k], (uint8_t)((16 + k) * 7 + 1));
 }
 
+static void test_ipc_string_receive_timeout_stops_when_transfer_starts(void **state)
+{
+    /* the receiver's 2 ms receive timeout ends with the rendezvous: a
+     * transfer suspended on its page fault outlives it */
+    load_string_msg(0, 100);
+    load_buffer(5, 200, false);
+    U(5)[UTCB_PAGER] = gid_of(7);
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, TO(NEVER, period(2000))), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    assert_int_equal(ipc_thread_state(th[5]), TS_RECEIVING);
+    mock_time_us = 10000;
+    assert_int_equal(ipc_expire(mock_time_us), 0);
+    assert_int_equal(ipc_thread_state(th[5]), TS_RECEIVING);
+    assert_int_equal(ipc_thread_state(th[0]), TS_SENDING);
+}
+
+static void test_ipc_send_to_nonexistent_exact_tag(void **state)
+{
+    U(0)[0] = 0x12345678u;
+    assert_int_equal(do_ipc(0, tid_make_global(90, 1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_tag(th[0]), MSG_TAG_E);
+    assert_int_equal(U(0)[0], MSG_TAG_E);
+    assert_int_equal(err_of(0), msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2033,6 +2058,8 @@ int main(void)
         T(test_ipc_thread_deleted_exact_results),
         T(test_ipc_string_xfer_timer_only_when_finite),
         T(test_ipc_string_cursor_restarts_after_aborted_substring),
+        T(test_ipc_string_receive_timeout_stops_when_transfer_starts),
+        T(test_ipc_send_to_nonexistent_exact_tag),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
