@@ -829,6 +829,41 @@ static void test_kip_feature_walks_the_list(void **state)
     assert_null(kip_feature(&kk, 1));
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_kip_complete_zeroes_garbage_processor_descriptors(void **state)
+{
+    /* a garbage page: every processor descriptor word set */
+    memset(kk.proc_desc, 0xA5, sizeof(kk.proc_desc));
+    struct kip_boot_params p = default_params;
+    p.ncpus = 2;
+    assert_true(kip_complete(&kk, &p));
+    for (unsigned cpu = 0; cpu < KIP_MAX_CPUS; cpu++) {
+        unsigned d = 0x120 + cpu * 16u;
+        assert_int_equal(raw_word(&kk, d + 0), cpu < 2 ? 100000u : 0u);
+        assert_int_equal(raw_word(&kk, d + 4), cpu < 2 ? 2400000u : 0u);
+        assert_int_equal(raw_word(&kk, d + 8), 0);
+        assert_int_equal(raw_word(&kk, d + 12), 0);
+    }
+}
+
+static void test_kip_add_e820_last_byte_below_4g(void **state)
+{
+    struct kip_memdesc_info d;
+    assert_true(kip_add_e820(&kk, 0xFFFFFFFFull, 1, 1));
+    assert_int_equal(kip_memdesc_count(&kk), 1);
+    assert_true(kip_memdesc(&kk, 0, &d));
+    assert_int_equal(d.high, 0xFFFFFFFFu);
+    assert_int_equal(d.type, KIP_MEM_CONVENTIONAL);
+}
+
+static void test_kip_complete_rewrites_garbage_thread_info(void **state)
+{
+    raw_put(&kk, 0xC4, 0xA5A5A5A5u);
+    assert_true(kip_complete(&kk, &default_params));
+    assert_int_equal(raw_word(&kk, 0xC4), KIP_THREAD_INFO(TID_NUMBER_BITS, TID_SYSTEM_BASE, TID_USER_BASE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -863,6 +898,9 @@ int main(void)
         cmocka_unit_test_setup(test_kip_add_memdesc_random_model, kip_setup),
         cmocka_unit_test_setup(test_kip_complete_feature_list_of_the_build, kip_setup),
         cmocka_unit_test_setup(test_kip_feature_walks_the_list, kip_setup),
+        cmocka_unit_test_setup(test_kip_complete_zeroes_garbage_processor_descriptors, kip_setup),
+        cmocka_unit_test_setup(test_kip_add_e820_last_byte_below_4g, kip_setup),
+        cmocka_unit_test_setup(test_kip_complete_rewrites_garbage_thread_info, kip_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -214,6 +214,32 @@ static void test_kmem_random_against_model(void **state)
     assert_int_equal(kmem_pages(&c), 0);
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_kmem_two_partial_pages_both_reused(void **state)
+{
+    (void)state;
+    struct kmem_cache c;
+    kmem_cache_init(&c, 256);
+    unsigned n = c.per_page;
+    void *obj[3][64];
+    assert_true(n <= 64);
+    for (unsigned p = 0; p < 3; p++)
+        for (unsigned i = 0; i < n; i++)
+            assert_non_null(obj[p][i] = kmem_alloc(&c));
+    assert_int_equal(kmem_pages(&c), 3);
+    /* two full pages become partial one after the other: both are found again */
+    kmem_free(&c, obj[0][0]);
+    kmem_free(&c, obj[1][0]);
+    assert_non_null(obj[0][0] = kmem_alloc(&c));
+    assert_non_null(obj[1][0] = kmem_alloc(&c));
+    assert_int_equal(kmem_pages(&c), 3);
+    for (unsigned p = 0; p < 3; p++)
+        for (unsigned i = 0; i < n; i++)
+            kmem_free(&c, obj[p][i]);
+    assert_int_equal(kmem_pages(&c), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kmem_free_foreign_object_panics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kmem_free_twice_panics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kmem_random_against_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kmem_two_partial_pages_both_reused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,6 +95,35 @@ static void test_div64_small_matches_native(void **state)
     }
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_kprintf_width_with_zero_digit(void **state)
+{
+    CHECK_PRINT("        42", "%10d", 42);
+    CHECK_PRINT("0000000042", "%010d", 42);
+    CHECK_PRINT("       -42", "%10d", -42);
+    CHECK_PRINT("-000000042", "%010d", -42);
+    CHECK_PRINT("                  ff", "%20x", 0xFFu);
+    CHECK_PRINT("      ab", "%8s", "ab");
+    CHECK_PRINT("                                                                                                   7",
+                "%100u", 7u);
+}
+
+static void test_kprintf_pointer_hex_letters(void **state)
+{
+    CHECK_PRINT("0xdeadbeef", "%p", (void *)(uintptr_t)0xDEADBEEFu);
+    CHECK_PRINT("0x00000abc", "%p", (void *)(uintptr_t)0xABCu);
+    CHECK_PRINT("0x00000000cafe", "%12p", (void *)(uintptr_t)0xCAFEu);
+    CHECK_PRINT("0x0000f00d", "%4p", (void *)(uintptr_t)0xF00Du);
+}
+
+static void test_kprintf_long_is_fetched_as_long(void **state)
+{
+    /* (on the host a long has 64 bits: a value beyond 32 bits shows it) */
+    CHECK_PRINT("4294967296 -4294967296", "%ld %ld", 4294967296l, -4294967296l);
+    CHECK_PRINT("4294967296", "%lu", 4294967296ul);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +133,9 @@ int main(void)
         cmocka_unit_test_setup(test_kprintf_strings_chars_percent, setup),
         cmocka_unit_test_setup(test_kvprintf_malformed_and_null, setup),
         cmocka_unit_test_setup(test_div64_small_matches_native, setup),
+        cmocka_unit_test_setup(test_kprintf_width_with_zero_digit, setup),
+        cmocka_unit_test_setup(test_kprintf_pointer_hex_letters, setup),
+        cmocka_unit_test_setup(test_kprintf_long_is_fetched_as_long, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1215,6 +1215,196 @@ static void test_mdb_model_random(void **state)
                   model_present, model_large, model_deep);
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_mdb_same_frame_rights_extension_then_flush(void **state)
+{
+    (void)state;
+    /* A(R) and B(RW) of one frame; C gets it from A (R), then from B (RW):
+     * C's node stays A's child with RW */
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, R, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x5000, B, 0x2000, 12, R | W, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1000, C, 0x3000, 12, R, false), MDB_OK);
+    assert_int_equal(mdb_map(B, 0x2000, C, 0x3000, 12, R | W, false), MDB_OK);
+    expect_map(C, 0x3000, 0x5000, R | W);
+    assert_int_equal(node_at(C, 0x3000).depth, 2);
+    assert_int_equal(mdb_map(C, 0x3000, D, 0x4000, 12, R | W, false), MDB_OK);
+    expect_consistent();
+    /* flushing R from A takes A and everything derived from it */
+    unmap(A, 0x1000, 12, R, true);
+    expect_unmapped(A, 0x1000);
+    expect_unmapped(C, 0x3000);
+    expect_unmapped(D, 0x4000);
+    expect_map(B, 0x2000, 0x5000, R | W);
+    assert_int_equal(mdb_node_count(), 2);
+}
+
+static void test_mdb_grant_fewer_rights_keeps_status(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1000, B, 0x2000, 12, RWX, false), MDB_OK);
+    assert_true(mock_pt_touch(B, 0x2000, true));
+    /* B grants its page to C with R only: the written page stays dirty */
+    assert_int_equal(mdb_map(B, 0x2000, C, 0x3000, 12, R, true), MDB_OK);
+    expect_unmapped(B, 0x2000);
+    expect_map(C, 0x3000, 0x5000, R);
+    assert_int_equal(node_at(C, 0x3000).depth, 2);
+    assert_int_equal(unmap(A, 0x1000, 12, 0, false), R | W | X);
+    /* reading the status cleared it */
+    assert_int_equal(unmap(A, 0x1000, 12, 0, false), 0);
+}
+
+static void test_mdb_map_from_last_user_page(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0xBFFFF000u, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0xBFFFF000u, B, 0xBFFFF000u, 12, RWX, false), MDB_OK);
+    expect_map(B, 0xBFFFF000u, 0x5000, RWX);
+    assert_int_equal(mdb_map(A, 0xBFFFE000u, B, 0x10000, 13, RWX, false), MDB_OK);
+    expect_map(B, 0x11000, 0x5000, RWX);
+    /* one page further is the kernel's */
+    assert_int_equal(mdb_map(A, 0xC0000000u, B, 0x1000, 12, RWX, false), MDB_ERR_PARAM);
+    assert_int_equal(mdb_map(A, 0xBFFFF000u, B, 0xC0000000u, 12, RWX, false), MDB_ERR_PARAM);
+    expect_consistent();
+}
+
+static void test_mdb_unmap_first_page_of_large_keeps_rest(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x00400000, A, 0x00400000, 22, RWX, false), MDB_OK);
+    assert_int_equal(page_log2(A, 0x00400000), 22);
+    unmap(A, 0x00400000, 12, RWX, true);
+    expect_unmapped(A, 0x00400000);
+    expect_map(A, 0x00401000, 0x00401000, RWX);
+    expect_map(A, 0x00600000, 0x00600000, RWX);
+    expect_map(A, 0x007FF000, 0x007FF000, RWX);
+    assert_int_equal(page_log2(A, 0x00401000), 12);
+    assert_int_equal(mock_pt_node_entries(A), 1023);
+    /* and the last page of the slot on its own */
+    unmap(A, 0x007FF000, 12, RWX, true);
+    expect_unmapped(A, 0x007FF000);
+    expect_map(A, 0x007FE000, 0x007FE000, RWX);
+    assert_int_equal(mock_pt_node_entries(A), 1022);
+}
+
+static void test_mdb_sigma0_unmap_whole_large_tree_no_split(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x00400000, A, 0x00800000, 22, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x00800000, B, 0x00400000, 22, RWX, false), MDB_OK);
+    unmap(s0, 0x00400000, 22, W, true);
+    assert_int_equal(page_log2(A, 0x00800000), 22);
+    assert_int_equal(page_log2(B, 0x00400000), 22);
+    expect_map(A, 0x00800000, 0x00400000, R | X);
+    expect_map(B, 0x007FF000, 0x007FF000, R | X);
+    assert_int_equal(mdb_node_count(), 3);
+    /* the whole 8 MB around it: still one tree */
+    unmap(s0, 0x00000000, 23, X, true);
+    assert_int_equal(page_log2(B, 0x00400000), 22);
+    expect_map(B, 0x00400000, 0x00400000, R);
+    assert_int_equal(mdb_node_count(), 3);
+}
+
+static void test_mdb_sigma0_unmap_range_small_into_large(void **state)
+{
+    (void)state;
+    /* 4 KB frames at the end of superframe 0, a 4 MB tree in superframe 1 */
+    assert_int_equal(mdb_map(s0, 0x003FE000, A, 0x00001000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x003FF000, A, 0x00002000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x00400000, A, 0x00800000, 22, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x00800000, A, 0x00C00000, 22, RWX, false), MDB_OK);
+    /* [0, 8 MB): both small frames and the whole tree, nothing split */
+    unmap(s0, 0x00000000, 23, W, true);
+    expect_map(A, 0x00001000, 0x003FE000, R | X);
+    expect_map(A, 0x00002000, 0x003FF000, R | X);
+    expect_map(A, 0x00800000, 0x00400000, R | X);
+    assert_int_equal(page_log2(A, 0x00800000), 22);
+    expect_map(A, 0x00C00000, 0x00800000, RWX);          /* beyond the range */
+    /* [4 MB, 6 MB): the tree splits, every page of the range loses X, none beyond */
+    unmap(s0, 0x00400000, 21, X, true);
+    assert_int_equal(page_log2(A, 0x00800000), 12);
+    expect_map(A, 0x00800000, 0x00400000, R);
+    expect_map(A, 0x00801000, 0x00401000, R);
+    expect_map(A, 0x009FF000, 0x005FF000, R);
+    expect_map(A, 0x00A00000, 0x00600000, R | X);
+    expect_map(A, 0x00BFF000, 0x007FF000, R | X);
+    assert_int_equal(page_log2(A, 0x00C00000), 22);
+    /* [6 MB, 8 MB) of the split tree, now 4 KB roots: all of it */
+    unmap(s0, 0x00600000, 21, RWX, true);
+    expect_unmapped(A, 0x00A00000);
+    expect_unmapped(A, 0x00BFF000);
+    expect_map(A, 0x009FF000, 0x005FF000, R);
+    expect_map(A, 0x00C00000, 0x00800000, RWX);
+}
+
+static void test_mdb_check_detects_wrong_frame(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    struct pt_entry e;
+    assert_true(arch_pt_lookup(A, 0x1000, &e));
+    arch_pt_clear(A, 0x1000);
+    arch_pt_set(A, 0x1000, 12, 0x6000, RWX, e.node);
+    arch_tlb_flush(A, 0x1000, 12);
+    assert_int_equal(mdb_check(), 1);
+    arch_pt_clear(A, 0x1000);
+    arch_pt_set(A, 0x1000, 12, 0x5000, RWX, e.node);
+    arch_tlb_flush(A, 0x1000, 12);
+    assert_int_equal(mdb_check(), 0);
+}
+
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_mdb_sigma0_unmap_own_derived_node_not_exempt(void **state)
+{
+    (void)state;
+    /* frame 0x5000 -> A -> back into sigma0 at 0x9000 (depth 2) */
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1000, s0, 0x9000, 12, RWX, false), MDB_OK);
+    assert_int_equal(node_at(s0, 0x9000).depth, 2);
+    /* sigma0 revokes W without flush: only its depth-1 nodes keep their rights */
+    unmap(s0, 0x5000, 12, W, false);
+    expect_map(A, 0x1000, 0x5000, R | X);
+    expect_map(s0, 0x9000, 0x5000, R | X);
+}
+
+static void test_mdb_map_skips_kip_and_utcb_areas(void **state)
+{
+    (void)state;
+    A->kip_area = fpage_make(0x00402000, 12, 0);
+    A->utcb_area = fpage_make(0x00410000, 14, 0);
+    /* 4 KB pages outside both areas map; inside them nothing */
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x00401000, 12, RWX, false), MDB_OK);
+    expect_map(A, 0x00401000, 0x5000, RWX);
+    assert_int_equal(mdb_map(s0, 0x6000, A, 0x00402000, 12, RWX, false), MDB_OK);
+    expect_unmapped(A, 0x00402000);
+    assert_int_equal(mdb_map(s0, 0x7000, A, 0x00413000, 12, RWX, false), MDB_OK);
+    expect_unmapped(A, 0x00413000);
+    /* a 4 MB page over the slot: 4 KB pages around the areas */
+    assert_int_equal(mdb_map(s0, 0x00800000, A, 0x00400000, 22, RWX, false), MDB_OK);
+    assert_int_equal(page_log2(A, 0x00400000), 12);
+    expect_map(A, 0x00401000, 0x00801000, RWX);
+    expect_unmapped(A, 0x00402000);
+    expect_map(A, 0x00403000, 0x00803000, RWX);
+    expect_map(A, 0x0040F000, 0x0080F000, RWX);
+    expect_unmapped(A, 0x00410000);
+    expect_unmapped(A, 0x00413000);
+    expect_map(A, 0x00414000, 0x00814000, RWX);
+    expect_consistent();
+    A->kip_area = A->utcb_area = 0;
+}
+
+static void test_mdb_map_misaligned_by_a_byte(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(A, 0x1001, B, 0x1000, 12, RWX, false), MDB_ERR_PARAM);
+    assert_int_equal(mdb_map(A, 0x1000, B, 0x1001, 12, RWX, false), MDB_ERR_PARAM);
+    assert_int_equal(mdb_map(s0, 0x5001, B, 0x1000, 12, RWX, false), MDB_ERR_PARAM);
+    expect_unmapped(B, 0x1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1252,6 +1442,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_space_destroy_removes_mappings_and_derived, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_detects_disagreement, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_model_random, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_same_frame_rights_extension_then_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_grant_fewer_rights_keeps_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_from_last_user_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_unmap_first_page_of_large_keeps_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_whole_large_tree_no_split, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_range_small_into_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_check_detects_wrong_frame, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_sigma0_unmap_own_derived_node_not_exempt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_skips_kip_and_utcb_areas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_misaligned_by_a_byte, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

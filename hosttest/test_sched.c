@@ -911,6 +911,118 @@ static void test_sched_model_random(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- kernel assertions: each precondition fires (issue 12) ------------------------ */
+
+static void test_sched_assert_enqueue_never_idle(void **state)
+{
+    /* a thread that was queued becomes the idle thread (sched_init keeps its
+     * links): moving it between queues must not queue the idle thread */
+    struct tcb *a = ready_thread(0, 10);
+    sched_init(a);
+    assert_true(MOCK_EXPECT_PANIC(sched_set_priority(a, 20)));
+}
+
+static void test_sched_assert_dequeue_needs_queued(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    a->state = TS_RECV_WAIT;         /* lazily queued, not runnable: pick drops it */
+    a->in_ready_queue = false;       /* ... but its flag disagrees */
+    assert_true(MOCK_EXPECT_PANIC(sched_pick()));
+    a->in_ready_queue = true;
+    assert_false(MOCK_EXPECT_PANIC(sched_pick()));
+    assert_false(a->in_ready_queue);
+}
+
+static void test_sched_assert_handoff_preconditions(void **state)
+{
+    struct tcb *a = ready_thread(0, 10), *b = thread(1);
+    b->prio = 10;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, a);
+    /* from must be the current thread and blocked */
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(b, a)));
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));          /* a still runnable */
+    /* direct path (a alone heads the highest queue, b of equal priority):
+     * b must be neither free nor dead */
+    a->state = TS_RECV_WAIT;
+    b->state = TS_DEAD;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    b->state = TS_FREE;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    /* and the general path checks the same through sched_make_ready */
+    b->prio = 11;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    b->state = TS_INACTIVE;
+    assert_false(MOCK_EXPECT_PANIC(sched_handoff(a, b)));
+    assert_ptr_equal(mock_current, b);
+}
+
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sched_idle_never_runnable(void **state)
+{
+    idle->quantum_us = TCB_QUANTUM_UNLIMITED;
+    idle->halted = false;
+    assert_int_equal(idle->state, TS_READY);
+    assert_false(sched_runnable(idle));
+}
+
+static void test_sched_handoff_to_halted_or_exhausted_goes_general_path(void **state)
+{
+    struct tcb *a = ready_thread(0, 10), *b = thread(1);
+    b->prio = 10;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, a);
+    a->state = TS_RECV_WAIT;
+    b->halted = true;
+    sched_handoff(a, b);                      /* b cannot run: idle does */
+    assert_ptr_equal(mock_current, idle);
+    assert_int_equal(b->state, TS_READY);
+    assert_false(b->in_ready_queue);
+    /* zero quantum: the same */
+    struct tcb *c = ready_thread(2, 10), *d = thread(3);
+    d->prio = 10;
+    d->quantum_us = 0;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, c);
+    c->state = TS_RECV_WAIT;
+    sched_handoff(c, d);
+    assert_ptr_equal(mock_current, idle);
+    assert_false(d->in_ready_queue);
+}
+
+static void test_sched_yield_and_donate_without_current(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    mock_current = NULL;
+    sched_yield();
+    assert_ptr_equal(mock_current, a);
+    struct tcb *b = ready_thread(1, 10);
+    mock_current = NULL;
+    sched_donate(b);
+    assert_ptr_equal(mock_current, a);       /* a yield: the head of the queue */
+}
+
+static void test_sched_assert_handoff_to_idle(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    sched_dispatch();
+    a->state = TS_RECV_WAIT;
+    idle->prio = 10;
+    assert_true(MOCK_EXPECT_PANIC(sched_handoff(a, idle)));
+}
+
+static void test_sched_init_and_priority_change_resched(void **state)
+{
+    struct tcb *a = ready_thread(0, 10);
+    sched_set_priority(a, 11);                 /* any change asks for a decision */
+    assert_true(sched_resched_pending());
+    sched_init(idle);                          /* a fresh scheduler has none pending */
+    assert_false(sched_resched_pending());
+    sched_set_priority(a, 3);
+    assert_true(sched_resched_pending());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -954,6 +1066,14 @@ int main(void)
         T(test_sched_set_timeslice),
         T(test_sched_set_quantum_not_ready_not_queued),
         T(test_sched_model_random),
+        T(test_sched_assert_enqueue_never_idle),
+        T(test_sched_assert_dequeue_needs_queued),
+        T(test_sched_assert_handoff_preconditions),
+        T(test_sched_idle_never_runnable),
+        T(test_sched_handoff_to_halted_or_exhausted_goes_general_path),
+        T(test_sched_yield_and_donate_without_current),
+        T(test_sched_assert_handoff_to_idle),
+        T(test_sched_init_and_priority_change_resched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

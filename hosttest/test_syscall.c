@@ -1088,6 +1088,94 @@ static void test_sys_schedule_scheduler_space(void **state)
     as(root);
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_sys_thread_control_modify_uninit_space_utcb_alignment(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(7), G(7), G(ROOT_N), TID_NIL, NOCHG), 1);         /* uninit space */
+    /* only the 512-byte alignment is checked: off by a byte, a word, half a block */
+    tc_fails(G(7), G(7), TID_NIL, TID_NIL, 0x1001u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(7), G(7), TID_NIL, TID_NIL, 0x1004u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(7), G(7), TID_NIL, TID_NIL, 0x1100u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(7), G(7), TID_NIL, TID_NIL, 0x11FFu, SYS_ERR_INVALID_UTCB);
+    assert_int_equal(tc(G(7), G(7), TID_NIL, TID_NIL, 0x1200u), 1);
+    assert_int_equal(T(7)->utcb_location, 0x1200u);
+    assert_false(tcb_is_active(T(7)));
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_first_user_thread_number(void **state)
+{
+    (void)state;
+    /* UserBase + 0 (sigma0's number) is a user thread: create, modify, delete */
+    assert_int_equal(tc(G(0), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(T(0)->state, TS_INACTIVE);
+    assert_ptr_equal(T(0)->space, root_space);
+    assert_int_equal(tc(Gv(0, 2), G(ROOT_N), G(ROOT_N), G(ROOT_N), ROOT_UTCB + 512u * 9u), 1);
+    assert_int_equal(T(0)->gid, Gv(0, 2));
+    assert_true(tcb_is_active(T(0)));
+    assert_int_equal(env_check(), 0);
+    assert_int_equal(tc(Gv(0, 2), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(T(0)->state, TS_FREE);
+    /* the last number of the TCB area too; one beyond is invalid */
+    assert_int_equal(tc(G(ENV_THREADS - TID_USER_BASE - 1u), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    tc_fails(G(ENV_THREADS - TID_USER_BASE), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG,
+             SYS_ERR_INVALID_THREAD);
+    /* the last system number is not */
+    tc_fails(tid_make_global(TID_USER_BASE - 1u, 1), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG,
+             SYS_ERR_INVALID_THREAD);
+}
+
+static void test_sys_thread_control_migrate_copies_exactly_the_utcb(void **state)
+{
+    (void)state;
+    word_t loc = ROOT_UTCB + 512u * 20u;
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(5), 0, KAREA, ROOT_UTCB_AREA, TID_NIL, NULL), 1);
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), G(ROOT_N), loc), 1);
+    word_t *old = T(5)->utcb;
+    for (int i = -64; i < 64; i++)
+        old[i] = 0xC0DE0000u + (word_t)(i + 64);
+    old[UTCB_MY_GLOBAL_ID] = G(5);
+    word_t expect[128];
+    memcpy(expect, old - 64, sizeof(expect));
+    assert_int_equal(tc(G(5), G(ROOT_N), TID_NIL, TID_NIL, NOCHG), 1);
+    word_t *now = T(5)->utcb;
+    assert_ptr_equal(now, mock_utcb_find(root_space, loc));
+    assert_memory_equal(now - 64, expect, sizeof(expect));
+    /* not a word more: the canaries around the mock's blocks are intact */
+    assert_int_equal(mock_sys_errors, 0);
+    assert_int_equal(env_check(), 0);
+}
+
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sys_thread_control_migrate_keeps_nonempty_space(void **state)
+{
+    (void)state;
+    unsigned spaces = space_count();
+    make_space_thread(5);
+    assert_int_equal(tc(G(6), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);    /* inactive, same space */
+    struct space *s5 = T(5)->space;
+    assert_int_equal(tc(G(6), G(ROOT_N), TID_NIL, TID_NIL, NOCHG), 1);
+    assert_ptr_equal(T(6)->space, root_space);
+    assert_ptr_equal(T(5)->space, s5);
+    assert_int_equal(s5->thread_count, 1);
+    assert_int_equal(space_count(), spaces + 1);
+    assert_int_equal(env_check(), 0);
+}
+
+static void test_sys_thread_control_create_utcb_misaligned_by_a_byte(void **state)
+{
+    (void)state;
+    /* new space (not checked against an area yet): only the alignment */
+    tc_fails(G(7), G(7), G(ROOT_N), TID_NIL, 0x1001u, SYS_ERR_INVALID_UTCB);
+    tc_fails(G(7), G(7), G(ROOT_N), TID_NIL, 0x1100u, SYS_ERR_INVALID_UTCB);
+    assert_int_equal(tc(G(7), G(7), G(ROOT_N), TID_NIL, 0x1200u), 1);
+    assert_int_equal(T(7)->utcb_location, 0x1200u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1125,6 +1213,11 @@ int main(void)
         T_(test_sys_thread_switch_kernel_threads),
         T_(test_sys_ipc_kernel_threads),
         T_(test_sys_schedule_scheduler_space),
+        T_(test_sys_thread_control_modify_uninit_space_utcb_alignment),
+        T_(test_sys_thread_control_first_user_thread_number),
+        T_(test_sys_thread_control_migrate_copies_exactly_the_utcb),
+        T_(test_sys_thread_control_migrate_keeps_nonempty_space),
+        T_(test_sys_thread_control_create_utcb_misaligned_by_a_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -628,6 +628,148 @@ static void test_sys_ipc_marshalling(void **state)
     assert_int_equal(err_of(root), 0x4);
 }
 
+/* ---- gaps found by mutation testing (issue 12) ------------------------------------ */
+
+static void test_sys_exchange_registers_sp_ip_leave_flags(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, true);
+    word_t sp, ip, fl;
+    arch_user_regs_set(t, 0x100, 0x200, 0x3202);
+    exreg(G(5), SYS_EXREG_SP, 0x111, 0x222, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x111);
+    assert_int_equal(ip, 0x200);
+    assert_int_equal(fl, 0x3202);
+    exreg(G(5), SYS_EXREG_IP, 0x333, 0x444, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x111);
+    assert_int_equal(ip, 0x444);
+    assert_int_equal(fl, 0x3202);
+    exreg(G(5), SYS_EXREG_SP | SYS_EXREG_IP, 0x555, 0x666, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x555);
+    assert_int_equal(ip, 0x666);
+    assert_int_equal(fl, 0x3202);
+    /* f alone: only the arithmetic flags, SP/IP stay */
+    exreg(G(5), SYS_EXREG_FL, 0x777, 0x888, 0xFFFFFFFFu, 0, 0);
+    arch_user_regs(t, &sp, &ip, &fl);
+    assert_int_equal(sp, 0x555);
+    assert_int_equal(ip, 0x666);
+    assert_int_equal(fl, 0x3202u | SYS_USER_FLAGS_MASK);
+}
+
+
+static void test_sys_period_encode_powers_of_two_round_trip(void **state)
+{
+    (void)state;
+    uint64_t us;
+    /* every power of two up to 2^40 (= 512 << 31) is exact */
+    for (unsigned k = 0; k <= 40; k++) {
+        uint16_t tv = sys_period_encode((uint64_t)1 << k);
+        assert_true(sys_period_decode(tv, &us));
+        assert_true(us == (uint64_t)1 << k);
+    }
+    assert_int_equal(sys_period_encode(1024), (1u << 10) | 512u);
+    assert_int_equal(sys_period_encode(1023), 1023u);
+    assert_int_equal(sys_period_encode(2047), (1u << 10) | 1023u);
+    assert_int_equal(sys_period_encode(2048), (2u << 10) | 512u);
+}
+
+static void test_sys_period_encode_clamps_without_absolute_bit(void **state)
+{
+    (void)state;
+    /* beyond 1023 << 31: the longest period, never the absolute-time bit */
+    assert_int_equal(sys_period_encode((uint64_t)1023 << 31), 0x7FFF);
+    assert_int_equal(sys_period_encode(((uint64_t)1023 << 31) + 1), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 41), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 45), 0x7FFF);
+    assert_int_equal(sys_period_encode((uint64_t)1 << 63), 0x7FFF);
+    for (uint64_t v = (uint64_t)1 << 40; v < ((uint64_t)1 << 62); v = v * 3 + 7)
+        assert_int_equal(sys_period_encode(v) & 0x8000u, 0);
+}
+
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_sys_calls_from_thread_without_space_are_unprivileged(void **state)
+{
+    (void)state;
+    /* a thread that lost its space (mid-deletion) is never privileged */
+    struct tcb *t = root_thread(5, true), *u = root_thread(6, true);
+    u->scheduler = G(5);
+    struct space *s = t->space;
+    t->space = NULL;
+    struct sys_regs r = regs(G(7), G(ROOT_N), G(ROOT_N), G(7), NOCHG, 0, 0);
+    sys_thread_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(ROOT_N), 0, 0, 0, TID_NIL, 0, 0);
+    sys_space_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(0, 1, 2, 3, 4, 5, 6);
+    sys_processor_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(0, 0, 0, 0, 0, 0, 0);
+    sys_memory_control(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    /* Schedule: of a thread it does not schedule: 1; of its own thread u
+     * only up to its own priority */
+    r = regs(G(ROOT_N), NOCHG, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(6), (word_t)t->prio + 1u, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_equal(r.eax, 0);
+    assert_int_equal(err_of(t), SYS_ERR_NO_PRIVILEGE);
+    r = regs(G(6), t->prio, NOCHG, NOCHG, NOCHG, 0, 0);
+    sys_schedule(t, &r);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(u->prio, t->prio);
+    t->space = s;
+}
+
+static void test_sys_exchange_registers_resume_blocked_thread(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, false);          /* waits for its start message */
+    assert_int_equal(t->state, TS_RECV_WAIT);
+    exreg(G(5), SYS_EXREG_h | SYS_EXREG_H, 0, 0, 0, 0, 0);
+    assert_true(t->halted);
+    exreg(G(5), SYS_EXREG_h, 0, 0, 0, 0, 0);
+    assert_false(t->halted);
+    assert_int_equal(t->state, TS_RECV_WAIT);        /* still blocked, not made ready */
+    assert_false(t->in_ready_queue && sched_runnable(t));
+    assert_int_equal(send_start(G(5), 1, 2), IPC_DONE);
+    assert_int_equal(t->state, TS_READY);
+}
+
+static void test_sys_assert_set_error_needs_utcb(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, false);
+    word_t *u = t->utcb;
+    t->utcb = NULL;
+    assert_true(MOCK_EXPECT_PANIC(sys_set_error(t, SYS_ERR_INVALID_PARAM)));
+    t->utcb = u;
+    sys_set_error(t, SYS_ERR_INVALID_PARAM);
+    assert_int_equal(err_of(t), SYS_ERR_INVALID_PARAM);
+}
+
+static void test_sys_schedule_timeslice_of_2_32_us_clamps(void **state)
+{
+    (void)state;
+    struct tcb *t = root_thread(5, true);
+    /* 512 << 23 = 2^32 us: more than a word, the longest slice */
+    word_t tv = (23u << 10) | 512u;
+    struct sys_regs r = sched_call(G(5), (tv << 16) | 0x0000u, NOCHG, NOCHG, NOCHG);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(t->timeslice_us, 0xFFFFFFFFu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +792,13 @@ int main(void)
         T_(test_sys_memory_control),
         T_(test_sys_processor_control),
         T_(test_sys_ipc_marshalling),
+        T_(test_sys_exchange_registers_sp_ip_leave_flags),
+        T_(test_sys_period_encode_powers_of_two_round_trip),
+        T_(test_sys_period_encode_clamps_without_absolute_bit),
+        T_(test_sys_calls_from_thread_without_space_are_unprivileged),
+        T_(test_sys_exchange_registers_resume_blocked_thread),
+        T_(test_sys_assert_set_error_needs_utcb),
+        T_(test_sys_schedule_timeslice_of_2_32_us_clamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

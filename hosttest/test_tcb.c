@@ -418,6 +418,62 @@ static void test_tcb_from_sp_single_aligned_block(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- kernel assertions: each precondition fires (issue 12) ------------------------ */
+
+static void test_tcb_assert_set_space_needs_counted_space(void **state)
+{
+    struct tcb *t = create(NO, &space_a);
+    t->space = NULL;
+    assert_true(MOCK_EXPECT_PANIC(tcb_set_space(t, &space_b)));
+    t->space = &space_a;
+    space_a.thread_count = 0;
+    assert_true(MOCK_EXPECT_PANIC(tcb_set_space(t, &space_b)));
+    space_a.thread_count = 1;
+    assert_false(MOCK_EXPECT_PANIC(tcb_set_space(t, &space_b)));
+}
+
+static void test_tcb_assert_delete_needs_counted_space(void **state)
+{
+    struct tcb *t = create(NO, &space_a);
+    t->space = NULL;
+    assert_true(MOCK_EXPECT_PANIC(tcb_delete(t, NULL)));
+    t->space = &space_a;
+    space_a.thread_count = 0;
+    assert_true(MOCK_EXPECT_PANIC(tcb_delete(t, NULL)));
+    space_a.thread_count = 1;
+    assert_false(MOCK_EXPECT_PANIC(tcb_delete(t, NULL)));
+    assert_int_equal(t->state, TS_FREE);
+}
+
+static void test_tcb_assert_activate_preconditions(void **state)
+{
+    struct tcb *t = create(NO, &space_a);
+    t->state = TS_READY;                                   /* not inactive */
+    assert_true(MOCK_EXPECT_PANIC(tcb_activate(t, UTCB_AREA_BASE, &utcb_mem[0][64])));
+    t->state = TS_INACTIVE;
+    assert_true(MOCK_EXPECT_PANIC(tcb_activate(t, UTCB_AREA_BASE + 1u, &utcb_mem[0][64])));
+    assert_true(MOCK_EXPECT_PANIC(tcb_activate(t, UTCB_AREA_BASE + 0x100u, &utcb_mem[0][64])));
+    assert_false(MOCK_EXPECT_PANIC(tcb_activate(t, UTCB_AREA_BASE, &utcb_mem[0][64])));
+}
+
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_tcb_delete_idle_not_current_panics(void **state)
+{
+    struct tcb *t = create(NO, &space_a);
+    mock_current = t;
+    assert_true(MOCK_EXPECT_PANIC(tcb_delete(idle, NULL)));
+    mock_current = idle;
+}
+
+static void test_tcb_utcb_location_in_complete_area(void **state)
+{
+    struct space s = { .utcb_area = fpage_make(0, 32, 0) };
+    assert_true(tcb_utcb_location_valid(&s, 0));
+    assert_true(tcb_utcb_location_valid(&s, 0xFFFFFE00u));
+    assert_false(tcb_utcb_location_valid(&s, 0xFFFFFF00u));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -450,6 +506,11 @@ int main(void)
         T(test_tcb_from_sp_any_address_in_block),
         T(test_tcb_stack_top_and_room),
         T(test_tcb_from_sp_single_aligned_block),
+        T(test_tcb_assert_set_space_needs_counted_space),
+        T(test_tcb_assert_delete_needs_counted_space),
+        T(test_tcb_assert_activate_preconditions),
+        T(test_tcb_delete_idle_not_current_panics),
+        T(test_tcb_utcb_location_in_complete_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,6 +306,16 @@ static void test_tcb_area_init_forgets_local_ids(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* ---- branch coverage (issue 12) ------------------------------------------------- */
+
+static void test_tid_lookup_beyond_area(void **state)
+{
+    assert_null(tid_lookup(tid_make_global(NTHREADS, 1)));
+    assert_null(tid_lookup(tid_make_global(NTHREADS + 100u, 1)));
+    assert_null(tcb_of_number(NTHREADS));
+    assert_non_null(tcb_of_number(NTHREADS - 1u));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +348,7 @@ int main(void)
         T(test_tid_local_unregister_not_registered_noop),
         T(test_tid_local_unregister_corrupt_chain_panics),
         T(test_tcb_area_init_forgets_local_ids),
+        T(test_tid_lookup_beyond_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,9 @@ struct mock_utcb_block {
     const struct space *space;
     word_t location;
     bool used;
+    word_t guard_lo;           /* canaries around the block: a copy one word */
     word_t w[128];             /* the 512-byte block; MR0 at w[64] */
+    word_t guard_hi;           /* too far is seen (mock_sys_errors) */
 };
 
 struct mock_user_regs {
@@ -62,6 +64,24 @@ void mock_syscall_hooks_reset(void)
     mock_cache_count = 0;
 }
 
+/* The canary of block b: distinct per block, so a copy between blocks shows. */
+static word_t utcb_guard(const struct mock_utcb_block *b)
+{
+    return 0x6A4D0000u ^ (word_t)(b - utcb_blocks);
+}
+
+/* Count (and repair) overwritten canaries of mapped blocks. */
+static void utcb_guards_check(void)
+{
+    for (unsigned i = 0; i < MOCK_UTCB_BLOCKS; i++) {
+        struct mock_utcb_block *b = &utcb_blocks[i];
+        if (b->used && (b->guard_lo != utcb_guard(b) || b->guard_hi != utcb_guard(b))) {
+            mock_sys_errors++;
+            b->guard_lo = b->guard_hi = utcb_guard(b);
+        }
+    }
+}
+
 static struct mock_utcb_block *utcb_block_find(const struct space *s, word_t location)
 {
     for (unsigned i = 0; i < MOCK_UTCB_BLOCKS; i++)
@@ -72,6 +92,7 @@ static struct mock_utcb_block *utcb_block_find(const struct space *s, word_t loc
 
 word_t *mock_utcb_find(const struct space *s, word_t location)
 {
+    utcb_guards_check();
     struct mock_utcb_block *b = utcb_block_find(s, location);
     return b != NULL ? &b->w[64] : NULL;
 }
@@ -80,6 +101,7 @@ word_t *arch_utcb_map(struct space *s, word_t location)
 {
     if ((location & 511u) != 0 || s == NULL)
         mock_sys_errors++;
+    utcb_guards_check();
     struct mock_utcb_block *b = utcb_block_find(s, location);
     if (b != NULL)
         return &b->w[64];
@@ -92,6 +114,7 @@ word_t *arch_utcb_map(struct space *s, word_t location)
             b = &utcb_blocks[i];
             memset(b, 0x5A, sizeof(*b));          /* garbage: the core must zero it */
             b->used = true;
+            b->guard_lo = b->guard_hi = utcb_guard(b);
             b->space = s;
             b->location = location;
             mock_utcb_live++;
@@ -103,6 +126,7 @@ word_t *arch_utcb_map(struct space *s, word_t location)
 
 void arch_utcb_unmap(struct space *s, word_t location)
 {
+    utcb_guards_check();
     struct mock_utcb_block *b = utcb_block_find(s, location);
     if (b == NULL) {
         mock_sys_errors++;

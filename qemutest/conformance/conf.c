@@ -23,7 +23,7 @@ L4_ThreadId_t conf_tid(L4_Word_t n, L4_Word_t version)
 
 L4_Time_t conf_timeout(void)
 {
-    return L4_TimePeriod(2000000);
+    return fx_2s();
 }
 
 int conf_check_err(const char *name, L4_Word_t result, L4_Word_t code)
@@ -42,28 +42,14 @@ int conf_check_err(const char *name, L4_Word_t result, L4_Word_t code)
     return ktu_check(name, ok, "wrong result or ErrorCode");
 }
 
-/* Make sure our own mapping of every page of [p, p+n) exists. */
-static void touch(volatile unsigned char *p, unsigned n)
-{
-    for (unsigned i = 0; i < n; i += 4096)
-        p[i] = p[i];
-    p[n - 1] = p[n - 1];
-}
-
 int conf_start_local(L4_ThreadId_t t, L4_Word_t utcb, void (*fn)(void), unsigned char *stack)
 {
-    if (L4_ThreadControl(t, conf_root, conf_root, conf_sigma0, (void *)utcb) != 1)
-        return 0;
-    touch(stack, CONF_STACK_SIZE);
-    (void)*(volatile unsigned char *)(void *)fn;
-    (void)*((volatile unsigned char *)(void *)fn + 256);
-    L4_Start_SpIp(t, (L4_Word_t)(stack + CONF_STACK_SIZE - 16), (L4_Word_t)fn);
-    return 1;
+    return fx_start_local(t, conf_root, conf_sigma0, utcb, fn, stack, CONF_STACK_SIZE);
 }
 
 L4_Word_t conf_delete(L4_ThreadId_t t)
 {
-    return L4_ThreadControl(t, L4_nilthread, L4_nilthread, L4_nilthread, (void *)-1);
+    return fx_delete(t);
 }
 
 _Noreturn void conf_report(const L4_Word_t *w, unsigned n)
@@ -81,21 +67,14 @@ _Noreturn void conf_report(const L4_Word_t *w, unsigned n)
 
 int conf_serve(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
 {
-    L4_Word_t *mr = (L4_Word_t *)L4_MyLocalId().raw;
+    L4_Word_t *mr = fx_mrs();
     int n = -1;
-    L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
-    L4_LoadMR(1, (L4_Word_t)fn);
-    L4_LoadMR(2, (L4_Word_t)(space_stack + CONF_STACK_SIZE - 16));
-    L4_MsgTag_t tag = L4_Send_Timeout(t, conf_timeout());
+    L4_MsgTag_t tag = fx_send_start(t, fn, (L4_Word_t)(space_stack + CONF_STACK_SIZE - 16));
     if (L4_IpcSucceeded(tag))
         tag = L4_Receive_Timeout(t, conf_timeout());
     L4_ThreadId_t from = t;
-    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFE) {
-        L4_Word_t page = mr[1] & ~0xFFFu;
-        *(volatile L4_Word_t *)page = *(volatile L4_Word_t *)page;   /* our copy must be mapped */
-        mr[0] = 0x00000080u;                                          /* one map item */
-        mr[1] = page | 0x8u;
-        mr[2] = page | (12u << 4) | 0x7u;
+    while (L4_IpcSucceeded(tag) && fx_is_fault(tag)) {
+        fx_load_fault_reply();
         tag = L4_Ipc(t, t, L4_Timeouts(L4_ZeroTime, conf_timeout()), &from);
     }
     if (L4_IpcSucceeded(tag) && L4_Label(tag) == CONF_LABEL_REPORT) {
@@ -109,14 +88,8 @@ int conf_serve(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
 int conf_run_in_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t kip_base, L4_Word_t utcb_base,
                       L4_Word_t *out, unsigned max)
 {
-    L4_Word_t old;
-    if (L4_ThreadControl(t, t, conf_root, L4_nilthread, (void *)-1) != 1 ||
-        L4_SpaceControl(t, 0, L4_FpageLog2(kip_base, 12), L4_FpageLog2(utcb_base, 17), L4_nilthread,
-                        &old) != 1 ||
-        L4_ThreadControl(t, t, conf_root, conf_root, (void *)utcb_base) != 1) {
-        conf_delete(t);
+    if (!fx_new_space(t, conf_root, conf_root, kip_base, utcb_base))
         return -1;
-    }
     int n = conf_serve(t, fn, out, max);
     conf_delete(t);
     return n;
@@ -124,5 +97,5 @@ int conf_run_in_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t kip_base, L4_
 
 int conf_run_in_new_space(L4_ThreadId_t t, void (*fn)(void), L4_Word_t *out, unsigned max)
 {
-    return conf_run_in_space(t, fn, 0xBFF00000u, 0xBF000000u, out, max);
+    return conf_run_in_space(t, fn, FX_KIP_BASE, FX_UTCB_BASE, out, max);
 }

@@ -7,6 +7,7 @@
 #ifndef CONF_H
 #define CONF_H
 
+#include "../fixture/fixture.h"
 #include "../user/ktest_user.h"
 
 #include <l4/ipc.h>

@@ -18,7 +18,7 @@ static unsigned c2_local_n, c2_space_n;
 
 L4_Time_t c2_2s(void)
 {
-    return L4_TimePeriod(2000000);
+    return fx_2s();
 }
 
 int c2_in_image(L4_Word_t addr)
@@ -28,7 +28,7 @@ int c2_in_image(L4_Word_t addr)
 
 L4_Word_t *c2_mrs(void)
 {
-    return (L4_Word_t *)L4_MyLocalId().raw;
+    return fx_mrs();
 }
 
 int c2_fault_seen(L4_Word_t page, L4_Word_t *label)
@@ -76,11 +76,9 @@ L4_ThreadId_t c2_local(void (*fn)(void))
     unsigned slot = c2_local_n % C2_SLOTS;
     c2_local_n++;
     L4_ThreadId_t t = L4_GlobalId(L4_ThreadIdUserBase(c2_kip) + 16 + slot, 1 + (c2_local_n & 0x3FFu));
-    L4_Word_t utcb = 0xBF000000u + (slot + 1) * L4_UtcbSize(c2_kip);
-    if (L4_ThreadControl(t, c2_me, c2_me, c2_s0, (void *)utcb) != 1)
+    L4_Word_t utcb = FX_UTCB_BASE + (slot + 1) * L4_UtcbSize(c2_kip);
+    if (!fx_start_local(t, c2_me, c2_s0, utcb, fn, c2_local_stacks[slot], 4096))
         return L4_nilthread;
-    (void)*(volatile unsigned char *)(void *)fn;
-    L4_Start_SpIp(t, (L4_Word_t)(c2_local_stacks[slot] + 4096 - 16), (L4_Word_t)fn);
     return t;
 }
 
@@ -94,15 +92,8 @@ L4_ThreadId_t c2_space_prepare_pager(L4_Word_t *stack_top, L4_ThreadId_t pager)
     unsigned slot = c2_space_n % C2_SLOTS;
     c2_space_n++;
     L4_ThreadId_t t = L4_GlobalId(L4_ThreadIdUserBase(c2_kip) + 32 + slot, 1 + (c2_space_n & 0x3FFu));
-    L4_Word_t old;
-    if (L4_ThreadControl(t, t, c2_me, L4_nilthread, (void *)-1) != 1)
+    if (!fx_new_space(t, c2_me, pager, FX_KIP_BASE, FX_UTCB_BASE))
         return L4_nilthread;
-    if (L4_SpaceControl(t, 0, L4_FpageLog2(0xBFF00000u, 12), L4_FpageLog2(0xBF000000u, 17),
-                        L4_nilthread, &old) != 1 ||
-        L4_ThreadControl(t, t, c2_me, pager, (void *)0xBF000000u) != 1) {
-        c2_kill(t);
-        return L4_nilthread;
-    }
     *stack_top = (L4_Word_t)(c2_space_stacks[slot] + 4096 - 16);
     return t;
 }
@@ -118,10 +109,7 @@ L4_ThreadId_t c2_space(void (*fn)(void))
 
 L4_ThreadId_t c2_space_start(L4_ThreadId_t t, void (*fn)(void), L4_Word_t sp)
 {
-    L4_LoadMR(0, L4_MsgTagMake(0, 2, 0).raw);
-    L4_LoadMR(1, (L4_Word_t)fn);
-    L4_LoadMR(2, sp);
-    if (!L4_IpcSucceeded(L4_Send_Timeout(t, c2_2s()))) {
+    if (!L4_IpcSucceeded(fx_send_start(t, fn, sp))) {
         c2_kill(t);
         return L4_nilthread;
     }
@@ -130,7 +118,7 @@ L4_ThreadId_t c2_space_start(L4_ThreadId_t t, void (*fn)(void), L4_Word_t sp)
 
 int c2_kill(L4_ThreadId_t t)
 {
-    return L4_ThreadControl(t, L4_nilthread, L4_nilthread, L4_nilthread, (void *)-1) == 1;
+    return fx_delete(t) == 1;
 }
 
 int c2_fault_reply_item(void)
@@ -141,11 +129,7 @@ int c2_fault_reply_item(void)
     c2_last_fault_ip = mr[2];
     if (!c2_in_image(page))
         return 0;
-    volatile L4_Word_t *p = (volatile L4_Word_t *)page;
-    *p = *p;                                    /* our own copy: mapped, writable */
-    mr[0] = L4_MsgTagMake(0, 0, 2).raw;
-    mr[1] = page | 0x8u;
-    mr[2] = L4_FpageLog2(page, 12).raw | L4_FullyAccessible;
+    fx_load_fault_reply();
     return 1;
 }
 
@@ -153,7 +137,7 @@ L4_MsgTag_t c2_recv(L4_ThreadId_t from, L4_Time_t t, L4_ThreadId_t *sender)
 {
     L4_ThreadId_t who = L4_nilthread;
     L4_MsgTag_t tag = L4_Ipc(L4_nilthread, from, L4_Timeouts(L4_Never, t), &who);
-    while (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFEu && L4_UntypedWords(tag) == 2 &&
+    while (L4_IpcSucceeded(tag) && fx_is_fault(tag) && L4_UntypedWords(tag) == 2 &&
            c2_fault_reply_item()) {
         c2_faults++;
         c2_last_fault[0] = L4_Label(tag);

@@ -8,6 +8,7 @@
 #ifndef C2_H
 #define C2_H
 
+#include "../fixture/fixture.h"
 #include "../user/ktest_user.h"
 
 #include <l4/ipc.h>

@@ -1,8 +1,5 @@
 /* In-kernel test harness; see arch/ktest.h. */
-#include <arch/console.h>
-#include <arch/cpu.h>
 #include <arch/ktest.h>
-#include <arch/layout.h>
 #include <core/kprintf.h>
 
 int ktest_expected_vector = -1;
@@ -43,21 +40,4 @@ _Noreturn void ktest_finish(void)
     kprintf("[TEST:SUMMARY] passed=%u failed=%u\n", passed, failed);
     kprintf("[TEST:EXIT] %u\n", failed ? 1u : 0u);
     machine_exit(failed ? 1u : 0u);
-}
-
-/* Ask Bochs to end the simulation (no effect elsewhere), once the serial
- * line has sent the verdict. */
-static void machine_bochs_shutdown(void)
-{
-    serial_flush();
-    for (const char *p = "Shutdown"; *p; p++)
-        out8(BOCHS_SHUTDOWN_PORT, (uint8_t)*p);
-}
-
-_Noreturn void machine_exit(unsigned code)
-{
-    out32(DEBUG_EXIT_PORT, code);
-    machine_bochs_shutdown();
-    kprintf("machine_exit: no isa-debug-exit device or Bochs shutdown port; halting\n");
-    cpu_halt_forever();
 }

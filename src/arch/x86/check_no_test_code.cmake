@@ -1,0 +1,31 @@
+# Script of the test kernel_has_no_test_code (src/arch/x86/CMakeLists.txt):
+# fails when the production kernel links a symbol of the self-tests or the
+# test harness. The test kernel must have them (else the pattern is stale).
+set(pattern "(^|[ _])(selftest|ktest|provoke)_[A-Za-z0-9_]*$")
+
+function(test_symbols image out)
+  execute_process(COMMAND ${NM} ${image} OUTPUT_VARIABLE syms RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "nm ${image} failed")
+  endif()
+  string(REPLACE "\n" ";" lines "${syms}")
+  set(found "")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "${pattern}")
+      list(APPEND found "${line}")
+    endif()
+  endforeach()
+  set(${out} "${found}" PARENT_SCOPE)
+endfunction()
+
+test_symbols(${TEST_KERNEL} in_test)
+list(LENGTH in_test n_test)
+if(n_test LESS 3)
+  message(FATAL_ERROR "the test kernel has only ${n_test} test symbols: pattern out of date?")
+endif()
+test_symbols(${KERNEL} in_prod)
+if(in_prod)
+  list(JOIN in_prod "\n  " text)
+  message(FATAL_ERROR "test code in the production kernel ${KERNEL}:\n  ${text}")
+endif()
+message("no test symbols in ${KERNEL} (${n_test} in the test kernel)")
