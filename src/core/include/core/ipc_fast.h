@@ -45,7 +45,7 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     if (tid_is_global(to)) {
         if (to == TID_ANY)
             return NULL;
-        r = tid_lookup(to);
+        r = tid_lookup_inline(to);
     } else {
         r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
     }
