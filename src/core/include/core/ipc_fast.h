@@ -55,19 +55,15 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     return r;
 }
 
-/* Deliver the untyped message `tag` of `s` to `r`, leaving both transfer
- * states as xfer_start/xfer_complete leave them, and finish `r`. */
+/* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
+ * is in a transfer (xfer_partner NULL after, as xfer_complete leaves it);
+ * the transfer cursor (xfer_offset, xfer_timed, xfer), dead outside a
+ * transfer, is not touched (xfer_start sets it for the next one). */
 static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     ipc_queue_unlink(r);
     s->ipc.xfer_partner = NULL;
-    s->ipc.xfer_offset = 0;
-    s->ipc.xfer_timed = false;
-    s->ipc.xfer.item = 0;
-    s->ipc.xfer.in_string = false;
-    s->ipc.xfer.have_buffer = msg_acceptor_strings(r->utcb[utcb_br_index(0)]);
-    s->ipc.xfer.buf = 0;
     s->state = TS_READY;
     r->ipc.partner = NULL;
     r->ipc.xfer_partner = NULL;
