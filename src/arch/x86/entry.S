@@ -109,17 +109,15 @@ sysenter_entry:
      * may leave with them) only when they are the flat user selectors;
      * anything else takes the general path, which loads the kernel's.
      * Until then only SS (ESP-based) memory is touched. */
-    mov %ds, %eax
-    cmp $SEL_UDATA, %ax
+    /* (the low 16 bits of each pushed slot are the selector; the upper
+     * ones may be stale on some CPUs, so compare words) */
+    cmpw $SEL_UDATA, FRAME_DS(%esp)
     jne sysenter_declined
-    mov %es, %eax
-    cmp $SEL_UDATA, %ax
+    cmpw $SEL_UDATA, FRAME_ES(%esp)
     jne sysenter_declined
-    mov %fs, %eax
-    cmp $SEL_UDATA, %ax
+    cmpw $SEL_UDATA, FRAME_FS(%esp)
     jne sysenter_declined
-    mov %gs, %eax
-    cmp $SEL_UTCB, %ax
+    cmpw $SEL_UTCB, FRAME_GS(%esp)
     jne sysenter_declined
     mov %esp, %eax
     call ipc_sysenter_fast          /* regparm(1): the frame in EAX */
