@@ -398,6 +398,12 @@ static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
     r->ipc.xfer_partner = s;
     s->ipc.xfer_offset = 0;
     s->ipc.xfer_timed = false;
+    if (msgtag_typed(tag) == 0) {
+        /* untyped only: it fits (u <= 63), nothing to validate or walk,
+         * the cursor stays unused (dead outside a transfer) */
+        xfer_complete(s, r);
+        return XFER_OK;
+    }
     struct msg_summary sum = { 0, 0, 0 };
     struct msg_words typed = msg_words_typed(s->utcb, tag);
     word_t acceptor = r->utcb[utcb_br_index(0)];

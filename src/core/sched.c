@@ -161,9 +161,11 @@ void sched_make_ready(struct tcb *t)
 {
     kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
     t->state = TS_READY;
-    if (!t->in_ready_queue && sched_runnable(t))
+    if (!sched_runnable(t))
+        return;
+    if (!t->in_ready_queue)
         sched_enqueue(t);
-    if (sched_runnable(t) && (int)t->prio > sched_current_prio())
+    if ((int)t->prio > sched_current_prio())
         sched_state.resched = true;
 }
 
