@@ -55,6 +55,18 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     return r;
 }
 
+/* ipc_queue_append(q, t), its ping-pong case (q empty) first. */
+static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
+{
+    if (q->tail != NULL) {
+        ipc_queue_append(q, t);
+        return;
+    }
+    q->head = q->tail = t;
+    t->ipc.q_next = t->ipc.q_prev = NULL;
+    t->ipc.q_on = q;
+}
+
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
  * is in a transfer (xfer_partner NULL after, as xfer_complete leaves it);
  * the transfer cursor (xfer_offset, xfer_timed, xfer), dead outside a
@@ -120,7 +132,7 @@ static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self,
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
-        ipc_queue_append(&r->ipc.waitq, self);
+        fast_queue_append(&r->ipc.waitq, self);
     }
     if (!sched_handoff_direct(self, r))    /* sched_handoff, its common case inline */
         sched_handoff(self, r);
