@@ -86,18 +86,26 @@ static inline void ipc_outputs(const struct tcb *self, struct frame *f)
     f->ebp = self->utcb[2];
 }
 
-__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
+/* The general path of an Ipc that came through sysenter, on its frame
+ * (sys_ipc without the register struct). Out of line: the fast path's
+ * registers stay its own. */
+static __attribute__((noinline)) void ipc_sysenter_general(struct tcb *self, const struct frame *f)
+{
+    self->utcb[0] = f->esi;
+    ipc_invoke(self, f->eax, f->edx, f->ecx);
+}
+
+__attribute__((regparm(1))) void ipc_sysenter(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
-        return false;
+        ipc_sysenter_general(self, f);
     /* back here when our IPC is over (at once in the send-only case) */
     while (ipc_pending(self))
         sched_dispatch();
     ipc_outputs(self, f);
     if (sched_resched_pending())
         sched_dispatch();
-    return true;
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path
