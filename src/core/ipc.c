@@ -182,7 +182,7 @@ static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
     if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
         return NULL;
-    struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
+    struct tcb *t = tid_is_global(id) ? tid_lookup_inline(id) : tid_lookup_local(self->space, id);
     return t != NULL && t->state != TS_DEAD ? t : NULL;
 }
 

@@ -34,8 +34,11 @@ static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
 static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
-    bool spec_ok = from_spec == to || from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
-    return spec_ok && (uint16_t)timeouts == 0 && self->ipc.sendq.head == NULL;
+    if ((uint16_t)timeouts != 0 || self->ipc.sendq.head != NULL)
+        return false;
+    if (__builtin_expect(from_spec == to, 1))     /* call / reply-and-wait */
+        return true;
+    return from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
 }
 
 /* The destination `to` of `self` if the fast path can deliver to it. */
