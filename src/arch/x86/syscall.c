@@ -87,9 +87,8 @@ static inline void ipc_outputs(const struct tcb *self, struct frame *f)
 }
 
 /* The general path of an Ipc that came through sysenter, on its frame
- * (sys_ipc without the register struct). Out of line: the fast path's
- * registers stay its own. */
-static __attribute__((noinline)) void ipc_sysenter_general(struct tcb *self, const struct frame *f)
+ * (sys_ipc without the register struct). */
+static inline void ipc_sysenter_general(struct tcb *self, const struct frame *f)
 {
     self->utcb[0] = f->esi;
     ipc_invoke(self, f->eax, f->edx, f->ecx);
