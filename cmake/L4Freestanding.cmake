@@ -17,6 +17,11 @@ set(L4_FS_COMPILE_FLAGS
   -fno-asynchronous-unwind-tables -fno-strict-aliasing
   -mno-sse -mno-sse2 -mno-mmx -mno-80387 -O2 -g)
 
+# The kernel (core and x86 layer) drops the frame pointer: nothing walks
+# %ebp chains, and every call on the IPC path pays for it. User programs
+# keep the flags above.
+set(L4_KERNEL_COMPILE_FLAGS ${L4_FS_COMPILE_FLAGS} -fomit-frame-pointer)
+
 # l4_freestanding(target LINKER_SCRIPT script) - make `target` a static,
 # freestanding i686 ELF linked with `script`.
 function(l4_freestanding target)

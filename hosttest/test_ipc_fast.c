@@ -98,9 +98,26 @@ struct snapshot {
     unsigned switch_count;
 };
 
+/* Blank the transfer cursor (xfer_offset, xfer_timed, xfer) of the TCB
+ * image `t` when no transfer is in progress (xfer_partner NULL): it is dead
+ * then, every transfer starts by setting it (xfer_start), and the fast path
+ * (which never starts one) leaves it stale. Everything else is compared. */
+static void snapshot_blank_idle_xfer(unsigned char *t)
+{
+    struct tcb *partner;
+    memcpy(&partner, t + offsetof(struct tcb, ipc.xfer_partner), sizeof(partner));
+    if (partner != NULL)
+        return;
+    size_t from = offsetof(struct tcb, ipc.xfer_offset);
+    size_t to = offsetof(struct tcb, ipc.xfer) + sizeof(struct ipc_xfer);
+    memset(t + from, 0, to - from);
+}
+
 static void snapshot_take(struct snapshot *s)
 {
     memcpy(s->tcbs, area, AREA_BYTES);
+    for (unsigned i = 0; i < AREA_THREADS; i++)
+        snapshot_blank_idle_xfer(&s->tcbs[i * TCB_SIZE]);
     memcpy(s->utcb, utcb_mem, sizeof(utcb_mem));
     s->wq = wq;
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)

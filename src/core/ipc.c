@@ -201,7 +201,7 @@ static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
     if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
         return NULL;
-    struct tcb *t = tid_is_global(id) ? tid_lookup(id) : tid_lookup_local(self->space, id);
+    struct tcb *t = tid_is_global(id) ? tid_lookup_inline(id) : tid_lookup_local(self->space, id);
     if (t == NULL || t->state == TS_DEAD)
         return NULL;
     if (unlikely(tid_number(t->gid) < TID_USER_BASE) && ipc_kernel_thread_hidden(t))
@@ -432,6 +432,12 @@ static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
     r->ipc.xfer_partner = s;
     s->ipc.xfer_offset = 0;
     s->ipc.xfer_timed = false;
+    if (msgtag_typed(tag) == 0) {
+        /* untyped only: it fits (u <= 63), nothing to validate or walk,
+         * the cursor stays unused (dead outside a transfer) */
+        xfer_complete(s, r);
+        return XFER_OK;
+    }
     struct msg_summary sum = { 0, 0, 0 };
     struct msg_words typed = msg_words_typed(s->utcb, tag);
     word_t acceptor = r->utcb[utcb_br_index(0)];

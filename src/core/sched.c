@@ -53,8 +53,9 @@ static inline void sched_bit_clear(unsigned prio)
 /* Highest set priority; the summary must be non-zero. */
 static inline unsigned sched_bit_highest(void)
 {
-    unsigned w = 31u - (unsigned)__builtin_clz(sched_state.summary);
-    return (w << 5) | (31u - (unsigned)__builtin_clz(sched_state.bitmap[w]));
+    /* (31 - clz(x) == clz(x) ^ 31 for x != 0: one bsr each) */
+    unsigned w = (unsigned)__builtin_clz(sched_state.summary) ^ 31u;
+    return (w << 5) | ((unsigned)__builtin_clz(sched_state.bitmap[w]) ^ 31u);
 }
 
 int sched_highest_queued(void)
@@ -161,9 +162,11 @@ void sched_make_ready(struct tcb *t)
 {
     kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
     t->state = TS_READY;
-    if (!t->in_ready_queue && sched_runnable(t))
+    if (!sched_runnable(t))
+        return;
+    if (!t->in_ready_queue)
         sched_enqueue(t);
-    if (sched_runnable(t) && (int)t->prio > sched_current_prio())
+    if ((int)t->prio > sched_current_prio())
         sched_state.resched = true;
 }
 

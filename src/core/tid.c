@@ -20,9 +20,9 @@
 #include <core/tcb.h>
 #include <core/tid.h>
 
+struct tid_slots tid_slots;
+
 static struct {
-    uintptr_t base;                          /* TCB slot 0 */
-    word_t nthreads;                         /* slots in the area */
     struct tcb *local[TID_LOCAL_BUCKETS];    /* local-ID hash chains */
 } tid_area;
 
@@ -30,23 +30,15 @@ void tcb_area_init(void *base, word_t nthreads)
 {
     kassert(((uintptr_t)base & (TCB_SIZE - 1u)) == 0);
     kassert(nthreads <= TID_MAX_THREADS);
-    tid_area.base = (uintptr_t)base;
-    tid_area.nthreads = nthreads;
+    tid_slots.base = (uintptr_t)base;
+    tid_slots.nthreads = nthreads;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
         tid_area.local[i] = NULL;
 }
 
 word_t tcb_area_threads(void)
 {
-    return tid_area.nthreads;
-}
-
-/* Slot of thread number `no`, NULL when out of range (inlined in the lookups). */
-static inline struct tcb *tid_slot(word_t no)
-{
-    if (no >= tid_area.nthreads)
-        return NULL;
-    return (struct tcb *)(tid_area.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+    return tid_slots.nthreads;
 }
 
 struct tcb *tcb_of_number(word_t no)
@@ -56,10 +48,7 @@ struct tcb *tcb_of_number(word_t no)
 
 struct tcb *tid_lookup(tid_t gid)
 {
-    struct tcb *t = tid_slot(tid_number(gid));
-    if (t == NULL || t->state == TS_FREE || t->gid != gid)
-        return NULL;
-    return t;
+    return tid_lookup_inline(gid);
 }
 
 struct tcb *tid_user_only(struct tcb *t)

@@ -32,18 +32,53 @@ void thread_init_kernel(struct tcb *t, void (*fn)(void))
 
 unsigned long context_switches;
 
+/* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
+static inline void cr3_load(uint32_t pdir_phys)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pdir_phys) : "memory");
+}
+
+/* switch_context() inline (same struct switch_frame: the resume address
+ * is the label after it), so that the switch costs no call. */
+static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
+{
+    uintptr_t a, d;
+    __asm__ volatile("push $1f\n\t"
+                     "push %%ebp\n\t"
+                     "push %%ebx\n\t"
+                     "push %%esi\n\t"
+                     "push %%edi\n\t"
+                     "mov %%esp, (%0)\n\t"
+                     "mov %1, %%esp\n\t"
+                     "pop %%edi\n\t"
+                     "pop %%esi\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     "ret\n"
+                     "1:"
+                     : "=a"(a), "=d"(d)
+                     : "0"(save_ksp), "1"(new_ksp)
+                     : "ecx", "memory", "cc");
+}
+
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
-    /* CR3 is written only when the hardware address space must change
-     * (never read); a small space keeps the current one (smallspace.c). */
-    if (to->space && to->space != from->space)
-        smallspace_activate(&to->space->arch);
+    /* CR3 always holds the current thread's page directory while no space
+     * has been small: write it only when the space changes, never read it.
+     * Once small spaces exist, smallspace_activate decides (a small space
+     * keeps the current hardware address space). */
+    if (to->space != from->space && to->space != NULL) {
+        if (likely(!smallspace_seen))
+            cr3_load(to->space->arch.pdir_phys);
+        else
+            smallspace_activate(&to->space->arch);
+    }
     if (to->utcb_location != ~0u)
         utcb_gs_set(to->utcb_location + 256u);
     fpu_switch(to);
-    switch_context(&from->arch.ksp, to->arch.ksp);
+    context_switch(&from->arch.ksp, to->arch.ksp);
 }
 
 bool arch_tcb_alloc(struct tcb *t)

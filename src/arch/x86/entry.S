@@ -85,8 +85,10 @@ vec_1:
  * The complete struct frame is pushed (no segment loads: the kernel runs
  * on the user's flat selectors, see gdt_init); its EFLAGS image is 0x202:
  * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
- * AC and ID clear, IF set. Then the C fast path (ipc_sysenter_fast) runs;
- * declined, the same frame goes down the general path (trap_saved).
+ * AC and ID clear, IF set. With the flat data selectors (the kernel's
+ * own) the whole call runs in C on this frame (ipc_sysenter: the fast
+ * path, else the general one) and leaves with sysexit; any other selector
+ * takes the general entry (trap_saved, which loads the kernel's).
  */
     .global sysenter_entry
 sysenter_entry:
@@ -112,25 +114,21 @@ sysenter_entry:
      * been small the user selectors need not be flat: general path. */
     cmpl $0, %ss:smallspace_seen
     jne sysenter_declined
-    mov %ds, %eax
-    cmp $SEL_UDATA, %ax
+    /* (the low 16 bits of each pushed slot are the selector; the upper
+     * ones may be stale on some CPUs, so compare words) */
+    cmpw $SEL_UDATA, FRAME_DS(%esp)
     jne sysenter_declined
-    mov %es, %eax
-    cmp $SEL_UDATA, %ax
+    cmpw $SEL_UDATA, FRAME_ES(%esp)
     jne sysenter_declined
-    mov %fs, %eax
-    cmp $SEL_UDATA, %ax
+    cmpw $SEL_UDATA, FRAME_FS(%esp)
     jne sysenter_declined
-    mov %gs, %eax
-    cmp $SEL_UTCB, %ax
+    cmpw $SEL_UTCB, FRAME_GS(%esp)
     jne sysenter_declined
     mov %esp, %eax
-    call ipc_sysenter_fast          /* regparm(1): the frame in EAX */
-    test %eax, %eax
-    jz sysenter_declined
-    /* The fast path is done (the caller may have run others meanwhile):
-     * back to user mode with sysexit unless something (ExchangeRegisters)
-     * gave the frame flags that only iret can restore. */
+    call ipc_sysenter               /* regparm(1): the frame in EAX */
+    /* The call is done (the caller may have run others meanwhile): back
+     * to user mode with sysexit unless something (ExchangeRegisters) gave
+     * the frame flags that only iret can restore. */
     .global sysexit_exit
 sysexit_exit:
     cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)

@@ -28,7 +28,9 @@ void arch_console_putc(char c)
 
 struct tcb *arch_current(void)
 {
-    return tcb_from_sp(cpu_read_esp());
+    uintptr_t sp;
+    __asm__("mov %%esp, %0" : "=r"(sp));      /* cpu_read_esp() without the call */
+    return tcb_from_sp(sp);
 }
 
 void arch_tcb_free(struct tcb *t)

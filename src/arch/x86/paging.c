@@ -37,6 +37,7 @@ static int perspace_init(void)
     gs_frame = pmem_alloc();
     if (!pt || !noio_frame || !gs_frame)
         return 0;
+    utcb_gs_word = (volatile uint32_t *)phys_to_virt(gs_frame);
     uint8_t *ones = (uint8_t *)phys_to_virt(noio_frame);
     for (unsigned i = 0; i < PAGE_SIZE; i++)
         ones[i] = 0xFF;
@@ -277,10 +278,7 @@ int io_allowed(const struct arch_space *as, uint32_t port, unsigned log2)
     return 1;
 }
 
-void utcb_gs_set(uint32_t local_id)
-{
-    *(volatile uint32_t *)phys_to_virt(gs_frame) = local_id;
-}
+volatile uint32_t *utcb_gs_word;
 
 /* PTE for a user page: rwx kept exactly in the software bits 9..11. */
 static uint32_t pte_make(uint32_t pa, unsigned log2, unsigned rights)

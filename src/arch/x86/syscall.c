@@ -87,42 +87,43 @@ static inline void ipc_outputs(const struct tcb *self, struct frame *f)
     f->ebp = self->utcb[2];
 }
 
-__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f)
+/* The general path of an Ipc that came through sysenter, on its frame
+ * (sys_ipc without the register struct). */
+static inline void ipc_sysenter_general(struct tcb *self, const struct frame *f)
+{
+    self->utcb[0] = f->esi;
+    ipc_invoke(self, f->eax, f->edx, f->ecx);
+}
+
+__attribute__((regparm(1))) void ipc_sysenter(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
-        return false;
+        ipc_sysenter_general(self, f);
     /* back here when our IPC is over (at once in the send-only case) */
     while (ipc_pending(self))
         sched_dispatch();
     ipc_outputs(self, f);
     if (sched_resched_pending())
         sched_dispatch();
-    return true;
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path
- * (int only) for a short send to a waiting receiver, else the portable core
- * marshals the registers; a blocked caller runs others until its IPC is
- * finished. Outputs: EAX from, ESI MR0, EBX/EBP MR1/MR2 (sys_ipc_finish);
- * every other register leaves as it came. */
+ * (int only) for a short send to a waiting receiver, else the general path
+ * (sys_ipc without the register struct: MR0 into the UTCB, ipc_invoke); a
+ * blocked caller runs others until its IPC is finished. Outputs: EAX from,
+ * ESI MR0, EBX/EBP MR1/MR2 (sys_ipc_finish); every other register leaves
+ * as it came. */
 static void sys_ipc_frame(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
-    struct sys_regs r;
-    if (f->error != SYSENTER_DECLINED && ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
-        while (ipc_pending(self))
-            sched_dispatch();
-        ipc_outputs(self, f);
-        return;
+    if (f->error == SYSENTER_DECLINED || !ipc_fastpath(self, f->eax, f->edx, f->ecx, f->esi)) {
+        self->utcb[0] = f->esi;
+        ipc_invoke(self, f->eax, f->edx, f->ecx);
     }
-    regs_from_frame(f, &r);
-    if (sys_ipc(self, &r) == IPC_BLOCKED) {
-        while (ipc_pending(self))
-            sched_dispatch();
-    }
-    sys_ipc_finish(self, &r);
-    regs_to_frame(&r, f);
+    while (ipc_pending(self))
+        sched_dispatch();
+    ipc_outputs(self, f);
 }
 
 typedef void (*core_syscall_fn)(struct tcb *self, struct sys_regs *r);

@@ -92,7 +92,9 @@ uint32_t timer_tsc_khz(void)
 
 uint64_t arch_timer_now(void)
 {
-    uint64_t d = cpu_rdtsc() - tsc_base;
+    uint64_t tsc;
+    __asm__ volatile("rdtsc" : "=A"(tsc));    /* cpu_rdtsc() without the call */
+    uint64_t d = tsc - tsc_base;
     uint64_t hi = (d >> 32) * tsc_mult;
     uint64_t lo = ((d & 0xFFFFFFFFu) * tsc_mult) >> 32;
     uint64_t now = hi + lo;

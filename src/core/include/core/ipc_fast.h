@@ -34,8 +34,11 @@ static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
 static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
-    bool spec_ok = from_spec == to || from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
-    return spec_ok && (uint16_t)timeouts == 0 && self->ipc.sendq.head == NULL;
+    if ((uint16_t)timeouts != 0 || self->ipc.sendq.head != NULL)
+        return false;
+    if (__builtin_expect(from_spec == to, 1))     /* call / reply-and-wait */
+        return true;
+    return from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
 }
 
 /* The destination `to` of `self` if the fast path can deliver to it. */
@@ -45,7 +48,7 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     if (tid_is_global(to)) {
         if (to == TID_ANY)
             return NULL;
-        r = tid_lookup(to);
+        r = tid_lookup_inline(to);
     } else {
         r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
     }
@@ -55,19 +58,27 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     return r;
 }
 
-/* Deliver the untyped message `tag` of `s` to `r`, leaving both transfer
- * states as xfer_start/xfer_complete leave them, and finish `r`. */
+/* ipc_queue_append(q, t), its ping-pong case (q empty) first. */
+static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
+{
+    if (q->tail != NULL) {
+        ipc_queue_append(q, t);
+        return;
+    }
+    q->head = q->tail = t;
+    t->ipc.q_next = t->ipc.q_prev = NULL;
+    t->ipc.q_on = q;
+}
+
+/* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
+ * is in a transfer (xfer_partner NULL after, as xfer_complete leaves it);
+ * the transfer cursor (xfer_offset, xfer_timed, xfer), dead outside a
+ * transfer, is not touched (xfer_start sets it for the next one). */
 static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     ipc_queue_unlink(r);
     s->ipc.xfer_partner = NULL;
-    s->ipc.xfer_offset = 0;
-    s->ipc.xfer_timed = false;
-    s->ipc.xfer.item = 0;
-    s->ipc.xfer.in_string = false;
-    s->ipc.xfer.have_buffer = msg_acceptor_strings(r->utcb[utcb_br_index(0)]);
-    s->ipc.xfer.buf = 0;
     s->state = TS_READY;
     r->ipc.partner = NULL;
     r->ipc.xfer_partner = NULL;
@@ -124,7 +135,7 @@ static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self,
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
-        ipc_queue_append(&r->ipc.waitq, self);
+        fast_queue_append(&r->ipc.waitq, self);
     }
     if (!sched_handoff_direct(self, r))    /* sched_handoff, its common case inline */
         sched_handoff(self, r);

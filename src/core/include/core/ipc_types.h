@@ -62,7 +62,10 @@ struct ipc_state {
     word_t result_tag;           /* MR0 (also written to the UTCB) */
     tid_t result_from;           /* from (TID_NIL on errors and send-only) */
 
-    /* long IPC: the transfer in progress and the nested pagefault IPC */
+    /* long IPC: the transfer in progress and the nested pagefault IPC. The
+     * cursor (xfer_offset, xfer_timed, xfer) is read only while a transfer
+     * runs (xfer_partner set, or saved away by a nested IPC): xfer_start
+     * sets all of it; outside a transfer it is stale (the fast path leaves it). */
     struct tcb *xfer_partner;    /* the other side while TS_SENDING/TS_RECEIVING */
     word_t xfer_offset;          /* string bytes transferred so far */
     bool xfer_timed;             /* a transfer timeout has been decided */

@@ -154,4 +154,21 @@ word_t tcb_schedule_state(const struct tcb *t);
 /* ExchangeRegisters old-state bits (H, R, S) of `t`. */
 word_t tcb_exreg_state(const struct tcb *t);
 
+/* Slot of thread number `no`, NULL when out of range (tid.c's lookups). */
+static inline struct tcb *tid_slot(word_t no)
+{
+    if (no >= tid_slots.nthreads)
+        return NULL;
+    return (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+}
+
+/* tid_lookup() inline (the IPC fast path). */
+static inline struct tcb *tid_lookup_inline(tid_t gid)
+{
+    struct tcb *t = tid_slot(tid_number(gid));
+    if (t == NULL || t->state == TS_FREE || t->gid != gid)
+        return NULL;
+    return t;
+}
+
 #endif

@@ -15,6 +15,13 @@
 
 typedef word_t tid_t;
 
+/* The TCB array (tid.c owns it; exposed for the inline lookups in tcb.h). */
+struct tid_slots {
+    uintptr_t base;                          /* TCB slot 0 */
+    word_t nthreads;                         /* slots in the area */
+};
+extern struct tid_slots tid_slots;
+
 #define TID_NIL          ((tid_t)0x00000000u)
 #define TID_ANY          ((tid_t)0xFFFFFFFFu)
 #define TID_ANYLOCAL     ((tid_t)0xFFFFFFC0u)

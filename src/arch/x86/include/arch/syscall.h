@@ -34,9 +34,11 @@
 #include <stdbool.h>
 
 /* The sysenter Ipc entry's C part (entry.S, frame in EAX; DS/ES/FS/GS
- * checked to be the flat user selectors the kernel runs on): true when the
- * fast path did the whole call and wrote the outputs into the frame. */
-__attribute__((regparm(1))) bool ipc_sysenter_fast(struct frame *f);
+ * checked to be the flat user selectors the kernel runs on, which are the
+ * kernel's own): the whole call, through the fast path or else the general
+ * path, with the outputs written into the frame (the caller leaves with
+ * sysexit, or iret if the frame's flags need it). */
+__attribute__((regparm(1))) void ipc_sysenter(struct frame *f);
 
 /* Copy the entry code into the KIP and set its link offsets. */
 int syscall_kip_init(void);
