@@ -36,3 +36,15 @@ unsigned space_count(void)
 {
     return space_cache_ready ? kmem_live(&space_cache) : 0u;
 }
+
+/* ---- inspection (kernel invariant checker) ---- */
+
+bool space_live(const struct space *s)
+{
+    return space_cache_ready && kmem_owns(&space_cache, s);
+}
+
+unsigned space_pool_check(void)
+{
+    return space_cache_ready ? kmem_check(&space_cache) : 0u;
+}
