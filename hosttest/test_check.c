@@ -437,6 +437,25 @@ static void test_kcheck_detects_freed_space(void **state)
     tid_local_register(d);
 }
 
+static void test_kcheck_detects_kernel_space_misuse(void **state)
+{
+    (void)state;
+    /* inactive threads have no local ID ... */
+    assert_int_equal(tc(G(12), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    expect_clean();
+    T(12)->local_registered = true;
+    expect_violation("inactive thread has a local ID", no(12));
+    T(12)->local_registered = false;
+    /* ... and no user thread lives in the kernel's space */
+    struct tcb *k;
+    assert_int_equal(tcb_create(G(13), &env_kspace, TID_NIL, &k), TCB_OK);
+    expect_violation("user thread in the kernel's space", no(13));
+    mock_current = env_idle;
+    assert_false(tcb_delete(k, &env_wq));
+    as(root);
+    expect_clean();
+}
+
 static void test_kcheck_detects_thread_count(void **state)
 {
     (void)state;
@@ -577,6 +596,7 @@ int main(void)
         T_(test_kcheck_detects_bad_identity),
         T_(test_kcheck_detects_utcb_outside_area),
         T_(test_kcheck_detects_freed_space),
+        T_(test_kcheck_detects_kernel_space_misuse),
         T_(test_kcheck_detects_thread_count),
         T_(test_kcheck_detects_space_without_threads),
         T_(test_kcheck_detects_linked_free_slot),

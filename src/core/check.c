@@ -26,8 +26,9 @@
  *    IPC (not the receiving side of a transfer) has a timer queued.
  *  - Threads and spaces: a live thread's number and global ID agree and
  *    find it; an active one is found by its local ID and its UTCB lies in
- *    its space's UTCB area; its space is a live space object (or the idle
- *    thread's kernel space); every space's thread_count is exact and every
+ *    its space's UTCB area, an inactive one has no local ID; its space is a
+ *    live space object, or the idle thread's kernel space, which holds no
+ *    user threads (kernel threads there have kernel UTCBs); every space's thread_count is exact and every
  *    allocated space has threads (their number equals space_count()); a
  *    free slot is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
@@ -297,12 +298,18 @@ static bool kcheck_space_count(const struct tcb *t, unsigned *nspaces)
 /* Identity, UTCB and space of live thread `t`. */
 static void kcheck_thread(const struct tcb *t, word_t no)
 {
+    bool kernel_space = kc.idle != NULL && t->space == kc.idle->space;
     kcheck(tid_is_global(t->gid) && tid_number(t->gid) == no && tid_lookup(t->gid) == t,
            "thread not found by its global ID", t);
-    kcheck(t->space != NULL && (space_live(t->space) || (kc.idle != NULL && t->space == kc.idle->space)),
-           "thread in a freed space", t);
-    if (t->utcb == NULL)
+    kcheck(t->space != NULL && (space_live(t->space) || kernel_space), "thread in a freed space", t);
+    if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
+        kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;
+    }
+    if (t->utcb == NULL) {
+        kcheck(!t->local_registered, "inactive thread has a local ID", t);
+        return;
+    }
     kcheck(t->local_registered && tid_lookup_local(t->space, tid_local_of(t)) == t,
            "thread not found by its local ID", t);
     kcheck(tcb_utcb_location_valid(t->space, t->utcb_location), "UTCB outside its space's UTCB area", t);

@@ -49,5 +49,7 @@ extern unsigned mock_fpage_count;           /* calls (also beyond the array) */
 extern enum ipc_error mock_fpage_result;    /* what ipc_transfer_fpage answers */
 extern bool mock_fpage_backs;               /* true: memory transfers map the
                                                target pages (writable) in `to` */
+extern bool mock_fpage_mdb;                 /* true: memory fpages go through
+                                               mdb_map as in the kernel (fuzzer) */
 
 #endif
