@@ -9,7 +9,8 @@ endif()
 
 if(L4_FUZZ)
   # coverage feedback for libFuzzer from the core, the mocks and the harness
-  list(APPEND L4_HOST_FLAGS -fsanitize=fuzzer-no-link)
+  list(APPEND L4_HOST_FLAGS -fsanitize=fuzzer-no-link
+    -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/hosttest/fuzz/coverage-ignore.txt)
 endif()
 
 find_path(CMOCKA_INCLUDE_DIR cmocka.h REQUIRED)

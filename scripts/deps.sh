@@ -21,5 +21,6 @@ l4_need_packages() {
 
 # Packages to build the kernel and run it in QEMU.
 L4_BUILD_PACKAGES=(cmake make gcc gcc-multilib clang lld qemu-system-x86)
-# Additionally for the test suite.
-L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind)
+# Additionally for the test suite (libclang-rt-14-dev: libFuzzer and the
+# sanitizer runtimes of Clang 14, for the asan and fuzz presets).
+L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind libclang-rt-14-dev)

@@ -460,14 +460,18 @@ static void fz_teardown(void)
     for (unsigned n = 1; n < TID_IRQ_LINES; n++)
         if (irq_thread[n] != NULL) {
             ipc_thread_deleted(irq_thread[n]);
+            arch_irq_release(irq_thread[n]);
             tcb_delete(irq_thread[n], &env_wq);
         }
     fz_check(FZ_MAX_OPS, "teardown");
     mdb_space_destroy(&env_s0);
     mock_pt_release(&env_s0);
     mock_pt_release(&env_kspace);
+    /* pages: the PreemptionControl table keeps the one leaf for thread
+     * numbers 0..1023 once it was needed (syscall.c); nothing else may stay */
+    unsigned pages_allowed = fz_base_pages > 1 ? fz_base_pages : 1;
     bool leak = space_count() != env_base_spaces || mock_utcb_live != 0 || mdb_node_count() != 0 ||
-                mdb_page_count() != 0 || mock_pages_outstanding() != fz_base_pages;
+                mdb_page_count() != 0 || mock_pages_outstanding() > pages_allowed;
     if (leak) {
         fprintf(stderr, "fuzz: leak: spaces %u (base %u), utcbs %u, mapnodes %u, mdb pages %u, pages %u (base %u)\n",
                 space_count(), env_base_spaces, mock_utcb_live, mdb_node_count(), mdb_page_count(),
