@@ -4,8 +4,9 @@
  *
  * One input is one run of a small system built on the mocks (sys_env.h):
  * the idle thread and interrupt threads 1..15 (but 2) in the kernel's
- * space as in the kernel, the privileged root server, and up to 16 user
- * thread numbers. The input bytes are read as a sequence of operations:
+ * space as in the kernel, the privileged root server with two more threads
+ * in its space and two threads in a second space (all started, with user
+ * memory for string items), and 16 user thread numbers in all. The input bytes are read as a sequence of operations:
  * every X.2 system call (ThreadControl, SpaceControl, ExchangeRegisters,
  * Ipc with untyped words, map/grant/string items, receive buffers and
  * timeouts, Unmap, Schedule, ThreadSwitch, MemoryControl,
@@ -37,8 +38,10 @@
 #define IRQ_UTCB_WORDS 128u
 
 static word_t irq_utcb[TID_IRQ_LINES][IRQ_UTCB_WORDS];
+static int fz_trace = -1;                       /* FUZZ_TRACE=1: print every step */
 static struct tcb *irq_thread[TID_IRQ_LINES];
 static unsigned fz_base_pages;
+static word_t fz_last_eax;                      /* result register of the last call */
 
 /* ---- the input ----------------------------------------------------------- */
 
@@ -114,7 +117,10 @@ static word_t fz_time(struct input *in)
     uint8_t b = in8(in);
     switch (b & 3u) {
     case 0:  return NOCHG;
-    case 1:  return ((word_t)sys_period_encode(in8(in) * 100u) << 16) | sys_period_encode(in8(in) * 1000u);
+    case 1: {
+        word_t slice = in8(in) * 100u, quantum = in8(in) * 1000u;
+        return ((word_t)sys_period_encode(slice) << 16) | sys_period_encode(quantum);
+    }
     case 2:  return (word_t)(b >> 2) << 10 | in8(in);
     default: return in32(in);
     }
@@ -146,6 +152,26 @@ static void fz_irq_threads(void)
         irq_thread[n]->prio = 255;
         irq_thread[n]->halted = true;
         sched_make_ready(irq_thread[n]);
+    }
+}
+
+/* Root creates thread n in root's space (space_of == ROOT_N) or in the
+ * space of thread space_of (a new one if that does not exist yet, set up
+ * by SpaceControl), starts it and backs its string source and buffer. */
+static void fz_spawn(unsigned n, unsigned space_of)
+{
+    as(root);
+    bool fresh = T(space_of)->state == TS_FREE;
+    word_t loc = space_of == ROOT_N ? ROOT_UTCB + 512u * n : UA + 512u * n;
+    if (fresh && tc(G(n), G(n), G(ROOT_N), TID_NIL, NOCHG) != 1)
+        abort();
+    if (fresh && sc(G(n), 0, fpage_make(0x00800000u, 12, 0), fpage_make(UA, 16, 0), TID_ANY, NULL) != 1)
+        abort();
+    if (tc(G(n), G(space_of), G(ROOT_N), G(ROOT_N), loc) != 1 || send_start(G(n), 0x1000, 0x2000) != IPC_DONE)
+        abort();
+    for (word_t off = 0; off < 0x2000u; off += 0x1000u) {
+        mock_usermem_map(T(n)->space, 0x00200000u + off, false);
+        mock_usermem_map(T(n)->space, 0x00300000u + off, true);
     }
 }
 
@@ -200,6 +226,7 @@ static void op_thread_control(struct tcb *self, struct input *in)
     word_t dest = fz_id(in), space = fz_id(in), sched = fz_id(in), pager = fz_id(in);
     struct sys_regs r = regs(dest, pager, sched, space, fz_utcb(in), 0x1111u, 0x2222u);
     sys_thread_control(self, &r);
+    fz_last_eax = r.eax;
     if (r.eax == 1 && in8(in) < 0xC0) {            /* usually: start what was created */
         struct tcb *t = sys_lookup(self, dest);
         if (t != NULL && t->state == TS_RECV_WAIT && tcb_is_active(t) && t != self) {
@@ -222,6 +249,7 @@ static void op_space_control(struct tcb *self, struct input *in)
     }
     struct sys_regs r = regs(space, control, kip, utcb, fz_id(in), 0, 0);
     sys_space_control(self, &r);
+    fz_last_eax = r.eax;
 }
 
 static void op_exchange_registers(struct tcb *self, struct input *in)
@@ -231,8 +259,10 @@ static void op_exchange_registers(struct tcb *self, struct input *in)
     word_t dest = fz_id(in);
     uint8_t c = in8(in);
     word_t control = c < 0xF0 ? ctl[c % ARRAY_SIZE(ctl)] : in32(in);
-    struct sys_regs r = regs(dest, control, in32(in), in32(in), in32(in), in32(in), fz_id(in));
+    word_t sp = in32(in), ip = in32(in), flags = in32(in), handle = in32(in);
+    struct sys_regs r = regs(dest, control, sp, ip, flags, handle, fz_id(in));
     sys_exchange_registers(self, &r);
+    fz_last_eax = r.eax;
 }
 
 /* Typed items and receive buffers of an IPC; returns the typed-word count. */
@@ -280,9 +310,13 @@ static void op_ipc(struct tcb *self, struct input *in)
     self->utcb[UTCB_PAGER] = (b & 0x20u) ? fz_id(in) : self->utcb[UTCB_PAGER];
     word_t to = (b & 0x40u) ? TID_NIL : fz_id(in);
     word_t from = (b & 0x80u) ? fz_id(in) : TID_NIL;
-    struct sys_regs r = regs(to, fz_timeouts(in), from, msgtag_make(in8(in), u, t, flags), 0, 0, 0);
-    if (sys_ipc(self, &r) == IPC_DONE)
+    word_t timeouts = fz_timeouts(in);
+    struct sys_regs r = regs(to, timeouts, from, msgtag_make(in8(in), u, t, flags), 0, 0, 0);
+    fz_last_eax = ~0u;                              /* blocked */
+    if (sys_ipc(self, &r) == IPC_DONE) {
         sys_ipc_finish(self, &r);
+        fz_last_eax = r.esi;                        /* the tag */
+    }
 }
 
 static void op_unmap(struct tcb *self, struct input *in)
@@ -300,8 +334,10 @@ static void op_schedule(struct tcb *self, struct input *in)
     word_t dest = fz_id(in);
     uint8_t p = in8(in);
     word_t prio = p < 0x80 ? NOCHG : p;
-    struct sys_regs r = regs(dest, prio, fz_time(in), (in8(in) & 1u) ? NOCHG : in8(in) % 3u,
-                             (in8(in) & 1u) ? NOCHG : in32(in), 0, 0);
+    word_t time = fz_time(in);
+    word_t proc = (in8(in) & 1u) ? NOCHG : in8(in) % 3u;
+    word_t preempt = (in8(in) & 1u) ? NOCHG : in32(in);
+    struct sys_regs r = regs(dest, prio, time, proc, preempt, 0, 0);
     sys_schedule(self, &r);
 }
 
@@ -316,13 +352,15 @@ static void op_memory_control(struct tcb *self, struct input *in)
     uint8_t b = in8(in);
     for (unsigned i = 0; i <= (b & 3u); i++)
         self->utcb[i] = fz_fpage(in);
-    struct sys_regs r = regs(b & 3u, in8(in) % 10u, in8(in) % 10u, in8(in) % 10u, 0, in8(in) % 10u, 0);
+    word_t a0 = in8(in) % 10u, a1 = in8(in) % 10u, a2 = in8(in) % 10u, a3 = in8(in) % 10u;
+    struct sys_regs r = regs(b & 3u, a0, a1, a2, 0, a3, 0);
     sys_memory_control(self, &r);
 }
 
 static void op_processor_control(struct tcb *self, struct input *in)
 {
-    struct sys_regs r = regs(in8(in) % 3u, in32(in), in32(in), in32(in), 0, 0, 0);
+    word_t op = in8(in) % 3u, a = in32(in), b = in32(in), c = in32(in);
+    struct sys_regs r = regs(op, a, b, c, 0, 0, 0);
     sys_processor_control(self, &r);
 }
 
@@ -351,7 +389,8 @@ static void op_interrupt(struct input *in)
 /* A page fault of a runnable thread: pagefault IPC to its pager. */
 static void op_page_fault(struct tcb *self, struct input *in)
 {
-    word_t addr = (in8(in) < 0x80 ? UA : 0x00300000u) + 0x1000u * (in8(in) & 15u);
+    word_t base = in8(in) < 0x80 ? UA : 0x00300000u;
+    word_t addr = base + 0x1000u * (in8(in) & 15u);
     self->utcb[0] = msgtag_make(0xFFE0u | (in8(in) & 7u), 2, 0, 0);
     self->utcb[1] = addr;
     self->utcb[2] = 0x1234u;
@@ -486,16 +525,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct input in = { data, size };
+    if (fz_trace < 0)
+        fz_trace = getenv("FUZZ_TRACE") != NULL;
     fz_base_pages = mock_pages_outstanding();
     if (env_setup(NULL) != 0)
         abort();
     mock_fpage_mdb = true;
     fz_irq_threads();
+    fz_spawn(3, ROOT_N);             /* two more threads in root's space */
+    fz_spawn(4, ROOT_N);
+    fz_spawn(5, 5);                  /* and two in a space of their own */
+    fz_spawn(6, 5);
     fz_check(0, "setup");
     for (unsigned step = 1; step <= FZ_MAX_OPS && in.n > 0; step++) {
         enum fz_op op = (enum fz_op)(in8(&in) % OP_COUNT);
         if (!fz_step(&in, op))
             break;
+        if (fz_trace)
+            fprintf(stderr, "step %u: %s by %u: eax %#x, error %#x, state %u\n", step, op_name[op],
+                    (unsigned)tid_number(mock_current->gid), (unsigned)fz_last_eax,
+                    mock_current->utcb ? (unsigned)mock_current->utcb[UTCB_ERROR_CODE] : 0u,
+                    (unsigned)mock_current->state);
         fz_check(step, op_name[op]);
     }
     fz_teardown();
