@@ -175,6 +175,18 @@ static void fz_spawn(unsigned n, unsigned space_of)
     }
 }
 
+/* Map and grant items as in the kernel (src/arch/x86/ipcmap.c): memory
+ * through the mapping database, IO fpages recorded only. */
+static enum ipc_error fz_transfer_fpage(struct tcb *from, struct tcb *to, const struct msg_placement *p,
+                                        unsigned rights, bool grant)
+{
+    if (p->io)
+        return IPC_OK;
+    return mdb_map(from->space, p->src_base, to->space, p->dst_base, p->log2, rights, grant) == MDB_OK
+               ? IPC_OK
+               : IPC_ERR_OVERFLOW;
+}
+
 /* A runnable user thread chosen by the input, or NULL when there is none. */
 static struct tcb *fz_caller(struct input *in)
 {
@@ -530,7 +542,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_base_pages = mock_pages_outstanding();
     if (env_setup(NULL) != 0)
         abort();
-    mock_fpage_mdb = true;
+    mock_fpage_hook = fz_transfer_fpage;
     fz_irq_threads();
     fz_spawn(3, ROOT_N);             /* two more threads in root's space */
     fz_spawn(4, ROOT_N);
