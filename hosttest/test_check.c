@@ -454,6 +454,9 @@ static void test_kcheck_detects_kernel_space_misuse(void **state)
     assert_false(tcb_delete(k, &env_wq));
     as(root);
     expect_clean();
+    env_kspace.utcb_area = ROOT_UTCB_AREA;    /* SpaceControl on a kernel thread */
+    expect_violation("the kernel's space was given user areas", TID_SYSTEM_BASE);
+    env_kspace.utcb_area = 0;
 }
 
 static void test_kcheck_detects_thread_count(void **state)

@@ -28,7 +28,8 @@
  *    find it; an active one is found by its local ID and its UTCB lies in
  *    its space's UTCB area, an inactive one has no local ID; its space is a
  *    live space object, or the idle thread's kernel space, which holds no
- *    user threads (kernel threads there have kernel UTCBs); every space's thread_count is exact and every
+ *    user threads (kernel threads there have kernel UTCBs) and never gets
+ *    KIP or UTCB areas; every space's thread_count is exact and every
  *    allocated space has threads (their number equals space_count()); a
  *    free slot is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
@@ -171,6 +172,8 @@ static word_t kcheck_sched(void)
 {
     word_t queued = 0;
     kcheck(kc.idle == NULL || !kc.idle->in_ready_queue, "idle thread queued", kc.idle);
+    kcheck(kc.idle == NULL || (kc.idle->space->kip_area == 0 && kc.idle->space->utcb_area == 0),
+           "the kernel's space was given user areas", kc.idle);
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
         queued += kcheck_ready_queue(p);
     uint32_t summary = sched_bitmap_word(SCHED_PRIORITIES / 32u);
