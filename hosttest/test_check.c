@@ -176,6 +176,18 @@ static void test_kcheck_detects_freed_thread_in_ready_queue(void **state)
     d->ready_next = saved;
 }
 
+static void test_kcheck_detects_foreign_and_cyclic_ready_links(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *saved = d->ready_next;
+    d->ready_next = (struct tcb *)((char *)T(N_P) + 8);     /* inside a TCB, not its start */
+    expect_violation("freed or foreign thread in a ready queue", no(N_D));
+    d->ready_next = d;                        /* a circle that misses the head */
+    expect_violation("ready queue back link broken", no(N_D));
+    assert_true(kcheck_all() > 1);            /* ... and "does not close" after the bound */
+    d->ready_next = saved;
+}
+
 static void test_kcheck_detects_open_ready_queue(void **state)
 {
     (void)state;
@@ -245,8 +257,13 @@ static void test_kcheck_detects_queue_on_freed_thread(void **state)
     (void)state;
     struct tcb *d = T(N_D);
     d->ipc.q_on = &T(60)->ipc.sendq;
-    expect_violation("thread queued on a freed thread", no(N_D));
+    expect_violation("thread queued on a freed thread or on no queue", no(N_D));
+    d->ipc.q_on = (struct ipc_queue *)&root->ipc.partner;      /* a live thread, but no queue */
+    expect_violation("thread queued on a freed thread or on no queue", no(N_D));
     d->ipc.q_on = NULL;
+    d->state = TS_SEND_WAIT;                  /* sending to nobody */
+    expect_violation("sending thread not in its partner's send queue", no(N_D));
+    d->state = TS_READY;
 }
 
 static void test_kcheck_detects_queue_member_state(void **state)
@@ -342,6 +359,10 @@ static void test_kcheck_detects_stale_transfer_fields(void **state)
     d->ipc.saved.state = TS_READY;
     expect_violation("nested IPC state outside an IPC", no(N_D));
     d->ipc.saved.valid = false;
+    struct tcb *s = T(N_S);
+    s->ipc.xfer.in_string = false;
+    expect_violation("suspended transfer outside a string", no(N_S));
+    s->ipc.xfer.in_string = true;
 }
 
 /* ---- timeouts -------------------------------------------------------------- */
@@ -357,6 +378,18 @@ static void test_kcheck_detects_timer_of_ready_thread(void **state)
     wakeup_insert(&env_wq, &T(N_R)->wakeup, 12345);
     expect_violation("timer queued for a thread not waiting in IPC", no(N_R));
     wakeup_remove(&env_wq, &T(N_R)->wakeup);
+    /* the sender's transfer timer only once a transfer timeout was decided */
+    assert_true(T(N_S)->ipc.xfer_timed);      /* decided (never / never) at the fault */
+    wakeup_insert(&env_wq, &T(N_S)->wakeup, 12345);
+    expect_clean();
+    T(N_S)->ipc.xfer_timed = false;
+    expect_violation("timer queued for a thread not waiting in IPC", no(N_S));
+    T(N_S)->ipc.xfer_timed = true;
+    wakeup_remove(&env_wq, &T(N_S)->wakeup);
+    /* a freed thread's node */
+    wakeup_insert(&env_wq, &T(60)->wakeup, 12345);
+    expect_violation("freed thread still linked", no(60));
+    wakeup_remove(&env_wq, &T(60)->wakeup);
 }
 
 static void test_kcheck_detects_foreign_wakeup_node(void **state)
@@ -366,6 +399,12 @@ static void test_kcheck_detects_foreign_wakeup_node(void **state)
     wakeup_insert(&env_wq, &stray, 12345);
     expect_violation("wakeup node of a freed or foreign thread", KCHECK_NO_THREAD);
     wakeup_remove(&env_wq, &stray);
+    struct wakeup_node *inside = (struct wakeup_node *)((char *)T(N_D) + 2048);   /* kernel stack */
+    memset(inside, 0, sizeof(*inside));
+    wakeup_insert(&env_wq, inside, 12345);
+    expect_violation("wakeup node of a freed or foreign thread", KCHECK_NO_THREAD);
+    wakeup_remove(&env_wq, inside);
+    assert_null(wakeup_list_next(&env_wq, WAKEUP_NONE, NULL));
 }
 
 static void test_kcheck_detects_wakeup_queue_damage(void **state)
@@ -534,6 +573,8 @@ static void test_kmem_check_detects_bookkeeping_damage(void **state)
         o[i] = kmem_alloc(&c);
     assert_int_equal(kmem_check(&c), 0);      /* one full page, one partial */
     assert_true(kmem_owns(&c, o[0]) && kmem_owns(&c, o[5]));
+    ((uintptr_t *)o[5])[1] = 0x6B6D4672u;     /* an object in use may hold the free magic */
+    assert_true(kmem_owns(&c, o[5]));
     assert_false(kmem_owns(&c, (char *)o[0] + 8));     /* not an object start */
     assert_false(kmem_owns(&c, NULL));
     assert_false(kmem_owns(&c, (void *)((uintptr_t)o[0] & ~(uintptr_t)4095)));   /* header */
@@ -552,6 +593,8 @@ static void test_kmem_check_detects_bookkeeping_damage(void **state)
     f[1] ^= 1;
     void *saved = (void *)f[0];
     f[0] = (uintptr_t)o[0];                   /* free list cycle */
+    assert_true(kmem_check(&c) > 0);
+    f[0] = (uintptr_t)&c;                     /* free list leaves the page */
     assert_true(kmem_check(&c) > 0);
     f[0] = (uintptr_t)saved;
     struct kmem_cache other;
@@ -578,6 +621,7 @@ int main(void)
         T_(test_kcheck_detects_ready_back_link),
         T_(test_kcheck_detects_ready_head_back_link),
         T_(test_kcheck_detects_freed_thread_in_ready_queue),
+        T_(test_kcheck_detects_foreign_and_cyclic_ready_links),
         T_(test_kcheck_detects_open_ready_queue),
         T_(test_kcheck_detects_runnable_thread_not_queued),
         T_(test_kcheck_detects_marked_but_unqueued),

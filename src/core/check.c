@@ -52,8 +52,8 @@
 #include <core/tid.h>
 #include <core/wakeup.h>
 
-/* Distinct spaces whose thread counts one pass can verify. */
-#define KCHECK_SPACES 512u
+/* Distinct spaces one pass can count (more is reported as a violation). */
+#define KCHECK_SPACES 4096u
 /* UTCB view of a thread: words -64..63 around MR0. */
 #define KCHECK_UTCB_WORDS 64
 
@@ -106,39 +106,36 @@ word_t kcheck_first_thread(void) { return kc.first_no; }
 /* True when `p` is the start of a TCB slot of the area. */
 static bool kcheck_is_slot(const void *p)
 {
-    uintptr_t a = (uintptr_t)p, b = (uintptr_t)kc.base;
-    return a >= b && (a - b) >> TCB_SIZE_LOG2 < kc.nthreads && ((a - b) & (TCB_SIZE - 1u)) == 0;
+    uintptr_t off = (uintptr_t)p - (uintptr_t)kc.base;     /* wraps for p below the area */
+    return (off >> TCB_SIZE_LOG2 < kc.nthreads) & ((off & (TCB_SIZE - 1u)) == 0);
 }
 
 /* True when `t` is a TCB slot holding a thread (not freed). */
 static bool kcheck_live(const struct tcb *t)
 {
-    return t != NULL && kcheck_is_slot(t) && t->state != TS_FREE;
+    return kcheck_is_slot(t) && t->state != TS_FREE;          /* NULL is no slot */
 }
 
 /* The live thread whose IPC send or wait queue is `q`, else NULL. */
 static struct tcb *kcheck_queue_owner(const struct ipc_queue *q)
 {
     struct tcb *o = tcb_from_sp((uintptr_t)q);
-    if (!kcheck_live(o) || (q != &o->ipc.sendq && q != &o->ipc.waitq))
-        return NULL;
-    return o;
+    bool at_queue = (q == &o->ipc.sendq) | (q == &o->ipc.waitq);
+    return at_queue && kcheck_live(o) ? o : NULL;
 }
 
 /* The live thread whose embedded wakeup node is `n`, else NULL. */
 static struct tcb *kcheck_node_owner(const struct wakeup_node *n)
 {
     struct tcb *o = tcb_from_sp((uintptr_t)n);
-    return kcheck_live(o) && &o->wakeup == n ? o : NULL;
+    return &o->wakeup == n && kcheck_live(o) ? o : NULL;
 }
 
-/* True when `w` points into the UTCB view of live, active thread `t`. */
+/* True when `w` points into the UTCB view of live thread `t`. */
 static bool kcheck_in_utcb(const struct tcb *t, const word_t *w)
 {
-    if (!kcheck_live(t) || t->utcb == NULL)
-        return false;
-    uintptr_t a = (uintptr_t)w, mr0 = (uintptr_t)t->utcb, span = KCHECK_UTCB_WORDS * sizeof(word_t);
-    return a >= mr0 - span && a < mr0 + span;
+    uintptr_t span = KCHECK_UTCB_WORDS * sizeof(word_t);
+    return (uintptr_t)w - ((uintptr_t)t->utcb - span) < 2u * span;    /* wraps below */
 }
 
 /* ---- scheduler ----------------------------------------------------------- */
@@ -150,20 +147,22 @@ static word_t kcheck_ready_queue(unsigned prio)
     bool bit = (sched_bitmap_word(prio >> 5) >> (prio & 31u)) & 1u;
     kcheck(bit == (head != NULL), "ready bitmap differs from the ready queue", head);
     word_t n = 0;
-    struct tcb *prev = NULL;
+    if (head == NULL)
+        return 0;
+    struct tcb *prev = head->ready_prev;         /* the tail, if the circle is intact */
     for (struct tcb *t = head; t != NULL; prev = t, t = t->ready_next) {
         if (!kcheck(kcheck_live(t), "freed or foreign thread in a ready queue", prev) ||
             !kcheck(n++ < kc.nthreads, "ready queue does not close", head))
             return n;
-        kcheck(t->in_ready_queue && t->prio == prio && t != kc.idle,
+        kcheck(t->in_ready_queue & (t->prio == prio) & (t != kc.idle),
                "thread in a ready queue it does not belong to", t);
-        kcheck(t == head || t->ready_prev == prev, "ready queue back link broken", t);
+        kcheck(t->ready_prev == prev, "ready queue back link broken", t);
         if (t->ready_next == head) {
             kcheck(head->ready_prev == t, "ready queue back link broken", head);
             return n;
         }
     }
-    kcheck(head == NULL, "ready queue does not close", head);
+    kcheck(false, "ready queue does not close", head);
     return n;
 }
 
@@ -171,8 +170,8 @@ static word_t kcheck_ready_queue(unsigned prio)
 static word_t kcheck_sched(void)
 {
     word_t queued = 0;
-    kcheck(kc.idle == NULL || !kc.idle->in_ready_queue, "idle thread queued", kc.idle);
-    kcheck(kc.idle == NULL || (kc.idle->space->kip_area == 0 && kc.idle->space->utcb_area == 0),
+    kcheck(!kc.idle->in_ready_queue, "idle thread queued", kc.idle);
+    kcheck((kc.idle->space->kip_area | kc.idle->space->utcb_area) == 0,
            "the kernel's space was given user areas", kc.idle);
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
         queued += kcheck_ready_queue(p);
@@ -194,7 +193,7 @@ static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *
         if (!kcheck(kcheck_live(t), "freed or foreign thread in an IPC queue", owner) ||
             !kcheck(n++ < kc.nthreads, "IPC queue does not end", owner))
             return n;
-        kcheck(t->ipc.q_on == q && t->ipc.q_prev == prev, "IPC queue links broken", t);
+        kcheck((t->ipc.q_on == q) & (t->ipc.q_prev == prev), "IPC queue links broken", t);
         kcheck(t->state == state, "thread in an IPC queue its state does not call for", t);
         kcheck(t->ipc.partner == owner, "thread in the IPC queue of a thread it does not wait for", t);
     }
@@ -206,12 +205,13 @@ static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *
 static void kcheck_ipc_place(const struct tcb *t)
 {
     const struct tcb *p = t->ipc.partner;
-    if (t->ipc.q_on != NULL)
-        kcheck(kcheck_queue_owner(t->ipc.q_on) != NULL, "thread queued on a freed thread", t);
+    const struct ipc_queue *q = t->ipc.q_on;
+    if (q != NULL)
+        kcheck(kcheck_queue_owner(q) != NULL, "thread queued on a freed thread or on no queue", t);
     if (t->state == TS_SEND_WAIT) {
-        kcheck(kcheck_live(p) && t->ipc.q_on == &p->ipc.sendq, "sending thread not in its partner's send queue", t);
+        kcheck(kcheck_live(p) & (q == &p->ipc.sendq), "sending thread not in its partner's send queue", t);
     } else if (t->state == TS_RECV_WAIT && p != NULL) {
-        kcheck(kcheck_live(p) && t->ipc.q_on == &p->ipc.waitq, "closed receiver not in its partner's wait queue", t);
+        kcheck(kcheck_live(p) & (q == &p->ipc.waitq), "closed receiver not in its partner's wait queue", t);
     } else {
         kcheck(t->ipc.q_on == NULL, "thread in an IPC queue its state does not call for", t);
     }
@@ -223,7 +223,7 @@ static void kcheck_transfer(const struct tcb *t, uint8_t outer)
     const struct ipc_state *st = &t->ipc;
     const struct tcb *p = st->saved.valid ? st->saved.xfer_partner : st->xfer_partner;
     bool in_xfer = outer == TS_SENDING || outer == TS_RECEIVING;
-    kcheck(!st->saved.valid || ipc_pending(t), "nested IPC state outside an IPC", t);
+    kcheck(!st->saved.valid | ipc_pending(t), "nested IPC state outside an IPC", t);
     if (!in_xfer) {
         kcheck(p == NULL, "transfer partner kept after the transfer", t);
         return;
@@ -232,12 +232,15 @@ static void kcheck_transfer(const struct tcb *t, uint8_t outer)
         return;
     const struct ipc_state *ps = &p->ipc;
     uint8_t want = outer == TS_SENDING ? TS_RECEIVING : TS_SENDING;
-    kcheck((ps->saved.valid ? ps->saved.xfer_partner : ps->xfer_partner) == t &&
-           ipc_thread_state(p) == want, "transfer partners disagree", t);
+    kcheck(((ps->saved.valid ? ps->saved.xfer_partner : ps->xfer_partner) == t) &
+           (ipc_thread_state(p) == want), "transfer partners disagree", t);
     const struct ipc_xfer *x = st->saved.valid ? &st->saved.xfer : &st->xfer;
-    if (outer == TS_SENDING && x->in_string)
-        kcheck(kcheck_in_utcb(t, x->src.s.w) && kcheck_in_utcb(p, x->dst.s.w),
-               "string transfer points outside the partners' UTCBs", t);
+    if (outer != TS_SENDING)
+        return;
+    /* only a fault in a string copy suspends a transfer (sender's side) */
+    kcheck(x->in_string, "suspended transfer outside a string", t);
+    kcheck(kcheck_in_utcb(t, x->src.s.w) & kcheck_in_utcb(p, x->dst.s.w),
+           "string transfer points outside the partners' UTCBs", t);
 }
 
 /* Which threads may have a timer queued. */
@@ -246,7 +249,7 @@ static void kcheck_timer(const struct tcb *t, uint8_t outer)
     if (!wakeup_queued(&t->wakeup))
         return;
     bool xfer_timed = t->ipc.saved.valid ? t->ipc.saved.xfer_timed : t->ipc.xfer_timed;
-    kcheck(ipc_pending(t) && outer != TS_RECEIVING && (outer != TS_SENDING || xfer_timed),
+    kcheck(ipc_pending(t) & (outer != TS_RECEIVING) & ((outer != TS_SENDING) | xfer_timed),
            "timer queued for a thread not waiting in IPC", t);
 }
 
@@ -265,7 +268,7 @@ static word_t kcheck_ipc(const struct tcb *t)
 static word_t kcheck_wakeup(void)
 {
     struct wakeup_queue *q = ipc_wakeup_queue();
-    if (q == NULL || !kcheck(wakeup_check(q), "wakeup queue inconsistent", NULL))
+    if (!kcheck(wakeup_check(q), "wakeup queue inconsistent", NULL))
         return 0;
     word_t n = 0;
     for (unsigned c = WAKEUP_SOON; c <= WAKEUP_DUE; c++) {
@@ -281,30 +284,28 @@ static word_t kcheck_wakeup(void)
 
 /* ---- threads and spaces ------------------------------------------------------ */
 
-/* Count `t` for its space; false when the table is full. */
-static bool kcheck_space_count(const struct tcb *t, unsigned *nspaces)
+/* Count `t` for its space. */
+static void kcheck_space_count(const struct tcb *t, unsigned *nspaces)
 {
     for (unsigned i = 0; i < *nspaces; i++) {
         if (kc_spaces[i].space == t->space) {
             kc_spaces[i].threads++;
-            return true;
+            return;
         }
     }
-    if (*nspaces == KCHECK_SPACES)
-        return false;
+    if (!kcheck(*nspaces < KCHECK_SPACES, "more spaces than the checker can count", t))
+        return;
     kc_spaces[*nspaces].space = t->space;
     kc_spaces[*nspaces].threads = 1;
     (*nspaces)++;
-    return true;
 }
 
 /* Identity, UTCB and space of live thread `t`. */
 static void kcheck_thread(const struct tcb *t, word_t no)
 {
-    bool kernel_space = kc.idle != NULL && t->space == kc.idle->space;
-    kcheck(tid_is_global(t->gid) && tid_number(t->gid) == no && tid_lookup(t->gid) == t,
-           "thread not found by its global ID", t);
-    kcheck(t->space != NULL && (space_live(t->space) || kernel_space), "thread in a freed space", t);
+    bool kernel_space = t->space == kc.idle->space;
+    kcheck((tid_number(t->gid) == no) & (tid_lookup(t->gid) == t), "thread not found by its global ID", t);
+    kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;
@@ -313,7 +314,7 @@ static void kcheck_thread(const struct tcb *t, word_t no)
         kcheck(!t->local_registered, "inactive thread has a local ID", t);
         return;
     }
-    kcheck(t->local_registered && tid_lookup_local(t->space, tid_local_of(t)) == t,
+    kcheck(t->local_registered & (tid_lookup_local(t->space, tid_local_of(t)) == t),
            "thread not found by its local ID", t);
     kcheck(tcb_utcb_location_valid(t->space, t->utcb_location), "UTCB outside its space's UTCB area", t);
 }
@@ -321,22 +322,21 @@ static void kcheck_thread(const struct tcb *t, word_t no)
 /* A free slot must be linked nowhere. */
 static void kcheck_free_slot(const struct tcb *t)
 {
-    kcheck(t->gid == TID_NIL && t->space == NULL && t->utcb == NULL && !t->local_registered &&
-           !t->in_ready_queue && !wakeup_queued(&t->wakeup) && t->ipc.q_on == NULL &&
-           t->ipc.sendq.head == NULL && t->ipc.waitq.head == NULL,
-           "freed thread still linked", t);
+    bool unlinked = (t->gid == TID_NIL) & (t->space == NULL) & (t->utcb == NULL) & !t->local_registered &
+                    !t->in_ready_queue & !wakeup_queued(&t->wakeup) & (t->ipc.q_on == NULL) &
+                    (t->ipc.sendq.head == NULL) & (t->ipc.waitq.head == NULL);
+    kcheck(unlinked, "freed thread still linked", t);
 }
 
 /* Thread counts of the spaces against space_count(). */
-static void kcheck_spaces(unsigned nspaces, bool complete)
+static void kcheck_spaces(unsigned nspaces)
 {
     unsigned live = 0;
     for (unsigned i = 0; i < nspaces; i++) {
         kcheck(kc_spaces[i].space->thread_count == kc_spaces[i].threads, "space thread count wrong", NULL);
         live += space_live(kc_spaces[i].space);
     }
-    if (complete)
-        kcheck(live == space_count(), "space without threads", NULL);
+    kcheck(live == space_count(), "space without threads", NULL);
 }
 
 unsigned kcheck_all(void)
@@ -349,7 +349,6 @@ unsigned kcheck_all(void)
     kc.idle = sched_idle();
     word_t queued = kcheck_sched(), marked = 0, ipc_members = 0, ipc_linked = 0, timers = 0;
     unsigned nspaces = 0;
-    bool complete = true;
     for (word_t no = 0; no < kc.nthreads; no++) {
         const struct tcb *t = tcb_of_number(no);
         if (t->state == TS_FREE) {
@@ -357,20 +356,20 @@ unsigned kcheck_all(void)
             continue;
         }
         kcheck(t->state <= TS_DEAD, "thread state out of range", t);
-        kcheck(!sched_runnable(t) || t->in_ready_queue, "runnable thread not queued", t);
+        kcheck(!sched_runnable(t) | t->in_ready_queue, "runnable thread not queued", t);
         marked += t->in_ready_queue;
         ipc_linked += t->ipc.q_on != NULL;
         timers += wakeup_queued(&t->wakeup);
         kcheck_thread(t, no);
         ipc_members += kcheck_ipc(t);
-        complete = kcheck_space_count(t, &nspaces) && complete;
+        kcheck_space_count(t, &nspaces);
     }
     kcheck(queued == marked, "thread marked queued but not in its ready queue", NULL);
     kcheck(ipc_members == ipc_linked, "thread in more or fewer IPC queues than it says", NULL);
     kcheck(kcheck_wakeup() == timers, "wakeup node linked not exactly once", NULL);
-    kcheck_spaces(nspaces, complete);
+    kcheck_spaces(nspaces);
     kcheck(mdb_check() == 0, "mapping database inconsistent", NULL);
-    kcheck(mdb_pool_check() == 0 && space_pool_check() == 0, "kernel memory pool accounting wrong", NULL);
+    kcheck((mdb_pool_check() | space_pool_check()) == 0, "kernel memory pool accounting wrong", NULL);
     return kc.bad;
 }
 

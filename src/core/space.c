@@ -7,12 +7,17 @@
 static struct kmem_cache space_cache;
 static bool space_cache_ready;
 
-struct space *space_create(void)
+static void space_init_once(void)
 {
     if (!space_cache_ready) {
         kmem_cache_init(&space_cache, sizeof(struct space));
         space_cache_ready = true;
     }
+}
+
+struct space *space_create(void)
+{
+    space_init_once();
     struct space *s = kmem_alloc(&space_cache);
     if (!s)
         return NULL;
@@ -41,10 +46,12 @@ unsigned space_count(void)
 
 bool space_live(const struct space *s)
 {
-    return space_cache_ready && kmem_owns(&space_cache, s);
+    space_init_once();
+    return kmem_owns(&space_cache, s);
 }
 
 unsigned space_pool_check(void)
 {
-    return space_cache_ready ? kmem_check(&space_cache) : 0u;
+    space_init_once();
+    return kmem_check(&space_cache);
 }
