@@ -42,6 +42,12 @@ static int fz_trace = -1;                       /* FUZZ_TRACE=1: print every ste
 static struct tcb *irq_thread[TID_IRQ_LINES];
 static unsigned fz_base_pages;
 static word_t fz_last_eax;                      /* result register of the last call */
+static unsigned fz_maps;                        /* mdb_map calls of the current step */
+
+/* Map items a message can carry (u + t <= 63, two words each), times the
+ * pieces one item may be cut into (the complete space: 4 x 2^30): no step
+ * may make more mdb_map calls than that. */
+#define FZ_MAX_MAPS_PER_STEP (32u * 4u)
 
 /* ---- the input ----------------------------------------------------------- */
 
@@ -182,6 +188,11 @@ static enum ipc_error fz_transfer_fpage(struct tcb *from, struct tcb *to, const 
 {
     if (p->io)
         return IPC_OK;
+    if (++fz_maps > FZ_MAX_MAPS_PER_STEP) {
+        fprintf(stderr, "fuzz: one step made more than %u mdb_map calls (last: log2 %u): unbounded work in the kernel\n",
+                FZ_MAX_MAPS_PER_STEP, p->log2);
+        abort();
+    }
     return mdb_map(from->space, p->src_base, to->space, p->dst_base, p->log2, rights, grant) == MDB_OK
                ? IPC_OK
                : IPC_ERR_OVERFLOW;
@@ -551,6 +562,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_check(0, "setup");
     for (unsigned step = 1; step <= FZ_MAX_OPS && in.n > 0; step++) {
         enum fz_op op = (enum fz_op)(in8(&in) % OP_COUNT);
+        fz_maps = 0;
         if (!fz_step(&in, op))
             break;
         if (fz_trace)
