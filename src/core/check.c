@@ -239,8 +239,8 @@ static void kcheck_transfer(const struct tcb *t, uint8_t outer)
         return;
     /* only a fault in a string copy suspends a transfer (sender's side) */
     kcheck(x->in_string, "suspended transfer outside a string", t);
-    kcheck(kcheck_in_utcb(t, x->src.s.w) & kcheck_in_utcb(p, x->dst.s.w),
-           "string transfer points outside the partners' UTCBs", t);
+    bool src_ok = kcheck_in_utcb(t, x->src.s.w), dst_ok = kcheck_in_utcb(p, x->dst.s.w);
+    kcheck(src_ok & dst_ok, "string transfer points outside the partners' UTCBs", t);
 }
 
 /* Which threads may have a timer queued. */
@@ -304,7 +304,8 @@ static void kcheck_space_count(const struct tcb *t, unsigned *nspaces)
 static void kcheck_thread(const struct tcb *t, word_t no)
 {
     bool kernel_space = t->space == kc.idle->space;
-    kcheck((tid_number(t->gid) == no) & (tid_lookup(t->gid) == t), "thread not found by its global ID", t);
+    bool found = tid_lookup(t->gid) == t;
+    kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
     kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
