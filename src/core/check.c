@@ -201,6 +201,14 @@ static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *
     return n;
 }
 
+/* The send (send) or wait queue of thread `p`; NULL for no thread. */
+static const struct ipc_queue *kcheck_queue_of(const struct tcb *p, bool send)
+{
+    if (p == NULL)
+        return NULL;
+    return send ? &p->ipc.sendq : &p->ipc.waitq;
+}
+
 /* The queue `t`'s own state demands it is in: its place must match. */
 static void kcheck_ipc_place(const struct tcb *t)
 {
@@ -209,9 +217,11 @@ static void kcheck_ipc_place(const struct tcb *t)
     if (q != NULL)
         kcheck(kcheck_queue_owner(q) != NULL, "thread queued on a freed thread or on no queue", t);
     if (t->state == TS_SEND_WAIT) {
-        kcheck(kcheck_live(p) & (q == &p->ipc.sendq), "sending thread not in its partner's send queue", t);
+        bool at = q == kcheck_queue_of(p, true);
+        kcheck(kcheck_live(p) & at, "sending thread not in its partner's send queue", t);
     } else if (t->state == TS_RECV_WAIT && p != NULL) {
-        kcheck(kcheck_live(p) & (q == &p->ipc.waitq), "closed receiver not in its partner's wait queue", t);
+        bool at = q == kcheck_queue_of(p, false);
+        kcheck(kcheck_live(p) & at, "closed receiver not in its partner's wait queue", t);
     } else {
         kcheck(t->ipc.q_on == NULL, "thread in an IPC queue its state does not call for", t);
     }
