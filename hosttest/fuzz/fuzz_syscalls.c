@@ -8,8 +8,8 @@
  * in its space and two threads in a second space (all started, with user
  * memory for string items), and 16 user thread numbers in all. The input bytes are read as a sequence of operations:
  * every X.2 system call (ThreadControl, SpaceControl, ExchangeRegisters,
- * Ipc with untyped words, map/grant/string items, receive buffers and
- * timeouts, Unmap, Schedule, ThreadSwitch, MemoryControl,
+ * Ipc (through the fast path first, as in the kernel) with untyped words,
+ * map/grant/string items, receive buffers and timeouts, Unmap, Schedule, ThreadSwitch, MemoryControl,
  * ProcessorControl) made by a runnable thread the input picks, with
  * arguments drawn from pools of interesting words (own, foreign, stale,
  * local, interrupt, kernel and reserved thread IDs, UTCB locations, fpages,
@@ -334,8 +334,11 @@ static void op_ipc(struct tcb *self, struct input *in)
     word_t to = (b & 0x40u) ? TID_NIL : fz_id(in);
     word_t from = (b & 0x80u) ? fz_id(in) : TID_NIL;
     word_t timeouts = fz_timeouts(in);
-    struct sys_regs r = regs(to, timeouts, from, msgtag_make(in8(in), u, t, flags), 0, 0, 0);
+    word_t tag = msgtag_make(in8(in), u, t, flags);
     fz_last_eax = ~0u;                              /* blocked */
+    if (ipc_fastpath(self, to, from, timeouts, tag)) /* first, as the kernel's Ipc entry does */
+        return;
+    struct sys_regs r = regs(to, timeouts, from, tag, 0, 0, 0);
     if (sys_ipc(self, &r) == IPC_DONE) {
         sys_ipc_finish(self, &r);
         fz_last_eax = r.esi;                        /* the tag */
