@@ -7,6 +7,12 @@ if(L4_SANITIZE)
   list(APPEND L4_HOST_LINK_FLAGS -fsanitize=address,undefined)
 endif()
 
+if(L4_FUZZ)
+  # coverage feedback for libFuzzer from the core, the mocks and the harness
+  list(APPEND L4_HOST_FLAGS -fsanitize=fuzzer-no-link
+    -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/hosttest/fuzz/coverage-ignore.txt)
+endif()
+
 find_path(CMOCKA_INCLUDE_DIR cmocka.h REQUIRED)
 find_library(CMOCKA_LIBRARY cmocka REQUIRED)
 

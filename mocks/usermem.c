@@ -19,6 +19,7 @@ struct mock_fpage_call mock_fpage_calls[MOCK_FPAGE_CALLS];
 unsigned mock_fpage_count;
 enum ipc_error mock_fpage_result;
 bool mock_fpage_backs;
+mock_fpage_fn mock_fpage_hook;
 
 void mock_usermem_reset(void)
 {
@@ -29,6 +30,7 @@ void mock_usermem_reset(void)
     mock_fpage_count = 0;
     mock_fpage_result = IPC_OK;
     mock_fpage_backs = false;
+    mock_fpage_hook = NULL;
 }
 
 static struct mock_page *page_find(const struct space *s, word_t va)
@@ -128,6 +130,8 @@ enum ipc_error ipc_transfer_fpage(struct tcb *from, struct tcb *to,
         c->grant = grant;
     }
     mock_fpage_count++;
+    if (mock_fpage_hook != NULL)
+        return mock_fpage_hook(from, to, p, rights, grant);
     if (mock_fpage_result == IPC_OK && mock_fpage_backs && !p->io) {
         uint64_t size = (uint64_t)1 << p->log2;
         for (uint64_t off = 0; off < size && off < 16u * MOCK_PAGE_SIZE; off += MOCK_PAGE_SIZE)

@@ -21,8 +21,10 @@ l4_need_packages() {
 
 # Packages to build the kernel and run it in QEMU.
 L4_BUILD_PACKAGES=(cmake make gcc gcc-multilib clang lld qemu-system-x86)
-# Additionally for the test suite.
-L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind gnuplot-nox)   # gnuplot: the bench/ipc plot
+# Additionally for the test suite (gnuplot: the bench/ipc plot;
+# libclang-rt-14-dev: libFuzzer and the sanitizer runtimes of Clang 14, for
+# the asan and fuzz presets).
+L4_TEST_PACKAGES=(libcmocka-dev lcov valgrind gnuplot-nox libclang-rt-14-dev)
 # For scripts/iso (a GRUB ISO of the kernel and its modules) and for the Bochs
 # tests (label bochs), which boot such ISOs in the second emulator.
 L4_ISO_PACKAGES=(grub-pc-bin grub-common xorriso mtools)

@@ -811,3 +811,8 @@ void ipc_thread_deleted(struct tcb *t)
     while ((w = t->ipc.waitq.head) != NULL)
         ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
 }
+
+struct wakeup_queue *ipc_wakeup_queue(void)
+{
+    return ipc_wq;
+}

@@ -140,3 +140,49 @@ void kmem_free(struct kmem_cache *c, void *obj)
         arch_page_free(p);
     }
 }
+
+/* ---- inspection (kernel invariant checker, tests) ---------------------- */
+
+/* Violations of page `p` of `c` on the partial list: owner, use count, free list. */
+static unsigned kmem_check_page(const struct kmem_cache *c, const struct kmem_page *p)
+{
+    if ((p->cache != c) | (p->used == 0) | (p->used >= c->per_page))
+        return 1;
+    unsigned nfree = 0;
+    uintptr_t lo = (uintptr_t)p + kmem_header_size();
+    for (const struct kmem_free_obj *f = p->free; f != NULL; f = f->next) {
+        if ((uintptr_t)f - lo >= KMEM_PAGE_SIZE - kmem_header_size())    /* outside the page */
+            return 1;
+        if ((f->magic != KMEM_FREE_MAGIC) | (++nfree > c->per_page))
+            return 1;
+    }
+    return nfree + p->used != c->per_page;
+}
+
+unsigned kmem_check(const struct kmem_cache *c)
+{
+    unsigned bad = 0, npartial = 0, partial_used = 0;
+    const struct kmem_page *prev = NULL;
+    for (const struct kmem_page *p = c->partial; p != NULL; prev = p, p = p->next) {
+        if ((++npartial > c->pages) | (p->prev != prev))
+            return bad + 1;
+        bad += kmem_check_page(c, p);
+        partial_used += p->used;
+    }
+    /* every held page has an object in use; full pages are off the list */
+    bad += c->live < c->pages;
+    bad += c->live != partial_used + (c->pages - npartial) * c->per_page;
+    return bad;
+}
+
+bool kmem_owns(const struct kmem_cache *c, const void *obj)
+{
+    if (obj == NULL)
+        return false;
+    const struct kmem_page *p = (const struct kmem_page *)((uintptr_t)obj & ~(uintptr_t)(KMEM_PAGE_SIZE - 1));
+    uintptr_t off = (uintptr_t)obj - (uintptr_t)p - kmem_header_size();    /* wraps in the header */
+    if ((p->cache != c) | (p->used == 0) | (off % c->obj_size != 0) | (off / c->obj_size >= c->per_page))
+        return false;
+    const struct kmem_free_obj *o = obj;
+    return o->magic != KMEM_FREE_MAGIC || !kmem_is_free(p, o);
+}

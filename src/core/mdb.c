@@ -1126,3 +1126,9 @@ unsigned mdb_check(void)
     bad += count != kmem_live(&node_cache);
     return bad;
 }
+
+unsigned mdb_pool_check(void)
+{
+    mdb_init_once();
+    return kmem_check(&node_cache) + kmem_check(&chunk_cache);
+}

@@ -178,6 +178,8 @@ enum ipc_error msg_place_fpage(word_t snd_base, fpage_t f, fpage_t window, struc
     if (fpage_is_nil(window) || fpage_is_io(window))
         return IPC_ERR_OVERFLOW;
     unsigned s = fpage_log2(f), w = fpage_log2(window);
+    if (s > 32u || w > 32u)
+        return IPC_ERR_OVERFLOW;    /* no fpage is larger than the complete space */
     p->io = false;
     if (s <= w) {
         p->src_base = fpage_base(f);

@@ -8,12 +8,17 @@
 static struct kmem_cache space_cache;
 static bool space_cache_ready;
 
-struct space *space_create(void)
+static void space_init_once(void)
 {
     if (!space_cache_ready) {
         kmem_cache_init(&space_cache, sizeof(struct space));
         space_cache_ready = true;
     }
+}
+
+struct space *space_create(void)
+{
+    space_init_once();
     struct space *s = kmem_alloc(&space_cache);
     if (!s)
         return NULL;
@@ -37,4 +42,18 @@ void space_destroy(struct space *s)
 unsigned space_count(void)
 {
     return space_cache_ready ? kmem_live(&space_cache) : 0u;
+}
+
+/* ---- inspection (kernel invariant checker) ---- */
+
+bool space_live(const struct space *s)
+{
+    space_init_once();
+    return kmem_owns(&space_cache, s);
+}
+
+unsigned space_pool_check(void)
+{
+    space_init_once();
+    return kmem_check(&space_cache);
 }

@@ -344,3 +344,13 @@ enum timeout_kind timeout_decode(uint16_t tv, uint64_t now, uint64_t *deadline)
     *deadline = timeout_decode_point(tv, now);
     return TIMEOUT_AT;
 }
+
+const struct wakeup_node *wakeup_list_next(const struct wakeup_queue *q, enum wakeup_class c,
+                                           const struct wakeup_node *n)
+{
+    if (c < WAKEUP_SOON || c > WAKEUP_DUE)
+        return NULL;
+    const struct wakeup_node *h = &q->head[c - 1];
+    const struct wakeup_node *next = n == NULL ? h->next : n->next;
+    return next == h ? NULL : next;
+}

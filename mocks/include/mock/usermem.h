@@ -49,5 +49,10 @@ extern unsigned mock_fpage_count;           /* calls (also beyond the array) */
 extern enum ipc_error mock_fpage_result;    /* what ipc_transfer_fpage answers */
 extern bool mock_fpage_backs;               /* true: memory transfers map the
                                                target pages (writable) in `to` */
+/* When set, ipc_transfer_fpage() records the call and answers what this
+ * function answers (the fuzzer maps memory fpages through the mdb). */
+typedef enum ipc_error (*mock_fpage_fn)(struct tcb *from, struct tcb *to, const struct msg_placement *p,
+                                        unsigned rights, bool grant);
+extern mock_fpage_fn mock_fpage_hook;
 
 #endif

@@ -18,6 +18,7 @@
 #include <arch/trap.h>
 #include <arch/threads.h>
 #include <core/arch_hooks.h>
+#include <core/check.h>
 #include <core/ipc.h>
 #include <core/sched.h>
 #include <core/kprintf.h>
@@ -79,6 +80,8 @@ void trap_entry(struct frame *f)
     if (f->vector >= SYSCALL_VECTOR_BASE && f->vector < SYSCALL_VECTOR_BASE + SYSCALL_COUNT) {
         syscall_dispatch(f->vector - SYSCALL_VECTOR_BASE, f);
         trap_leave();
+        if (L4_KCHECK)
+            kcheck_after_syscall();     /* debug kernels (-DL4_KCHECK=ON) */
         return;
     }
     if (f->vector == 7 && threads_running && fpu_trap())

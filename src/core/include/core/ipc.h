@@ -114,6 +114,7 @@ void ipc_thread_deleted(struct tcb *t);
 struct tcb *ipc_sendq_head(const struct tcb *t);      /* first queued sender */
 struct tcb *ipc_queue_next(const struct tcb *t);      /* next in the same queue */
 struct tcb *ipc_blocked_on(const struct tcb *t);      /* the thread whose queue holds t */
+struct wakeup_queue *ipc_wakeup_queue(void);          /* the queue given to ipc_init */
 
 /* ---- provided by the mapping database (mdb) ---------------------------
  * Map (grant = false) or grant the region `p` (computed by msg_place_fpage)

@@ -37,4 +37,16 @@ static inline unsigned kmem_live(const struct kmem_cache *c) { return c->live; }
 /* Pages currently held. */
 static inline unsigned kmem_pages(const struct kmem_cache *c) { return c->pages; }
 
+/* ---- inspection (kernel invariant checker, tests) ---- */
+
+/* Violations of `c`'s bookkeeping: partial-list links, owner and free list
+ * of every partial page, and live == objects of the partial pages + full
+ * pages * per_page (each held page has an object in use). 0: consistent. */
+unsigned kmem_check(const struct kmem_cache *c);
+
+/* True when `obj` is an object of `c` currently handed out (not free).
+ * `obj` must point into a page that was once given to a cache (reads its
+ * header); NULL answers false. */
+bool kmem_owns(const struct kmem_cache *c, const void *obj);
+
 #endif

@@ -64,6 +64,10 @@ unsigned mdb_page_count(void);
  * number of violations found (0 when consistent). */
 unsigned mdb_check(void);
 
+/* Violations of the bookkeeping of the mapnode and root-table caches
+ * (kmem_check); 0 when consistent. */
+unsigned mdb_pool_check(void);
+
 /* Fields of a mapnode (for tests): space, virtual address, log2 size,
  * rights, depth in its tree (root = 0), physical base. */
 struct mdb_node_info {

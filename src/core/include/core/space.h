@@ -38,4 +38,11 @@ static inline bool space_initialised(const struct space *s) { return s->utcb_are
 /* Spaces currently allocated (for tests and leak checks). */
 unsigned space_count(void);
 
+/* True when `s` is a space of the space cache that has not been freed
+ * (kernel invariant checker; the kernel's own static space answers false). */
+bool space_live(const struct space *s);
+
+/* Violations of the space cache's bookkeeping (kmem_check); 0: consistent. */
+unsigned space_pool_check(void);
+
 #endif

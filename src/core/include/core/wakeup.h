@@ -115,6 +115,12 @@ uint32_t wakeup_pending(const struct wakeup_queue *q);
  * limits); true if all hold. O(n): for tests and debugging. */
 bool wakeup_check(const struct wakeup_queue *q);
 
+/* Walk list `c` of `q`: the node after `n` (the first one when `n` is
+ * NULL); NULL at the end or for an unknown class. For checkers: the list
+ * must be intact (wakeup_check). */
+const struct wakeup_node *wakeup_list_next(const struct wakeup_queue *q, enum wakeup_class c,
+                                           const struct wakeup_node *n);
+
 /* X.2 16-bit time values (ABI 1.3) converted to deadlines. */
 enum timeout_kind { TIMEOUT_NEVER, TIMEOUT_ZERO, TIMEOUT_AT };
 

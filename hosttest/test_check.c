@@ -1,0 +1,656 @@
+/* Host tests of the kernel invariant checker (core/check.h): it passes a
+ * busy but consistent state (ready, blocked, timed and closed receivers, a
+ * string transfer suspended in a nested pagefault IPC, mappings), and each
+ * deliberate corruption of that state is reported with the right first
+ * violation. Every test restores what it broke, so the teardown (which
+ * deletes everything and checks for leaks) still runs on a sound kernel. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <core/check.h>
+#include <core/kmem.h>
+
+#include "sys_env.h"
+
+#define N_A 3u          /* created, waiting for its start message (closed receive on root) */
+#define N_B 4u          /* blocked sending to root, with a send timeout */
+#define N_C 5u          /* open receive with a timeout */
+#define N_D 6u          /* ready */
+#define N_P 7u          /* pager of R */
+#define N_S 8u          /* sender of a string transfer to R, suspended */
+#define N_R 9u          /* receiver, faulted in its buffer: nested pagefault IPC to P */
+#define SRC_VA 0x00200000u
+#define DST_VA 0x00300000u
+#define MAP_VA 0x00010000u
+#define TIMEOUT_1MS 0x03E8u    /* 1000 µs as an X.2 period */
+
+static word_t utcb_of(unsigned n) { return ROOT_UTCB + 512u * n; }
+
+/* Create thread n in root's space with root as pager; started: ready. */
+static struct tcb *spawn(unsigned n, bool start)
+{
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), G(ROOT_N), utcb_of(n)), 1);
+    if (start)
+        assert_int_equal(send_start(G(n), 0x1000, 0x2000), IPC_DONE);
+    return T(n);
+}
+
+/* Thread n makes an Ipc system call (MR0 = tag); the caller stays root. */
+static enum ipc_outcome call_ipc(unsigned n, tid_t to, tid_t from, word_t timeouts, word_t tag)
+{
+    struct sys_regs r = regs(to, timeouts, from, tag, 0, 0, 0);
+    as(T(n));
+    enum ipc_outcome o = sys_ipc(T(n), &r);
+    as(root);
+    return o;
+}
+
+/* The scene every test starts from; kcheck_all() must accept it. */
+static int scene_setup(void **state)
+{
+    if (env_setup(state) != 0)
+        return -1;
+    spawn(N_A, false);
+    spawn(N_B, true);
+    spawn(N_C, true);
+    spawn(N_D, true);
+    spawn(N_P, true);
+    spawn(N_S, true);
+    spawn(N_R, true);
+    assert_int_equal(call_ipc(N_B, G(ROOT_N), TID_NIL, (word_t)TIMEOUT_1MS << 16, 0), IPC_BLOCKED);
+    assert_int_equal(call_ipc(N_C, TID_NIL, TID_ANY, TIMEOUT_1MS, 0), IPC_BLOCKED);
+    /* string transfer S -> R; R's second buffer page is missing */
+    struct space *s = root_space;
+    assert_true(mock_usermem_map(s, SRC_VA, false));
+    assert_true(mock_usermem_map(s, SRC_VA + 4096, false));
+    assert_true(mock_usermem_map(s, DST_VA, true));
+    T(N_S)->utcb[1] = msg_string_header(5000, 1, false, false);
+    T(N_S)->utcb[2] = SRC_VA;
+    T(N_R)->utcb[utcb_br_index(0)] = 1;
+    T(N_R)->utcb[utcb_br_index(1)] = msg_string_header(8192, 1, false, false);
+    T(N_R)->utcb[utcb_br_index(2)] = DST_VA;
+    T(N_R)->utcb[UTCB_PAGER] = G(N_P);
+    assert_int_equal(call_ipc(N_P, TID_NIL, TID_ANY, 0, 0), IPC_BLOCKED);
+    assert_int_equal(call_ipc(N_R, TID_NIL, TID_ANY, 0, 0), IPC_BLOCKED);
+    assert_int_equal(call_ipc(N_S, G(N_R), TID_NIL, 0, msgtag_make(1, 0, 2, 0)), IPC_BLOCKED);
+    assert_int_equal(T(N_S)->state, TS_SENDING);
+    assert_int_equal(ipc_thread_state(T(N_R)), TS_RECEIVING);
+    assert_int_equal(T(N_R)->state, TS_RECV_WAIT);          /* waits for P's reply */
+    assert_int_equal(mdb_map(&env_s0, 0x00100000u, root_space, MAP_VA, 12, 7, false), MDB_OK);
+    if (kcheck_all() != 0) {
+        printf("scene rejected: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
+        return -1;
+    }
+    return 0;
+}
+
+/* kcheck_all() finds at least one violation, the first being `what` about thread `n`. */
+static void expect_violation(const char *what, word_t n)
+{
+    unsigned bad = kcheck_all();
+    if (bad == 0 || kcheck_first() == NULL || strcmp(kcheck_first(), what) != 0 ||
+        kcheck_first_thread() != n)
+        printf("expected \"%s\" (thread %u), got %u: \"%s\" (thread %u)\n", what, (unsigned)n, bad,
+               kcheck_first() ? kcheck_first() : "-", (unsigned)kcheck_first_thread());
+    assert_true(bad > 0);
+    assert_string_equal(kcheck_first(), what);
+    assert_int_equal(kcheck_first_thread(), n);
+}
+
+static word_t no(unsigned n) { return TID_USER_BASE + n; }
+static word_t no_of(const struct tcb *t) { return tid_number(t->gid); }
+
+static void expect_clean(void)
+{
+    if (kcheck_all() != 0)
+        printf("unexpected violation: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
+    assert_int_equal(kcheck_all(), 0);
+    assert_null(kcheck_first());
+    assert_int_equal(kcheck_first_thread(), KCHECK_NO_THREAD);
+}
+
+/* ---- the good state ------------------------------------------------------ */
+
+static void test_kcheck_scene_is_consistent(void **state)
+{
+    (void)state;
+    expect_clean();
+    assert_true(wakeup_queued(&T(N_B)->wakeup) && wakeup_queued(&T(N_C)->wakeup));
+    assert_true(T(N_S)->ipc.xfer.in_string);
+    /* and stays so through timeouts, a cancel and a deletion */
+    mock_time_us += 5000;
+    assert_int_equal(ipc_expire(mock_time_us), 2);
+    expect_clean();
+    assert_int_equal(ipc_cancel(T(N_S), false, true), TCB_EXREG_SEND);
+    expect_clean();
+    assert_int_equal(tc(G(N_D), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    expect_clean();
+}
+
+/* ---- scheduler ------------------------------------------------------------ */
+
+static void test_kcheck_detects_idle_queued(void **state)
+{
+    (void)state;
+    env_idle->in_ready_queue = true;
+    expect_violation("idle thread queued", TID_SYSTEM_BASE);
+    env_idle->in_ready_queue = false;
+}
+
+static void test_kcheck_detects_wrong_priority_in_queue(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    d->prio = 7;                              /* queued at 100 */
+    expect_violation("thread in a ready queue it does not belong to", no(N_D));
+    d->prio = TCB_DEFAULT_PRIO;
+}
+
+static void test_kcheck_detects_ready_back_link(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *saved = d->ready_prev;
+    d->ready_prev = d;
+    expect_violation("ready queue back link broken", no(N_D));
+    d->ready_prev = saved;
+}
+
+static void test_kcheck_detects_ready_head_back_link(void **state)
+{
+    (void)state;
+    struct tcb *head = sched_queue_head(TCB_DEFAULT_PRIO), *saved = head->ready_prev;
+    head->ready_prev = head->ready_next;
+    expect_violation("ready queue back link broken", no_of(head));
+    head->ready_prev = saved;
+}
+
+static void test_kcheck_detects_freed_thread_in_ready_queue(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *saved = d->ready_next;
+    d->ready_next = T(60);                    /* a free slot */
+    expect_violation("freed or foreign thread in a ready queue", no(N_D));
+    d->ready_next = saved;
+}
+
+static void test_kcheck_detects_foreign_and_cyclic_ready_links(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *saved = d->ready_next;
+    d->ready_next = (struct tcb *)((char *)T(N_P) + 8);     /* inside a TCB, not its start */
+    expect_violation("freed or foreign thread in a ready queue", no(N_D));
+    d->ready_next = d;                        /* a circle that misses the head */
+    expect_violation("ready queue back link broken", no(N_D));
+    assert_true(kcheck_all() > 1);            /* ... and "does not close" after the bound */
+    d->ready_next = saved;
+}
+
+static void test_kcheck_detects_open_ready_queue(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *saved = d->ready_next;
+    d->ready_next = NULL;
+    expect_violation("ready queue does not close", no_of(sched_queue_head(TCB_DEFAULT_PRIO)));
+    d->ready_next = saved;
+}
+
+static void test_kcheck_detects_runnable_thread_not_queued(void **state)
+{
+    (void)state;
+    sched_remove(T(N_D));
+    expect_violation("runnable thread not queued", no(N_D));
+    sched_make_ready(T(N_D));
+    expect_clean();
+}
+
+static void test_kcheck_detects_marked_but_unqueued(void **state)
+{
+    (void)state;
+    struct tcb *a = T(N_A);                   /* blocked, not queued */
+    a->in_ready_queue = true;
+    expect_violation("thread marked queued but not in its ready queue", KCHECK_NO_THREAD);
+    a->in_ready_queue = false;
+}
+
+/* ---- IPC queues ---------------------------------------------------------- */
+
+static void test_kcheck_detects_blocked_sender_made_ready(void **state)
+{
+    (void)state;
+    struct tcb *b = T(N_B);
+    assert_true(b->in_ready_queue);           /* lazily left in its ready queue */
+    b->state = TS_READY;                      /* still in root's send queue, timer armed */
+    expect_violation("thread in an IPC queue its state does not call for", no(N_B));
+    b->state = TS_SEND_WAIT;
+}
+
+static void test_kcheck_detects_sender_outside_partner_queue(void **state)
+{
+    (void)state;
+    struct tcb *b = T(N_B);
+    b->ipc.partner = T(N_D);                  /* queued on root, says D */
+    expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_B));
+    b->ipc.partner = root;
+}
+
+static void test_kcheck_detects_closed_receiver_outside_queue(void **state)
+{
+    (void)state;
+    struct tcb *a = T(N_A);
+    a->ipc.partner = T(N_D);
+    expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_A));
+    a->ipc.partner = root;
+    /* a closed receiver that no wait queue holds */
+    struct tcb *d = T(N_D);
+    d->state = TS_RECV_WAIT;
+    d->ipc.partner = root;
+    expect_violation("closed receiver not in its partner's wait queue", no(N_D));
+    d->ipc.partner = NULL;
+    d->state = TS_READY;
+}
+
+static void test_kcheck_detects_queue_on_freed_thread(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    d->ipc.q_on = &T(60)->ipc.sendq;
+    expect_violation("thread queued on a freed thread or on no queue", no(N_D));
+    d->ipc.q_on = (struct ipc_queue *)&root->ipc.partner;      /* a live thread, but no queue */
+    expect_violation("thread queued on a freed thread or on no queue", no(N_D));
+    d->ipc.q_on = NULL;
+    d->state = TS_SEND_WAIT;                  /* sending to nobody */
+    expect_violation("sending thread not in its partner's send queue", no(N_D));
+    d->state = TS_READY;
+}
+
+static void test_kcheck_detects_queue_member_state(void **state)
+{
+    (void)state;
+    /* root's wait queue holds A (closed receive): make A a sender */
+    struct tcb *a = T(N_A);
+    a->state = TS_SEND_WAIT;
+    expect_violation("thread in an IPC queue its state does not call for", no(N_A));
+    a->state = TS_RECV_WAIT;
+    root->ipc.waitq.head = T(N_B);            /* a sender in a wait queue */
+    expect_violation("IPC queue links broken", no(N_B));
+    root->ipc.waitq.head = a;
+}
+
+static void test_kcheck_detects_queue_tail(void **state)
+{
+    (void)state;
+    root->ipc.sendq.tail = NULL;
+    expect_violation("IPC queue tail wrong", ROOT_N + TID_USER_BASE);
+    root->ipc.sendq.tail = T(N_B);
+}
+
+static void test_kcheck_detects_cyclic_and_freed_queue(void **state)
+{
+    (void)state;
+    struct tcb *b = T(N_B);
+    b->ipc.q_next = b;                        /* sendq never ends */
+    assert_true(kcheck_all() > 0);
+    b->ipc.q_next = T(60);
+    expect_violation("freed or foreign thread in an IPC queue", ROOT_N + TID_USER_BASE);
+    b->ipc.q_next = NULL;
+}
+
+static void test_kcheck_detects_thread_in_two_queues(void **state)
+{
+    (void)state;
+    /* D (ready) appears in root's send queue behind B without saying so */
+    struct tcb *b = T(N_B), *d = T(N_D);
+    b->ipc.q_next = d;
+    root->ipc.sendq.tail = d;
+    d->ipc.q_prev = b;
+    d->ipc.q_on = &root->ipc.sendq;
+    d->state = TS_SEND_WAIT;
+    d->ipc.partner = root;
+    expect_clean();                           /* a consistent second sender */
+    d->ipc.q_on = NULL;                       /* linked, but does not know it */
+    expect_violation("IPC queue links broken", no(N_D));
+    b->ipc.q_next = NULL;
+    root->ipc.sendq.tail = b;
+    d->ipc.q_prev = NULL;                     /* says it sends to root, but no queue holds it */
+    expect_violation("sending thread not in its partner's send queue", no(N_D));
+    d->state = TS_READY;
+    d->ipc.partner = NULL;
+    expect_clean();
+}
+
+/* ---- transfers ------------------------------------------------------------- */
+
+static void test_kcheck_detects_stale_utcb_in_transfer(void **state)
+{
+    (void)state;
+    /* the receiver's UTCB moved (migration) while the cursor kept the old one */
+    struct tcb *r = T(N_R);
+    word_t *saved = r->utcb;
+    static word_t elsewhere[128];
+    r->utcb = &elsewhere[64];
+    expect_violation("string transfer points outside the partners' UTCBs", no(N_S));
+    r->utcb = saved;
+}
+
+static void test_kcheck_detects_transfer_partner_mismatch(void **state)
+{
+    (void)state;
+    struct tcb *r = T(N_R), *s = T(N_S);
+    r->ipc.saved.xfer_partner = T(N_D);       /* R (nested) forgot its sender */
+    expect_violation("transfer partners disagree", no(N_S));
+    r->ipc.saved.xfer_partner = s;
+    s->ipc.xfer_partner = T(60);
+    expect_violation("transfer partner freed", no(N_S));
+    s->ipc.xfer_partner = r;
+    expect_clean();
+}
+
+static void test_kcheck_detects_stale_transfer_fields(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    d->ipc.xfer_partner = T(N_S);
+    expect_violation("transfer partner kept after the transfer", no(N_D));
+    d->ipc.xfer_partner = NULL;
+    d->ipc.saved.valid = true;
+    d->ipc.saved.state = TS_READY;
+    expect_violation("nested IPC state outside an IPC", no(N_D));
+    d->ipc.saved.valid = false;
+    struct tcb *s = T(N_S);
+    s->ipc.xfer.in_string = false;
+    expect_violation("suspended transfer outside a string", no(N_S));
+    s->ipc.xfer.in_string = true;
+}
+
+/* ---- timeouts -------------------------------------------------------------- */
+
+static void test_kcheck_detects_timer_of_ready_thread(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    wakeup_insert(&env_wq, &d->wakeup, 12345);
+    expect_violation("timer queued for a thread not waiting in IPC", no(N_D));
+    wakeup_remove(&env_wq, &d->wakeup);
+    /* the receiving side of a transfer never owns the transfer timer */
+    wakeup_insert(&env_wq, &T(N_R)->wakeup, 12345);
+    expect_violation("timer queued for a thread not waiting in IPC", no(N_R));
+    wakeup_remove(&env_wq, &T(N_R)->wakeup);
+    /* the sender's transfer timer only once a transfer timeout was decided */
+    assert_true(T(N_S)->ipc.xfer_timed);      /* decided (never / never) at the fault */
+    wakeup_insert(&env_wq, &T(N_S)->wakeup, 12345);
+    expect_clean();
+    T(N_S)->ipc.xfer_timed = false;
+    expect_violation("timer queued for a thread not waiting in IPC", no(N_S));
+    T(N_S)->ipc.xfer_timed = true;
+    wakeup_remove(&env_wq, &T(N_S)->wakeup);
+    /* a freed thread's node */
+    wakeup_insert(&env_wq, &T(60)->wakeup, 12345);
+    expect_violation("freed thread still linked", no(60));
+    wakeup_remove(&env_wq, &T(60)->wakeup);
+}
+
+static void test_kcheck_detects_foreign_wakeup_node(void **state)
+{
+    (void)state;
+    struct wakeup_node stray = { 0 };
+    wakeup_insert(&env_wq, &stray, 12345);
+    expect_violation("wakeup node of a freed or foreign thread", KCHECK_NO_THREAD);
+    wakeup_remove(&env_wq, &stray);
+    struct wakeup_node *inside = (struct wakeup_node *)((char *)T(N_D) + 2048);   /* kernel stack */
+    memset(inside, 0, sizeof(*inside));
+    wakeup_insert(&env_wq, inside, 12345);
+    expect_violation("wakeup node of a freed or foreign thread", KCHECK_NO_THREAD);
+    wakeup_remove(&env_wq, inside);
+    assert_null(wakeup_list_next(&env_wq, WAKEUP_NONE, NULL));
+}
+
+static void test_kcheck_detects_wakeup_queue_damage(void **state)
+{
+    (void)state;
+    struct tcb *b = T(N_B);
+    uint64_t saved = b->wakeup.deadline;
+    b->wakeup.deadline = UINT64_MAX;          /* outside its class */
+    expect_violation("wakeup queue inconsistent", KCHECK_NO_THREAD);
+    b->wakeup.deadline = saved;
+}
+
+static void test_kcheck_detects_unlinked_timer(void **state)
+{
+    (void)state;
+    struct tcb *b = T(N_B);
+    struct wakeup_node saved = b->wakeup;
+    /* B says queued, but the list does not hold it */
+    wakeup_remove(&env_wq, &b->wakeup);
+    b->wakeup.list = WAKEUP_SOON;
+    expect_violation("wakeup node linked not exactly once", KCHECK_NO_THREAD);
+    b->wakeup.list = WAKEUP_NONE;
+    wakeup_insert(&env_wq, &b->wakeup, saved.deadline);
+    expect_clean();
+}
+
+/* ---- threads and spaces ---------------------------------------------------- */
+
+static void test_kcheck_detects_bad_identity(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    d->gid = Gv(N_D, 2);                      /* not registered under this version */
+    assert_true(tid_lookup(d->gid) == d);     /* version is stored in the TCB ... */
+    d->gid = Gv(N_D + 1, 1);                  /* ... but the number must be the slot's */
+    expect_violation("thread not found by its global ID", no(N_D));
+    d->gid = G(N_D);
+    tid_local_unregister(d);
+    expect_violation("thread not found by its local ID", no(N_D));
+    tid_local_register(d);
+    d->state = 200;
+    assert_true(kcheck_all() > 0);
+    assert_string_equal(kcheck_first(), "thread state out of range");
+    d->state = TS_READY;
+}
+
+static void test_kcheck_detects_utcb_outside_area(void **state)
+{
+    (void)state;
+    word_t saved = root_space->utcb_area;
+    root_space->utcb_area = fpage_make(0xB0000000u, 12, 0);
+    expect_violation("UTCB outside its space's UTCB area", no(ROOT_N));
+    root_space->utcb_area = saved;
+}
+
+static void test_kcheck_detects_freed_space(void **state)
+{
+    (void)state;
+    struct space *gone = space_create();      /* same cache page as root's space */
+    space_destroy(gone);
+    struct tcb *d = T(N_D);
+    tid_local_unregister(d);
+    d->space = gone;
+    tid_local_register(d);
+    gone->thread_count = 1;
+    expect_violation("thread in a freed space", no(N_D));
+    tid_local_unregister(d);
+    d->space = root_space;
+    tid_local_register(d);
+}
+
+static void test_kcheck_detects_kernel_space_misuse(void **state)
+{
+    (void)state;
+    /* inactive threads have no local ID ... */
+    assert_int_equal(tc(G(12), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    expect_clean();
+    T(12)->local_registered = true;
+    expect_violation("inactive thread has a local ID", no(12));
+    T(12)->local_registered = false;
+    /* ... and no user thread lives in the kernel's space */
+    struct tcb *k;
+    assert_int_equal(tcb_create(G(13), &env_kspace, TID_NIL, &k), TCB_OK);
+    expect_violation("user thread in the kernel's space", no(13));
+    mock_current = env_idle;
+    assert_false(tcb_delete(k, &env_wq));
+    as(root);
+    expect_clean();
+    env_kspace.utcb_area = ROOT_UTCB_AREA;    /* SpaceControl on a kernel thread */
+    expect_violation("the kernel's space was given user areas", TID_SYSTEM_BASE);
+    env_kspace.utcb_area = 0;
+}
+
+static void test_kcheck_detects_thread_count(void **state)
+{
+    (void)state;
+    root_space->thread_count++;
+    expect_violation("space thread count wrong", KCHECK_NO_THREAD);
+    root_space->thread_count--;
+}
+
+static void test_kcheck_detects_space_without_threads(void **state)
+{
+    (void)state;
+    struct space *idle_space = space_create();
+    expect_violation("space without threads", KCHECK_NO_THREAD);
+    space_destroy(idle_space);
+    expect_clean();
+}
+
+static void test_kcheck_detects_linked_free_slot(void **state)
+{
+    (void)state;
+    struct tcb *f = T(60);
+    f->in_ready_queue = true;
+    expect_violation("freed thread still linked", no(60));
+    f->in_ready_queue = false;
+}
+
+/* ---- memory ------------------------------------------------------------------ */
+
+static void test_kcheck_detects_mdb_page_table_mismatch(void **state)
+{
+    (void)state;
+    arch_pt_set_rights(root_space, MAP_VA, 1);   /* the node still says rwx */
+    expect_violation("mapping database inconsistent", KCHECK_NO_THREAD);
+    arch_pt_set_rights(root_space, MAP_VA, 7);
+    arch_tlb_flush(root_space, MAP_VA, 12);
+}
+
+static void test_kcheck_detects_pool_damage(void **state)
+{
+    (void)state;
+    struct space *a = space_create(), *b = space_create();   /* same page as root's */
+    space_destroy(a);
+    uintptr_t *freed = (uintptr_t *)a;        /* a free object of a held page */
+    uintptr_t magic = freed[1];
+    freed[1] = 0;
+    space_destroy(b);                         /* keep "space without threads" out */
+    expect_violation("kernel memory pool accounting wrong", KCHECK_NO_THREAD);
+    freed[1] = magic;
+    expect_clean();
+}
+
+static void test_kcheck_after_syscall_panics_on_violation(void **state)
+{
+    (void)state;
+    kcheck_after_syscall();                   /* clean: returns */
+    mock_console_len = 0;
+    root_space->thread_count++;
+    assert_true(MOCK_EXPECT_PANIC(kcheck_after_syscall()));
+    root_space->thread_count--;
+    assert_non_null(strstr(mock_console, "space thread count wrong"));
+    assert_string_equal(mock_panic_why, "kernel invariant violated");
+}
+
+/* ---- kmem_check on a cache of its own ------------------------------------- */
+
+static void test_kmem_check_detects_bookkeeping_damage(void **state)
+{
+    (void)state;
+    struct kmem_cache c;
+    kmem_cache_init(&c, 1000);                /* 4 per page */
+    void *o[6];
+    for (unsigned i = 0; i < 6; i++)
+        o[i] = kmem_alloc(&c);
+    assert_int_equal(kmem_check(&c), 0);      /* one full page, one partial */
+    assert_true(kmem_owns(&c, o[0]) && kmem_owns(&c, o[5]));
+    ((uintptr_t *)o[5])[1] = 0x6B6D4672u;     /* an object in use may hold the free magic */
+    assert_true(kmem_owns(&c, o[5]));
+    assert_false(kmem_owns(&c, (char *)o[0] + 8));     /* not an object start */
+    assert_false(kmem_owns(&c, NULL));
+    assert_false(kmem_owns(&c, (void *)((uintptr_t)o[0] & ~(uintptr_t)4095)));   /* header */
+    c.live++;
+    assert_true(kmem_check(&c) > 0);
+    c.live--;
+    kmem_free(&c, o[0]);                      /* both pages partial */
+    assert_int_equal(kmem_check(&c), 0);
+    assert_false(kmem_owns(&c, o[0]));
+    c.pages--;                                /* partial list longer than the pages held */
+    assert_true(kmem_check(&c) > 0);
+    c.pages++;
+    uintptr_t *f = (uintptr_t *)o[0];
+    f[1] ^= 1;                                /* magic of a free object */
+    assert_true(kmem_check(&c) > 0);
+    f[1] ^= 1;
+    void *saved = (void *)f[0];
+    f[0] = (uintptr_t)o[0];                   /* free list cycle */
+    assert_true(kmem_check(&c) > 0);
+    f[0] = (uintptr_t)&c;                     /* free list leaves the page */
+    assert_true(kmem_check(&c) > 0);
+    f[0] = (uintptr_t)saved;
+    struct kmem_cache other;
+    kmem_cache_init(&other, 1000);
+    assert_false(kmem_owns(&other, o[1]));
+    assert_true(kmem_check(&c) == 0);
+    struct kmem_cache copy = c;               /* pages name `c` as owner */
+    assert_true(kmem_check(&copy) > 0);
+    for (unsigned i = 1; i < 6; i++)
+        kmem_free(&c, o[i]);
+    assert_int_equal(kmem_check(&c), 0);
+    assert_int_equal(kmem_pages(&c), 0);
+}
+
+#define T_(name) cmocka_unit_test_setup_teardown(name, scene_setup, env_teardown)
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);         /* messages survive a hang in a teardown */
+    const struct CMUnitTest tests[] = {
+        T_(test_kcheck_scene_is_consistent),
+        T_(test_kcheck_detects_idle_queued),
+        T_(test_kcheck_detects_wrong_priority_in_queue),
+        T_(test_kcheck_detects_ready_back_link),
+        T_(test_kcheck_detects_ready_head_back_link),
+        T_(test_kcheck_detects_freed_thread_in_ready_queue),
+        T_(test_kcheck_detects_foreign_and_cyclic_ready_links),
+        T_(test_kcheck_detects_open_ready_queue),
+        T_(test_kcheck_detects_runnable_thread_not_queued),
+        T_(test_kcheck_detects_marked_but_unqueued),
+        T_(test_kcheck_detects_blocked_sender_made_ready),
+        T_(test_kcheck_detects_sender_outside_partner_queue),
+        T_(test_kcheck_detects_closed_receiver_outside_queue),
+        T_(test_kcheck_detects_queue_on_freed_thread),
+        T_(test_kcheck_detects_queue_member_state),
+        T_(test_kcheck_detects_queue_tail),
+        T_(test_kcheck_detects_cyclic_and_freed_queue),
+        T_(test_kcheck_detects_thread_in_two_queues),
+        T_(test_kcheck_detects_stale_utcb_in_transfer),
+        T_(test_kcheck_detects_transfer_partner_mismatch),
+        T_(test_kcheck_detects_stale_transfer_fields),
+        T_(test_kcheck_detects_timer_of_ready_thread),
+        T_(test_kcheck_detects_foreign_wakeup_node),
+        T_(test_kcheck_detects_wakeup_queue_damage),
+        T_(test_kcheck_detects_unlinked_timer),
+        T_(test_kcheck_detects_bad_identity),
+        T_(test_kcheck_detects_utcb_outside_area),
+        T_(test_kcheck_detects_freed_space),
+        T_(test_kcheck_detects_kernel_space_misuse),
+        T_(test_kcheck_detects_thread_count),
+        T_(test_kcheck_detects_space_without_threads),
+        T_(test_kcheck_detects_linked_free_slot),
+        T_(test_kcheck_detects_mdb_page_table_mismatch),
+        T_(test_kcheck_detects_pool_damage),
+        T_(test_kcheck_after_syscall_panics_on_violation),
+        T_(test_kmem_check_detects_bookkeeping_damage),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,393 @@
+/*
+ * The kernel invariant checker (core/check.h).
+ *
+ * Design note. kcheck_all() reads the state of every module through their
+ * headers and inspection functions and never writes it. What it checks:
+ *
+ *  - Scheduler: the ready bitmap (both levels) equals queue occupancy; each
+ *    ready queue is a closed circle of live, non-idle threads of that
+ *    priority marked in_ready_queue, and every thread so marked is in
+ *    exactly one circle (the marked count equals the circles' total); every
+ *    runnable thread is queued (lazy dispatching may leave non-runnable ones
+ *    queued, never the reverse).
+ *  - IPC queues: every send queue holds only threads in TS_SEND_WAIT whose
+ *    partner is the queue's owner, every wait queue only closed receivers
+ *    (TS_RECV_WAIT) of its owner, with consistent links, head and tail; each
+ *    thread's q_on names the queue that holds it, which its state demands
+ *    (SEND_WAIT: its partner's send queue; closed RECV_WAIT: its partner's
+ *    wait queue; otherwise none), so each thread is linked at most once.
+ *  - Transfers: a thread whose (outer) state is TS_SENDING / TS_RECEIVING
+ *    has a live partner that names it back in the complementary state, and
+ *    the string cursors of the transfer point into the UTCBs of the two
+ *    partners (a cursor into a UTCB that is gone is a use after free); a
+ *    saved (nested pagefault) state exists only during an IPC.
+ *  - Timeouts: the IPC wakeup queue is intact (wakeup_check) and holds
+ *    only nodes embedded in live TCBs, each once; only a thread blocked in
+ *    IPC (not the receiving side of a transfer) has a timer queued.
+ *  - Threads and spaces: a live thread's number and global ID agree and
+ *    find it; an active one is found by its local ID and its UTCB lies in
+ *    its space's UTCB area, an inactive one has no local ID; its space is a
+ *    live space object, or the idle thread's kernel space, which holds no
+ *    user threads (kernel threads there have kernel UTCBs) and never gets
+ *    KIP or UTCB areas; every space's thread_count is exact and every
+ *    allocated space has threads (their number equals space_count()); a
+ *    free slot is linked nowhere.
+ *  - Memory: mdb_check() (every mapping tree against the page tables) and
+ *    the bookkeeping of every kmem cache (spaces, mapnodes, root tables).
+ *
+ * "Live TCB" means a TCB slot of the area with a state other than TS_FREE:
+ * a pointer to anything else in a queue is a reference to a freed object.
+ * Every walk is bounded by the number of TCB slots, so a corrupted
+ * (cyclic) list ends the check with a violation instead of hanging.
+ */
+#include <core/check.h>
+#include <core/ipc.h>
+#include <core/kassert.h>
+#include <core/kmem.h>
+#include <core/kprintf.h>
+#include <core/mdb.h>
+#include <core/sched.h>
+#include <core/space.h>
+#include <core/tcb.h>
+#include <core/tid.h>
+#include <core/wakeup.h>
+
+/* Distinct spaces one pass can count (more is reported as a violation). */
+#define KCHECK_SPACES 4096u
+/* UTCB view of a thread: words -64..63 around MR0. */
+#define KCHECK_UTCB_WORDS 64
+
+static struct {
+    unsigned bad;
+    const char *first;
+    word_t first_no;
+    struct tcb *base;          /* TCB slot 0 */
+    word_t nthreads;           /* TCB slots */
+    const struct tcb *idle;
+} kc;
+
+static struct {
+    const struct space *space;
+    word_t threads;
+} kc_spaces[KCHECK_SPACES];
+
+/* ---- recording ----------------------------------------------------------- */
+
+/* Thread number of slot `t` (KCHECK_NO_THREAD for NULL). */
+static word_t kcheck_no(const struct tcb *t)
+{
+    if (t == NULL)
+        return KCHECK_NO_THREAD;
+    return (word_t)(((uintptr_t)t - (uintptr_t)kc.base) >> TCB_SIZE_LOG2);
+}
+
+/* Record violation `what` concerning thread `t` (may be NULL). */
+static void kcheck_fail(const char *what, const struct tcb *t)
+{
+    if (kc.bad++ == 0) {
+        kc.first = what;
+        kc.first_no = kcheck_no(t);
+    }
+}
+
+/* Record `what` unless `ok`; returns `ok`. */
+static bool kcheck(bool ok, const char *what, const struct tcb *t)
+{
+    if (!ok)
+        kcheck_fail(what, t);
+    return ok;
+}
+
+const char *kcheck_first(void) { return kc.first; }
+word_t kcheck_first_thread(void) { return kc.first_no; }
+
+/* ---- object validity ---------------------------------------------------- */
+
+/* True when `p` is the start of a TCB slot of the area. */
+static bool kcheck_is_slot(const void *p)
+{
+    uintptr_t off = (uintptr_t)p - (uintptr_t)kc.base;     /* wraps for p below the area */
+    return (off >> TCB_SIZE_LOG2 < kc.nthreads) & ((off & (TCB_SIZE - 1u)) == 0);
+}
+
+/* True when `t` is a TCB slot holding a thread (not freed). */
+static bool kcheck_live(const struct tcb *t)
+{
+    return kcheck_is_slot(t) && t->state != TS_FREE;          /* NULL is no slot */
+}
+
+/* The live thread whose IPC send or wait queue is `q`, else NULL. */
+static struct tcb *kcheck_queue_owner(const struct ipc_queue *q)
+{
+    struct tcb *o = tcb_from_sp((uintptr_t)q);
+    bool at_queue = (q == &o->ipc.sendq) | (q == &o->ipc.waitq);
+    return at_queue && kcheck_live(o) ? o : NULL;
+}
+
+/* The live thread whose embedded wakeup node is `n`, else NULL. */
+static struct tcb *kcheck_node_owner(const struct wakeup_node *n)
+{
+    struct tcb *o = tcb_from_sp((uintptr_t)n);
+    return &o->wakeup == n && kcheck_live(o) ? o : NULL;
+}
+
+/* True when `w` points into the UTCB view of live thread `t`. */
+static bool kcheck_in_utcb(const struct tcb *t, const word_t *w)
+{
+    uintptr_t span = KCHECK_UTCB_WORDS * sizeof(word_t);
+    return (uintptr_t)w - ((uintptr_t)t->utcb - span) < 2u * span;    /* wraps below */
+}
+
+/* ---- scheduler ----------------------------------------------------------- */
+
+/* Walk the ready queue of `prio`; returns the threads in it. */
+static word_t kcheck_ready_queue(unsigned prio)
+{
+    struct tcb *head = sched_queue_head((uint8_t)prio);
+    bool bit = (sched_bitmap_word(prio >> 5) >> (prio & 31u)) & 1u;
+    kcheck(bit == (head != NULL), "ready bitmap differs from the ready queue", head);
+    word_t n = 0;
+    if (head == NULL)
+        return 0;
+    struct tcb *prev = head->ready_prev;         /* the tail, if the circle is intact */
+    for (struct tcb *t = head; t != NULL; prev = t, t = t->ready_next) {
+        if (!kcheck(kcheck_live(t), "freed or foreign thread in a ready queue", prev) ||
+            !kcheck(n++ < kc.nthreads, "ready queue does not close", head))
+            return n;
+        kcheck(t->in_ready_queue & (t->prio == prio) & (t != kc.idle),
+               "thread in a ready queue it does not belong to", t);
+        kcheck(t->ready_prev == prev, "ready queue back link broken", t);
+        if (t->ready_next == head) {
+            kcheck(head->ready_prev == t, "ready queue back link broken", head);
+            return n;
+        }
+    }
+    kcheck(false, "ready queue does not close", head);
+    return n;
+}
+
+/* The queues and both bitmap levels; returns the threads queued. */
+static word_t kcheck_sched(void)
+{
+    word_t queued = 0;
+    kcheck(!kc.idle->in_ready_queue, "idle thread queued", kc.idle);
+    kcheck((kc.idle->space->kip_area | kc.idle->space->utcb_area) == 0,
+           "the kernel's space was given user areas", kc.idle);
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
+        queued += kcheck_ready_queue(p);
+    uint32_t summary = sched_bitmap_word(SCHED_PRIORITIES / 32u);
+    for (unsigned i = 0; i < SCHED_PRIORITIES / 32u; i++)
+        kcheck(((summary >> i) & 1u) == (sched_bitmap_word(i) != 0), "ready bitmap summary wrong", NULL);
+    kcheck(summary >> (SCHED_PRIORITIES / 32u) == 0, "ready bitmap summary wrong", NULL);
+    return queued;
+}
+
+/* ---- IPC ------------------------------------------------------------------- */
+
+/* Walk IPC queue `q` of `owner`: members in `state` with `owner` as partner. */
+static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *q, uint8_t state)
+{
+    word_t n = 0;
+    const struct tcb *prev = NULL;
+    for (const struct tcb *t = q->head; t != NULL; prev = t, t = t->ipc.q_next) {
+        if (!kcheck(kcheck_live(t), "freed or foreign thread in an IPC queue", owner) ||
+            !kcheck(n++ < kc.nthreads, "IPC queue does not end", owner))
+            return n;
+        kcheck((t->ipc.q_on == q) & (t->ipc.q_prev == prev), "IPC queue links broken", t);
+        kcheck(t->state == state, "thread in an IPC queue its state does not call for", t);
+        kcheck(t->ipc.partner == owner, "thread in the IPC queue of a thread it does not wait for", t);
+    }
+    kcheck(q->tail == prev, "IPC queue tail wrong", owner);
+    return n;
+}
+
+/* The send (send) or wait queue of thread `p`; NULL for no thread. */
+static const struct ipc_queue *kcheck_queue_of(const struct tcb *p, bool send)
+{
+    if (p == NULL)
+        return NULL;
+    return send ? &p->ipc.sendq : &p->ipc.waitq;
+}
+
+/* The queue `t`'s own state demands it is in: its place must match. */
+static void kcheck_ipc_place(const struct tcb *t)
+{
+    const struct tcb *p = t->ipc.partner;
+    const struct ipc_queue *q = t->ipc.q_on;
+    if (q != NULL)
+        kcheck(kcheck_queue_owner(q) != NULL, "thread queued on a freed thread or on no queue", t);
+    if (t->state == TS_SEND_WAIT) {
+        bool at = q == kcheck_queue_of(p, true);
+        kcheck(kcheck_live(p) & at, "sending thread not in its partner's send queue", t);
+    } else if (t->state == TS_RECV_WAIT && p != NULL) {
+        bool at = q == kcheck_queue_of(p, false);
+        kcheck(kcheck_live(p) & at, "closed receiver not in its partner's wait queue", t);
+    } else {
+        kcheck(t->ipc.q_on == NULL, "thread in an IPC queue its state does not call for", t);
+    }
+}
+
+/* The partner and the string cursors of the transfer `t` takes part in. */
+static void kcheck_transfer(const struct tcb *t, uint8_t outer)
+{
+    const struct ipc_state *st = &t->ipc;
+    const struct tcb *p = st->saved.valid ? st->saved.xfer_partner : st->xfer_partner;
+    bool in_xfer = outer == TS_SENDING || outer == TS_RECEIVING;
+    kcheck(!st->saved.valid | ipc_pending(t), "nested IPC state outside an IPC", t);
+    if (!in_xfer) {
+        kcheck(p == NULL, "transfer partner kept after the transfer", t);
+        return;
+    }
+    if (!kcheck(kcheck_live(p), "transfer partner freed", t))
+        return;
+    const struct ipc_state *ps = &p->ipc;
+    uint8_t want = outer == TS_SENDING ? TS_RECEIVING : TS_SENDING;
+    kcheck(((ps->saved.valid ? ps->saved.xfer_partner : ps->xfer_partner) == t) &
+           (ipc_thread_state(p) == want), "transfer partners disagree", t);
+    const struct ipc_xfer *x = st->saved.valid ? &st->saved.xfer : &st->xfer;
+    if (outer != TS_SENDING)
+        return;
+    /* only a fault in a string copy suspends a transfer (sender's side) */
+    kcheck(x->in_string, "suspended transfer outside a string", t);
+    bool src_ok = kcheck_in_utcb(t, x->src.s.w), dst_ok = kcheck_in_utcb(p, x->dst.s.w);
+    kcheck(src_ok & dst_ok, "string transfer points outside the partners' UTCBs", t);
+}
+
+/* Which threads may have a timer queued. */
+static void kcheck_timer(const struct tcb *t, uint8_t outer)
+{
+    if (!wakeup_queued(&t->wakeup))
+        return;
+    bool xfer_timed = t->ipc.saved.valid ? t->ipc.saved.xfer_timed : t->ipc.xfer_timed;
+    kcheck(ipc_pending(t) & (outer != TS_RECEIVING) & ((outer != TS_SENDING) | xfer_timed),
+           "timer queued for a thread not waiting in IPC", t);
+}
+
+/* The IPC state of live thread `t`; returns the members of its two queues. */
+static word_t kcheck_ipc(const struct tcb *t)
+{
+    uint8_t outer = ipc_thread_state(t);
+    kcheck_ipc_place(t);
+    kcheck_transfer(t, outer);
+    kcheck_timer(t, outer);
+    return kcheck_ipc_queue(t, &t->ipc.sendq, TS_SEND_WAIT) +
+           kcheck_ipc_queue(t, &t->ipc.waitq, TS_RECV_WAIT);
+}
+
+/* Walk the lists of the IPC wakeup queue; returns the nodes found. */
+static word_t kcheck_wakeup(void)
+{
+    struct wakeup_queue *q = ipc_wakeup_queue();
+    if (!kcheck(wakeup_check(q), "wakeup queue inconsistent", NULL))
+        return 0;
+    word_t n = 0;
+    for (unsigned c = WAKEUP_SOON; c <= WAKEUP_DUE; c++) {
+        const struct wakeup_node *w = NULL;
+        while ((w = wakeup_list_next(q, (enum wakeup_class)c, w)) != NULL) {
+            if (!kcheck(kcheck_node_owner(w) != NULL, "wakeup node of a freed or foreign thread", NULL))
+                return n;
+            n++;
+        }
+    }
+    return n;
+}
+
+/* ---- threads and spaces ------------------------------------------------------ */
+
+/* Count `t` for its space. */
+static void kcheck_space_count(const struct tcb *t, unsigned *nspaces)
+{
+    for (unsigned i = 0; i < *nspaces; i++) {
+        if (kc_spaces[i].space == t->space) {
+            kc_spaces[i].threads++;
+            return;
+        }
+    }
+    if (!kcheck(*nspaces < KCHECK_SPACES, "more spaces than the checker can count", t))
+        return;
+    kc_spaces[*nspaces].space = t->space;
+    kc_spaces[*nspaces].threads = 1;
+    (*nspaces)++;
+}
+
+/* Identity, UTCB and space of live thread `t`. */
+static void kcheck_thread(const struct tcb *t, word_t no)
+{
+    bool kernel_space = t->space == kc.idle->space;
+    bool found = tid_lookup(t->gid) == t;
+    kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
+    kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
+    if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
+        kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
+        return;
+    }
+    if (t->utcb == NULL) {
+        kcheck(!t->local_registered, "inactive thread has a local ID", t);
+        return;
+    }
+    kcheck(t->local_registered & (tid_lookup_local(t->space, tid_local_of(t)) == t),
+           "thread not found by its local ID", t);
+    kcheck(tcb_utcb_location_valid(t->space, t->utcb_location), "UTCB outside its space's UTCB area", t);
+}
+
+/* A free slot must be linked nowhere. */
+static void kcheck_free_slot(const struct tcb *t)
+{
+    bool unlinked = (t->gid == TID_NIL) & (t->space == NULL) & (t->utcb == NULL) & !t->local_registered &
+                    !t->in_ready_queue & !wakeup_queued(&t->wakeup) & (t->ipc.q_on == NULL) &
+                    (t->ipc.sendq.head == NULL) & (t->ipc.waitq.head == NULL);
+    kcheck(unlinked, "freed thread still linked", t);
+}
+
+/* Thread counts of the spaces against space_count(). */
+static void kcheck_spaces(unsigned nspaces)
+{
+    unsigned live = 0;
+    for (unsigned i = 0; i < nspaces; i++) {
+        kcheck(kc_spaces[i].space->thread_count == kc_spaces[i].threads, "space thread count wrong", NULL);
+        live += space_live(kc_spaces[i].space);
+    }
+    kcheck(live == space_count(), "space without threads", NULL);
+}
+
+unsigned kcheck_all(void)
+{
+    kc.bad = 0;
+    kc.first = NULL;
+    kc.first_no = KCHECK_NO_THREAD;
+    kc.base = tcb_of_number(0);
+    kc.nthreads = tcb_area_threads();
+    kc.idle = sched_idle();
+    word_t queued = kcheck_sched(), marked = 0, ipc_members = 0, ipc_linked = 0, timers = 0;
+    unsigned nspaces = 0;
+    for (word_t no = 0; no < kc.nthreads; no++) {
+        const struct tcb *t = tcb_of_number(no);
+        if (t->state == TS_FREE) {
+            kcheck_free_slot(t);
+            continue;
+        }
+        kcheck(t->state <= TS_DEAD, "thread state out of range", t);
+        kcheck(!sched_runnable(t) | t->in_ready_queue, "runnable thread not queued", t);
+        marked += t->in_ready_queue;
+        ipc_linked += t->ipc.q_on != NULL;
+        timers += wakeup_queued(&t->wakeup);
+        kcheck_thread(t, no);
+        ipc_members += kcheck_ipc(t);
+        kcheck_space_count(t, &nspaces);
+    }
+    kcheck(queued == marked, "thread marked queued but not in its ready queue", NULL);
+    kcheck(ipc_members == ipc_linked, "thread in more or fewer IPC queues than it says", NULL);
+    kcheck(kcheck_wakeup() == timers, "wakeup node linked not exactly once", NULL);
+    kcheck_spaces(nspaces);
+    kcheck(mdb_check() == 0, "mapping database inconsistent", NULL);
+    kcheck((mdb_pool_check() | space_pool_check()) == 0, "kernel memory pool accounting wrong", NULL);
+    return kc.bad;
+}
+
+void kcheck_after_syscall(void)
+{
+    if (kcheck_all() == 0)
+        return;
+    kprintf("kcheck: %u violations; first: %s (thread %u)\n", kc.bad, kc.first, (unsigned)kc.first_no);
+    kpanic("kernel invariant violated");
+}
