@@ -300,8 +300,8 @@ static int small_setup(void *kip, unsigned utcb_loc)
 
 static int str_equal(const char *a, const char *b)
 {
-    while (*a && *a == *b)
-        a++, b++;
+    for (; *a && *a == *b; a++)
+        b++;
     return *a == *b;
 }
 
