@@ -966,7 +966,8 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
     const uint32_t base = 0x5eed1234u;
     const unsigned trials = 8000;                  /* F_COUNT + 3 strata, F_RANDOM 4 of them */
     unsigned fast = 0, declined = 0, skipped = 0;
-    unsigned built[F_COUNT] = { 0 }, taken[F_COUNT] = { 0 };
+    unsigned built[F_COUNT] = { 0 }, taken[F_COUNT] = { 0 }, in_xfer = 0, in_nested = 0;
+    unsigned copied = 0, mapped = 0;
     struct snapshot *slow_end = &snap_a, *fast_end = &snap_b, *before = &snap_c;
     struct snapshot *slow_mid = &snap_d, *fast_mid = &snap_e;
     printf("ipc_fastpath random test: base seed 0x%08x, %u trials\n", base, trials);
@@ -979,10 +980,16 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
             skipped++;
             continue;
         }
+        for (unsigned i = 0; i < NT; i++) {         /* the comparison sees live transfers */
+            in_xfer += th[i]->ipc.xfer_partner != NULL;
+            in_nested += th[i]->ipc.saved.valid;
+        }
         U(k.c)[0] = k.tag;
         ipc_invoke(th[k.c], k.to, k.from, k.timeouts);
         slow_tail(th[k.c], slow_mid);
         snapshot_take(slow_end);
+        copied += slow_end->copy_calls != 0;
+        mapped += slow_end->fpage_count != 0;
         assert_true(scenario_build(seed, f, &k));
         built[f]++;
         snapshot_take(before);
@@ -1014,6 +1021,10 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
         printf("  stratum %u: %u scenarios, fast path taken in %u\n", i, built[i], taken[i]);
         assert_true(built[i] >= trials / (F_COUNT + 3u) / 3u);   /* every case is drawn */
     }
+    printf("  threads in a transfer: %u, in a nested pagefault IPC: %u\n", in_xfer, in_nested);
+    printf("  scenarios with string copies: %u, with map/grant requests: %u\n", copied, mapped);
+    assert_true(in_xfer >= trials / 20u && in_nested >= trials / 20u);
+    assert_true(copied >= trials / 20u && mapped >= trials / 20u);
     /* the forced cases start from states the fast path mostly takes */
     assert_true(taken[F_CONTROL] >= built[F_CONTROL] / 2u);
     assert_true(fast >= trials / 10);              /* the test exercises the fast path */
