@@ -22,7 +22,8 @@ static const word_t tag2 = 0x00420002u;   /* label 0x42, u = 2 */
 
 /* ---- the machine (ipc_fixture.h): built afresh (same addresses) for every scenario */
 
-/* A fresh machine with priorities `prio` (NULL: the default); fails the test if it cannot be built. */
+/* A fresh machine with priorities `prio` (NULL: the default); the test
+ * fails if it cannot be built. */
 static void machine_reset(const uint8_t *prio)
 {
     assert_true(ipc_machine_reset(prio));
