@@ -1,6 +1,6 @@
 /*
- * The IPC test machine shared by the IPC host tests (test_ipc.c; meant for
- * test_ipc_fast.c too): NT threads with UTCBs, threads 0..4 in space 0 and
+ * The IPC test machine shared by the IPC host tests (test_ipc.c,
+ * test_ipc_fast.c): NT threads with UTCBs, threads 0..4 in space 0 and
  * 5..7 in space 1, all ready, th[0] running, a wakeup queue for the IPC
  * timers. Included by each test file (one executable per file); the
  * helpers are static so that every file may use a subset.

@@ -1,68 +1,32 @@
 /* Host tests of the IPC fast path (ipc_fastpath, core/ipc.h): every bail-out
  * leaves the state untouched, and on many random states the fast path ends
- * byte for byte where ipc_invoke() (the general path) ends. */
+ * byte for byte where ipc_invoke() (the general path) ends. The random
+ * states and calls include typed items (map, grant, strings, with page
+ * faults and pagers), propagation, every flag, finite timeouts, redirectors,
+ * senders queued on the caller and receivers in nested pagefault IPC, one
+ * stratum each (enum feature); the comparison covers every TCB byte
+ * (transfer cursors while a transfer runs), UTCBs, user memory, copies and
+ * map requests, timers and the scheduler. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <core/ipc.h>
-#include <core/sched.h>
-#include <core/space.h>
-#include <core/tcb.h>
-#include <core/tid.h>
-#include <core/wakeup.h>
-#include <mock/hooks.h>
-#include <mock/usermem.h>
+#include "ipc_fixture.h"
+#include <core/fpage.h>
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#define NT 8u                           /* threads 0..4 in space 0, 5..7 in space 1 */
-#define AREA_THREADS 128u
-#define AREA_BYTES (AREA_THREADS * TCB_SIZE)
-#define NEVER 0x0000u
-#define ZERO 0x0400u
-#define TO(snd, rcv) (((word_t)(snd) << 16) | (word_t)(rcv))
-
-static void *area;
-static struct tcb *th[NT];
-static struct tcb *idle;
-static struct space spc[2];
-static struct wakeup_queue wq;
-static word_t utcb_mem[NT][128];
-
-static tid_t gid_of(unsigned i) { return tid_make_global(TID_USER_BASE + 3u + i, 1); }
-static word_t loc_of(unsigned i) { return 0x00100000u + i * 512u; }
-static tid_t lid_of(unsigned i) { return loc_of(i) + 256u; }
-static word_t *U(unsigned i) { return th[i]->utcb; }
 static const word_t tag2 = 0x00420002u;   /* label 0x42, u = 2 */
 
-/* ---- the machine: built afresh (same addresses) for every scenario ----- */
+/* ---- the machine (ipc_fixture.h): built afresh (same addresses) for every scenario */
 
-/* A fresh machine: NT threads, all ready, priorities `prio[i]`, th[0] running. */
+/* A fresh machine with priorities `prio` (NULL: the default); the test
+ * fails if it cannot be built. */
 static void machine_reset(const uint8_t *prio)
 {
-    mock_reset();
-    mock_usermem_reset();
-    memset(area, 0, AREA_BYTES);
-    memset(spc, 0, sizeof(spc));
-    memset(utcb_mem, 0, sizeof(utcb_mem));
-    memset(&wq, 0, sizeof(wq));
-    tcb_area_init(area, AREA_THREADS);
-    wakeup_init(&wq, 0);
-    ipc_init(&wq);
-    assert_int_equal(tcb_create(tid_make_global(100, 1), &spc[0], TID_NIL, &idle), TCB_OK);
-    sched_init(idle);
-    for (unsigned i = 0; i < NT; i++) {
-        assert_int_equal(tcb_create(gid_of(i), &spc[i < 5 ? 0 : 1], TID_NIL, &th[i]), TCB_OK);
-        tcb_activate(th[i], loc_of(i), &utcb_mem[i][64]);
-        th[i]->prio = prio != NULL ? prio[i] : TCB_DEFAULT_PRIO;
-        sched_make_ready(th[i]);
-    }
-    mock_current = th[0];
+    assert_true(ipc_machine_reset(prio));
 }
 
 static int group_setup(void **state)
@@ -73,10 +37,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    sched_init(NULL);
-    tcb_area_init(NULL, 0);
-    mock_reset();
-    free(area);
+    ipc_machine_free();
     return 0;
 }
 
@@ -84,6 +45,17 @@ static int setup(void **state)
 {
     machine_reset(NULL);
     return 0;
+}
+
+/* The user pages a random scenario uses in each space: string sources at
+ * SRC_VA, receive buffers at DST_VA (two pages each). */
+#define SRC_VA 0x00200000u
+#define DST_VA 0x00300000u
+#define USER_PAGES 4u
+
+static word_t user_page_va(unsigned k)
+{
+    return (k < 2 ? SRC_VA : DST_VA) + (k % 2u) * MOCK_PAGE_SIZE;
 }
 
 /* Everything an IPC can change, as bytes (the machine sits at fixed addresses). */
@@ -96,6 +68,11 @@ struct snapshot {
     bool resched;
     struct tcb *current, *switch_from, *switch_to;
     unsigned switch_count;
+    /* long IPC: the string pages of both spaces and the mapping requests */
+    bool page_present[2][USER_PAGES];
+    unsigned char page[2][USER_PAGES][MOCK_PAGE_SIZE];
+    unsigned copy_calls, fpage_count;
+    struct mock_fpage_call fpage_calls[MOCK_FPAGE_CALLS];
 };
 
 /* Blank the transfer cursor (xfer_offset, xfer_timed, xfer) of the TCB
@@ -113,11 +90,48 @@ static void snapshot_blank_idle_xfer(unsigned char *t)
     memset(t + from, 0, to - from);
 }
 
+/* `c` with its padding zeroed (the kernel copies cursors from stack
+ * locals whose padding holds whatever the stack held). */
+static struct msg_cursor cursor_canonical(const struct msg_cursor *c)
+{
+    struct msg_cursor n;
+    memset(&n, 0, sizeof(n));
+    n.s.w = c->s.w;
+    n.s.step = c->s.step;
+    n.s.count = c->s.count;
+    n.item = c->item;
+    n.end = c->end;
+    n.sub = c->sub;
+    n.off = c->off;
+    return n;
+}
+
+/* Zero the padding of the struct ipc_xfer at byte `off` of the TCB image
+ * `t`; every field is kept. */
+static void snapshot_canonical_xfer(unsigned char *t, size_t off)
+{
+    struct ipc_xfer x, n;
+    memcpy(&x, t + off, sizeof(x));
+    memset(&n, 0, sizeof(n));
+    n.item = x.item;
+    n.in_string = x.in_string;
+    n.have_buffer = x.have_buffer;
+    n.owner_is_sender = x.owner_is_sender;
+    n.buf = x.buf;
+    n.src = cursor_canonical(&x.src);
+    n.dst = cursor_canonical(&x.dst);
+    memcpy(t + off, &n, sizeof(n));
+}
+
 static void snapshot_take(struct snapshot *s)
 {
     memcpy(s->tcbs, area, AREA_BYTES);
-    for (unsigned i = 0; i < AREA_THREADS; i++)
-        snapshot_blank_idle_xfer(&s->tcbs[i * TCB_SIZE]);
+    for (unsigned i = 0; i < AREA_THREADS; i++) {
+        unsigned char *t = &s->tcbs[i * TCB_SIZE];
+        snapshot_blank_idle_xfer(t);
+        snapshot_canonical_xfer(t, offsetof(struct tcb, ipc.xfer));
+        snapshot_canonical_xfer(t, offsetof(struct tcb, ipc.saved.xfer));
+    }
     memcpy(s->utcb, utcb_mem, sizeof(utcb_mem));
     s->wq = wq;
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
@@ -129,6 +143,29 @@ static void snapshot_take(struct snapshot *s)
     s->switch_from = mock_switch_from;
     s->switch_to = mock_switch_to;
     s->switch_count = mock_switch_count;
+    for (unsigned sp = 0; sp < 2; sp++) {
+        for (unsigned k = 0; k < USER_PAGES; k++) {
+            s->page_present[sp][k] = mock_usermem_read(&spc[sp], user_page_va(k), s->page[sp][k],
+                                                       MOCK_PAGE_SIZE);
+            if (!s->page_present[sp][k])
+                memset(s->page[sp][k], 0, MOCK_PAGE_SIZE);
+        }
+    }
+    s->copy_calls = mock_copy_calls;
+    s->fpage_count = mock_fpage_count;
+    memset(s->fpage_calls, 0, sizeof(s->fpage_calls));   /* field by field: no padding */
+    for (unsigned i = 0; i < MOCK_FPAGE_CALLS; i++) {
+        const struct mock_fpage_call *c = &mock_fpage_calls[i];
+        struct mock_fpage_call *d = &s->fpage_calls[i];
+        d->from = c->from;
+        d->to = c->to;
+        d->p.src_base = c->p.src_base;
+        d->p.dst_base = c->p.dst_base;
+        d->p.log2 = c->p.log2;
+        d->p.io = c->p.io;
+        d->rights = c->rights;
+        d->grant = c->grant;
+    }
 }
 
 /* Snapshots are large: static, shared by the tests. */
@@ -158,6 +195,14 @@ static const char *snapshot_diff(const struct snapshot *a, const struct snapshot
     if (a->current != b->current || a->switch_count != b->switch_count ||
         a->switch_from != b->switch_from || a->switch_to != b->switch_to)
         return "switches";
+    if (memcmp(a->page_present, b->page_present, sizeof(a->page_present)) != 0 ||
+        memcmp(a->page, b->page, sizeof(a->page)) != 0)
+        return "user memory";
+    if (a->copy_calls != b->copy_calls)
+        return "user copies";
+    if (a->fpage_count != b->fpage_count ||
+        memcmp(a->fpage_calls, b->fpage_calls, sizeof(a->fpage_calls)) != 0)
+        return "map/grant requests";
     return NULL;
 }
 
@@ -584,7 +629,96 @@ static word_t random_tag(void)
     return msgtag_make(pick(0x10000), u, 0, flags);
 }
 
-/* Caller `c` makes a random IPC (used to build random blocked states). */
+/* A map or grant item (2 words at U(c)[w]): a nil fpage, a small fpage of
+ * the string pages, or the whole space. */
+static void random_map_item(unsigned c, unsigned w)
+{
+    static const word_t base[] = { SRC_VA, DST_VA, 0x00400000u, 0 };
+    word_t b = base[pick(4)];
+    unsigned kind = pick(4);
+    fpage_t f = kind == 0 ? 0 : kind == 1 ? FPAGE_COMPLETE
+              : fpage_make(b, 12u + pick(2), 1u + pick(7));
+    U(c)[w] = msg_map_item_word0(b, pick(3) == 0, false);
+    U(c)[w + 1] = f;
+}
+
+/* A simple string item (2 words at U(c)[w]) from the source pages. */
+static void random_string_item(unsigned c, unsigned w)
+{
+    static const word_t len[] = { 0, 1, 100, 4096, 5000, 8000 };
+    word_t l = len[pick(6)];
+    U(c)[w] = msg_string_header(l, 1, false, false);
+    U(c)[w + 1] = SRC_VA + (l > 4096 ? pick(64) : pick(4096));
+}
+
+/* Append `n` random typed items of kind `want` (0: map/grant, 1: string,
+ * 2: either) to the message `tag` of `c` as far as they fit; the new tag. */
+static word_t random_items(unsigned c, word_t tag, unsigned n, unsigned want)
+{
+    for (unsigned i = 0; i < n; i++) {
+        unsigned u = msgtag_untyped(tag), t = msgtag_typed(tag);
+        if (u + t + 2u > MSG_MAX_WORDS)
+            break;
+        if (want == 0 || (want == 2 && pick(2) == 0))
+            random_map_item(c, u + t + 1u);
+        else
+            random_string_item(c, u + t + 1u);
+        tag = (tag & ~msgtag_make(0, 0, 0x3Fu, 0)) | msgtag_make(0, 0, t + 2u, 0);
+    }
+    return tag;
+}
+
+/* The receive buffers of thread i: none, a map window, a string buffer
+ * (one or two pages) or both. */
+static void random_buffers(unsigned i)
+{
+    unsigned k = pick(4);
+    word_t br0 = k == 0 ? 0 : (k & 1u) != 0 ? FPAGE_COMPLETE : fpage_make(0x00400000u, 22, 0);
+    if (pick(2) != 0)
+        br0 |= 1u;                                     /* strings accepted */
+    U(i)[utcb_br_index(0)] = br0;
+    U(i)[utcb_br_index(1)] = msg_string_header(pick(2) ? 8192 : 100, 1, false, false);
+    U(i)[utcb_br_index(2)] = DST_VA + pick(2) * 16u;
+}
+
+/* A redirector as a space might name one: none (nil, anythread) or a thread. */
+static tid_t random_redirector(void)
+{
+    unsigned k = pick(4);
+    return k == 0 ? TID_NIL : k == 1 ? TID_ANY : gid_of(pick(NT));
+}
+
+/* The long-IPC furniture of a fresh machine: source pages (read-only,
+ * random bytes), receive pages (each present or not), and per thread a
+ * pager, transfer timeouts, a VirtualSender and receive buffers. */
+static void scenario_furnish(bool redirect)
+{
+    static unsigned char buf[2 * MOCK_PAGE_SIZE];
+    for (unsigned sp = 0; sp < 2; sp++) {
+        assert_true(mock_usermem_map(&spc[sp], SRC_VA, false));
+        assert_true(mock_usermem_map(&spc[sp], SRC_VA + MOCK_PAGE_SIZE, false));
+        for (unsigned k = 0; k < sizeof(buf); k += 4) {
+            uint32_t v = rnd();
+            memcpy(&buf[k], &v, 4);
+        }
+        assert_true(mock_usermem_write(&spc[sp], SRC_VA, buf, sizeof(buf)));
+        for (unsigned k = 0; k < 2; k++)
+            if (pick(3) != 0)
+                assert_true(mock_usermem_map(&spc[sp], DST_VA + k * MOCK_PAGE_SIZE, true));
+        spc[sp].redirector = redirect || pick(16) == 0 ? random_redirector()
+                                                       : pick(2) ? TID_ANY : TID_NIL;
+    }
+    mock_fpage_backs = pick(2) != 0;
+    for (unsigned i = 0; i < NT; i++) {
+        U(i)[UTCB_PAGER] = pick(4) != 0 ? gid_of(pick(NT)) : TID_NIL;
+        U(i)[UTCB_XFER_TIMEOUTS] = TO(random_timeout(), random_timeout());
+        U(i)[UTCB_VIRTUAL_SENDER] = random_id(i);
+        random_buffers(i);
+    }
+}
+
+/* Caller `c` makes a random IPC (used to build random blocked states),
+ * now and then with typed items (strings may fault and go to the pager). */
 static void random_prelude_ipc(unsigned c)
 {
     for (unsigned k = 1; k < 20; k++)
@@ -593,15 +727,156 @@ static void random_prelude_ipc(unsigned c)
     tid_t from = pick(3) == 0 ? TID_NIL : random_id(c);
     word_t t = TO(random_timeout(), random_timeout());
     word_t tag = random_tag();
+    if (pick(3) == 0)
+        tag = random_items(c, tag, 1u + pick(2), 2);
     mock_current = th[c];
     U(c)[0] = tag;
     ipc_invoke(th[c], to, from, t);
 }
 
-/* Build the random scenario of `seed`; returns the call to make. */
+/* The call a scenario ends with. */
 struct call { unsigned c; tid_t to, from; word_t timeouts, tag; };
 
-static bool scenario_build(uint32_t seed, struct call *out)
+/* What the last call of a scenario is forced to include (one stratum per
+ * value; F_RANDOM: only what the random draws give). Every forced case is
+ * made against a receiver waiting for anyone, so that the fast path would
+ * deliver were it not for the forced feature. */
+enum feature {
+    F_RANDOM,
+    F_CONTROL,      /* nothing forced: the base of the others, mostly fast */
+    F_TYPED,        /* map / grant items */
+    F_STRING,       /* string items */
+    F_PROPAGATE,    /* p flag with a VirtualSender */
+    F_FLAGS,        /* another flag (E, X, R) */
+    F_TIMEOUT,      /* a finite send and / or receive timeout */
+    F_REDIRECT,     /* the caller's space has a redirector */
+    F_SENDQ,        /* a sender queued on the caller, which then receives */
+    F_NESTED,       /* the receiver is in a nested pagefault IPC */
+    F_RECV_STATE,   /* the receiver halted, out of quantum or with a timer */
+    F_COUNT
+};
+
+/* A thread other than `a` and `b` with no IPC in progress, or NT. */
+static unsigned idle_thread(unsigned a, unsigned b)
+{
+    unsigned i = pick(NT);
+    for (unsigned k = 0; k < NT; k++, i = (i + 1) % NT)
+        if (i != a && i != b && !ipc_pending(th[i]))
+            return i;
+    return NT;
+}
+
+/* Put receiver `r` into a nested pagefault IPC: its pager `p` waits, `r`
+ * waits for a string into its unmapped buffer, a third thread sends one.
+ * `p` then holds the fault message and `r` waits for the reply. False if
+ * the threads for it are busy. */
+static bool nested_receiver(unsigned r, unsigned *pager)
+{
+    unsigned p = idle_thread(r, r);
+    if (p == NT)
+        return false;
+    unsigned s = idle_thread(r, p);
+    if (s == NT)
+        return false;
+    th[p]->space->redirector = TID_ANY;           /* the fault reaches the pager */
+    th[s]->space->redirector = TID_ANY;
+    mock_current = th[p];
+    ipc_invoke(th[p], TID_NIL, TID_ANY, 0);
+    U(r)[UTCB_PAGER] = gid_of(p);
+    U(r)[UTCB_XFER_TIMEOUTS] = TO(NEVER, NEVER);
+    U(s)[UTCB_XFER_TIMEOUTS] = TO(NEVER, NEVER);
+    U(r)[utcb_br_index(0)] = 1;
+    U(r)[utcb_br_index(1)] = msg_string_header(8192, 1, false, false);
+    U(r)[utcb_br_index(2)] = DST_VA;
+    mock_usermem_unmap(th[r]->space, DST_VA);
+    mock_current = th[r];
+    ipc_invoke(th[r], TID_NIL, TID_ANY, 0);
+    U(s)[0] = msgtag_make(7, 1, 2, 0);
+    random_string_item(s, 2);
+    U(s)[2] = msg_string_header(100 + pick(4000), 1, false, false);
+    mock_current = th[s];
+    ipc_invoke(th[s], gid_of(r), TID_NIL, 0);
+    *pager = p;
+    return th[r]->ipc.saved.valid && !ipc_pending(th[p]);
+}
+
+/* Apply the forced feature `f` to the call `k` (caller c, receiver r
+ * waiting for anyone). False: the scenario cannot be built. */
+static bool feature_apply(enum feature f, struct call *k, unsigned r)
+{
+    unsigned c = k->c;
+    switch (f) {
+    case F_TYPED:
+        k->tag = random_items(c, k->tag, 1u + pick(3), 0);
+        return msgtag_typed(k->tag) != 0;
+    case F_STRING:
+        k->tag = random_items(c, k->tag, 1u + pick(2), pick(3) == 0 ? 2 : 1);
+        return msgtag_typed(k->tag) != 0;
+    case F_PROPAGATE:
+        k->tag |= MSG_TAG_P;
+        U(c)[UTCB_VIRTUAL_SENDER] = pick(4) != 0 ? gid_of(pick(NT)) : random_id(c);
+        return true;
+    case F_FLAGS:
+        k->tag |= (word_t)(MSG_TAG_R << pick(3));
+        return true;
+    case F_TIMEOUT: {
+        static const uint16_t fin[] = { 0x0010u, 0x0800u, 0x0C00u, 0x8001u };
+        unsigned w = pick(3);
+        if (k->from == TID_NIL && w == 1)
+            k->from = pick(2) ? TID_ANY : k->to;
+        k->timeouts = TO(w != 1 ? fin[pick(4)] : NEVER, w != 0 ? fin[pick(4)] : NEVER);
+        return true;
+    }
+    case F_REDIRECT:
+        th[c]->space->redirector = gid_of(pick(NT));
+        return true;
+    case F_SENDQ: {
+        unsigned q = idle_thread(c, r);
+        if (q == NT)
+            return false;
+        mock_current = th[q];
+        U(q)[0] = random_tag();
+        ipc_invoke(th[q], pick(3) ? gid_of(c) : lid_of(c), TID_NIL, TO(NEVER, NEVER));
+        if (k->from == TID_NIL)
+            k->from = pick(2) ? TID_ANY : k->to;
+        k->timeouts = TO(random_timeout(), NEVER);
+        return ipc_sendq_head(th[c]) != NULL;
+    }
+    case F_NESTED: {
+        unsigned p;
+        if (!nested_receiver(r, &p))
+            return false;
+        k->c = p;                                  /* mostly the pager replies */
+        if (pick(3) == 0)
+            k->c = idle_thread(r, p);
+        if (k->c == NT)
+            return false;
+        k->to = gid_of(r);
+        if (pick(2) == 0)
+            k->tag = random_items(k->c, k->tag, 1, 0);
+        return true;
+    }
+    case F_RECV_STATE: {
+        unsigned w = pick(3);
+        if (w == 0)
+            th[r]->halted = true;
+        if (w == 1)
+            th[r]->quantum_us = 0;
+        if (w == 2) {
+            ipc_cancel(th[r], true, false);
+            mock_current = th[r];
+            ipc_invoke(th[r], TID_NIL, TID_ANY, TO(NEVER, 0x0800u + pick(0x400)));
+        }
+        return true;
+    }
+    default:
+        return true;
+    }
+}
+
+/* Build the random scenario of `seed` with forced feature `f`; returns the
+ * call to make (false: none possible from this state). */
+static bool scenario_build(uint32_t seed, enum feature f, struct call *out)
 {
     uint8_t prio[NT];
     rng = seed | 1u;
@@ -609,7 +884,8 @@ static bool scenario_build(uint32_t seed, struct call *out)
     for (unsigned i = 0; i < NT; i++)
         prio[i] = (uint8_t)(equal ? 100u : 98u + pick(5));
     machine_reset(prio);
-    unsigned steps = pick(16);
+    scenario_furnish(f == F_REDIRECT);
+    unsigned steps = pick(f == F_RANDOM ? 16 : 8);
     for (unsigned s = 0; s < steps; s++) {
         unsigned c = pick(NT);
         if (ipc_pending(th[c]))
@@ -650,52 +926,79 @@ static bool scenario_build(uint32_t seed, struct call *out)
     unsigned r = pick(NT);
     for (unsigned k = 0; k < NT && th[r]->state != TS_RECV_WAIT; k++)
         r = (r + 1) % NT;
+    if (f != F_RANDOM) {                           /* a receiver waiting for anyone */
+        r = idle_thread(c, c);
+        if (r == NT)
+            return false;
+        th[r]->halted = false;
+        mock_current = th[r];
+        if (f != F_NESTED)
+            ipc_invoke(th[r], TID_NIL, TID_ANY, TO(NEVER, NEVER));
+    }
     out->c = c;
     out->to = pick(4) != 0 ? ((c < 5) == (r < 5) && pick(3) == 0 ? lid_of(r) : gid_of(r))
                            : random_id(c);
+    if (f != F_RANDOM && pick(4) == 0)
+        out->to = gid_of(r);
     unsigned fk = pick(6);
     out->from = fk == 0 ? TID_NIL : fk == 1 ? TID_ANY : fk == 2 ? TID_ANYLOCAL
               : fk == 3 ? random_id(c) : out->to;
     out->timeouts = TO(random_timeout(), pick(3) == 0 ? random_timeout() : NEVER);
+    if (f != F_RANDOM)
+        out->timeouts = TO(NEVER, NEVER);
     out->tag = random_tag();
+    if (f != F_RANDOM)
+        out->tag &= ~(word_t)MSG_TAG_FLAGS;
     for (unsigned k = 1; k < 64; k++)
         U(c)[k] = rnd();
     unsigned u = msgtag_untyped(out->tag);
-    if (pick(8) == 0 && u + 2u <= MSG_MAX_WORDS) {  /* a typed item: a map item of a nil fpage */
-        out->tag |= msgtag_make(0, 0, 2, 0);
-        U(c)[u + 1] = 0x8u;
-        U(c)[u + 2] = 0;
-    }
+    if (f == F_RANDOM && pick(8) == 0 && u + 2u <= MSG_MAX_WORDS)
+        out->tag = random_items(c, out->tag, 1u + pick(2), 2);
     for (unsigned i = 0; i < NT; i++)
-        U(i)[utcb_br_index(0)] = pick(2);
-    mock_current = th[c];
-    return true;
+        if (pick(4) == 0)
+            random_buffers(i);
+    if (!feature_apply(f, out, r))
+        return false;
+    mock_current = th[out->c];
+    return !ipc_pending(th[out->c]);
 }
 
 static void test_ipc_fastpath_random_equals_slow_path(void **state)
 {
     const uint32_t base = 0x5eed1234u;
-    const unsigned trials = 20000;
+    const unsigned trials = 8000;                  /* F_COUNT + 3 strata, F_RANDOM 4 of them */
     unsigned fast = 0, declined = 0, skipped = 0;
+    unsigned built[F_COUNT] = { 0 }, taken[F_COUNT] = { 0 }, in_xfer = 0, in_nested = 0;
+    unsigned copied = 0, mapped = 0;
     struct snapshot *slow_end = &snap_a, *fast_end = &snap_b, *before = &snap_c;
     struct snapshot *slow_mid = &snap_d, *fast_mid = &snap_e;
     printf("ipc_fastpath random test: base seed 0x%08x, %u trials\n", base, trials);
     for (unsigned n = 0; n < trials; n++) {
         uint32_t seed = base + n * 2654435761u;
+        unsigned fi = n % (F_COUNT + 3u);
+        enum feature f = fi < F_COUNT ? (enum feature)fi : F_RANDOM;
         struct call k;
-        if (!scenario_build(seed, &k)) {
+        if (!scenario_build(seed, f, &k)) {
             skipped++;
             continue;
+        }
+        for (unsigned i = 0; i < NT; i++) {         /* the comparison sees live transfers */
+            in_xfer += th[i]->ipc.xfer_partner != NULL;
+            in_nested += th[i]->ipc.saved.valid;
         }
         U(k.c)[0] = k.tag;
         ipc_invoke(th[k.c], k.to, k.from, k.timeouts);
         slow_tail(th[k.c], slow_mid);
         snapshot_take(slow_end);
-        assert_true(scenario_build(seed, &k));
+        copied += slow_end->copy_calls != 0;
+        mapped += slow_end->fpage_count != 0;
+        assert_true(scenario_build(seed, f, &k));
+        built[f]++;
         snapshot_take(before);
         bool took = ipc_fastpath(th[k.c], k.to, k.from, k.timeouts, k.tag);
         if (took) {
             fast++;
+            taken[f]++;
             fast_tail(th[k.c], fast_mid);
             const char *m = snapshot_diff(slow_mid, fast_mid);
             if (m != NULL)
@@ -716,6 +1019,16 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
             fail_msg("seed 0x%08x (fast path %s): %s differs", seed, took ? "taken" : "declined", d);
     }
     printf("ipc_fastpath random test: %u fast, %u declined, %u skipped\n", fast, declined, skipped);
+    for (unsigned i = 0; i < F_COUNT; i++) {
+        printf("  stratum %u: %u scenarios, fast path taken in %u\n", i, built[i], taken[i]);
+        assert_true(built[i] >= trials / (F_COUNT + 3u) / 3u);   /* every case is drawn */
+    }
+    printf("  threads in a transfer: %u, in a nested pagefault IPC: %u\n", in_xfer, in_nested);
+    printf("  scenarios with string copies: %u, with map/grant requests: %u\n", copied, mapped);
+    assert_true(in_xfer >= trials / 20u && in_nested >= trials / 20u);
+    assert_true(copied >= trials / 20u && mapped >= trials / 20u);
+    /* the forced cases start from states the fast path mostly takes */
+    assert_true(taken[F_CONTROL] >= built[F_CONTROL] / 2u);
     assert_true(fast >= trials / 10);              /* the test exercises the fast path */
     assert_true(declined >= trials / 10);
 }
