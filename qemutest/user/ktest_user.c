@@ -8,8 +8,7 @@ void ktu_print(const char *s)
     L4_KDB_PrintString(s);
 }
 
-/* Print `v` in decimal. */
-static void ktu_print_dec(unsigned v)
+void ktu_print_dec(unsigned v)
 {
     char buf[12];
     int i = 11;

@@ -10,6 +10,8 @@
 #include <l4/kdebug.h>
 
 void ktu_print(const char *s);
+/* Print `v` in decimal. */
+void ktu_print_dec(unsigned v);
 void ktu_print_hex(unsigned v);
 /* Report `name` as passed when cond holds, else failed with `why`. */
 int ktu_check(const char *name, int cond, const char *why);

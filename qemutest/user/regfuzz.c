@@ -172,24 +172,12 @@ static volatile unsigned f_done, f_failures, f_exceptions, f_recoveries, f_calls
 static unsigned entries_used[NENTRIES];
 static unsigned fail_reported;
 
-static void print_dec(unsigned v)
-{
-    char buf[12];
-    int i = 11;
-    buf[i] = 0;
-    do {
-        buf[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    ktu_print(&buf[i]);
-}
-
 static void record_print(const struct fz_record *r)
 {
     static const char *const entry_names[NENTRIES] = { "kip-ipc", "sysenter", "kip-call", "int-call",
                                                        "int-vec", "kdebug" };
     ktu_print("  call ");
-    print_dec(r->n);
+    ktu_print_dec(r->n);
     ktu_print(" ");
     ktu_print(r->entry < NENTRIES ? entry_names[r->entry] : "?");
     ktu_print(" sys/vec/op ");
@@ -208,7 +196,7 @@ static void record_print(const struct fz_record *r)
     }
     if (r->exc) {
         ktu_print("\n    exception ");
-        print_dec(r->exc - 1);
+        ktu_print_dec(r->exc - 1);
         ktu_print(" at ");
         ktu_print_hex(r->exc_eip);
         ktu_print(" error/address ");
@@ -224,7 +212,7 @@ static void fuzz_fail(const char *why, unsigned n)
     if (fail_reported++ >= 3)
         return;
     ktu_print("fuzz: FAILURE at call ");
-    print_dec(n);
+    ktu_print_dec(n);
     ktu_print(" (seed ");
     ktu_print_hex(p_seed);
     ktu_print(", eflags masks ");
@@ -538,12 +526,12 @@ static void fuzzer(void)
             if (p_progress && (n + 1) % p_progress == 0) {
                 unsigned us = (unsigned)(now.raw - tlast.raw);
                 ktu_print("fuzz: progress ");
-                print_dec(n + 1);
+                ktu_print_dec(n + 1);
                 ktu_print(" calls, ");
                 unsigned ms = us / 1000u;
-                print_dec(ms ? (n + 1 - last_calls) * 1000u / ms : 0);
+                ktu_print_dec(ms ? (n + 1 - last_calls) * 1000u / ms : 0);
                 ktu_print(" calls/s, ");
-                print_dec(f_exceptions);
+                ktu_print_dec(f_exceptions);
                 ktu_print(" exceptions\n");
                 tlast = now;
                 last_calls = n + 1;
@@ -686,13 +674,13 @@ int main(void)
     ktu_print("fuzz: seed ");
     ktu_print_hex(p_seed);
     ktu_print(" calls ");
-    print_dec(p_calls);
+    ktu_print_dec(p_calls);
     ktu_print(" eflags masks int ");
     ktu_print_hex(p_mask);
     ktu_print(" sysenter ");
     ktu_print_hex(p_smask);
     ktu_print(" kernel IDs as spaces ");
-    print_dec(p_kspace);
+    ktu_print_dec(p_kspace);
     ktu_print("\n");
     for (unsigned i = 0; i < sizeof fz_code; i++)
         fz_code[i] = 0xCC;
@@ -719,13 +707,13 @@ int main(void)
     if (stalled)
         fuzz_fail("the fuzzer thread stopped (no message for 20 s)", f_calls);
     ktu_print("fuzz: ");
-    print_dec(f_calls);
+    ktu_print_dec(f_calls);
     ktu_print(" calls, ");
-    print_dec(f_exceptions);
+    ktu_print_dec(f_exceptions);
     ktu_print(" exceptions, ");
-    print_dec(f_recoveries);
+    ktu_print_dec(f_recoveries);
     ktu_print(" recoveries, ");
-    print_dec(f_steps);
+    ktu_print_dec(f_steps);
     ktu_print(" single steps resumed, seed ");
     ktu_print_hex(p_seed);
     ktu_print("\n");
