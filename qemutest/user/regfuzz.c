@@ -493,6 +493,15 @@ static void fuzzer(void)
 {
     L4_Word_t *mr = c2_mrs();
     L4_ThreadId_t h = c2_me;
+    static unsigned started;
+    if (started++) {                                  /* entered again: report, stop */
+        fuzz_fail("the fuzzer thread was started again at its entry", f_calls);
+        f_done = 1;
+        L4_LoadMR(0, L4_MsgTagMake(0x600D, 0, 0).raw);
+        L4_Send(h);
+        for (;;)
+            L4_Sleep(L4_Never);
+    }
     L4_Set_Pager(h);
     L4_Set_ExceptionHandler(h);
     rng = p_seed ? p_seed : 1u;

@@ -43,5 +43,5 @@
 
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag)
 {
-    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag);
+    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag, arch_switch_to);
 }

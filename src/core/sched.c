@@ -200,7 +200,7 @@ void sched_handoff(struct tcb *from, struct tcb *to)
     /* the preconditions sched_handoff_direct does not check (fast path) */
     kassert(from == arch_current() && !sched_runnable(from));
     kassert(to->state != TS_FREE && to->state != TS_DEAD);
-    if (!sched_handoff_direct(from, to)) {
+    if (!sched_handoff_direct(from, to, arch_switch_to)) {
         sched_make_ready(to);
         sched_dispatch();
     }

@@ -32,12 +32,6 @@ void thread_init_kernel(struct tcb *t, void (*fn)(void))
 
 unsigned long context_switches;
 
-/* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
-static inline void cr3_load(uint32_t pdir_phys)
-{
-    __asm__ volatile("mov %0, %%cr3" : : "r"(pdir_phys) : "memory");
-}
-
 /* switch_context() inline (same struct switch_frame: the resume address
  * is the label after it), so that the switch costs no call. */
 static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
@@ -63,21 +57,7 @@ static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
 
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
-    context_switches++;
-    tss_set_esp0((uint32_t)tcb_stack_top(to));
-    /* CR3 always holds the current thread's page directory while no space
-     * has been small: write it only when the space changes, never read it.
-     * Once small spaces exist, smallspace_activate decides (a small space
-     * keeps the current hardware address space). */
-    if (to->space != from->space && to->space != NULL) {
-        if (likely(!smallspace_seen))
-            cr3_load(to->space->arch.pdir_phys);
-        else
-            smallspace_activate(&to->space->arch);
-    }
-    if (to->utcb_location != ~0u)
-        utcb_gs_set(to->utcb_location + 256u);
-    fpu_switch(to);
+    switch_prepare(from, to);
     context_switch(&from->arch.ksp, to->arch.ksp);
 }
 

@@ -124,11 +124,16 @@ sysenter_entry:
     jne sysenter_declined
     cmpw $SEL_UTCB, FRAME_GS(%esp)
     jne sysenter_declined
+    /* ipc_sysenter (regparm(1): the frame in EAX) never returns: it
+     * leaves through sysexit_exit. Its C frames start below the switch
+     * frame slot under our frame, which the fast path writes while still
+     * running on this stack (ipc_switch_deferred). */
     mov %esp, %eax
-    call ipc_sysenter               /* regparm(1): the frame in EAX */
+    sub $SWITCH_FRAME_SIZE, %esp
+    jmp ipc_sysenter
     /* The call is done (the caller may have run others meanwhile): back
      * to user mode with sysexit unless something (ExchangeRegisters) gave
-     * the frame flags that only iret can restore. */
+     * the frame flags that only iret can restore. ESP: the frame. */
     .global sysexit_exit
 sysexit_exit:
     cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
@@ -147,6 +152,15 @@ sysexit_exit:
 sysenter_declined:
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
     jmp trap_saved
+
+/* A thread blocked in the sysenter fast path is switched back to here
+ * (switch_context popped the four unused register slots) with ESP at its
+ * user frame: finish its Ipc and leave as above. */
+    .global ipc_fast_resume
+ipc_fast_resume:
+    mov %esp, %eax
+    call ipc_sysenter_resume
+    jmp sysexit_exit
 
 /* Every other entry: complete the frame; the kernel's data selectors are
  * the user's flat ones (DS/ES/FS = 0x23, GS = the UTCB selector), loaded

@@ -5,6 +5,7 @@
  */
 #include <arch/kipboot.h>
 #include <arch/syscall.h>
+#include <arch/context.h>
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/layout.h>
@@ -95,17 +96,65 @@ static inline void ipc_sysenter_general(struct tcb *self, const struct frame *f)
     ipc_invoke(self, f->eax, f->edx, f->ecx);
 }
 
-__attribute__((regparm(1))) void ipc_sysenter(struct frame *f)
+__attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
-    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi))
-        ipc_sysenter_general(self, f);
-    /* back here when our IPC is over (at once in the send-only case) */
     while (ipc_pending(self))
         sched_dispatch();
     ipc_outputs(self, f);
     if (sched_resched_pending())
         sched_dispatch();
+}
+
+extern char ipc_fast_resume[];
+
+/* Leave the kernel through the user frame `f` (sysexit_exit, entry.S). */
+static inline _Noreturn void sysenter_leave(struct frame *f)
+{
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "jmp sysexit_exit"
+                     :
+                     : "r"(f)
+                     : "memory");
+    __builtin_unreachable();
+}
+
+/* Where a thread blocked in the sysenter fast path keeps its kernel
+ * context: right below its user frame, returning to ipc_fast_resume. */
+static inline struct switch_frame *fast_context(struct tcb *t)
+{
+    return (struct switch_frame *)thread_user_frame(t) - 1;
+}
+
+/* arch_switch_to() for ipc_sysenter's fast path, whose caller `from` sits
+ * at the bottom of its kernel stack: its C frames are dropped and its
+ * kernel context becomes fast_context(). If `to` was blocked the same way,
+ * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
+ * reschedule pending: sched_handoff_direct), else its context is resumed.
+ * Never returns. */
+static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb *from,
+                                                                     struct tcb *to)
+{
+    struct switch_frame *mine = fast_context(from), *next = fast_context(to);
+    switch_prepare(from, to);
+    mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
+    from->arch.ksp = (uintptr_t)mine;
+    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume) {
+        struct frame *x = thread_user_frame(to);
+        ipc_outputs(to, x);
+        sysenter_leave(x);
+    }
+    context_load(to->arch.ksp);
+}
+
+__attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f)
+{
+    struct tcb *self = frame_owner(f);
+    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred))
+        ipc_sysenter_general(self, f);
+    /* back here when our IPC is over (at once in the send-only case) */
+    ipc_sysenter_resume(f);
+    sysenter_leave(f);
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

@@ -99,10 +99,11 @@ static inline bool ipc_fast_caller_ok(const struct tcb *self)
 
 /* The whole fast path (see ipc_fast.c) for a caller with
  * ipc_fast_caller_ok(); inlined into the kernel's sysenter entry and into
- * ipc_fastpath(). */
-static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self, tid_t to,
-                                                               tid_t from_spec, word_t timeouts,
-                                                               word_t tag)
+ * ipc_fastpath(). A caller that blocks hands the CPU to the receiver with
+ * `switch_fn` (arch_switch_to, or the sysenter entry's deferred variant). */
+static inline __attribute__((always_inline)) bool
+ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag,
+             void (*switch_fn)(struct tcb *, struct tcb *))
 {
     if (!IPC_FAST_ENABLED)
         return false;
@@ -137,7 +138,7 @@ static inline __attribute__((always_inline)) bool ipc_fast_try(struct tcb *self,
         self->ipc.partner = r;
         fast_queue_append(&r->ipc.waitq, self);
     }
-    if (!sched_handoff_direct(self, r))    /* sched_handoff, its common case inline */
+    if (!sched_handoff_direct(self, r, switch_fn))    /* sched_handoff, its common case inline */
         sched_handoff(self, r);
     return true;
 }

@@ -58,8 +58,12 @@ void sched_handoff(struct tcb *from, struct tcb *to);
  * its priority, make_ready + dispatch would queue `to` behind `from`, drop
  * `from` and pick `to`; this reaches the same end state directly (one queue
  * slot changes hands; lazy dispatching, no list walk) and switches to `to`.
- * Returns false, changing nothing, in every other case. */
-static inline bool sched_handoff_direct(struct tcb *from, struct tcb *to)
+ * Returns false, changing nothing, in every other case. `switch_fn` is
+ * arch_switch_to, or an arch variant with the same end state (the IPC fast
+ * path of the kernel's sysenter entry passes one that may leave the
+ * switch to the entry's exit). */
+static inline __attribute__((always_inline)) bool
+sched_handoff_direct(struct tcb *from, struct tcb *to, void (*switch_fn)(struct tcb *, struct tcb *))
 {
     unsigned p = from->prio;
     /* (from heading a queue implies from != idle: idle is never queued) */
@@ -76,7 +80,7 @@ static inline bool sched_handoff_direct(struct tcb *from, struct tcb *to)
     to->in_ready_queue = true;
     sched_state.queue_head[p] = to;
     sched_state.resched = false;
-    arch_switch_to(from, to);
+    switch_fn(from, to);
     return true;
 }
 

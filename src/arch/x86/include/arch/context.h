@@ -6,7 +6,12 @@
 #ifndef ARCH_CONTEXT_H
 #define ARCH_CONTEXT_H
 
+#include <arch/desc.h>
+#include <arch/fpu.h>
 #include <arch/frame.h>
+#include <arch/paging.h>
+#include <arch/smallspace.h>
+#include <core/space.h>
 #include <core/tcb.h>
 
 /* Layout of what switch_context() pops, lowest address first. */
@@ -14,6 +19,8 @@ struct switch_frame {
     uint32_t edi, esi, ebx, ebp;
     uint32_t ret;
 };
+
+_Static_assert(sizeof(struct switch_frame) == SWITCH_FRAME_SIZE, "switch frame layout");
 
 void switch_context(uintptr_t *save_ksp, uintptr_t new_ksp);
 
@@ -24,6 +31,49 @@ extern unsigned long context_switches;
 static inline struct frame *thread_user_frame(struct tcb *t)
 {
     return (struct frame *)(tcb_stack_top(t) - sizeof(struct frame));
+}
+
+/* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
+static inline void cr3_load(uint32_t pdir_phys)
+{
+    __asm__ volatile("mov %0, %%cr3" : : "r"(pdir_phys) : "memory");
+}
+
+/* Everything of a switch from `from` to `to` but the kernel stack: the
+ * stack for the next entry, the address space, the UTCB selector's base,
+ * the FPU. CR3 always holds the current thread's page directory while no
+ * space has been small: written only when the space changes, never read.
+ * Once small spaces exist, smallspace_activate decides (a small space
+ * keeps the current hardware address space). */
+static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to)
+{
+    context_switches++;
+    tss_set_esp0((uint32_t)tcb_stack_top(to));
+    if (to->space != from->space && to->space != NULL) {
+        if (__builtin_expect(!smallspace_seen, 1))
+            cr3_load(to->space->arch.pdir_phys);
+        else
+            smallspace_activate(&to->space->arch);
+    }
+    if (to->utcb_location != ~0u)
+        utcb_gs_set(to->utcb_location + 256u);
+    fpu_switch(to);
+}
+
+/* Switch to the kernel context `ksp` (switch_context's second half),
+ * dropping the running one. */
+static inline _Noreturn void context_load(uintptr_t ksp)
+{
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "pop %%edi\n\t"
+                     "pop %%esi\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     "ret"
+                     :
+                     : "r"(ksp)
+                     : "memory");
+    __builtin_unreachable();
 }
 
 /* Prepare `t` to enter user mode at eip/esp when it is first switched to. */

@@ -28,6 +28,8 @@
 #define FRAME_USP     0x44   /* present only when entered from user mode */
 #define FRAME_USS     0x48
 #define FRAME_SIZE    0x4C
+/* sizeof(struct switch_frame) (arch/context.h) */
+#define SWITCH_FRAME_SIZE 0x14
 
 /* EFLAGS bits the entry paths care about. */
 #define EFLAGS_FIXED  0x00000002   /* bit 1 always reads 1 */

@@ -36,9 +36,19 @@
 /* The sysenter Ipc entry's C part (entry.S, frame in EAX; DS/ES/FS/GS
  * checked to be the flat user selectors the kernel runs on, which are the
  * kernel's own): the whole call, through the fast path or else the general
- * path, with the outputs written into the frame (the caller leaves with
- * sysexit, or iret if the frame's flags need it). */
-__attribute__((regparm(1))) void ipc_sysenter(struct frame *f);
+ * path, with the outputs written into the frame. Leaves through
+ * sysexit_exit (sysexit, or iret if the frame's flags need it) on the
+ * frame of the thread that runs next: `f`, or the receiver's when the
+ * caller blocked in the fast path and the receiver had done so too.
+ * A caller blocked in the fast path keeps as its kernel context the switch
+ * frame right below its user frame, returning to ipc_fast_resume. */
+__attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f);
+
+/* The end of an Ipc of the sysenter entry, also where a thread blocked in
+ * its fast path resumes (ipc_fast_resume, entry.S): wait until the IPC of
+ * the owner of `f` is over, write its outputs into `f`, run the dispatcher
+ * if a reschedule is pending. */
+__attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f);
 
 /* Copy the entry code into the KIP and set its link offsets. */
 int syscall_kip_init(void);
