@@ -279,6 +279,29 @@ static void test_kcheck_detects_queue_member_state(void **state)
     root->ipc.waitq.head = a;
 }
 
+static void test_kcheck_detects_ready_count(void **state)
+{
+    (void)state;
+    sched_state.queued++;
+    expect_violation("ready-queue count differs from the queues", KCHECK_NO_THREAD);
+    sched_state.queued--;
+    expect_clean();
+}
+
+static void test_kcheck_detects_links_outside_queues(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);                   /* ready: in no IPC queue */
+    assert_null(d->ipc.q_on);
+    d->ipc.q_prev = T(N_B);
+    expect_violation("IPC queue links of a thread in no queue", no(N_D));
+    d->ipc.q_prev = NULL;
+    d->ipc.q_next = T(N_B);
+    expect_violation("IPC queue links of a thread in no queue", no(N_D));
+    d->ipc.q_next = NULL;
+    expect_clean();
+}
+
 static void test_kcheck_detects_queue_tail(void **state)
 {
     (void)state;
@@ -630,6 +653,8 @@ int main(void)
         T_(test_kcheck_detects_closed_receiver_outside_queue),
         T_(test_kcheck_detects_queue_on_freed_thread),
         T_(test_kcheck_detects_queue_member_state),
+        T_(test_kcheck_detects_ready_count),
+        T_(test_kcheck_detects_links_outside_queues),
         T_(test_kcheck_detects_queue_tail),
         T_(test_kcheck_detects_cyclic_and_freed_queue),
         T_(test_kcheck_detects_thread_in_two_queues),

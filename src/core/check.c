@@ -179,6 +179,7 @@ static word_t kcheck_sched(void)
     for (unsigned i = 0; i < SCHED_PRIORITIES / 32u; i++)
         kcheck(((summary >> i) & 1u) == (sched_bitmap_word(i) != 0), "ready bitmap summary wrong", NULL);
     kcheck(summary >> (SCHED_PRIORITIES / 32u) == 0, "ready bitmap summary wrong", NULL);
+    kcheck(sched_state.queued == queued, "ready-queue count differs from the queues", NULL);
     return queued;
 }
 
@@ -225,6 +226,8 @@ static void kcheck_ipc_place(const struct tcb *t)
     } else {
         kcheck(t->ipc.q_on == NULL, "thread in an IPC queue its state does not call for", t);
     }
+    kcheck(t->ipc.q_on != NULL || (t->ipc.q_next == NULL && t->ipc.q_prev == NULL),
+           "IPC queue links of a thread in no queue", t);
 }
 
 /* The partner and the string cursors of the transfer `t` takes part in. */

@@ -24,7 +24,8 @@
  *
  * Guarantees: sched_pick() returns the first runnable thread of the
  * highest priority that has one (FIFO within a priority), or idle; the
- * bitmap always equals queue occupancy; arch_switch_to() is called only
+ * bitmap always equals queue occupancy, sched_state.queued the number of
+ * queued threads; arch_switch_to() is called only
  * when the chosen thread differs from the current one.
  */
 #include <core/arch_hooks.h>
@@ -94,6 +95,7 @@ static void sched_enqueue(struct tcb *t)
         head->ready_prev = t;
     }
     t->in_ready_queue = true;
+    sched_state.queued++;
 }
 
 /* Unlink the queued thread `t` from the queue of its priority. */
@@ -111,6 +113,7 @@ static void sched_dequeue(struct tcb *t)
     }
     t->ready_next = t->ready_prev = NULL;
     t->in_ready_queue = false;
+    sched_state.queued--;
 }
 
 /* Send the queued thread `t` to the tail of its queue. */
@@ -129,6 +132,7 @@ void sched_init(struct tcb *idle)
     for (unsigned i = 0; i < SCHED_WORDS; i++)
         sched_state.bitmap[i] = 0;
     sched_state.summary = 0;
+    sched_state.queued = 0;
     sched_state.idle = idle;
     sched_state.resched = false;
 }

@@ -41,14 +41,25 @@ static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from
     return from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
 }
 
+/* The thread with global ID `gid` or NULL: tid_lookup_inline() less the
+ * checks the fast path makes anyway. A free slot's gid is TID_NIL, which
+ * is not global; no thread's gid is TID_ANY (ThreadControl refuses it), so
+ * anythread finds nobody; a dead thread is not TS_RECV_WAIT. */
+static inline struct tcb *fast_lookup(tid_t gid)
+{
+    word_t no = tid_number(gid);
+    if (no >= tid_slots.nthreads)
+        return NULL;
+    struct tcb *t = (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+    return t->gid == gid ? t : NULL;
+}
+
 /* The destination `to` of `self` if the fast path can deliver to it. */
 static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
 {
     struct tcb *r;
     if (tid_is_global(to)) {
-        if (to == TID_ANY)
-            return NULL;
-        r = tid_lookup_inline(to);
+        r = fast_lookup(to);
     } else {
         r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
     }
@@ -58,7 +69,8 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
     return r;
 }
 
-/* ipc_queue_append(q, t), its ping-pong case (q empty) first. */
+/* ipc_queue_append(q, t), its ping-pong case (q empty) first. `t` is in
+ * no queue, so its links are NULL already (ipc_queue_unlink leaves them so). */
 static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     if (q->tail != NULL) {
@@ -66,8 +78,21 @@ static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
         return;
     }
     q->head = q->tail = t;
-    t->ipc.q_next = t->ipc.q_prev = NULL;
     t->ipc.q_on = q;
+}
+
+/* ipc_queue_unlink(t), its ping-pong case (t alone in its queue) first. */
+static inline void fast_queue_unlink(struct tcb *t)
+{
+    struct ipc_queue *q = t->ipc.q_on;
+    if (q == NULL)
+        return;
+    if (((uintptr_t)t->ipc.q_next | (uintptr_t)t->ipc.q_prev) != 0) {
+        ipc_queue_unlink(t);
+        return;
+    }
+    q->head = q->tail = NULL;
+    t->ipc.q_on = NULL;
 }
 
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
@@ -77,7 +102,7 @@ static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
 static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
-    ipc_queue_unlink(r);
+    fast_queue_unlink(r);
     s->ipc.xfer_partner = NULL;
     s->state = TS_READY;
     r->ipc.partner = NULL;
