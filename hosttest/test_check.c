@@ -279,12 +279,14 @@ static void test_kcheck_detects_queue_member_state(void **state)
     root->ipc.waitq.head = a;
 }
 
-static void test_kcheck_detects_ready_count(void **state)
+static void test_kcheck_detects_wrong_top_priority(void **state)
 {
     (void)state;
-    sched_state.queued++;
-    expect_violation("ready-queue count differs from the queues", KCHECK_NO_THREAD);
-    sched_state.queued--;
+    word_t top = sched_state.top;
+    assert_int_equal(top, (word_t)sched_highest_queued());
+    sched_state.top = top - 1;
+    expect_violation("highest ready priority differs from the bitmap", KCHECK_NO_THREAD);
+    sched_state.top = top;
     expect_clean();
 }
 
@@ -653,7 +655,7 @@ int main(void)
         T_(test_kcheck_detects_closed_receiver_outside_queue),
         T_(test_kcheck_detects_queue_on_freed_thread),
         T_(test_kcheck_detects_queue_member_state),
-        T_(test_kcheck_detects_ready_count),
+        T_(test_kcheck_detects_wrong_top_priority),
         T_(test_kcheck_detects_links_outside_queues),
         T_(test_kcheck_detects_queue_tail),
         T_(test_kcheck_detects_cyclic_and_freed_queue),

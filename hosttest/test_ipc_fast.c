@@ -65,7 +65,7 @@ struct snapshot {
     struct wakeup_queue wq;
     struct tcb *queue_head[SCHED_PRIORITIES];
     uint32_t bitmap[9];
-    word_t queued;
+    word_t top;
     bool resched;
     struct tcb *current, *switch_from, *switch_to;
     unsigned switch_count;
@@ -139,7 +139,7 @@ static void snapshot_take(struct snapshot *s)
         s->queue_head[p] = sched_queue_head((uint8_t)p);
     for (unsigned i = 0; i < 9; i++)
         s->bitmap[i] = sched_bitmap_word(i);
-    s->queued = sched_state.queued;
+    s->top = sched_state.top;
     s->resched = sched_resched_pending();
     s->current = mock_current;
     s->switch_from = mock_switch_from;
@@ -192,8 +192,8 @@ static const char *snapshot_diff(const struct snapshot *a, const struct snapshot
         return "ready queue heads";
     if (memcmp(a->bitmap, b->bitmap, sizeof(a->bitmap)) != 0)
         return "ready bitmap";
-    if (a->queued != b->queued)
-        return "ready-queue count";
+    if (a->top != b->top)
+        return "highest ready priority";
     if (a->resched != b->resched)
         return "resched flag";
     if (a->current != b->current || a->switch_count != b->switch_count ||

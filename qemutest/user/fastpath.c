@@ -12,7 +12,10 @@
  *  - a thread blocked in the fast path's receive is cancelled
  *    (ExchangeRegisters R: error "canceled", receive phase), redirected
  *    (SP/IP/FLAGS set: it resumes there with exactly those flags, which a
- *    sysexit could not give it), or deleted (the kernel goes on).
+ *    sysexit could not give it), or deleted (the kernel goes on);
+ *  - a thread blocked in the fast path whose flags ExchangeRegisters
+ *    changed (no abort) is resumed by a call through the fast path: it
+ *    leaves by iret with those flags and the register outputs of the call.
  */
 #include "ktest_user.h"
 
@@ -31,9 +34,9 @@ static L4_Word_t user_base;
 
 /* ---- threads -------------------------------------------------------------- */
 
-static unsigned char stacks[6][4096] __attribute__((aligned(16)));
+static unsigned char stacks[7][4096] __attribute__((aligned(16)));
 
-/* Global ID of worker `i` (1..5); our own is user base + 2. */
+/* Global ID of worker `i` (1..6); our own is user base + 2. */
 static L4_ThreadId_t worker_gid(unsigned i) { return L4_GlobalId(user_base + 2 + i, 1); }
 
 /* UTCB location of worker `i` next to ours. */
@@ -310,6 +313,55 @@ static void check_blocked_deleted(void)
     ktu_check("fast_blocked_deleted", ok && w_returned == 0, "deletion of a fast-blocked thread");
 }
 
+/* Calls us through the KIP with raw_call (label 10; cio is its own
+ * meanwhile) until the answer has label 13, then reports with label 12. */
+static void worker_flags(void)
+{
+    cio.to = root_gid.raw;
+    cio.tag = 10u << 16;
+    cio.utcb = L4_MyLocalId().raw;
+    do
+        raw_call();
+    while ((cio.esi >> 16) != 13u);
+    L4_LoadMR(0, 12u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+static void check_blocked_flags_resumed_fast(void)
+{
+    L4_Word_t c, osp, oip, oflags, ohandle;
+    L4_ThreadId_t opager;
+    /* the spinner and the workers left looping (2..4) go: with nothing else
+     * ready, the CPU passes straight between us and worker 6, so that it
+     * blocks in (and is resumed from) the fast path's own kernel context */
+    int ok = 1;
+    for (unsigned i = 2; i <= 4; i++)
+        ok &= L4_ThreadControl(worker_gid(i), L4_nilthread, L4_nilthread, L4_nilthread, (void *)-1) == 1;
+    ok &= worker_start(6, worker_flags) && receive_label(6, 10);
+    /* a short ping-pong: the dispatcher drops the other (blocked) threads
+     * from the ready queue, then every call hands the CPU over directly */
+    for (unsigned i = 0; i < 16; i++) {
+        L4_LoadMR(0, 11u << 16);
+        L4_MsgTag_t t = L4_Call(worker_gid(6));
+        ok &= L4_IpcSucceeded(t) && L4_Label(t) == 10u;
+    }
+    /* worker 6 waits in the fast path's closed receive on us: new flags only */
+    L4_ExchangeRegisters(worker_gid(6), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0, L4_nilthread, &c, &osp,
+                         &oip, &oflags, &ohandle, &opager);
+    L4_LoadMR(0, (13u << 16) | 2u);
+    L4_LoadMR(1, 0x1111u);
+    L4_LoadMR(2, 0x2222u);
+    L4_MsgTag_t t = L4_Call(worker_gid(6));   /* fast path into its fast context */
+    ok &= L4_IpcSucceeded(t) && L4_Label(t) == 12u;
+    ok &= cio.eax == L4_MyLocalId().raw && cio.esi == ((13u << 16) | 2u);
+    ok &= cio.ebx == 0x1111u && cio.ebp == 0x2222u && cio.esp_delta == 0;
+    ktu_check("fast_blocked_new_flags_resumed_by_fast_path",
+              ok && (cio.flags & 0x8D5u) == 0x8C1u && (cio.flags & FL_IF) != 0,
+              "wrong outputs or flags after the iret exit");
+}
+
 extern char _end[];
 
 /* Touch every page of our image (read, then write back) so that sigma0
@@ -334,5 +386,6 @@ int main(void)
     check_blocked_cancelled();
     check_blocked_redirected();
     check_blocked_deleted();
+    check_blocked_flags_resumed_fast();
     ktu_finish();
 }

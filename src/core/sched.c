@@ -24,8 +24,8 @@
  *
  * Guarantees: sched_pick() returns the first runnable thread of the
  * highest priority that has one (FIFO within a priority), or idle; the
- * bitmap always equals queue occupancy, sched_state.queued the number of
- * queued threads; arch_switch_to() is called only
+ * bitmap always equals queue occupancy, sched_state.top the highest
+ * non-empty queue (0 when all are empty); arch_switch_to() is called only
  * when the chosen thread differs from the current one.
  */
 #include <core/arch_hooks.h>
@@ -38,10 +38,20 @@ struct sched_state sched_state;
 
 /* ---- bitmap ------------------------------------------------------------- */
 
+/* Highest set priority; the summary must be non-zero. */
+static inline unsigned sched_bit_highest(void)
+{
+    /* (31 - clz(x) == clz(x) ^ 31 for x != 0: one bsr each) */
+    unsigned w = (unsigned)__builtin_clz(sched_state.summary) ^ 31u;
+    return (w << 5) | ((unsigned)__builtin_clz(sched_state.bitmap[w]) ^ 31u);
+}
+
 static inline void sched_bit_set(unsigned prio)
 {
     sched_state.bitmap[prio >> 5] |= 1u << (prio & 31u);
     sched_state.summary |= 1u << (prio >> 5);
+    if (prio > sched_state.top)
+        sched_state.top = prio;
 }
 
 static inline void sched_bit_clear(unsigned prio)
@@ -49,14 +59,8 @@ static inline void sched_bit_clear(unsigned prio)
     sched_state.bitmap[prio >> 5] &= ~(1u << (prio & 31u));
     if (sched_state.bitmap[prio >> 5] == 0)
         sched_state.summary &= ~(1u << (prio >> 5));
-}
-
-/* Highest set priority; the summary must be non-zero. */
-static inline unsigned sched_bit_highest(void)
-{
-    /* (31 - clz(x) == clz(x) ^ 31 for x != 0: one bsr each) */
-    unsigned w = (unsigned)__builtin_clz(sched_state.summary) ^ 31u;
-    return (w << 5) | ((unsigned)__builtin_clz(sched_state.bitmap[w]) ^ 31u);
+    if (prio == sched_state.top)
+        sched_state.top = sched_state.summary != 0 ? sched_bit_highest() : 0;
 }
 
 int sched_highest_queued(void)
@@ -95,7 +99,6 @@ static void sched_enqueue(struct tcb *t)
         head->ready_prev = t;
     }
     t->in_ready_queue = true;
-    sched_state.queued++;
 }
 
 /* Unlink the queued thread `t` from the queue of its priority. */
@@ -113,7 +116,6 @@ static void sched_dequeue(struct tcb *t)
     }
     t->ready_next = t->ready_prev = NULL;
     t->in_ready_queue = false;
-    sched_state.queued--;
 }
 
 /* Send the queued thread `t` to the tail of its queue. */
@@ -132,7 +134,7 @@ void sched_init(struct tcb *idle)
     for (unsigned i = 0; i < SCHED_WORDS; i++)
         sched_state.bitmap[i] = 0;
     sched_state.summary = 0;
-    sched_state.queued = 0;
+    sched_state.top = 0;
     sched_state.idle = idle;
     sched_state.resched = false;
 }

@@ -149,6 +149,27 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
+/* The exit of a thread blocked in the sysenter fast path that the fast
+ * path resumes (ipc_switch_deferred): ESP its frame, its Ipc outputs in
+ * EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2, for EBP). Its selectors
+ * are the flat ones its entry checked, still loaded, and no space has
+ * been small (the entry checked that too, and the fast path makes none). */
+    .global sysexit_outputs
+sysexit_outputs:
+    cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
+    jne 1f
+    mov %ecx, %ebp
+    mov FRAME_EIP(%esp), %edx
+    mov FRAME_USP(%esp), %ecx
+    mov FRAME_EDI(%esp), %edi
+    sti
+    sysexit
+1:  mov %eax, FRAME_EAX(%esp)       /* flags that need iret (ExchangeRegisters) */
+    mov %esi, FRAME_ESI(%esp)
+    mov %ebx, FRAME_EBX(%esp)
+    mov %ecx, FRAME_EBP(%esp)
+    jmp trap_exit
+
 sysenter_declined:
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
     jmp trap_saved

@@ -119,6 +119,20 @@ static inline _Noreturn void sysenter_leave(struct frame *f)
     __builtin_unreachable();
 }
 
+/* Leave the kernel through the user frame `f` of a thread blocked in the
+ * sysenter fast path, with its Ipc outputs in registers (sysexit_outputs,
+ * entry.S): as ipc_outputs() then sysenter_leave(). */
+static inline _Noreturn void sysenter_leave_outputs(struct frame *f, const struct tcb *t)
+{
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "jmp sysexit_outputs"
+                     :
+                     : "d"(f), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                       "c"(t->utcb[2])
+                     : "memory");
+    __builtin_unreachable();
+}
+
 /* Where a thread blocked in the sysenter fast path keeps its kernel
  * context: right below its user frame, returning to ipc_fast_resume. */
 static inline struct switch_frame *fast_context(struct tcb *t)
@@ -139,11 +153,8 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb
     switch_prepare(from, to);
     mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
     from->arch.ksp = (uintptr_t)mine;
-    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume) {
-        struct frame *x = thread_user_frame(to);
-        ipc_outputs(to, x);
-        sysenter_leave(x);
-    }
+    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume)
+        sysenter_leave_outputs(thread_user_frame(to), to);
     context_load(to->arch.ksp);
 }
 

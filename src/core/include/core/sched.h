@@ -23,7 +23,7 @@ struct sched_state {
     struct tcb *queue_head[SCHED_PRIORITIES];
     uint32_t bitmap[SCHED_PRIORITIES / 32u];
     uint32_t summary;                /* bit i: bitmap[i] != 0 */
-    word_t queued;                   /* threads in all ready queues */
+    word_t top;                      /* highest queued priority (summary != 0) */
     struct tcb *idle;
     bool resched;
 };
@@ -67,10 +67,11 @@ static inline __attribute__((always_inline)) bool
 sched_handoff_direct(struct tcb *from, struct tcb *to, void (*switch_fn)(struct tcb *, struct tcb *))
 {
     unsigned p = from->prio;
-    /* from heading a queue with nothing else queued anywhere (implies
-     * from != idle: idle is never queued) */
-    bool direct = sched_state.queued == 1u && sched_state.queue_head[p] == from &&
-                  to->prio == p && !to->halted && to->quantum_us != 0 && to != sched_state.idle;
+    /* from alone in the highest non-empty queue (implies from != idle:
+     * idle is never queued) */
+    bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
+                  from->ready_next == from && to->prio == p && !to->halted && to->quantum_us != 0 &&
+                  to != sched_state.idle;
     if (!direct)
         return false;
     to->state = TS_READY;
