@@ -96,17 +96,16 @@ static inline void fast_queue_unlink(struct tcb *t)
 }
 
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
- * is in a transfer (xfer_partner NULL after, as xfer_complete leaves it);
- * the transfer cursor (xfer_offset, xfer_timed, xfer), dead outside a
- * transfer, is not touched (xfer_start sets it for the next one). */
+ * is in a transfer, so both transfer partners are NULL already and stay so
+ * (kcheck: no transfer partner outside a transfer; neither has a nested
+ * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
+ * outside a transfer, is not touched (xfer_start sets it for the next one).
+ * The caller sets `s`'s state. */
 static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     fast_queue_unlink(r);
-    s->ipc.xfer_partner = NULL;
-    s->state = TS_READY;
     r->ipc.partner = NULL;
-    r->ipc.xfer_partner = NULL;
     r->ipc.result_tag = tag;
     r->ipc.result_from = ipc_from_id(s, r);
     r->utcb[0] = tag;
@@ -151,17 +150,19 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     self->ipc.result_from = TID_NIL;
     self->ipc.intended = TID_NIL;
     fast_deliver(self, r, tag);
-    self->ipc.partner = NULL;
     if (from_spec == TID_NIL) {
+        self->ipc.partner = NULL;
         self->ipc.result_tag = tag;
         sched_make_ready(r);
-        sched_make_ready(self);
+        sched_make_ready(self);            /* (sets self->state) */
         return true;
     }
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
         fast_queue_append(&r->ipc.waitq, self);
+    } else {
+        self->ipc.partner = NULL;
     }
     if (!sched_handoff_direct(self, r, switch_fn))    /* sched_handoff, its common case inline */
         sched_handoff(self, r);
