@@ -4,7 +4,8 @@
  *
  * A fuzzer thread F makes pseudo-random system calls (xorshift32, seed
  * printed) through every entry: the KIP's Ipc entry (sysenter), raw
- * `sysenter` (with EBP = ESP, or a random EBP that the kernel returns to),
+ * `sysenter` (returning to EBX = our fz_back with EBP = ESP, or to a random
+ * EBX with a random EBP, both outside our image),
  * the KIP entry of every other call, every raw `int $0x30+n`, random
  * `int n` on the other vectors (including `int $3`, i.e. a plain
  * breakpoint), and kdebug `int3; cmp $op, %al` operations. Every call gets
@@ -374,9 +375,10 @@ static void fz_emit(const struct fz_record *c)
     (void)emit_rel32(p, 0xE9, (unsigned)fz_back);
 }
 
-/* A random EBP for raw sysenter that is not inside our image, UTCB or KIP
- * area (the kernel returns to the KIP's `ret` with ESP = EBP: it must fault,
- * not run our own words as return addresses). */
+/* A random EBP or EBX for raw sysenter that is not inside our image, UTCB
+ * or KIP area. The kernel returns from sysenter to EIP = EBX with ESP = EBP
+ * (the KIP's Ipc entry convention): a wild pair must fault, not run our
+ * own code or use our own memory as its stack. */
 static unsigned fz_wild_esp(void)
 {
     unsigned v = next();
@@ -425,8 +427,11 @@ static void fz_choose(struct fz_record *c, unsigned n, unsigned *mr)
     }
     if (c->entry != E_INT_VECTOR && c->entry != E_KDEBUG)
         fz_constrain(c->sys, c->reg, mr);
-    if (c->entry == E_SYSENTER && c->vector)
-        c->reg[R_EBP] = fz_wild_esp();
+    if (c->entry == E_SYSENTER) {                 /* where the kernel returns to */
+        c->reg[R_EBX] = c->vector ? fz_wild_esp() : (unsigned)fz_back;
+        if (c->vector)
+            c->reg[R_EBP] = fz_wild_esp();
+    }
     c->flags = fz_eflags(uses_sysenter(c) ? p_smask : p_mask);
     for (unsigned i = 0; i < 4; i++)
         c->seg[i] = fz_selector(i);
@@ -465,9 +470,9 @@ static unsigned preserved_mask(const struct fz_record *c)
 static void fz_check(const struct fz_record *c)
 {
     /* ESP at fz_back: one word below fz_esp_saved (the return address
-     * slot), except after raw sysenter, whose KIP `ret` popped it */
+     * slot; raw sysenter returns to EBX = fz_back with ESP = EBP = that) */
     unsigned esp_back = fz_esp_out + 4u * 12u;
-    unsigned want_esp = c->entry == E_SYSENTER ? fz_esp_saved : fz_esp_saved - 4u;
+    unsigned want_esp = fz_esp_saved - 4u;
     if (esp_back != want_esp)
         fuzz_fail("ESP not preserved", c->n);
     for (unsigned i = 0; i < 4; i++)
