@@ -150,7 +150,7 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb
                                                                      struct tcb *to)
 {
     struct switch_frame *mine = fast_context(from), *next = fast_context(to);
-    switch_prepare(from, to);
+    switch_prepare(from, to, false);    /* the entry declines once a space was small */
     mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
     from->arch.ksp = (uintptr_t)mine;
     if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume)

@@ -44,13 +44,15 @@ static inline void cr3_load(uint32_t pdir_phys)
  * the FPU. CR3 always holds the current thread's page directory while no
  * space has been small: written only when the space changes, never read.
  * Once small spaces exist, smallspace_activate decides (a small space
- * keeps the current hardware address space). */
-static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to)
+ * keeps the current hardware address space). `small_possible` false: the
+ * caller knows that no space has been small (the sysenter fast path). */
+static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to,
+                                                                 bool small_possible)
 {
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
     if (to->space != from->space && to->space != NULL) {
-        if (__builtin_expect(!smallspace_seen, 1))
+        if (!small_possible || __builtin_expect(!smallspace_seen, 1))
             cr3_load(to->space->arch.pdir_phys);
         else
             smallspace_activate(&to->space->arch);
