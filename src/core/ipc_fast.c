@@ -29,7 +29,11 @@
  *    dispatch the system-call layer runs after ipc_invoke() answered
  *    IPC_BLOCKED (a second dispatch there finds nothing to change), and
  *    switches straight to the receiver in the common case of equal
- *    priorities with no other ready thread at that level.
+ *    priorities with the caller alone in the highest non-empty ready
+ *    queue (sched_state.top). The switch itself is the caller's
+ *    `switch_fn`: arch_switch_to here (host tests, the `int` entry), the
+ *    x86 sysenter entry's variant that leaves through the receiver's frame
+ *    when it can (src/arch/x86/syscall.c); both end in the same state.
  *
  *  - The From the receiver gets is the caller's local ID when both share a
  *    space, else its global ID (ipc_from_id, as on the general path).

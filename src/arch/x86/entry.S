@@ -113,7 +113,7 @@ sysenter_entry:
      * Until then only SS (ESP-based) memory is touched. Once a space has
      * been small the user selectors need not be flat: general path. */
     cmpl $0, %ss:smallspace_seen
-    jne sysenter_declined
+    jne sysenter_small
     /* (the low 16 bits of each pushed slot are the selector; the upper
      * ones may be stale on some CPUs, so compare words) */
     cmpw $SEL_UDATA, FRAME_DS(%esp)
@@ -149,6 +149,18 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
+/* Once a space has been small: the user's data selectors may be a small
+ * space's segments, so the kernel loads its own (DS/ES; it uses no other)
+ * and ipc_sysenter_small leaves through the iret exit, which reloads all
+ * four from the frame of whoever runs next. */
+sysenter_small:
+    mov %ss:seg_kernel_data, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %esp, %eax
+    sub $SWITCH_FRAME_SIZE, %esp
+    jmp ipc_sysenter_small
+
 /* The exit of a thread blocked in the sysenter fast path that the fast
  * path resumes (ipc_switch_deferred): ESP its frame, its Ipc outputs in
  * EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2, for EBP). Its selectors
@@ -164,7 +176,10 @@ sysexit_outputs:
     mov FRAME_EDI(%esp), %edi
     sti
     sysexit
-1:  mov %eax, FRAME_EAX(%esp)       /* flags that need iret (ExchangeRegisters) */
+1:  /* flags that need iret (ExchangeRegisters) */
+    .global iret_outputs
+iret_outputs:                       /* the same with iret always (small spaces) */
+    mov %eax, FRAME_EAX(%esp)
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
     mov %ecx, FRAME_EBP(%esp)

@@ -54,11 +54,15 @@
  *    4 GB cache regardless of the GDT: a large space would reach the window
  *    through them, a small one lose its segments. So until the first space
  *    becomes small the user descriptors are flat 4 GB (the window is empty
- *    then) and the fast path is in force; from then on (smallspace_seen,
+ *    then) and sysexit is the way out; from then on (smallspace_seen,
  *    never cleared) large spaces' descriptors end below the window, the
  *    kernel loads its own data selector on every entry (seg_kernel_data),
- *    kernel-mode frames are given it on the way out, the sysenter entry
- *    takes the general path and every return is an iret.
+ *    kernel-mode frames are given it on the way out and every return is an
+ *    iret, which reloads CS/SS and the data selectors from the frame. The
+ *    sysenter entry then loads the kernel's DS/ES and runs the same C fast
+ *    path (ipc_sysenter_small): its switch goes through smallspace_activate
+ *    (no CR3 load into a small space) and it leaves through the receiver's
+ *    frame with iret.
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>

@@ -133,6 +133,19 @@ static inline _Noreturn void sysenter_leave_outputs(struct frame *f, const struc
     __builtin_unreachable();
 }
 
+/* The same once a space has been small: the outputs into `f`, then the
+ * common iret exit, which reloads every selector from `f` (iret_outputs). */
+static inline _Noreturn void iret_leave_outputs(struct frame *f, const struct tcb *t)
+{
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "jmp iret_outputs"
+                     :
+                     : "d"(f), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                       "c"(t->utcb[2])
+                     : "memory");
+    __builtin_unreachable();
+}
+
 /* Where a thread blocked in the sysenter fast path keeps its kernel
  * context: right below its user frame, returning to ipc_fast_resume. */
 static inline struct switch_frame *fast_context(struct tcb *t)
@@ -146,16 +159,33 @@ static inline struct switch_frame *fast_context(struct tcb *t)
  * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
  * reschedule pending: sched_handoff_direct), else its context is resumed.
  * Never returns. */
+static inline __attribute__((always_inline)) void
+switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
+{
+    struct switch_frame *mine = fast_context(from), *next = fast_context(to);
+    switch_prepare(from, to, small_seen);
+    mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
+    from->arch.ksp = (uintptr_t)mine;
+    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume) {
+        if (small_seen)
+            iret_leave_outputs(thread_user_frame(to), to);
+        sysenter_leave_outputs(thread_user_frame(to), to);
+    }
+    context_load(to->arch.ksp);
+}
+
+/* ipc_sysenter's switch while no space has been small (sysexit) ... */
 static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb *from,
                                                                      struct tcb *to)
 {
-    struct switch_frame *mine = fast_context(from), *next = fast_context(to);
-    switch_prepare(from, to, false);    /* the entry declines once a space was small */
-    mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
-    from->arch.ksp = (uintptr_t)mine;
-    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume)
-        sysenter_leave_outputs(thread_user_frame(to), to);
-    context_load(to->arch.ksp);
+    switch_deferred(from, to, false);
+}
+
+/* ... and once one has (smallspace_activate, iret). */
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, true);
 }
 
 __attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f)
@@ -166,6 +196,15 @@ __attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f)
     /* back here when our IPC is over (at once in the send-only case) */
     ipc_sysenter_resume(f);
     sysenter_leave(f);
+}
+
+__attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f)
+{
+    struct tcb *self = frame_owner(f);
+    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred_small))
+        ipc_sysenter_general(self, f);
+    ipc_sysenter_resume(f);
+    sysenter_leave(f);                  /* sysexit_exit: iret once a space was small */
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

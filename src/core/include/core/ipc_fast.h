@@ -22,7 +22,7 @@ _Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every
 
 /* The receiver `r` blocked in a receive takes a message from `s` (no
  * propagation: the caller checked that the message has no p flag). */
-static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
+static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb *r, const struct tcb *s)
 {
     tid_t f = r->ipc.from_spec;
     return f == TID_ANY || r->ipc.partner == s || (f == TID_ANYLOCAL && r->space == s->space);
@@ -31,7 +31,7 @@ static inline bool fast_accepts(const struct tcb *r, const struct tcb *s)
 /* The receive phase `from_spec` (with `timeouts`) of a caller sending to
  * `to` blocks at once without a timer: anythread / anylocalthread / the
  * destination itself, timeout Never, nobody queued to send to the caller. */
-static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
+static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
     if ((uint16_t)timeouts != 0 || self->ipc.sendq.head != NULL)
@@ -45,7 +45,7 @@ static inline bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from
  * checks the fast path makes anyway. A free slot's gid is TID_NIL, which
  * is not global; no thread's gid is TID_ANY (ThreadControl refuses it), so
  * anythread finds nobody; a dead thread is not TS_RECV_WAIT. */
-static inline struct tcb *fast_lookup(tid_t gid)
+static inline __attribute__((always_inline)) struct tcb *fast_lookup(tid_t gid)
 {
     word_t no = tid_number(gid);
     if (no >= tid_slots.nthreads)
@@ -55,7 +55,7 @@ static inline struct tcb *fast_lookup(tid_t gid)
 }
 
 /* The destination `to` of `self` if the fast path can deliver to it. */
-static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
+static inline __attribute__((always_inline)) struct tcb *fast_receiver(const struct tcb *self, tid_t to)
 {
     struct tcb *r;
     if (tid_is_global(to)) {
@@ -71,7 +71,7 @@ static inline struct tcb *fast_receiver(const struct tcb *self, tid_t to)
 
 /* ipc_queue_append(q, t), its ping-pong case (q empty) first. `t` is in
  * no queue, so its links are NULL already (ipc_queue_unlink leaves them so). */
-static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
+static inline __attribute__((always_inline)) void fast_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     if (q->tail != NULL) {
         ipc_queue_append(q, t);
@@ -82,7 +82,7 @@ static inline void fast_queue_append(struct ipc_queue *q, struct tcb *t)
 }
 
 /* ipc_queue_unlink(t), its ping-pong case (t alone in its queue) first. */
-static inline void fast_queue_unlink(struct tcb *t)
+static inline __attribute__((always_inline)) void fast_queue_unlink(struct tcb *t)
 {
     struct ipc_queue *q = t->ipc.q_on;
     if (q == NULL)
@@ -101,7 +101,7 @@ static inline void fast_queue_unlink(struct tcb *t)
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
  * outside a transfer, is not touched (xfer_start sets it for the next one).
  * The caller sets `s`'s state. */
-static inline void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
+static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     fast_queue_unlink(r);

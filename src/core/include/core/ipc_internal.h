@@ -13,7 +13,7 @@
 #include <core/tcb.h>
 
 /* Append `t` (in no queue) at the tail of `q`. */
-static inline void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
+static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     kassert(t->ipc.q_on == NULL);
     t->ipc.q_next = NULL;
@@ -27,7 +27,7 @@ static inline void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 }
 
 /* Take `t` out of whatever IPC queue holds it (no-op if none). */
-static inline void ipc_queue_unlink(struct tcb *t)
+static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t)
 {
     struct ipc_queue *q = t->ipc.q_on;
     if (q == NULL)

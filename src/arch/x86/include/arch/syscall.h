@@ -44,6 +44,13 @@
  * frame right below its user frame, returning to ipc_fast_resume. */
 __attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f);
 
+/* ipc_sysenter once a space has been small (smallspace_seen): the entry
+ * has loaded the kernel's data selectors (the user's may be a small
+ * space's segments), a switch goes through smallspace_activate and every
+ * exit is the iret of trap_exit, which reloads the user's selectors (and
+ * with CS/SS the current space's segments) from the frame. */
+__attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f);
+
 /* The end of an Ipc of the sysenter entry, also where a thread blocked in
  * its fast path resumes (ipc_fast_resume, entry.S): wait until the IPC of
  * the owner of `f` is over, write its outputs into `f`, run the dispatcher
