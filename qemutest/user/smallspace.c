@@ -53,6 +53,9 @@
 #define OP_PING  0x105u
 #define OP_MEASURE 0x106u
 #define OP_PROT  0x107u
+#define OP_PINGS 0x108u    /* untyped call loop to a1, a2 rounds: bad rounds */
+#define OP_PONG  0x109u    /* answered with MR1 + 1 by reply-and-wait */
+#define OP_PONG_END 0x10Au /* ends the reply-and-wait loop (sent, not called) */
 
 enum { SP_ROOT, SP_A, SP_B, SP_C, SP_D, NSPACES };
 enum { W_A1, W_A2, W_B1, W_C1, W_D1, W_R2, NWORKERS };
@@ -274,6 +277,48 @@ static L4_Word_t measure(L4_ThreadId_t to, L4_Word_t n)
     return rdtsc_low() - t0;
 }
 
+/* The data selectors of the running thread. */
+static void data_selectors(L4_Word_t *ds, L4_Word_t *es)
+{
+    __asm__ volatile("mov %%ds, %0\n\tmov %%es, %1" : "=r"(*ds), "=r"(*es));
+}
+
+/* `n` untyped calls to `to`, which answers each with MR1 + 1 by
+ * reply-and-wait: both block in the sysenter fast path, so each call
+ * returns through the exit the fast path takes on the partner's frame.
+ * Counts the rounds with a wrong answer or with selectors other than the
+ * user's 0x23 in DS/ES afterwards. */
+static L4_Word_t pings(L4_ThreadId_t to, L4_Word_t n)
+{
+    L4_Word_t *mr = mrs(), bad = 0;
+    for (L4_Word_t i = 0; i < n; i++) {
+        mr[0] = L4_MsgTagMake(OP_PONG, 1, 0).raw;
+        mr[1] = i;
+        L4_MsgTag_t tag = L4_Call(to);
+        L4_Word_t ds, es, got = mr[1];
+        data_selectors(&ds, &es);
+        bad += L4_IpcFailed(tag) || got != i + 1u || (ds & 0xFFFFu) != 0x23u || (es & 0xFFFFu) != 0x23u;
+    }
+    mr[0] = L4_MsgTagMake(OP_PONG_END, 0, 0).raw;
+    L4_Send(to);
+    return bad;
+}
+
+/* Answer OP_PONG calls from `from` (the first one's MR1 is `a1`) until
+ * OP_PONG_END arrives. */
+static void pongs(L4_ThreadId_t from, L4_Word_t a1)
+{
+    L4_Word_t *mr = mrs();
+    for (;;) {
+        mr[0] = L4_MsgTagMake(OP_PONG, 1, 0).raw;
+        mr[1] = a1 + 1u;
+        L4_MsgTag_t tag = L4_ReplyWait(from, &from);
+        if (L4_IpcFailed(tag) || L4_Label(tag) != OP_PONG)
+            return;
+        a1 = mr[1];
+    }
+}
+
 static void worker(void)
 {
     L4_Word_t *mr = mrs();
@@ -295,6 +340,10 @@ static void worker(void)
         if (L4_IpcFailed(tag))
             continue;
         L4_Word_t op = L4_Label(tag), a1 = mr[1], a2 = mr[2];
+        if (op == OP_PONG) {
+            pongs(from, a1);
+            continue;
+        }
         L4_Word_t id = worker_space[w] == SP_ROOT ? MAGIC : *(volatile L4_Word_t *)PRIV;
         if (op == OP_ECHO) {
             for (unsigned i = 0; i < STR_LEN; i++)
@@ -316,6 +365,11 @@ static void worker(void)
             mr[0] = L4_MsgTagMake(OP_PROT, 0, 0).raw;
         } else if (op == OP_PING) {
             mr[0] = 0;
+        } else if (op == OP_PINGS) {
+            L4_ThreadId_t to = { .raw = a1 };
+            L4_Word_t bad = pings(to, a2);
+            mr[0] = L4_MsgTagMake(OP_PINGS, 1, 0).raw;
+            mr[1] = bad;
         } else if (op == OP_MEASURE) {
             L4_ThreadId_t to = { .raw = a1 };
             L4_Word_t ticks = measure(to, a2);
@@ -336,6 +390,18 @@ static L4_Word_t order_call(unsigned by, unsigned to, L4_Word_t seed)
     mr[0] = L4_MsgTagMake(OP_CALL, 2, 0).raw;
     mr[1] = wid[to].raw;
     mr[2] = seed;
+    L4_MsgTag_t tag = L4_Call(wid[by]);
+    return L4_IpcFailed(tag) ? 0x200u | L4_ErrorCode() : mr[1];
+}
+
+/* R has worker `by` ping-pong `n` untyped calls with worker `to`: the
+ * rounds that went wrong (pings), or 0x200 + error. */
+static L4_Word_t pingpong(unsigned by, unsigned to, L4_Word_t n)
+{
+    L4_Word_t *mr = mrs();
+    mr[0] = L4_MsgTagMake(OP_PINGS, 2, 0).raw;
+    mr[1] = wid[to].raw;
+    mr[2] = n;
     L4_MsgTag_t tag = L4_Call(wid[by]);
     return L4_IpcFailed(tag) ? 0x200u | L4_ErrorCode() : mr[1];
 }
@@ -470,6 +536,10 @@ static void check_ipc_cases(void)
     ktu_check("ipc_large_to_small", root_call(W_A1, 11) == 0, "R -> a1");
     ktu_check("ipc_small_to_same", order_call(W_A1, W_A2, 12) == 0, "a1 -> a2");
     ktu_check("ipc_small_to_small", order_call(W_A1, W_B1, 13) == 0, "a1 -> b1");
+    ktu_check("fast_pingpong_small_to_small", pingpong(W_A1, W_B1, 200) == 0,
+              "wrong answers or data selectors after the fast path's exits");
+    ktu_check("fast_pingpong_small_to_large", pingpong(W_A1, W_C1, 200) == 0,
+              "wrong answers or data selectors after the fast path's exits");
     ktu_check("ipc_small_to_current_large", order_call(W_A1, W_R2, 14) == 0, "a1 -> r2 (R's space loaded)");
     ktu_check("ipc_small_to_noncurrent_large", order_call(W_B1, W_C1, 15) == 0, "b1 -> c1");
     ktu_check("ipc_noncurrent_large_to_small", order_call(W_C1, W_B1, 16) == 0, "c1 -> b1");
