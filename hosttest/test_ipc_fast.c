@@ -317,6 +317,58 @@ static void test_ipc_fastpath_reply_wait_to_closed_receiver(void **state)
     assert_null(ipc_blocked_on(th[0]));            /* open receive: in no queue */
 }
 
+/* The wait queues of closed receives in both shapes: the receiver alone in
+ * the caller's wait queue or behind/ahead of another closed waiter, and the
+ * caller's closed receive appended to an empty or a non-empty wait queue.
+ * Scene `v`: threads 1 (and with v & 1 also 2) wait closed for 0; with
+ * v & 2 thread 3 waits closed for 1. Then 0 calls 1 (closed on 1). Slow and
+ * fast path end alike; the fast path took the call. */
+static void waitq_scene(unsigned v)
+{
+    machine_reset(NULL);
+    if (v & 1u)
+        wait_for(2, gid_of(0));
+    wait_for(1, gid_of(0));
+    if (v & 4u)
+        wait_for(4, gid_of(0));                   /* behind 1 */
+    if (v & 2u) {
+        assert_int_equal(th[3]->state, TS_READY);
+        wait_for(3, gid_of(1));
+    }
+    load(0, 2, 0x3300);
+    mock_current = th[0];
+}
+
+static void waitq_compare(unsigned v)
+{
+    word_t tag = msgtag_make(0x33, 2, 0, 0);
+    waitq_scene(v);
+    U(0)[0] = tag;
+    ipc_invoke(th[0], gid_of(1), gid_of(1), 0);
+    slow_tail(th[0], &snap_a);
+    waitq_scene(v);
+    assert_true(ipc_fastpath(th[0], gid_of(1), gid_of(1), 0, tag));
+    fast_tail(th[0], &snap_b);
+    const char *d = snapshot_diff(&snap_a, &snap_b);
+    if (d != NULL)
+        fail_msg("wait-queue scene %u differs from the general path in %s", v, d);
+    assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);
+    assert_null(ipc_blocked_on(th[1]));
+    if (v & 1u)
+        assert_ptr_equal(ipc_blocked_on(th[2]), th[0]);
+    if (v & 4u)
+        assert_ptr_equal(ipc_blocked_on(th[4]), th[0]);
+    if (v & 2u)
+        assert_ptr_equal(ipc_blocked_on(th[3]), th[1]);
+}
+
+static void test_ipc_fastpath_wait_queues(void **state)
+{
+    (void)state;
+    for (unsigned v = 0; v < 8; v++)
+        waitq_compare(v);
+}
+
 static void test_ipc_fastpath_send_only_finishes_caller(void **state)
 {
     wait_for(1, TID_ANYLOCAL);
@@ -375,6 +427,17 @@ static void handoff_scene(unsigned variant)
         th[5]->halted = true;
     if (variant == 4)
         th[5]->quantum_us = 0;
+    if (variant == 5) {                                /* a ready equal behind the caller */
+        ipc_cancel(th[6], true, false);
+        assert_true(th[6]->in_ready_queue);
+    }
+    if (variant == 6)                                  /* the receiver below the caller */
+        sched_set_priority(th[5], 90);
+    if (variant == 7) {                                /* a ready thread below the caller */
+        sched_set_priority(th[6], 90);
+        ipc_cancel(th[6], true, false);
+        assert_ptr_equal(sched_queue_head(90), th[6]);
+    }
     mock_current = th[0];
     load(0, 2, 0x900);
 }
@@ -425,6 +488,17 @@ static void test_ipc_fastpath_handoff_receiver_halted(void **state)
 static void test_ipc_fastpath_handoff_receiver_out_of_quantum(void **state)
 {
     handoff_compare(4, NT);
+}
+
+/* Not the hand-off's case: the general path decides (the ready equal runs
+ * first; the receiver of lower priority waits behind nobody; a ready
+ * thread of lower priority leaves the hand-off direct). */
+static void test_ipc_fastpath_handoff_not_alone(void **state)
+{
+    handoff_compare(5, 6);
+    handoff_compare(6, 5);
+    handoff_compare(7, 5);
+    assert_ptr_equal(sched_queue_head(90), th[6]);
 }
 
 /* ---- unit tests: every bail-out changes nothing ------------------------- */
@@ -1066,6 +1140,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_ipc_fastpath_call_to_open_receiver),
         T(test_ipc_fastpath_reply_wait_to_closed_receiver),
+        T(test_ipc_fastpath_wait_queues),
         T(test_ipc_fastpath_send_only_finishes_caller),
         T(test_ipc_fastpath_send_only_requeues_caller),
         T(test_ipc_fastpath_handoff_equal_priority),
@@ -1073,6 +1148,7 @@ int main(void)
         T(test_ipc_fastpath_handoff_resched_pending),
         T(test_ipc_fastpath_handoff_receiver_halted),
         T(test_ipc_fastpath_handoff_receiver_out_of_quantum),
+        T(test_ipc_fastpath_handoff_not_alone),
         T(test_ipc_fastpath_declines_typed_words),
         T(test_ipc_fastpath_delivers_63_untyped),
         T(test_ipc_fastpath_declines_flags),
