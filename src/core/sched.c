@@ -188,28 +188,38 @@ struct tcb *sched_pick(void)
 }
 
 /* Continue in `next` unless it is already running. */
-static void sched_switch(struct tcb *next)
+static void sched_switch(struct tcb *next, sched_switch_fn switch_fn)
 {
     struct tcb *cur = arch_current();
     if (next != cur)
-        arch_switch_to(cur, next);
+        switch_fn(cur, next);
+}
+
+void sched_dispatch_by(sched_switch_fn switch_fn)
+{
+    sched_state.resched = false;
+    sched_switch(sched_pick(), switch_fn);
 }
 
 void sched_dispatch(void)
 {
-    sched_state.resched = false;
-    sched_switch(sched_pick());
+    sched_dispatch_by(arch_switch_to);
 }
 
-void sched_handoff(struct tcb *from, struct tcb *to)
+void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
     /* the preconditions sched_handoff_direct does not check (fast path) */
     kassert(from == arch_current() && !sched_runnable(from));
     kassert(to->state != TS_FREE && to->state != TS_DEAD);
-    if (!sched_handoff_direct(from, to, arch_switch_to)) {
+    if (!sched_handoff_direct(from, to, switch_fn)) {
         sched_make_ready(to);
-        sched_dispatch();
+        sched_dispatch_by(switch_fn);
     }
+}
+
+void sched_handoff(struct tcb *from, struct tcb *to)
+{
+    sched_handoff_by(from, to, arch_switch_to);
 }
 
 void sched_wake(struct tcb *to)
@@ -267,7 +277,7 @@ void sched_donate(struct tcb *to)
     sched_expire_slice(cur);
     to->remaining_us = left;
     sched_state.resched = false;
-    sched_switch(to);
+    sched_switch(to, arch_switch_to);
 }
 
 void sched_set_priority(struct tcb *t, uint8_t prio)

@@ -188,11 +188,21 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred_small(stru
     switch_deferred(from, to, true);
 }
 
+/* The general path of a sysenter Ipc: a caller left blocked gives the CPU
+ * away with `switch_fn` too (it then resumes in ipc_fast_resume). */
+static inline __attribute__((always_inline)) void
+ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switch_fn)
+{
+    ipc_sysenter_general(self, f);
+    if (ipc_pending(self))
+        sched_dispatch_by(switch_fn);
+}
+
 __attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred))
-        ipc_sysenter_general(self, f);
+        ipc_sysenter_slow(self, f, ipc_switch_deferred);
     /* back here when our IPC is over (at once in the send-only case) */
     ipc_sysenter_resume(f);
     sysenter_leave(f);
@@ -202,7 +212,7 @@ __attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
     if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred_small))
-        ipc_sysenter_general(self, f);
+        ipc_sysenter_slow(self, f, ipc_switch_deferred_small);
     ipc_sysenter_resume(f);
     sysenter_leave(f);                  /* sysexit_exit: iret once a space was small */
 }

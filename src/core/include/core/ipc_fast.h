@@ -127,7 +127,7 @@ static inline bool ipc_fast_caller_ok(const struct tcb *self)
  * `switch_fn` (arch_switch_to, or the sysenter entry's deferred variant). */
 static inline __attribute__((always_inline)) bool
 ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag,
-             void (*switch_fn)(struct tcb *, struct tcb *))
+             sched_switch_fn switch_fn)
 {
     if (!IPC_FAST_ENABLED)
         return false;
@@ -165,7 +165,7 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
         self->ipc.partner = NULL;
     }
     if (!sched_handoff_direct(self, r, switch_fn))    /* sched_handoff, its common case inline */
-        sched_handoff(self, r);
+        sched_handoff_by(self, r, switch_fn);
     return true;
 }
 

@@ -39,6 +39,14 @@ void sched_make_ready(struct tcb *t);
  * when the caller is dispatched again. The caller sets its own state first. */
 void sched_dispatch(void);
 
+/* A switch function: arch_switch_to, or an arch variant that ends in the
+ * same state but need not return to its caller (the x86 sysenter entry's:
+ * its caller's kernel context is then rebuilt when it runs again). */
+typedef void (*sched_switch_fn)(struct tcb *from, struct tcb *to);
+
+/* sched_dispatch() switching with `switch_fn`. */
+void sched_dispatch_by(sched_switch_fn switch_fn);
+
 /* Switch directly to `to` (ready) if it may preempt the current thread,
  * otherwise just make it ready. Used when IPC unblocks a partner.
  * (Sets to->state = TS_READY. "May preempt": its priority is above the
@@ -54,6 +62,9 @@ void sched_wake(struct tcb *to);
  * queue and `to` (not queued) has its priority. */
 void sched_handoff(struct tcb *from, struct tcb *to);
 
+/* sched_handoff() switching with `switch_fn`. */
+void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
+
 /* The common case of sched_handoff, inline: when `from` alone heads the
  * highest non-empty queue and `to` (not queued, runnable once ready) has
  * its priority, make_ready + dispatch would queue `to` behind `from`, drop
@@ -64,7 +75,7 @@ void sched_handoff(struct tcb *from, struct tcb *to);
  * path of the kernel's sysenter entry passes one that may leave the
  * switch to the entry's exit). */
 static inline __attribute__((always_inline)) bool
-sched_handoff_direct(struct tcb *from, struct tcb *to, void (*switch_fn)(struct tcb *, struct tcb *))
+sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
     unsigned p = from->prio;
     /* from alone in the highest non-empty queue (implies from != idle:

@@ -32,7 +32,7 @@ void gdt_init(void);
 extern struct tss *tss_active;
 
 /* Kernel stack used on the next entry from user mode (int and sysenter). */
-static inline void tss_set_esp0(uint32_t esp0)
+static inline __attribute__((always_inline)) void tss_set_esp0(uint32_t esp0)
 {
     tss_active->esp0 = esp0;
     sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;

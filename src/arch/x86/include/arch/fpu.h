@@ -27,7 +27,7 @@ void fpu_ts_flip(void);
 
 /* Called on every switch to `to`: arm #NM unless `to` owns the FPU. CR0 is
  * written only when TS must change (the owner check is one compare). */
-static inline void fpu_switch(struct tcb *to)
+static inline __attribute__((always_inline)) void fpu_switch(struct tcb *to)
 {
     if ((to != fpu_owner) != fpu_ts_set)
         fpu_ts_flip();

@@ -91,6 +91,6 @@ void pt_set_cache_attr(struct arch_space *as, uint32_t va, unsigned log2, unsign
 
 /* Store the %gs:0 word: the current thread's UTCB pointer (ABI 2.3). */
 extern volatile uint32_t *utcb_gs_word;      /* the %gs:0 word (kernel mapping) */
-static inline void utcb_gs_set(uint32_t local_id) { *utcb_gs_word = local_id; }
+static inline __attribute__((always_inline)) void utcb_gs_set(uint32_t local_id) { *utcb_gs_word = local_id; }
 
 #endif
