@@ -383,27 +383,29 @@ static void worker(void)
     }
 }
 
+/* R asks worker `by` to do `op` with worker `to` and `arg`: its MR1, or
+ * 0x200 + error. */
+static L4_Word_t worker_op(unsigned by, L4_Word_t op, unsigned to, L4_Word_t arg)
+{
+    L4_Word_t *mr = mrs();
+    mr[0] = L4_MsgTagMake(op, 2, 0).raw;
+    mr[1] = wid[to].raw;
+    mr[2] = arg;
+    L4_MsgTag_t tag = L4_Call(wid[by]);
+    return L4_IpcFailed(tag) ? 0x200u | L4_ErrorCode() : mr[1];
+}
+
 /* R asks worker `by` to echo-call `to`; 0 when that went right. */
 static L4_Word_t order_call(unsigned by, unsigned to, L4_Word_t seed)
 {
-    L4_Word_t *mr = mrs();
-    mr[0] = L4_MsgTagMake(OP_CALL, 2, 0).raw;
-    mr[1] = wid[to].raw;
-    mr[2] = seed;
-    L4_MsgTag_t tag = L4_Call(wid[by]);
-    return L4_IpcFailed(tag) ? 0x200u | L4_ErrorCode() : mr[1];
+    return worker_op(by, OP_CALL, to, seed);
 }
 
 /* R has worker `by` ping-pong `n` untyped calls with worker `to`: the
  * rounds that went wrong (pings), or 0x200 + error. */
 static L4_Word_t pingpong(unsigned by, unsigned to, L4_Word_t n)
 {
-    L4_Word_t *mr = mrs();
-    mr[0] = L4_MsgTagMake(OP_PINGS, 2, 0).raw;
-    mr[1] = wid[to].raw;
-    mr[2] = n;
-    L4_MsgTag_t tag = L4_Call(wid[by]);
-    return L4_IpcFailed(tag) ? 0x200u | L4_ErrorCode() : mr[1];
+    return worker_op(by, OP_PINGS, to, n);
 }
 
 /* R echo-calls worker `to` itself. */
