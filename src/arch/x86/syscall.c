@@ -2,6 +2,26 @@
  * System-call dispatch. Each handler reads its inputs from the frame and
  * writes only the registers the ABI table (4.4) names as outputs; all
  * others leave through the common exit path exactly as they came in.
+ *
+ * Design note, the sysenter Ipc (entry.S -> ipc_sysenter[_small]):
+ *  - The entry pushes a complete frame and jumps to ipc_sysenter, which
+ *    never returns: it leaves through sysexit_exit on some thread's frame.
+ *  - A caller that blocks (fast path hand-off, or the general path's
+ *    dispatch) switches with ipc_switch_deferred: its own C frames are
+ *    dropped and its kernel context becomes the switch frame right below
+ *    its user frame (fast_context), returning to ipc_fast_resume, which
+ *    finishes its Ipc like a return from the dispatcher would have
+ *    (ipc_sysenter_resume). So every thread blocked in a sysenter Ipc has
+ *    the same resumable context, whoever switches back to it.
+ *  - When the thread switched to has such a context, the switch does not
+ *    load it: that thread's Ipc is over (it is ready) and no reschedule is
+ *    pending, so its outputs go straight into registers and it leaves
+ *    through its own frame (sysexit_outputs; iret_outputs once a space has
+ *    been small). Else the context is loaded (context_load).
+ *  - Equivalence: the switch functions differ from arch_switch_to only in
+ *    how the kernel context is kept; the core's state changes are the same
+ *    (the host test test_ipc_fast compares the core's paths byte for byte,
+ *    the QEMU tests qemu_fastpath and qemu_smallspace the machine level).
  */
 #include <arch/kipboot.h>
 #include <arch/syscall.h>
