@@ -701,6 +701,36 @@ static void measure_cases(void)
     }
 }
 
+/* EFLAGS after a raw `sysenter` (Ipc to nobody: returns at once) entered
+ * with TF set, once a space is small (the other sysenter entry). */
+L4_Word_t sysenter_tf_flags __attribute__((used));
+
+static void check_sysenter_tf_small_mode(void)
+{
+    __asm__ volatile("push %%ebp\n\t"
+                     "push %%ebx\n\t"
+                     "xor %%eax, %%eax\n\t"        /* to: nil */
+                     "xor %%edx, %%edx\n\t"        /* from: nil */
+                     "xor %%ecx, %%ecx\n\t"
+                     "xor %%esi, %%esi\n\t"
+                     "mov $1f, %%ebx\n\t"
+                     "pushf\n\t"
+                     "orl $0x100, (%%esp)\n\t"     /* TF on the sysenter itself */
+                     "lea 4(%%esp), %%ebp\n\t"
+                     "popf\n\t"
+                     "sysenter\n"
+                     "1:\n\t"
+                     "pushf\n\t"
+                     "popl sysenter_tf_flags\n\t"
+                     "pop %%ebx\n\t"
+                     "pop %%ebp\n\t"
+                     :
+                     :
+                     : "eax", "ecx", "edx", "esi", "edi", "memory", "cc");
+    ktu_check("sysenter_tf_once_a_space_is_small", (sysenter_tf_flags & 0x100u) == 0,
+              "TF came back from the small-space sysenter entry");
+}
+
 int main(void)
 {
     set_up(L4_GetKernelInterface());
@@ -711,6 +741,7 @@ int main(void)
         ktu_finish();
     }
     check_ipc_cases();
+    check_sysenter_tf_small_mode();
     check_faults_and_unmap();
     check_conversions();
     measure_cases();

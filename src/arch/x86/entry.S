@@ -32,8 +32,10 @@ vec_\n:
     .global vec_1
 vec_1:
     cmpl $sysenter_entry, (%esp)
+    je 2f
+    cmpl $sysenter_entry_small, (%esp)
     jne 1f
-    cmpl $SEL_KCODE, 4(%esp)
+2:  cmpl $SEL_KCODE, 4(%esp)
     jne 1f
     andl $~EFLAGS_TF, 8(%esp)
     iret
@@ -88,10 +90,10 @@ vec_1:
  * AC and ID clear, IF set. With the flat data selectors (the kernel's
  * own) the whole call runs in C on this frame (ipc_sysenter: the fast
  * path, else the general one) and leaves with sysexit; any other selector
- * takes the general entry (trap_saved, which loads the kernel's).
+ * takes the general entry (trap_saved, which loads the kernel's). Once a
+ * space has been small, SYSENTER_EIP is sysenter_entry_small instead.
  */
-    .global sysenter_entry
-sysenter_entry:
+.macro SYSENTER_FRAME
     mov (%esp), %esp
     push $SEL_UDATA                 /* uss */
     push %ebp                       /* usp */
@@ -107,14 +109,16 @@ sysenter_entry:
     push %es
     push %fs
     push %gs
+.endm
+
+    .global sysenter_entry
+sysenter_entry:
+    SYSENTER_FRAME
     /* DS/ES/FS/GS are still the user's: C may run on them (and a receiver
      * may leave with them) only when they are the flat user selectors;
      * anything else takes the general path, which loads the kernel's.
-     * Until then only SS (ESP-based) memory is touched. Once a space has
-     * been small the user selectors need not be flat: general path. */
-    cmpl $0, %ss:smallspace_seen
-    jne sysenter_small
-    /* (the low 16 bits of each pushed slot are the selector; the upper
+     * Until then only SS (ESP-based) memory is touched.
+     * (the low 16 bits of each pushed slot are the selector; the upper
      * ones may be stale on some CPUs, so compare words) */
     cmpw $SEL_UDATA, FRAME_DS(%esp)
     jne sysenter_declined
@@ -149,11 +153,14 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
-/* Once a space has been small: the user's data selectors may be a small
- * space's segments, so the kernel loads its own (DS/ES; it uses no other)
- * and ipc_sysenter_small leaves through the iret exit, which reloads all
- * four from the frame of whoever runs next. */
-sysenter_small:
+/* The sysenter entry once a space has been small (smallspace_first sets
+ * SYSENTER_EIP): the user's data selectors may be a small space's
+ * segments, so the kernel loads its own (DS/ES; it uses no other) and
+ * ipc_sysenter_small leaves through the iret exit, which reloads all four
+ * from the frame of whoever runs next. */
+    .global sysenter_entry_small
+sysenter_entry_small:
+    SYSENTER_FRAME
     mov %ss:seg_kernel_data, %eax
     mov %eax, %ds
     mov %eax, %es

@@ -70,6 +70,7 @@
 #include <arch/paging.h>
 #include <arch/pmem.h>
 #include <arch/smallspace.h>
+#include <arch/syscall.h>
 #include <core/arch_hooks.h>
 #include <core/smallspace.h>
 #include <core/space.h>
@@ -230,6 +231,7 @@ static void smallspace_first(void)
 {
     smallspace_seen = 1;
     seg_kernel_data = SEL_KDATA;
+    syscall_sysenter_small();
     gdt_user_make(0, SMALLSPACE_WINDOW_BASE - 1u, large_seg);
     if (seg_base == 0)
         gdt_user_load(large_seg);

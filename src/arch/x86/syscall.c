@@ -43,7 +43,7 @@
 
 extern const uint8_t kip_entry_start[], kip_entry_end[];
 extern const uint32_t kip_entry_offsets[SYSCALL_COUNT];
-extern char sysenter_entry[];
+extern char sysenter_entry[], sysenter_entry_small[];
 
 #define MSR_SYSENTER_CS  0x174u
 #define MSR_SYSENTER_ESP 0x175u
@@ -66,6 +66,11 @@ int syscall_kip_init(void)
     cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&sysenter_stack[SYSENTER_STACK_WORDS - 1]);
     cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry);
     return 1;
+}
+
+void syscall_sysenter_small(void)
+{
+    cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry_small);
 }
 
 /* The thread whose system call `f` is: the frame lies on its kernel stack,

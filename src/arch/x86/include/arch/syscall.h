@@ -57,6 +57,10 @@ __attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f);
  * if a reschedule is pending. */
 __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f);
 
+/* From now on `sysenter` enters at sysenter_entry_small (the first space
+ * has become small: smallspace_first). */
+void syscall_sysenter_small(void);
+
 /* Copy the entry code into the KIP and set its link offsets. */
 int syscall_kip_init(void);
 
