@@ -9,6 +9,7 @@
  * reply with the EIP past the instruction and a new EAX, which the thread
  * stores: the reply's registers must be the ones it continues with.
  */
+#include "exc_user.h"
 #include "ktest_user.h"
 
 #include <l4/ipc.h>
@@ -95,34 +96,18 @@ int main(void)
         int esi_ok = c == 4 ? mr[6] == (L4_Word_t)exc_bounds : mr[6] == 0x51515151u;
         int ecx_ok = c == 0 ? mr[11] == 0 : mr[11] == 0xC0C0C0C0u;
         int edx_ok = c == 0 ? mr[10] == 0 : mr[10] == 0xD0D0D0D0u;
-        int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB &&
-                 L4_UntypedWords(tag) == 12 && mr[3] == x->vector && mr[4] == x->error &&
-                 mr[12] == 0xA0A0A0A0u && mr[9] == 0xB0B0B0B0u && ecx_ok && edx_ok && esi_ok &&
+        int ok = exc_matches(tag, mr, x->vector, x->error, 0xA0A0A0A0u) &&
+                 mr[9] == 0xB0B0B0B0u && ecx_ok && edx_ok && esi_ok &&
                  mr[5] == 0xD1D1D1D1u && mr[7] == 0xBEBEBEBEu &&
                  mr[8] > (L4_Word_t)stack && mr[8] <= (L4_Word_t)stack + sizeof stack &&
                  (mr[2] & 0x200u);
-        if (!ok) {
-            ktu_print("  tag ");
-            ktu_print_hex(tag.raw);
-            for (unsigned i = 1; i <= 12; i++) {
-                ktu_print(" ");
-                ktu_print_hex(mr[i]);
-            }
-            ktu_print("\n");
-        }
+        if (!ok)
+            exc_print(tag, mr);
         ktu_check(x->name, ok, "wrong exception message (vector, error code or registers)");
         if (!L4_IpcSucceeded(tag))
             break;
         /* reply with the full layout: new EIP past the instruction, new EAX */
-        L4_Word_t words[13];
-        for (unsigned i = 0; i < 13; i++)
-            words[i] = mr[i];
-        words[0] = L4_MsgTagMake(0, 12, 0).raw;
-        words[1] += x->len;
-        words[12] = RESUMED(c);
-        for (unsigned i = 0; i < 13; i++)
-            mr[i] = words[i];
-        L4_Reply(w);
+        exc_resume(w, mr, x->len, RESUMED(c));
     }
     L4_MsgTag_t tag = L4_Receive_Timeout(w, L4_TimePeriod(2000000));
     int all = L4_IpcSucceeded(tag) && L4_Label(tag) == 0x600D;

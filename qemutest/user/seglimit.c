@@ -13,6 +13,7 @@
  * which the thread stores once it has its segment back. Accesses inside the
  * limit must not fault.
  */
+#include "exc_user.h"
 #include "ktest_user.h"
 
 #include <l4/ipc.h>
@@ -108,30 +109,13 @@ int main(void)
     for (unsigned c = 0; c < NFAULTS; c++) {
         L4_MsgTag_t tag = L4_Receive_Timeout(w, L4_TimePeriod(2000000));
         const struct seg_case *x = &cases[c];
-        int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB &&
-                 L4_UntypedWords(tag) == 12 && mr[3] == x->vector && mr[4] == x->error &&
-                 mr[12] == 0xA0A0A0A0u;
-        if (!ok) {
-            ktu_print("  tag ");
-            ktu_print_hex(tag.raw);
-            for (unsigned i = 1; i <= 12; i++) {
-                ktu_print(" ");
-                ktu_print_hex(mr[i]);
-            }
-            ktu_print("\n");
-        }
+        int ok = exc_matches(tag, mr, x->vector, x->error, 0xA0A0A0A0u);
+        if (!ok)
+            exc_print(tag, mr);
         ktu_check(x->name, ok, "no exception IPC with this vector and error code");
-        if (!L4_IpcSucceeded(tag) || (L4_Label(tag) >> 4) != 0xFFB)
+        if (!exc_is_exception(tag))
             break;
-        L4_Word_t words[13];
-        for (unsigned i = 0; i < 13; i++)
-            words[i] = mr[i];
-        words[0] = L4_MsgTagMake(0, 12, 0).raw;
-        words[1] += x->len;
-        words[12] = RESUMED(c);
-        for (unsigned i = 0; i < 13; i++)
-            mr[i] = words[i];
-        L4_Reply(w);
+        exc_resume(w, mr, x->len, RESUMED(c));
     }
     L4_MsgTag_t tag = L4_Receive_Timeout(w, L4_TimePeriod(2000000));
     int all = L4_IpcSucceeded(tag) && L4_Label(tag) == 0x600D;

@@ -26,6 +26,7 @@
  * the next touch faults), thread deletion and space deletion while small
  * (the slot becomes free again).
  */
+#include "exc_user.h"
 #include "ktest_user.h"
 
 #include <l4/ipc.h>
@@ -637,22 +638,11 @@ static void prot_check(unsigned w, unsigned c)
     mr[1] = c;
     L4_Send(wid[w]);
     L4_MsgTag_t tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
-    int ok = L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB && L4_UntypedWords(tag) == 12 &&
-             mr[3] == x->vector && mr[4] == x->error && mr[12] == 0xA0A0A0A0u;
-    if (!ok) {
-        ktu_print("  tag ");
-        ktu_print_hex(tag.raw);
-        for (unsigned i = 1; i <= 12; i++) {
-            ktu_print(" ");
-            ktu_print_hex(mr[i]);
-        }
-        ktu_print("\n");
-    }
-    if (L4_IpcSucceeded(tag) && (L4_Label(tag) >> 4) == 0xFFB) {
-        mr[0] = L4_MsgTagMake(0, 12, 0).raw;
-        mr[1] += x->len;
-        mr[12] = RESUMED(c);
-        L4_Reply(wid[w]);
+    int ok = exc_matches(tag, mr, x->vector, x->error, 0xA0A0A0A0u);
+    if (!ok)
+        exc_print(tag, mr);
+    if (exc_is_exception(tag)) {
+        exc_resume(wid[w], mr, x->len, RESUMED(c));
         tag = L4_Receive_Timeout(wid[w], L4_TimePeriod(2000000));
     }
     ok = ok && L4_IpcSucceeded(tag) && L4_Label(tag) == OP_PROT && prot_results[c] == RESUMED(c);
