@@ -91,18 +91,5 @@ kstart=$(sed -n 's/^0*\([0-9][0-9]*\)i\[SER *\] com1: FIFO enabled.*/\1/p' "$log
 [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
 grep -q 'Shutdown port: shutdown requested' "$log.bochs" ||
   fail "Bochs stopped (exit $rc) without the kernel's shutdown request"
-if [ -n "$expect" ]; then
-  grep -qxF -- "$expect" "$log" || fail "expected line not printed: $expect"
-  grep -q '^\[TEST:EXIT\] 0$' "$log" || fail "no [TEST:EXIT] 0 line"
-  echo "PASS $name: printed '$expect'"
-  exit 0
-fi
-summary=$(grep -E '^\[TEST:SUMMARY\]' "$log" | tail -n 1)
-[ -n "$summary" ] || fail "no [TEST:SUMMARY] line"
-passed=$(sed -n 's/.*passed=\([0-9]*\).*/\1/p' <<<"$summary")
-failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$summary")
-grep -q '^\[TEST:FAIL\]' "$log" && fail "a test failed"
-[ "${failed:-1}" -eq 0 ] || fail "summary reports failures"
-[ "${passed:-0}" -ge "$min_pass" ] || fail "only ${passed:-0} passes, expected at least $min_pass"
-grep -q '^\[TEST:EXIT\] 0$' "$log" || fail "no [TEST:EXIT] 0 line"
-echo "PASS $name: passed=$passed failed=0"
+. "$(dirname "$0")/judge-log.sh"
+judge_log "$log" "$name" "$expect" "$min_pass"
