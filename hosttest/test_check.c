@@ -140,6 +140,22 @@ static void test_kcheck_detects_idle_queued(void **state)
     env_idle->in_ready_queue = false;
 }
 
+static void test_kcheck_detects_idle_in_ipc(void **state)
+{
+    (void)state;
+    env_idle->state = TS_RECV_WAIT;
+    expect_violation("idle thread in an IPC", TID_SYSTEM_BASE);
+    env_idle->state = TS_READY;
+}
+
+static void test_kcheck_detects_run_spare_set(void **state)
+{
+    (void)state;
+    T(N_S)->run_spare = 1;
+    expect_violation("spare byte of the run word set", no(N_S));
+    T(N_S)->run_spare = 0;
+}
+
 static void test_kcheck_detects_wrong_priority_in_queue(void **state)
 {
     (void)state;
@@ -380,10 +396,10 @@ static void test_kcheck_detects_stale_transfer_fields(void **state)
     d->ipc.xfer_partner = T(N_S);
     expect_violation("transfer partner kept after the transfer", no(N_D));
     d->ipc.xfer_partner = NULL;
-    d->ipc.saved.valid = true;
+    d->ipc_nested = true;
     d->ipc.saved.state = TS_READY;
     expect_violation("nested IPC state outside an IPC", no(N_D));
-    d->ipc.saved.valid = false;
+    d->ipc_nested = false;
     struct tcb *s = T(N_S);
     s->ipc.xfer.in_string = false;
     expect_violation("suspended transfer outside a string", no(N_S));
@@ -642,6 +658,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T_(test_kcheck_scene_is_consistent),
         T_(test_kcheck_detects_idle_queued),
+        T_(test_kcheck_detects_idle_in_ipc),
+        T_(test_kcheck_detects_run_spare_set),
         T_(test_kcheck_detects_wrong_priority_in_queue),
         T_(test_kcheck_detects_ready_back_link),
         T_(test_kcheck_detects_ready_head_back_link),

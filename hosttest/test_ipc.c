@@ -1434,12 +1434,12 @@ static unsigned idx_of(const struct tcb *t)
 
 static uint8_t outer_state_of(const struct tcb *t)
 {
-    return t->ipc.saved.valid ? t->ipc.saved.state : t->state;
+    return t->ipc_nested ? t->ipc.saved.state : t->state;
 }
 
 static const struct tcb *outer_partner_of(const struct tcb *t)
 {
-    return t->ipc.saved.valid ? t->ipc.saved.xfer_partner : t->ipc.xfer_partner;
+    return t->ipc_nested ? t->ipc.saved.xfer_partner : t->ipc.xfer_partner;
 }
 
 /* Queue links, queue membership, transfer pairing and timers. */
@@ -1477,15 +1477,15 @@ static void model_check_queues(void)
         if (i < MT)
             CHECK(busy[i] == (t->state != TS_READY));
         if (t->state == TS_READY)
-            CHECK(!wakeup_queued(&t->wakeup) && !t->ipc.saved.valid);
+            CHECK(!wakeup_queued(&t->wakeup) && !t->ipc_nested);
         uint8_t os = outer_state_of(t);
         if (os == TS_SENDING || os == TS_RECEIVING) {
             /* a transfer pairs a sender with a receiver; exactly one waits for its pager */
             const struct tcb *p = outer_partner_of(t);
             CHECK(p != NULL && outer_partner_of(p) == t);
             CHECK(outer_state_of(p) == (os == TS_SENDING ? TS_RECEIVING : TS_SENDING));
-            CHECK(t->ipc.saved.valid != p->ipc.saved.valid);
-            if (t->ipc.saved.valid)
+            CHECK(t->ipc_nested != p->ipc_nested);
+            if (t->ipc_nested)
                 CHECK(ipc_blocked_on(t) == th[PAGER] || t->state == TS_RECV_WAIT);
         } else if (t->state != TS_READY) {
             /* blocked in its own IPC: a finite timeout is armed, or it waits forever */
@@ -1928,7 +1928,7 @@ static void test_ipc_assert_nested_depth_one(void **state)
     load_buffer(5, 200, false);
     U(5)[UTCB_PAGER] = gid_of(7);
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
-    th[5]->ipc.saved.valid = true;
+    th[5]->ipc_nested = true;
     assert_true(MOCK_EXPECT_PANIC(ipc_invoke(th[0], gid_of(5), TID_NIL, 0)));
 }
 

@@ -480,10 +480,6 @@ static void test_ipc_fastpath_handoff_resched_pending(void **state)
     assert_false(sched_resched_pending());
 }
 
-static void test_ipc_fastpath_handoff_receiver_halted(void **state)
-{
-    handoff_compare(3, NT);                            /* nobody runnable: idle */
-}
 
 static void test_ipc_fastpath_handoff_receiver_out_of_quantum(void **state)
 {
@@ -513,6 +509,22 @@ static void expect_decline(unsigned c, tid_t to, tid_t from, word_t timeouts, wo
     const char *d = snapshot_diff(&snap_a, &snap_b);
     if (d != NULL)
         fail_msg("declined fast path changed %s", d);
+}
+
+/* A halted receiver fails the run word: the general path delivers (and
+ * nobody runnable is left: idle). */
+static void test_ipc_fastpath_declines_halted_receiver(void **state)
+{
+    (void)state;
+    handoff_scene(3);
+    expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    handoff_scene(3);
+    mock_current = th[0];
+    U(0)[0] = tag2;
+    ipc_invoke(th[0], gid_of(5), gid_of(5), 0);
+    slow_tail(th[0], &snap_a);
+    assert_ptr_equal(mock_current, idle);
+    assert_int_equal(th[5]->state, TS_READY);
 }
 
 static void test_ipc_fastpath_declines_typed_words(void **state)
@@ -572,9 +584,9 @@ static void test_ipc_fastpath_declines_pending_caller(void **state)
 static void test_ipc_fastpath_declines_nested_caller(void **state)
 {
     wait_for(5, TID_ANY);
-    th[0]->ipc.saved.valid = true;
+    th[0]->ipc_nested = true;
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
-    th[0]->ipc.saved.valid = false;
+    th[0]->ipc_nested = false;
 }
 
 static void test_ipc_fastpath_declines_caller_timer_armed(void **state)
@@ -639,9 +651,9 @@ static void test_ipc_fastpath_declines_receiver_not_waiting(void **state)
 static void test_ipc_fastpath_declines_nested_receiver(void **state)
 {
     wait_for(5, TID_ANY);
-    th[5]->ipc.saved.valid = true;
+    th[5]->ipc_nested = true;
     expect_decline(0, gid_of(5), TID_NIL, 0, tag2);
-    th[5]->ipc.saved.valid = false;
+    th[5]->ipc_nested = false;
 }
 
 static void test_ipc_fastpath_declines_receiver_timer_armed(void **state)
@@ -875,7 +887,7 @@ static bool nested_receiver(unsigned r, unsigned *pager)
     mock_current = th[s];
     ipc_invoke(th[s], gid_of(r), TID_NIL, 0);
     *pager = p;
-    return th[r]->ipc.saved.valid && !ipc_pending(th[p]);
+    return th[r]->ipc_nested && !ipc_pending(th[p]);
 }
 
 /* Apply the forced feature `f` to the call `k` (caller c, receiver r
@@ -1062,7 +1074,7 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
         }
         for (unsigned i = 0; i < NT; i++) {         /* the comparison sees live transfers */
             in_xfer += th[i]->ipc.xfer_partner != NULL;
-            in_nested += th[i]->ipc.saved.valid;
+            in_nested += th[i]->ipc_nested;
         }
         U(k.c)[0] = k.tag;
         ipc_invoke(th[k.c], k.to, k.from, k.timeouts);
@@ -1146,7 +1158,7 @@ int main(void)
         T(test_ipc_fastpath_handoff_equal_priority),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),
-        T(test_ipc_fastpath_handoff_receiver_halted),
+        T(test_ipc_fastpath_declines_halted_receiver),
         T(test_ipc_fastpath_handoff_receiver_out_of_quantum),
         T(test_ipc_fastpath_handoff_not_alone),
         T(test_ipc_fastpath_declines_typed_words),

@@ -171,6 +171,7 @@ static word_t kcheck_sched(void)
 {
     word_t queued = 0;
     kcheck(!kc.idle->in_ready_queue, "idle thread queued", kc.idle);
+    kcheck(!ipc_pending(kc.idle), "idle thread in an IPC", kc.idle);   /* fast path relies on it */
     kcheck((kc.idle->space->kip_area | kc.idle->space->utcb_area) == 0,
            "the kernel's space was given user areas", kc.idle);
     for (unsigned p = 0; p < SCHED_PRIORITIES; p++)
@@ -235,9 +236,9 @@ static void kcheck_ipc_place(const struct tcb *t)
 static void kcheck_transfer(const struct tcb *t, uint8_t outer)
 {
     const struct ipc_state *st = &t->ipc;
-    const struct tcb *p = st->saved.valid ? st->saved.xfer_partner : st->xfer_partner;
+    const struct tcb *p = t->ipc_nested ? st->saved.xfer_partner : st->xfer_partner;
     bool in_xfer = outer == TS_SENDING || outer == TS_RECEIVING;
-    kcheck(!st->saved.valid | ipc_pending(t), "nested IPC state outside an IPC", t);
+    kcheck(!t->ipc_nested | ipc_pending(t), "nested IPC state outside an IPC", t);
     if (!in_xfer) {
         kcheck(p == NULL, "transfer partner kept after the transfer", t);
         return;
@@ -246,9 +247,9 @@ static void kcheck_transfer(const struct tcb *t, uint8_t outer)
         return;
     const struct ipc_state *ps = &p->ipc;
     uint8_t want = outer == TS_SENDING ? TS_RECEIVING : TS_SENDING;
-    kcheck(((ps->saved.valid ? ps->saved.xfer_partner : ps->xfer_partner) == t) &
+    kcheck(((p->ipc_nested ? ps->saved.xfer_partner : ps->xfer_partner) == t) &
            (ipc_thread_state(p) == want), "transfer partners disagree", t);
-    const struct ipc_xfer *x = st->saved.valid ? &st->saved.xfer : &st->xfer;
+    const struct ipc_xfer *x = t->ipc_nested ? &st->saved.xfer : &st->xfer;
     if (outer != TS_SENDING)
         return;
     /* only a fault in a string copy suspends a transfer (sender's side) */
@@ -262,7 +263,7 @@ static void kcheck_timer(const struct tcb *t, uint8_t outer)
 {
     if (!wakeup_queued(&t->wakeup))
         return;
-    bool xfer_timed = t->ipc.saved.valid ? t->ipc.saved.xfer_timed : t->ipc.xfer_timed;
+    bool xfer_timed = t->ipc_nested ? t->ipc.saved.xfer_timed : t->ipc.xfer_timed;
     kcheck(ipc_pending(t) & (outer != TS_RECEIVING) & ((outer != TS_SENDING) | xfer_timed),
            "timer queued for a thread not waiting in IPC", t);
 }
@@ -319,6 +320,7 @@ static void kcheck_thread(const struct tcb *t, word_t no)
 {
     bool kernel_space = t->space == kc.idle->space;
     bool found = tid_lookup(t->gid) == t;
+    kcheck(t->run_spare == 0, "spare byte of the run word set", t);
     kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
     kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */

@@ -146,7 +146,7 @@ static bool timer_start(struct tcb *t, uint16_t tv)
  * phases never time out) the node belongs to the outer transfer: keep it. */
 static void phase_timer_stop(struct tcb *t)
 {
-    if (!t->ipc.saved.valid)
+    if (!t->ipc_nested)
         timer_stop(t);
 }
 
@@ -163,7 +163,7 @@ static void ipc_finish(struct tcb *t, word_t tag, tid_t from)
 {
     ipc_queue_unlink(t);
     t->ipc.partner = NULL;
-    if (t->ipc.saved.valid) {
+    if (t->ipc_nested) {
         nested_done(t, (tag & MSG_TAG_E) == 0);
         return;
     }
@@ -260,7 +260,7 @@ static struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const stru
 /* The state `t` is in for its own (outer) IPC. */
 static uint8_t outer_state(const struct tcb *t)
 {
-    return t->ipc.saved.valid ? t->ipc.saved.state : t->state;
+    return t->ipc_nested ? t->ipc.saved.state : t->state;
 }
 
 uint8_t ipc_thread_state(const struct tcb *t)
@@ -462,7 +462,7 @@ static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r);
 static void nested_push(struct tcb *x)
 {
     struct ipc_saved *sv = &x->ipc.saved;
-    kassert(!sv->valid);
+    kassert(!x->ipc_nested);
     for (unsigned i = 0; i < 3; i++)
         sv->mr[i] = x->utcb[i];
     sv->br0 = x->utcb[utcb_br_index(0)];
@@ -477,14 +477,14 @@ static void nested_push(struct tcb *x)
     sv->intended = x->ipc.intended;
     x->ipc.intended = TID_NIL;                /* the pagefault IPC goes direct */
     sv->state = x->state;
-    sv->valid = true;
+    x->ipc_nested = true;
 }
 
 /* Pop `x`'s saved state: back to its suspended transfer. */
 static void nested_pop(struct tcb *x)
 {
     struct ipc_saved *sv = &x->ipc.saved;
-    kassert(sv->valid);
+    kassert(x->ipc_nested);
     ipc_queue_unlink(x);
     x->ipc.partner = NULL;
     for (unsigned i = 0; i < 3; i++)
@@ -500,14 +500,14 @@ static void nested_pop(struct tcb *x)
     x->ipc.xfer = sv->xfer;
     x->ipc.intended = sv->intended;
     x->state = sv->state;
-    sv->valid = false;
+    x->ipc_nested = false;
 }
 
 
 /* The partner of `x`'s outer (suspended) transfer. */
 static struct tcb *outer_partner(const struct tcb *x)
 {
-    return x->ipc.saved.valid ? x->ipc.saved.xfer_partner : x->ipc.xfer_partner;
+    return x->ipc_nested ? x->ipc.saved.xfer_partner : x->ipc.xfer_partner;
 }
 
 /* The sender of the long IPC that `x` (either side) takes part in. */
@@ -522,9 +522,9 @@ static void xfer_abort(struct tcb *x, enum ipc_error es, enum ipc_error er)
 {
     struct tcb *s = xfer_sender(x);
     struct tcb *r = outer_partner(s);
-    if (s->ipc.saved.valid)
+    if (s->ipc_nested)
         nested_pop(s);
-    if (r->ipc.saved.valid)
+    if (r->ipc_nested)
         nested_pop(r);
     xfer_fail(s, r, es, er, s->ipc.xfer_offset);
 }
@@ -741,14 +741,14 @@ enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t 
 /* The transfer timeout of the long IPC sent by `s` expired: errors 5 / 6. */
 static void ipc_xfer_expired(struct tcb *s)
 {
-    bool own_s = s->ipc.saved.valid ? s->ipc.saved.xfer.owner_is_sender : s->ipc.xfer.owner_is_sender;
+    bool own_s = s->ipc_nested ? s->ipc.saved.xfer.owner_is_sender : s->ipc.xfer.owner_is_sender;
     xfer_abort(s, own_s ? IPC_ERR_XFER_OWN : IPC_ERR_XFER_PARTNER,
                own_s ? IPC_ERR_XFER_PARTNER : IPC_ERR_XFER_OWN);
 }
 
 void ipc_timeout(struct tcb *t)
 {
-    if (t->ipc.saved.valid) {       /* nested phases never time out: the xfer timer */
+    if (t->ipc_nested) {       /* nested phases never time out: the xfer timer */
         ipc_xfer_expired(t);
         return;
     }

@@ -211,7 +211,7 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
     /* the preconditions sched_handoff_direct does not check (fast path) */
     kassert(from == arch_current() && !sched_runnable(from));
     kassert(to->state != TS_FREE && to->state != TS_DEAD);
-    if (!sched_handoff_direct(from, to, switch_fn)) {
+    if (to->halted || to == sched_state.idle || !sched_handoff_direct(from, to, switch_fn)) {
         sched_make_ready(to);
         sched_dispatch_by(switch_fn);
     }

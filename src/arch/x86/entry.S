@@ -128,11 +128,11 @@ sysenter_entry:
     jne sysenter_declined
     cmpw $SEL_UTCB, FRAME_GS(%esp)
     jne sysenter_declined
-    /* ipc_sysenter (regparm(1): the frame in EAX) never returns: it
-     * leaves through sysexit_exit. Its C frames start below the switch
-     * frame slot under our frame, which the fast path writes while still
-     * running on this stack (ipc_switch_deferred). */
-    mov %esp, %eax
+    /* ipc_sysenter (regparm(3): to, FromSpecifier, Timeouts in EAX, EDX,
+     * ECX, still the user's) never returns: it leaves through
+     * sysexit_exit. Its C frames start below the switch frame slot under
+     * our frame, which the fast path writes while still running on this
+     * stack (ipc_switch_deferred). */
     sub $SWITCH_FRAME_SIZE, %esp
     jmp ipc_sysenter
     /* The call is done (the caller may have run others meanwhile): back
@@ -161,12 +161,11 @@ sysexit_exit:
     .global sysenter_entry_small
 sysenter_entry_small:
     SYSENTER_FRAME
-    mov %ss:seg_kernel_data, %eax
-    mov %eax, %ds
-    mov %eax, %es
-    mov %esp, %eax
+    mov %ss:seg_kernel_data, %ebx   /* (EBX, the return EIP, is saved) */
+    mov %ebx, %ds
+    mov %ebx, %es
     sub $SWITCH_FRAME_SIZE, %esp
-    jmp ipc_sysenter_small
+    jmp ipc_sysenter_small          /* EAX, EDX, ECX as above */
 
 /* The exit of a thread blocked in the sysenter fast path that the fast
  * path resumes (ipc_switch_deferred): ESP its frame, its Ipc outputs in

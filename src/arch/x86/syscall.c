@@ -223,20 +223,31 @@ ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switc
         sched_dispatch_by(switch_fn);
 }
 
-__attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f)
+/* The thread whose kernel stack we run on (arch_current without a call). */
+static inline __attribute__((always_inline)) struct tcb *stack_owner(void)
 {
-    struct tcb *self = frame_owner(f);
-    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred))
+    uintptr_t sp;
+    __asm__("mov %%esp, %0" : "=r"(sp));
+    return tcb_from_sp(sp);
+}
+
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
+{
+    struct tcb *self = stack_owner();
+    struct frame *f = thread_user_frame(self);
+    if (!ipc_fast_try(self, to, from_spec, timeouts, f->esi, ipc_switch_deferred))
         ipc_sysenter_slow(self, f, ipc_switch_deferred);
     /* back here when our IPC is over (at once in the send-only case) */
     ipc_sysenter_resume(f);
     sysenter_leave(f);
 }
 
-__attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f)
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
+                                                              word_t timeouts)
 {
-    struct tcb *self = frame_owner(f);
-    if (!ipc_fast_try(self, f->eax, f->edx, f->ecx, f->esi, ipc_switch_deferred_small))
+    struct tcb *self = stack_owner();
+    struct frame *f = thread_user_frame(self);
+    if (!ipc_fast_try(self, to, from_spec, timeouts, f->esi, ipc_switch_deferred_small))
         ipc_sysenter_slow(self, f, ipc_switch_deferred_small);
     ipc_sysenter_resume(f);
     sysenter_leave(f);                  /* sysexit_exit: iret once a space was small */

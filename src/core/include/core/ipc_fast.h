@@ -63,8 +63,9 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
     } else {
         r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
     }
-    if (r == NULL || r->state != TS_RECV_WAIT || r->ipc.saved.valid ||
-        wakeup_queued(&r->wakeup) || !fast_accepts(r, self))
+    /* waiting to receive, not halted, in no nested IPC, no timer armed */
+    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || wakeup_queued(&r->wakeup) ||
+        !fast_accepts(r, self))
         return NULL;
     return r;
 }
@@ -117,7 +118,7 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
  * kernel's sysenter entry, whose caller is such a thread, does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
-    return self->utcb != NULL && !ipc_pending(self) && !self->ipc.saved.valid &&
+    return self->utcb != NULL && !ipc_pending(self) && !self->ipc_nested &&
            !wakeup_queued(&self->wakeup) && self->ipc.q_on == NULL;
 }
 
@@ -164,7 +165,9 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     } else {
         self->ipc.partner = NULL;
     }
-    if (!sched_handoff_direct(self, r, switch_fn))    /* sched_handoff, its common case inline */
+    /* sched_handoff, its common case inline (r is not halted: run word;
+     * nor idle, which never waits in an IPC) */
+    if (!sched_handoff_direct(self, r, switch_fn))
         sched_handoff_by(self, r, switch_fn);
     return true;
 }

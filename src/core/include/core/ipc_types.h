@@ -39,7 +39,7 @@ struct ipc_saved {
     struct ipc_xfer xfer;
     tid_t intended;              /* the outer send's IntendedReceiver */
     uint8_t state;               /* thread state before the nested IPC */
-    bool valid;
+    /* (whether it holds anything: struct tcb.ipc_nested) */
 };
 
 

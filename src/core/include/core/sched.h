@@ -66,8 +66,8 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
 /* The common case of sched_handoff, inline: when `from` alone heads the
- * highest non-empty queue and `to` (not queued, runnable once ready) has
- * its priority, make_ready + dispatch would queue `to` behind `from`, drop
+ * highest non-empty queue and `to` (not queued, not halted, not the idle
+ * thread: the caller knows) has its priority and quantum left, make_ready + dispatch would queue `to` behind `from`, drop
  * `from` and pick `to`; this reaches the same end state directly (one queue
  * slot changes hands; lazy dispatching, no list walk) and switches to `to`.
  * Returns false, changing nothing, in every other case. `switch_fn` is
@@ -81,8 +81,7 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     /* from alone in the highest non-empty queue (implies from != idle:
      * idle is never queued) */
     bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
-                  from->ready_next == from && to->prio == p && !to->halted && to->quantum_us != 0 &&
-                  to != sched_state.idle;
+                  from->ready_next == from && to->prio == p && to->quantum_us != 0;
     if (!direct)
         return false;
     to->state = TS_READY;

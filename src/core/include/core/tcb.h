@@ -38,8 +38,12 @@ struct space;
 struct tcb {
     struct arch_tcb arch;        /* saved kernel context; first, by value */
     tid_t gid;                   /* global ID; TID_NIL while TS_FREE */
+    /* the run word (tcb_run_word): these four bytes, read as one */
     uint8_t state;               /* enum thread_state */
     bool halted;                 /* stopped by ExchangeRegisters */
+    bool ipc_nested;             /* a nested pagefault IPC runs, ipc.saved holds the
+                                    outer one (owned by the ipc module) */
+    uint8_t run_spare;           /* always 0 */
     struct space *space;
     word_t utcb_location;        /* user address of the UTCB block, ~0u if none */
     word_t *utcb;                /* kernel view of the UTCB at MR0 (the local ID) */
@@ -65,6 +69,21 @@ struct tcb {
 };
 
 _Static_assert(sizeof(struct tcb) <= TCB_SIZE / 4, "TCB leaves too little kernel stack");
+_Static_assert(offsetof(struct tcb, state) % 4 == 0 &&
+                   offsetof(struct tcb, halted) == offsetof(struct tcb, state) + 1 &&
+                   offsetof(struct tcb, ipc_nested) == offsetof(struct tcb, state) + 2 &&
+                   offsetof(struct tcb, run_spare) == offsetof(struct tcb, state) + 3,
+               "the run word is state, halted, ipc_nested and a spare zero byte");
+
+/* The run word of `t`: state | halted << 8 | ipc_nested << 16 (one load;
+ * the kernel and its host tests run little-endian).
+ * tcb_run_word(t) == s: `t` is in state s, not halted, in no nested IPC. */
+static inline uint32_t tcb_run_word(const struct tcb *t)
+{
+    uint32_t w;
+    __builtin_memcpy(&w, (const char *)t + offsetof(struct tcb, state), sizeof(w));
+    return w;
+}
 
 /* The TCB whose block contains kernel stack address `sp`. */
 static inline struct tcb *tcb_from_sp(uintptr_t sp)

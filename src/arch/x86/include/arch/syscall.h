@@ -31,25 +31,29 @@
 
 #ifndef __ASSEMBLER__
 #include <arch/frame.h>
+#include <core/tid.h>
 #include <stdbool.h>
 
-/* The sysenter Ipc entry's C part (entry.S, frame in EAX; DS/ES/FS/GS
- * checked to be the flat user selectors the kernel runs on, which are the
- * kernel's own): the whole call, through the fast path or else the general
+/* The sysenter Ipc entry's C part (entry.S; DS/ES/FS/GS checked to be
+ * the flat user selectors the kernel runs on, which are the kernel's own):
+ * the Ipc arguments as the user left them in EAX (to), EDX (FromSpecifier)
+ * and ECX (Timeouts), MR0 in the frame, the caller the owner of the kernel
+ * stack it runs on, the frame at the top of that stack. The whole call, through the fast path or else the general
  * path, with the outputs written into the frame. Leaves through
  * sysexit_exit (sysexit, or iret if the frame's flags need it) on the
- * frame of the thread that runs next: `f`, or the receiver's when the
+ * frame of the thread that runs next: the caller's, or the receiver's when the
  * caller blocked in the fast path and the receiver had done so too.
  * A caller blocked in the fast path keeps as its kernel context the switch
  * frame right below its user frame, returning to ipc_fast_resume. */
-__attribute__((regparm(1))) _Noreturn void ipc_sysenter(struct frame *f);
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts);
 
 /* ipc_sysenter once a space has been small (smallspace_seen): the entry
  * has loaded the kernel's data selectors (the user's may be a small
  * space's segments), a switch goes through smallspace_activate and every
  * exit is the iret of trap_exit, which reloads the user's selectors (and
  * with CS/SS the current space's segments) from the frame. */
-__attribute__((regparm(1))) _Noreturn void ipc_sysenter_small(struct frame *f);
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
+                                                              word_t timeouts);
 
 /* The end of an Ipc of the sysenter entry, also where a thread blocked in
  * its fast path resumes (ipc_fast_resume, entry.S): wait until the IPC of
