@@ -197,11 +197,11 @@ __attribute__((cold, noinline)) static bool ipc_kernel_thread_hidden(const struc
 /* The thread named by `id` as seen from `self` (global or own-space local
  * ID); kernel threads user mode may not name (the idle thread, an interrupt
  * thread without a handler: sys_user_visible) do not exist as partners. */
-static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
+static inline struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 {
-    if (id == TID_NIL || id == TID_ANY || id == TID_ANYLOCAL)
-        return NULL;
-    struct tcb *t = tid_is_global(id) ? tid_lookup_inline(id) : tid_lookup_local(self->space, id);
+    /* anythread is global in form and finds nobody; nilthread and
+     * anylocalthread are local in form and find nobody either */
+    struct tcb *t = tid_is_global(id) ? tid_lookup_global(id) : tid_lookup_local(self->space, id);
     if (t == NULL || t->state == TS_DEAD)
         return NULL;
     if (unlikely(tid_number(t->gid) < TID_USER_BASE) && ipc_kernel_thread_hidden(t))
@@ -212,10 +212,16 @@ static struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
 /* The virtual sender `s` acts for in its message to `r` (ABI 5.6): the
  * thread named by VirtualSender when p is set and it exists and lives in the
  * sender's space, or the sender lives in the receiver's space; else NULL. */
-static struct tcb *propagation_of(const struct tcb *s, const struct tcb *r)
+static struct tcb *propagation_of_p(const struct tcb *s, const struct tcb *r);
+
+static inline struct tcb *propagation_of(const struct tcb *s, const struct tcb *r)
 {
-    if ((s->utcb[0] & MSG_TAG_P) == 0)
-        return NULL;
+    return (s->utcb[0] & MSG_TAG_P) == 0 ? NULL : propagation_of_p(s, r);
+}
+
+/* propagation_of() for a message with p set. */
+static __attribute__((noinline)) struct tcb *propagation_of_p(const struct tcb *s, const struct tcb *r)
+{
     struct tcb *vs = ipc_lookup(s, s->utcb[UTCB_VIRTUAL_SENDER]);
     if (vs == NULL || vs == s)
         return NULL;
@@ -690,8 +696,8 @@ static struct tcb *redirect_target(const struct tcb *s, struct tcb *d)
 }
 
 /* Both phases of an IPC of `self`; `redirect`: apply the space's redirector. */
-static enum ipc_outcome ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts,
-                                  bool redirect)
+static inline __attribute__((always_inline)) enum ipc_outcome
+ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, bool redirect)
 {
     kassert(!ipc_pending(self) && self->utcb != NULL);
     self->ipc.from_spec = from_spec;

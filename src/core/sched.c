@@ -84,7 +84,7 @@ struct tcb *sched_queue_head(uint8_t prio)
 /* ---- queues ------------------------------------------------------------- */
 
 /* Append `t` (not queued) to the tail of the queue of its priority. */
-static void sched_enqueue(struct tcb *t)
+static inline __attribute__((always_inline)) void sched_enqueue(struct tcb *t)
 {
     kassert(!t->in_ready_queue && t != sched_state.idle);
     struct tcb *head = sched_state.queue_head[t->prio];
@@ -102,7 +102,7 @@ static void sched_enqueue(struct tcb *t)
 }
 
 /* Unlink the queued thread `t` from the queue of its priority. */
-static void sched_dequeue(struct tcb *t)
+static inline __attribute__((always_inline)) void sched_dequeue(struct tcb *t)
 {
     kassert(t->in_ready_queue);
     if (t->ready_next == t) {

@@ -41,25 +41,12 @@ static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct 
     return from_spec == TID_ANY || from_spec == TID_ANYLOCAL;
 }
 
-/* The thread with global ID `gid` or NULL: tid_lookup_inline() less the
- * checks the fast path makes anyway. A free slot's gid is TID_NIL, which
- * is not global; no thread's gid is TID_ANY (ThreadControl refuses it), so
- * anythread finds nobody; a dead thread is not TS_RECV_WAIT. */
-static inline __attribute__((always_inline)) struct tcb *fast_lookup(tid_t gid)
-{
-    word_t no = tid_number(gid);
-    if (no >= tid_slots.nthreads)
-        return NULL;
-    struct tcb *t = (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
-    return t->gid == gid ? t : NULL;
-}
-
 /* The destination `to` of `self` if the fast path can deliver to it. */
 static inline __attribute__((always_inline)) struct tcb *fast_receiver(const struct tcb *self, tid_t to)
 {
     struct tcb *r;
     if (tid_is_global(to)) {
-        r = fast_lookup(to);
+        r = tid_lookup_global(to);
     } else {
         r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
     }

@@ -181,7 +181,21 @@ static inline struct tcb *tid_slot(word_t no)
     return (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
 }
 
-/* tid_lookup() inline (the IPC fast path). */
+/* The thread with global ID `gid` or NULL, for a `gid` in global form
+ * (tid_is_global): tid_lookup_inline() less the tests that form makes
+ * needless. A free slot's gid is TID_NIL, which is not global; no
+ * thread's gid is TID_ANY (ThreadControl refuses it), so anythread finds
+ * nobody. A dead thread is found (the caller decides). */
+static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t gid)
+{
+    word_t no = tid_number(gid);
+    if (no >= tid_slots.nthreads)
+        return NULL;
+    struct tcb *t = (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+    return t->gid == gid ? t : NULL;
+}
+
+/* tid_lookup() inline. */
 static inline struct tcb *tid_lookup_inline(tid_t gid)
 {
     struct tcb *t = tid_slot(tid_number(gid));
