@@ -21,10 +21,7 @@
 #include <core/tid.h>
 
 struct tid_slots tid_slots;
-
-static struct {
-    struct tcb *local[TID_LOCAL_BUCKETS];    /* local-ID hash chains */
-} tid_area;
+struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
 
 void tcb_area_init(void *base, word_t nthreads)
 {
@@ -33,7 +30,7 @@ void tcb_area_init(void *base, word_t nthreads)
     tid_slots.base = (uintptr_t)base;
     tid_slots.nthreads = nthreads;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
-        tid_area.local[i] = NULL;
+        tid_local_chains[i] = NULL;
 }
 
 word_t tcb_area_threads(void)
@@ -56,20 +53,6 @@ struct tcb *tid_user_only(struct tcb *t)
     return t != NULL && tid_number_is_user(tid_number(t->gid)) ? t : NULL;
 }
 
-/* Bucket of the pair (space, UTCB slot); a multiplicative hash mixes both. */
-static unsigned tid_local_bucket(const struct space *s, tid_t local)
-{
-    uint32_t key = (uint32_t)((uintptr_t)s >> 4) * 2654435761u;
-    key ^= (local >> TID_UTCB_SIZE_LOG2) * 40503u;
-    return (key ^ (key >> 16)) & (TID_LOCAL_BUCKETS - 1u);
-}
-
-/* UTCB pointer of `t`, which has a UTCB location (every registered thread). */
-static inline tid_t tid_utcb_ptr(const struct tcb *t)
-{
-    return t->utcb_location + TID_UTCB_MR0_OFFSET;
-}
-
 tid_t tid_local_of(const struct tcb *t)
 {
     if (t->utcb_location == TCB_NO_UTCB)
@@ -79,13 +62,7 @@ tid_t tid_local_of(const struct tcb *t)
 
 struct tcb *tid_lookup_local(const struct space *s, tid_t local)
 {
-    if (!tid_is_local(local) || local == TID_NIL || local == TID_ANYLOCAL)
-        return NULL;
-    for (struct tcb *t = tid_area.local[tid_local_bucket(s, local)]; t; t = t->local_next) {
-        if (t->space == s && tid_utcb_ptr(t) == local)
-            return t;
-    }
-    return NULL;
+    return tid_lookup_local_inline(s, local);
 }
 
 void tid_local_register(struct tcb *t)
@@ -93,8 +70,8 @@ void tid_local_register(struct tcb *t)
     kassert(!t->local_registered);
     kassert(t->space != NULL && t->utcb_location != TCB_NO_UTCB);
     unsigned b = tid_local_bucket(t->space, tid_utcb_ptr(t));
-    t->local_next = tid_area.local[b];
-    tid_area.local[b] = t;
+    t->local_next = tid_local_chains[b];
+    tid_local_chains[b] = t;
     t->local_registered = true;
 }
 
@@ -102,7 +79,7 @@ void tid_local_unregister(struct tcb *t)
 {
     if (!t->local_registered)
         return;
-    struct tcb **link = &tid_area.local[tid_local_bucket(t->space, tid_utcb_ptr(t))];
+    struct tcb **link = &tid_local_chains[tid_local_bucket(t->space, tid_utcb_ptr(t))];
     while (*link != t) {
         kassert(*link != NULL);
         link = &(*link)->local_next;

@@ -48,7 +48,7 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
     if (tid_is_global(to)) {
         r = tid_lookup_global(to);
     } else {
-        r = tid_lookup_local(self->space, to);   /* nil / anylocal: NULL */
+        r = tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
     }
     /* waiting to receive, not halted, in no nested IPC, no timer armed */
     if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || wakeup_queued(&r->wakeup) ||

@@ -195,6 +195,36 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t
     return t->gid == gid ? t : NULL;
 }
 
+/* The local-ID hash chains (tid.c owns them; exposed for the inline lookup). */
+extern struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
+
+/* Bucket of the pair (space, UTCB slot); a multiplicative hash mixes both. */
+static inline unsigned tid_local_bucket(const struct space *s, tid_t local)
+{
+    uint32_t key = (uint32_t)((uintptr_t)s >> 4) * 2654435761u;
+    key ^= (local >> TID_UTCB_SIZE_LOG2) * 40503u;
+    return (key ^ (key >> 16)) & (TID_LOCAL_BUCKETS - 1u);
+}
+
+/* UTCB pointer of `t`, which has a UTCB location (every registered thread). */
+static inline tid_t tid_utcb_ptr(const struct tcb *t)
+{
+    return t->utcb_location + TID_UTCB_MR0_OFFSET;
+}
+
+/* tid_lookup_local() inline (the IPC paths). */
+static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline(const struct space *s,
+                                                                              tid_t local)
+{
+    if (!tid_is_local(local) || local == TID_NIL || local == TID_ANYLOCAL)
+        return NULL;
+    for (struct tcb *t = tid_local_chains[tid_local_bucket(s, local)]; t; t = t->local_next) {
+        if (t->space == s && tid_utcb_ptr(t) == local)
+            return t;
+    }
+    return NULL;
+}
+
 /* tid_lookup() inline. */
 static inline struct tcb *tid_lookup_inline(tid_t gid)
 {

@@ -87,7 +87,8 @@ struct tcb *tid_user_only(struct tcb *t);
 
 /* The active thread of space `s` whose local ID (UTCB pointer) is `local`,
  * else NULL. Uses a kernel-side table only (user writes to UTCBs cannot
- * forge it); O(1) expected (hash of space and UTCB slot). */
+ * forge it); O(1) expected (hash of space and UTCB slot). The IPC fast
+ * path inlines it (tid_lookup_local_inline, tcb.h). */
 struct tcb *tid_lookup_local(const struct space *s, tid_t local);
 
 /* The local ID of `t` (UtcbLocation + 256); TID_NIL when it has no UTCB location. */

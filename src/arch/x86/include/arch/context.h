@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
 {
     context_switches++;
     tss_set_esp0((uint32_t)tcb_stack_top(to));
-    if (to->space != from->space && to->space != NULL) {
+    if (to->space != from->space) {     /* (every live thread has one: tcb_create) */
         if (!small_possible || __builtin_expect(!smallspace_seen, 1))
             cr3_load(to->space->arch.pdir_phys);
         else
