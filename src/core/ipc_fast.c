@@ -15,7 +15,8 @@
  *    every branch decided in advance: a send phase to an existing thread
  *    (global or own-space local ID) that is blocked in a receive accepting
  *    the caller (open, anylocal from the same space, or closed on it), not
- *    in a nested pagefault IPC and with no receive timer armed; an untyped
+ *    halted, not in a nested pagefault IPC (these three are one compare of
+ *    the TCB's run word, tcb_run_word) and with no receive timer armed; an untyped
  *    message of at most IPC_FAST_MAX_UNTYPED words with no flags; then
  *    either no receive phase, or a receive phase (anythread, anylocalthread
  *    or closed on the destination) with receive timeout Never and no sender
@@ -39,7 +40,9 @@
  *    space, else its global ID (ipc_from_id, as on the general path).
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
- *    once; no kassert, no arch_current(), one `rep movsl` for the words.
+ *    once; both ID lookups are inline (tid_lookup_global, and the local-ID
+ *    hash chain, tid_lookup_local_inline); no kassert, no arch_current(),
+ *    one `rep movsl` for the words.
  *
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
  */

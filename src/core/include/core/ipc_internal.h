@@ -32,14 +32,15 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
     struct ipc_queue *q = t->ipc.q_on;
     if (q == NULL)
         return;
-    if (t->ipc.q_prev != NULL)
-        t->ipc.q_prev->ipc.q_next = t->ipc.q_next;
+    struct tcb *prev = t->ipc.q_prev, *next = t->ipc.q_next;   /* (read once) */
+    if (prev != NULL)
+        prev->ipc.q_next = next;
     else
-        q->head = t->ipc.q_next;
-    if (t->ipc.q_next != NULL)
-        t->ipc.q_next->ipc.q_prev = t->ipc.q_prev;
+        q->head = next;
+    if (next != NULL)
+        next->ipc.q_prev = prev;
     else
-        q->tail = t->ipc.q_prev;
+        q->tail = prev;
     t->ipc.q_next = t->ipc.q_prev = NULL;
     t->ipc.q_on = NULL;
 }
