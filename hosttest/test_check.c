@@ -290,9 +290,10 @@ static void test_kcheck_detects_queue_member_state(void **state)
     a->state = TS_SEND_WAIT;
     expect_violation("thread in an IPC queue its state does not call for", no(N_A));
     a->state = TS_RECV_WAIT;
-    root->ipc.waitq.head = T(N_B);            /* a sender in a wait queue */
+    root->ipc.waitq.ends.next = &T(N_B)->ipc.q_link;   /* a sender in a wait queue */
     expect_violation("IPC queue links broken", no(N_B));
-    root->ipc.waitq.head = a;
+    root->ipc.waitq.ends.next = &a->ipc.q_link;
+    expect_clean();
 }
 
 static void test_kcheck_detects_wrong_top_priority(void **state)
@@ -311,32 +312,40 @@ static void test_kcheck_detects_links_outside_queues(void **state)
     (void)state;
     struct tcb *d = T(N_D);                   /* ready: in no IPC queue */
     assert_null(d->ipc.q_on);
-    d->ipc.q_prev = T(N_B);
+    d->ipc.q_link.prev = &T(N_B)->ipc.q_link;
     expect_violation("IPC queue links of a thread in no queue", no(N_D));
-    d->ipc.q_prev = NULL;
-    d->ipc.q_next = T(N_B);
+    d->ipc.q_link.prev = NULL;
+    d->ipc.q_link.next = &T(N_B)->ipc.q_link;
     expect_violation("IPC queue links of a thread in no queue", no(N_D));
-    d->ipc.q_next = NULL;
+    d->ipc.q_link.next = NULL;
     expect_clean();
 }
 
 static void test_kcheck_detects_queue_tail(void **state)
 {
     (void)state;
-    root->ipc.sendq.tail = NULL;
+    struct ipc_link *tail = root->ipc.sendq.ends.prev;
+    assert_ptr_equal(tail, &T(N_B)->ipc.q_link);
+    root->ipc.sendq.ends.prev = &root->ipc.sendq.ends;
     expect_violation("IPC queue tail wrong", ROOT_N + TID_USER_BASE);
-    root->ipc.sendq.tail = T(N_B);
+    root->ipc.sendq.ends.prev = NULL;
+    expect_violation("IPC queue not initialised", ROOT_N + TID_USER_BASE);
+    root->ipc.sendq.ends.prev = tail;
+    expect_clean();
 }
 
 static void test_kcheck_detects_cyclic_and_freed_queue(void **state)
 {
     (void)state;
     struct tcb *b = T(N_B);
-    b->ipc.q_next = b;                        /* sendq never ends */
+    struct ipc_link *end = b->ipc.q_link.next;
+    assert_ptr_equal(end, &root->ipc.sendq.ends);
+    b->ipc.q_link.next = &b->ipc.q_link;       /* sendq never ends */
     assert_true(kcheck_all() > 0);
-    b->ipc.q_next = T(60);
+    b->ipc.q_link.next = &T(60)->ipc.q_link;
     expect_violation("freed or foreign thread in an IPC queue", ROOT_N + TID_USER_BASE);
-    b->ipc.q_next = NULL;
+    b->ipc.q_link.next = end;
+    expect_clean();
 }
 
 static void test_kcheck_detects_thread_in_two_queues(void **state)
@@ -344,18 +353,19 @@ static void test_kcheck_detects_thread_in_two_queues(void **state)
     (void)state;
     /* D (ready) appears in root's send queue behind B without saying so */
     struct tcb *b = T(N_B), *d = T(N_D);
-    b->ipc.q_next = d;
-    root->ipc.sendq.tail = d;
-    d->ipc.q_prev = b;
+    b->ipc.q_link.next = &d->ipc.q_link;
+    root->ipc.sendq.ends.prev = &d->ipc.q_link;
+    d->ipc.q_link.prev = &b->ipc.q_link;
+    d->ipc.q_link.next = &root->ipc.sendq.ends;
     d->ipc.q_on = &root->ipc.sendq;
     d->state = TS_SEND_WAIT;
     d->ipc.partner = root;
     expect_clean();                           /* a consistent second sender */
     d->ipc.q_on = NULL;                       /* linked, but does not know it */
     expect_violation("IPC queue links broken", no(N_D));
-    b->ipc.q_next = NULL;
-    root->ipc.sendq.tail = b;
-    d->ipc.q_prev = NULL;                     /* says it sends to root, but no queue holds it */
+    b->ipc.q_link.next = &root->ipc.sendq.ends;
+    root->ipc.sendq.ends.prev = &b->ipc.q_link;
+    d->ipc.q_link.next = d->ipc.q_link.prev = NULL;   /* says it sends to root, but no queue holds it */
     expect_violation("sending thread not in its partner's send queue", no(N_D));
     d->state = TS_READY;
     d->ipc.partner = NULL;

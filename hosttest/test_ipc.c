@@ -1453,19 +1453,20 @@ static void model_check_queues(void)
             CHECK(k < NT);
             seen[k]++;
             CHECK(s->state == TS_SEND_WAIT && ipc_blocked_on(s) == th[i]);
-            CHECK(s->ipc.q_prev == prev);
+            CHECK(ipc_queue_prev(s) == prev);
             prev = s;
         }
-        CHECK(th[i]->ipc.sendq.tail == prev);
+        CHECK(ipc_queue_last(&th[i]->ipc.sendq) == prev);
         prev = NULL;
-        for (const struct tcb *r = th[i]->ipc.waitq.head; r != NULL; r = r->ipc.q_next) {
+        for (const struct tcb *r = ipc_queue_first(&th[i]->ipc.waitq); r != NULL; r = ipc_queue_next(r)) {
             unsigned k = idx_of(r);
             CHECK(k < NT);
             seen[k]++;
             CHECK(r->state == TS_RECV_WAIT && ipc_blocked_on(r) == th[i]);
+            CHECK(ipc_queue_prev(r) == prev);
             prev = r;
         }
-        CHECK(th[i]->ipc.waitq.tail == prev);
+        CHECK(ipc_queue_last(&th[i]->ipc.waitq) == prev);
     }
     for (unsigned i = 0; i < NT; i++) {
         const struct tcb *t = th[i];

@@ -599,7 +599,8 @@ static void test_ipc_fastpath_declines_caller_timer_armed(void **state)
 static void test_ipc_fastpath_declines_caller_queued(void **state)
 {
     wait_for(5, TID_ANY);
-    struct ipc_queue q = { NULL, NULL };
+    struct ipc_queue q;
+    ipc_queue_init(&q);
     th[0]->ipc.q_on = &q;                          /* (cannot happen from a system call) */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
     th[0]->ipc.q_on = NULL;

@@ -191,16 +191,19 @@ static word_t kcheck_sched(void)
 static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *q, uint8_t state)
 {
     word_t n = 0;
-    const struct tcb *prev = NULL;
-    for (const struct tcb *t = q->head; t != NULL; prev = t, t = t->ipc.q_next) {
+    const struct ipc_link *ends = &q->ends, *prev = ends;
+    if (!kcheck((ends->next != NULL) & (ends->prev != NULL), "IPC queue not initialised", owner))
+        return 0;
+    for (const struct ipc_link *l = ends->next; l != ends; prev = l, l = l->next) {
+        const struct tcb *t = ipc_link_owner(l);
         if (!kcheck(kcheck_live(t), "freed or foreign thread in an IPC queue", owner) ||
             !kcheck(n++ < kc.nthreads, "IPC queue does not end", owner))
             return n;
-        kcheck((t->ipc.q_on == q) & (t->ipc.q_prev == prev), "IPC queue links broken", t);
+        kcheck((t->ipc.q_on == q) & (l->prev == prev), "IPC queue links broken", t);
         kcheck(t->state == state, "thread in an IPC queue its state does not call for", t);
         kcheck(t->ipc.partner == owner, "thread in the IPC queue of a thread it does not wait for", t);
     }
-    kcheck(q->tail == prev, "IPC queue tail wrong", owner);
+    kcheck(ends->prev == prev, "IPC queue tail wrong", owner);
     return n;
 }
 
@@ -228,7 +231,7 @@ static void kcheck_ipc_place(const struct tcb *t)
     } else {
         kcheck(t->ipc.q_on == NULL, "thread in an IPC queue its state does not call for", t);
     }
-    kcheck(t->ipc.q_on != NULL || (t->ipc.q_next == NULL && t->ipc.q_prev == NULL),
+    kcheck(t->ipc.q_on != NULL || (t->ipc.q_link.next == NULL && t->ipc.q_link.prev == NULL),
            "IPC queue links of a thread in no queue", t);
 }
 
@@ -341,7 +344,7 @@ static void kcheck_free_slot(const struct tcb *t)
 {
     bool unlinked = (t->gid == TID_NIL) & (t->space == NULL) & (t->utcb == NULL) & !t->local_registered &
                     !t->in_ready_queue & !wakeup_queued(&t->wakeup) & (t->ipc.q_on == NULL) &
-                    (t->ipc.sendq.head == NULL) & (t->ipc.waitq.head == NULL);
+                    (t->ipc.sendq.ends.next == NULL) & (t->ipc.waitq.ends.next == NULL);
     kcheck(unlinked, "freed thread still linked", t);
 }
 

@@ -111,8 +111,19 @@ void ipc_init(struct wakeup_queue *wq)
 
 /* ---- queues ------------------------------------------------------------- */
 
-struct tcb *ipc_sendq_head(const struct tcb *t) { return t->ipc.sendq.head; }
-struct tcb *ipc_queue_next(const struct tcb *t) { return t->ipc.q_next; }
+struct tcb *ipc_sendq_head(const struct tcb *t) { return ipc_queue_first(&t->ipc.sendq); }
+
+struct tcb *ipc_queue_next(const struct tcb *t)
+{
+    const struct ipc_link *l = t->ipc.q_link.next;
+    return t->ipc.q_on == NULL || l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
+}
+
+struct tcb *ipc_queue_prev(const struct tcb *t)
+{
+    const struct ipc_link *l = t->ipc.q_link.prev;
+    return t->ipc.q_on == NULL || l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
+}
 
 struct tcb *ipc_blocked_on(const struct tcb *t)
 {
@@ -257,7 +268,7 @@ static struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const stru
 {
     if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq)
         return (struct tcb *)closed;
-    for (struct tcb *s = r->ipc.sendq.head; s != NULL; s = s->ipc.q_next)
+    for (struct tcb *s = ipc_queue_first(&r->ipc.sendq); s != NULL; s = ipc_queue_next(s))
         if (from_matches(r, from, closed, s))
             return s;
     return NULL;
@@ -812,9 +823,9 @@ void ipc_thread_deleted(struct tcb *t)
     if (ipc_pending(t))
         t->state = TS_READY;
     struct tcb *w;
-    while ((w = t->ipc.sendq.head) != NULL)
+    while ((w = ipc_queue_first(&t->ipc.sendq)) != NULL)
         ipc_fail(w, w->utcb[0], IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
-    while ((w = t->ipc.waitq.head) != NULL)
+    while ((w = ipc_queue_first(&t->ipc.waitq)) != NULL)
         ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
 }
 

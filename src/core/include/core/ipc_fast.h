@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb 
 static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
-    if ((uint16_t)timeouts != 0 || self->ipc.sendq.head != NULL)
+    if ((uint16_t)timeouts != 0 || self->ipc.sendq.ends.next != &self->ipc.sendq.ends)
         return false;
     if (__builtin_expect(from_spec == to, 1))     /* call / reply-and-wait */
         return true;
@@ -57,32 +57,6 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
     return r;
 }
 
-/* ipc_queue_append(q, t), its ping-pong case (q empty) first. `t` is in
- * no queue, so its links are NULL already (ipc_queue_unlink leaves them so). */
-static inline __attribute__((always_inline)) void fast_queue_append(struct ipc_queue *q, struct tcb *t)
-{
-    if (q->tail != NULL) {
-        ipc_queue_append(q, t);
-        return;
-    }
-    q->head = q->tail = t;
-    t->ipc.q_on = q;
-}
-
-/* ipc_queue_unlink(t), its ping-pong case (t alone in its queue) first. */
-static inline __attribute__((always_inline)) void fast_queue_unlink(struct tcb *t)
-{
-    struct ipc_queue *q = t->ipc.q_on;
-    if (q == NULL)
-        return;
-    if (((uintptr_t)t->ipc.q_next | (uintptr_t)t->ipc.q_prev) != 0) {
-        ipc_queue_unlink(t);
-        return;
-    }
-    q->head = q->tail = NULL;
-    t->ipc.q_on = NULL;
-}
-
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
  * is in a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
@@ -92,7 +66,7 @@ static inline __attribute__((always_inline)) void fast_queue_unlink(struct tcb *
 static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
-    fast_queue_unlink(r);
+    ipc_queue_unlink(r);
     r->ipc.partner = NULL;
     r->ipc.result_tag = tag;
     r->ipc.result_from = ipc_from_id(s, r);
@@ -148,7 +122,7 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
-        fast_queue_append(&r->ipc.waitq, self);
+        ipc_queue_append(&r->ipc.waitq, self);
     } else {
         self->ipc.partner = NULL;
     }

@@ -16,32 +16,24 @@
 static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     kassert(t->ipc.q_on == NULL);
-    t->ipc.q_next = NULL;
-    t->ipc.q_prev = q->tail;
-    if (q->tail != NULL)
-        q->tail->ipc.q_next = t;
-    else
-        q->head = t;
-    q->tail = t;
+    struct ipc_link *tail = q->ends.prev;
+    t->ipc.q_link.next = &q->ends;
+    t->ipc.q_link.prev = tail;
+    tail->next = &t->ipc.q_link;
+    q->ends.prev = &t->ipc.q_link;
     t->ipc.q_on = q;
 }
 
-/* Take `t` out of whatever IPC queue holds it (no-op if none). */
+/* Take `t` out of whatever IPC queue holds it (no-op if none); the same
+ * four stores wherever it stands (the queue's ends close the circle). */
 static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t)
 {
-    struct ipc_queue *q = t->ipc.q_on;
-    if (q == NULL)
+    if (t->ipc.q_on == NULL)
         return;
-    struct tcb *prev = t->ipc.q_prev, *next = t->ipc.q_next;   /* (read once) */
-    if (prev != NULL)
-        prev->ipc.q_next = next;
-    else
-        q->head = next;
-    if (next != NULL)
-        next->ipc.q_prev = prev;
-    else
-        q->tail = prev;
-    t->ipc.q_next = t->ipc.q_prev = NULL;
+    struct ipc_link *next = t->ipc.q_link.next, *prev = t->ipc.q_link.prev;
+    next->prev = prev;
+    prev->next = next;
+    t->ipc.q_link.next = t->ipc.q_link.prev = NULL;
     t->ipc.q_on = NULL;
 }
 

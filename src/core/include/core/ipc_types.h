@@ -12,10 +12,25 @@
 
 struct tcb;
 
-/* A FIFO of threads blocked on a thread, linked through ipc_state.q_next/q_prev. */
-struct ipc_queue {
-    struct tcb *head, *tail;
+/* A link of a circular doubly-linked list. */
+struct ipc_link {
+    struct ipc_link *next, *prev;
 };
+
+/* A FIFO of threads blocked on a thread: a circle through the threads'
+ * ipc_state.q_link closed by `ends` (ends.next: the first thread's link,
+ * ends.prev: the last's), so that appending and unlinking never branch on
+ * the position. Empty: both point at `ends` (ipc_queue_init; every live
+ * thread's queues are initialised, a free slot's are zero). */
+struct ipc_queue {
+    struct ipc_link ends;
+};
+
+/* Make `q` an empty queue. */
+static inline void ipc_queue_init(struct ipc_queue *q)
+{
+    q->ends.next = q->ends.prev = &q->ends;
+}
 
 /* Progress of a long (string) transfer, kept by the sender. */
 struct ipc_xfer {
@@ -49,7 +64,7 @@ struct ipc_state {
     struct ipc_queue waitq;      /* closed receivers waiting for a message from us */
 
     /* this thread's place while blocked in another thread's queue */
-    struct tcb *q_next, *q_prev;
+    struct ipc_link q_link;      /* both NULL when not queued */
     struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
     struct tcb *partner;         /* SEND_WAIT: destination; closed RECV_WAIT: sender */
 
