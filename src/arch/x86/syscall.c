@@ -133,20 +133,9 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
 
 extern char ipc_fast_resume[];
 
-/* Leave the kernel through the user frame `f` (sysexit_exit, entry.S). */
-static inline _Noreturn void sysenter_leave(struct frame *f)
-{
-    __asm__ volatile("mov %0, %%esp\n\t"
-                     "jmp sysexit_exit"
-                     :
-                     : "r"(f)
-                     : "memory");
-    __builtin_unreachable();
-}
-
 /* Leave the kernel through the user frame `f` of a thread blocked in the
  * sysenter fast path, with its Ipc outputs in registers (sysexit_outputs,
- * entry.S): as ipc_outputs() then sysenter_leave(). */
+ * entry.S): as ipc_outputs() then sysexit_exit on `f`. */
 static inline _Noreturn void sysenter_leave_outputs(struct frame *f, const struct tcb *t)
 {
     __asm__ volatile("mov %0, %%esp\n\t"
@@ -231,26 +220,38 @@ static inline __attribute__((always_inline)) struct tcb *stack_owner(void)
     return tcb_from_sp(sp);
 }
 
+/* The rest of a sysenter Ipc once the caller's IPC is over (at once in
+ * the send-only case, else when it runs again): ipc_fast_resume on its
+ * frame, as if it had been switched back to there. The frame is found
+ * from the stack anew, so that the fast path keeps no register for it. */
+static inline __attribute__((always_inline)) _Noreturn void sysenter_finish(void)
+{
+    uintptr_t sp;
+    __asm__ volatile("mov %%esp, %0" : "=r"(sp));
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "jmp ipc_fast_resume"
+                     :
+                     : "r"(thread_user_frame(tcb_from_sp(sp)))
+                     : "memory");
+    __builtin_unreachable();
+}
+
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
 {
     struct tcb *self = stack_owner();
-    struct frame *f = thread_user_frame(self);
-    if (!ipc_fast_try(self, to, from_spec, timeouts, f->esi, ipc_switch_deferred))
-        ipc_sysenter_slow(self, f, ipc_switch_deferred);
-    /* back here when our IPC is over (at once in the send-only case) */
-    ipc_sysenter_resume(f);
-    sysenter_leave(f);
+    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, ipc_switch_deferred))
+        ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred);
+    sysenter_finish();
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts)
 {
     struct tcb *self = stack_owner();
-    struct frame *f = thread_user_frame(self);
-    if (!ipc_fast_try(self, to, from_spec, timeouts, f->esi, ipc_switch_deferred_small))
-        ipc_sysenter_slow(self, f, ipc_switch_deferred_small);
-    ipc_sysenter_resume(f);
-    sysenter_leave(f);                  /* sysexit_exit: iret once a space was small */
+    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi,
+                      ipc_switch_deferred_small))
+        ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred_small);
+    sysenter_finish();                  /* sysexit_exit: iret once a space was small */
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

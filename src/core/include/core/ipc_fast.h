@@ -122,7 +122,7 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
-        ipc_queue_append(&r->ipc.waitq, self);
+        ipc_queue_append_free(&r->ipc.waitq, self);
     } else {
         self->ipc.partner = NULL;
     }

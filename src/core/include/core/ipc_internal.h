@@ -12,16 +12,23 @@
 #include <core/kassert.h>
 #include <core/tcb.h>
 
-/* Append `t` (in no queue) at the tail of `q`. */
-static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
+/* Append `t`, known to be in no queue, at the tail of `q` (the fast
+ * path's caller: ipc_fast_caller_ok, or the sysenter entry's caller). */
+static inline __attribute__((always_inline)) void ipc_queue_append_free(struct ipc_queue *q, struct tcb *t)
 {
-    kassert(t->ipc.q_on == NULL);
     struct ipc_link *tail = q->ends.prev;
     t->ipc.q_link.next = &q->ends;
     t->ipc.q_link.prev = tail;
     tail->next = &t->ipc.q_link;
     q->ends.prev = &t->ipc.q_link;
     t->ipc.q_on = q;
+}
+
+/* Append `t` (in no queue) at the tail of `q`. */
+static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
+{
+    kassert(t->ipc.q_on == NULL);
+    ipc_queue_append_free(q, t);
 }
 
 /* Take `t` out of whatever IPC queue holds it (no-op if none); the same
