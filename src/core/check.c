@@ -12,10 +12,14 @@
  *    queued, never the reverse).
  *  - IPC queues: every send queue holds only threads in TS_SEND_WAIT whose
  *    partner is the queue's owner, every wait queue only closed receivers
- *    (TS_RECV_WAIT) of its owner, with consistent links, head and tail; each
- *    thread's q_on names the queue that holds it, which its state demands
- *    (SEND_WAIT: its partner's send queue; closed RECV_WAIT: its partner's
- *    wait queue; otherwise none), so each thread is linked at most once.
+ *    (TS_RECV_WAIT) of its owner; every live thread's two queues are
+ *    initialised circles whose links agree both ways and close at the
+ *    queue's ends; each thread's q_on names the queue that holds it, which
+ *    its state demands (SEND_WAIT: its partner's send queue; closed
+ *    RECV_WAIT: its partner's wait queue; otherwise none, with NULL links),
+ *    so each thread is linked at most once.
+ *  - The run word: its spare byte is zero; the idle thread is in no IPC
+ *    (the fast path's receiver test relies on both).
  *  - Transfers: a thread whose (outer) state is TS_SENDING / TS_RECEIVING
  *    has a live partner that names it back in the complementary state, and
  *    the string cursors of the transfer point into the UTCBs of the two
