@@ -116,13 +116,13 @@ struct tcb *ipc_sendq_head(const struct tcb *t) { return ipc_queue_first(&t->ipc
 struct tcb *ipc_queue_next(const struct tcb *t)
 {
     const struct ipc_link *l = t->ipc.q_link.next;
-    return t->ipc.q_on == NULL || l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
+    return l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
 }
 
 struct tcb *ipc_queue_prev(const struct tcb *t)
 {
     const struct ipc_link *l = t->ipc.q_link.prev;
-    return t->ipc.q_on == NULL || l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
+    return l == &t->ipc.q_on->ends ? NULL : ipc_link_owner(l);
 }
 
 struct tcb *ipc_blocked_on(const struct tcb *t)

@@ -83,10 +83,10 @@ struct tcb *sched_queue_head(uint8_t prio)
 
 /* ---- queues ------------------------------------------------------------- */
 
-/* Append `t` (not queued) to the tail of the queue of its priority. */
-static inline __attribute__((always_inline)) void sched_enqueue(struct tcb *t)
+/* Append `t`, known to be neither queued nor the idle thread, to the tail
+ * of the queue of its priority (inline: sched_make_ready). */
+static inline __attribute__((always_inline)) void sched_enqueue_known(struct tcb *t)
 {
-    kassert(!t->in_ready_queue && t != sched_state.idle);
     struct tcb *head = sched_state.queue_head[t->prio];
     if (head == NULL) {
         t->ready_next = t->ready_prev = t;
@@ -101,8 +101,15 @@ static inline __attribute__((always_inline)) void sched_enqueue(struct tcb *t)
     t->in_ready_queue = true;
 }
 
+/* Append `t` (not queued) to the tail of the queue of its priority. */
+static void sched_enqueue(struct tcb *t)
+{
+    kassert(!t->in_ready_queue && t != sched_state.idle);
+    sched_enqueue_known(t);
+}
+
 /* Unlink the queued thread `t` from the queue of its priority. */
-static inline __attribute__((always_inline)) void sched_dequeue(struct tcb *t)
+static void sched_dequeue(struct tcb *t)
 {
     kassert(t->in_ready_queue);
     if (t->ready_next == t) {
@@ -171,7 +178,7 @@ void sched_make_ready(struct tcb *t)
     if (!sched_runnable(t))
         return;
     if (!t->in_ready_queue)
-        sched_enqueue(t);
+        sched_enqueue_known(t);            /* (runnable: not idle) */
     if ((int)t->prio > sched_current_prio())
         sched_state.resched = true;
 }

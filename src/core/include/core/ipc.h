@@ -112,8 +112,8 @@ void ipc_thread_deleted(struct tcb *t);
 
 /* Inspection for tests and kdebug. */
 struct tcb *ipc_sendq_head(const struct tcb *t);      /* first queued sender */
-struct tcb *ipc_queue_next(const struct tcb *t);      /* next in the same queue, NULL at its end */
-struct tcb *ipc_queue_prev(const struct tcb *t);      /* previous in the same queue, NULL at its start */
+struct tcb *ipc_queue_next(const struct tcb *t);      /* queued t: next in its queue, NULL at the end */
+struct tcb *ipc_queue_prev(const struct tcb *t);      /* queued t: previous, NULL at the start */
 
 /* The thread whose queue link `l` is (`l` must be one, not a queue's ends). */
 static inline struct tcb *ipc_link_owner(const struct ipc_link *l)
@@ -121,17 +121,17 @@ static inline struct tcb *ipc_link_owner(const struct ipc_link *l)
     return container_of(l, struct tcb, ipc.q_link);
 }
 
-/* The first / last thread of `q`; NULL when it is empty (or zero: a free slot's). */
+/* The first / last thread of the queue `q` of a live thread; NULL when it is empty. */
 static inline struct tcb *ipc_queue_first(const struct ipc_queue *q)
 {
     const struct ipc_link *l = q->ends.next;
-    return l == &q->ends || l == NULL ? NULL : ipc_link_owner(l);
+    return l == &q->ends ? NULL : ipc_link_owner(l);
 }
 
 static inline struct tcb *ipc_queue_last(const struct ipc_queue *q)
 {
     const struct ipc_link *l = q->ends.prev;
-    return l == &q->ends || l == NULL ? NULL : ipc_link_owner(l);
+    return l == &q->ends ? NULL : ipc_link_owner(l);
 }
 struct tcb *ipc_blocked_on(const struct tcb *t);      /* the thread whose queue holds t */
 struct wakeup_queue *ipc_wakeup_queue(void);          /* the queue given to ipc_init */
