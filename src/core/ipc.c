@@ -146,8 +146,11 @@ static bool timer_start(struct tcb *t, uint16_t tv)
         return true;                                  /* Never */
     if ((tv & 0x8000u) == 0 && (tv & 0x3FFu) == 0)
         return false;                                 /* ZeroTime (any m = 0 period) */
-    uint64_t deadline;
-    timeout_decode(tv, arch_timer_now(), &deadline);  /* a finite period or a point */
+    uint64_t deadline, now = arch_timer_now();
+    if ((tv & 0x8000u) == 0)
+        deadline = timeout_period_deadline(tv, now);  /* a finite period */
+    else
+        timeout_decode(tv, now, &deadline);           /* a point */
     kassert(ipc_wq != NULL);
     wakeup_insert(ipc_wq, &t->wakeup, deadline);
     return true;

@@ -300,17 +300,15 @@ bool wakeup_check(const struct wakeup_queue *q)
 /* Decode a relative period (bit 15 clear): never, zero, or now + m * 2^e. */
 static enum timeout_kind timeout_decode_period(uint16_t tv, uint64_t now, uint64_t *deadline)
 {
-    unsigned e = (tv >> 10) & 0x1Fu;
-    uint64_t m = tv & 0x3FFu;
     if (tv == 0) {
         *deadline = UINT64_MAX;
         return TIMEOUT_NEVER;
     }
-    if (m == 0) {               /* every m = 0, e != 0 encoding (ABI uncertainty 16) */
+    if ((tv & 0x3FFu) == 0) {  /* every m = 0, e != 0 encoding (ABI uncertainty 16) */
         *deadline = now;
         return TIMEOUT_ZERO;
     }
-    *deadline = wakeup_add_sat(now, m << e);
+    *deadline = timeout_period_deadline(tv, now);
     return TIMEOUT_AT;
 }
 

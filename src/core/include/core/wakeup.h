@@ -128,4 +128,13 @@ enum timeout_kind { TIMEOUT_NEVER, TIMEOUT_ZERO, TIMEOUT_AT };
  * (also UINT64_MAX for NEVER and `now` for ZERO, for callers that want one). */
 enum timeout_kind timeout_decode(uint16_t tv, uint64_t now, uint64_t *deadline);
 
+/* The deadline of the finite period `tv` (bit 15 clear, mantissa m != 0)
+ * from `now`: now + m * 2^e, UINT64_MAX when that overflows; timeout_decode
+ * for such a value, inline (the IPC path). */
+static inline uint64_t timeout_period_deadline(uint16_t tv, uint64_t now)
+{
+    uint64_t d = now + ((uint64_t)(tv & 0x3FFu) << ((tv >> 10) & 0x1Fu));
+    return d < now ? UINT64_MAX : d;
+}
+
 #endif
