@@ -305,14 +305,12 @@ static void xfer_fail(struct tcb *s, struct tcb *r, enum ipc_error es, enum ipc_
 
 /* Deliver: MR1..MR(u+t) are copied verbatim (last, so that a pagefault
  * reply to the receiver cannot overwrite them), the receiver finishes with
- * the message, and the sender's send phase is over. */
-static void xfer_complete(struct tcb *s, struct tcb *r)
+ * the message, and the sender's send phase is over. Neither is in a
+ * transfer any more (or never was: an untyped message). */
+static void xfer_deliver(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag) + msgtag_typed(tag));
-    s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
-    if (s->ipc.xfer_timed)
-        timer_stop(s);
     s->state = TS_READY;
     word_t rtag = received_tag(tag);
     if (s->ipc.intended != TID_NIL) {
@@ -332,6 +330,15 @@ static void xfer_complete(struct tcb *s, struct tcb *r)
         ipc_queue_append(&r->ipc.waitq, vs);
     }
     ipc_finish(r, rtag | MSG_TAG_P, vs->gid);
+}
+
+/* The end of a transfer with typed items: it is over, deliver. */
+static void xfer_complete(struct tcb *s, struct tcb *r)
+{
+    s->ipc.xfer_partner = r->ipc.xfer_partner = NULL;
+    if (s->ipc.xfer_timed)
+        timer_stop(s);
+    xfer_deliver(s, r);
 }
 
 /* Map or grant one item into `r`. */
@@ -448,16 +455,17 @@ static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
     ipc_queue_unlink(r);
     phase_timer_stop(s);
     phase_timer_stop(r);
+    if (msgtag_typed(tag) == 0) {
+        /* untyped only: it fits (u <= 63), nothing to validate or walk; no
+         * transfer state at all (the partners stay NULL, the cursor, dead
+         * outside a transfer, is left as it is: as on the fast path) */
+        xfer_deliver(s, r);
+        return XFER_OK;
+    }
     s->ipc.xfer_partner = r;
     r->ipc.xfer_partner = s;
     s->ipc.xfer_offset = 0;
     s->ipc.xfer_timed = false;
-    if (msgtag_typed(tag) == 0) {
-        /* untyped only: it fits (u <= 63), nothing to validate or walk,
-         * the cursor stays unused (dead outside a transfer) */
-        xfer_complete(s, r);
-        return XFER_OK;
-    }
     struct msg_summary sum = { 0, 0, 0 };
     struct msg_words typed = msg_words_typed(s->utcb, tag);
     word_t acceptor = r->utcb[utcb_br_index(0)];

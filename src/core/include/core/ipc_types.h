@@ -80,7 +80,8 @@ struct ipc_state {
     /* long IPC: the transfer in progress and the nested pagefault IPC. The
      * cursor (xfer_offset, xfer_timed, xfer) is read only while a transfer
      * runs (xfer_partner set, or saved away by a nested IPC): xfer_start
-     * sets all of it; outside a transfer it is stale (the fast path leaves it). */
+     * sets all of it for a message with typed items; outside a transfer it is
+     * stale (an untyped message leaves it, on either path). */
     struct tcb *xfer_partner;    /* the other side while TS_SENDING/TS_RECEIVING */
     word_t xfer_offset;          /* string bytes transferred so far */
     bool xfer_timed;             /* a transfer timeout has been decided */
