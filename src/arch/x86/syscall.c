@@ -133,29 +133,22 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
 
 extern char ipc_fast_resume[];
 
-/* Leave the kernel through the user frame `f` of a thread blocked in the
- * sysenter fast path, with its Ipc outputs in registers (sysexit_outputs,
- * entry.S): as ipc_outputs() then sysexit_exit on `f`. */
-static inline _Noreturn void sysenter_leave_outputs(struct frame *f, const struct tcb *t)
-{
-    __asm__ volatile("mov %0, %%esp\n\t"
-                     "jmp sysexit_outputs"
-                     :
-                     : "d"(f), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
-                       "c"(t->utcb[2])
-                     : "memory");
-    __builtin_unreachable();
-}
+extern char sysexit_outputs[], iret_outputs[];
 
-/* The same once a space has been small: the outputs into `f`, then the
- * common iret exit, which reloads every selector from `f` (iret_outputs). */
-static inline _Noreturn void iret_leave_outputs(struct frame *f, const struct tcb *t)
+/* Leave the kernel through the user frame `f` of a thread blocked in the
+ * sysenter fast path, with its Ipc outputs in registers: EAX from, ESI
+ * MR0, EBX MR1, ECX MR2 (for EBP), at `exit` (entry.S), which must be a
+ * constant: sysexit_outputs (sysexit), or iret_outputs once a space has
+ * been small (the outputs into `f`, then the common iret exit, which
+ * reloads every selector from `f`). As ipc_outputs() then sysexit_exit. */
+static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(struct frame *f, const struct tcb *t,
+                                                                             const char *exit)
 {
     __asm__ volatile("mov %0, %%esp\n\t"
-                     "jmp iret_outputs"
+                     "jmp %P5"
                      :
                      : "d"(f), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
-                       "c"(t->utcb[2])
+                       "c"(t->utcb[2]), "i"(exit)
                      : "memory");
     __builtin_unreachable();
 }
@@ -182,8 +175,8 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
     from->arch.ksp = (uintptr_t)mine;
     if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume) {
         if (small_seen)
-            iret_leave_outputs(thread_user_frame(to), to);
-        sysenter_leave_outputs(thread_user_frame(to), to);
+            leave_with_outputs(thread_user_frame(to), to, iret_outputs);
+        leave_with_outputs(thread_user_frame(to), to, sysexit_outputs);
     }
     context_load(to->arch.ksp);
 }
@@ -212,11 +205,12 @@ ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switc
         sched_dispatch_by(switch_fn);
 }
 
-/* The thread whose kernel stack we run on (arch_current without a call). */
+/* The thread whose kernel stack we run on (arch_current without a call;
+ * read anew at each use). */
 static inline __attribute__((always_inline)) struct tcb *stack_owner(void)
 {
     uintptr_t sp;
-    __asm__("mov %%esp, %0" : "=r"(sp));
+    __asm__ volatile("mov %%esp, %0" : "=r"(sp));
     return tcb_from_sp(sp);
 }
 
@@ -226,32 +220,34 @@ static inline __attribute__((always_inline)) struct tcb *stack_owner(void)
  * from the stack anew, so that the fast path keeps no register for it. */
 static inline __attribute__((always_inline)) _Noreturn void sysenter_finish(void)
 {
-    uintptr_t sp;
-    __asm__ volatile("mov %%esp, %0" : "=r"(sp));
     __asm__ volatile("mov %0, %%esp\n\t"
                      "jmp ipc_fast_resume"
                      :
-                     : "r"(thread_user_frame(tcb_from_sp(sp)))
+                     : "r"(thread_user_frame(stack_owner()))
                      : "memory");
     __builtin_unreachable();
 }
 
-__attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
+/* A sysenter Ipc whose caller blocks with `switch_fn`: the fast path, else
+ * the general one, then its end. */
+static inline __attribute__((always_inline)) _Noreturn void
+ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, sched_switch_fn switch_fn)
 {
     struct tcb *self = stack_owner();
-    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, ipc_switch_deferred))
-        ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred);
+    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, switch_fn))
+        ipc_sysenter_slow(self, thread_user_frame(self), switch_fn);
     sysenter_finish();
+}
+
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
+{
+    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred);
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts)
 {
-    struct tcb *self = stack_owner();
-    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi,
-                      ipc_switch_deferred_small))
-        ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred_small);
-    sysenter_finish();                  /* sysexit_exit: iret once a space was small */
+    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred_small);
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

@@ -182,13 +182,13 @@ static inline struct tcb *tid_slot(word_t no)
 }
 
 /* The thread with global ID `gid` or NULL, for a `gid` in global form
- * (tid_is_global): tid_lookup_inline() less the tests that form makes
- * needless. A free slot's gid is TID_NIL, which is not global; no
+ * (tid_is_global; tid_lookup_inline adds the test that IDs of any form
+ * need). A free slot's gid is TID_NIL, which is not global; no
  * thread's gid is TID_ANY (ThreadControl refuses it), so anythread finds
  * nobody. A dead thread is found (the caller decides). */
 static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t gid)
 {
-    word_t no = tid_number(gid);
+    word_t no = tid_number(gid);       /* (tid_slot, less its NULL result) */
     if (no >= tid_slots.nthreads)
         return NULL;
     struct tcb *t = (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
@@ -228,10 +228,8 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline
 /* tid_lookup() inline. */
 static inline struct tcb *tid_lookup_inline(tid_t gid)
 {
-    struct tcb *t = tid_slot(tid_number(gid));
-    if (t == NULL || t->state == TS_FREE || t->gid != gid)
-        return NULL;
-    return t;
+    struct tcb *t = tid_lookup_global(gid);     /* (any form: a free slot's gid is NIL) */
+    return t != NULL && t->state != TS_FREE ? t : NULL;
 }
 
 #endif
