@@ -124,8 +124,7 @@ static inline struct tcb *ipc_link_owner(const struct ipc_link *l)
 /* The first / last thread of the queue `q` of a live thread; NULL when it is empty. */
 static inline struct tcb *ipc_queue_first(const struct ipc_queue *q)
 {
-    const struct ipc_link *l = q->ends.next;
-    return l == &q->ends ? NULL : ipc_link_owner(l);
+    return ipc_queue_empty(q) ? NULL : ipc_link_owner(q->ends.next);
 }
 
 static inline struct tcb *ipc_queue_last(const struct ipc_queue *q)

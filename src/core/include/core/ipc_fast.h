@@ -34,7 +34,7 @@ static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb 
 static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
                                     word_t timeouts)
 {
-    if ((uint16_t)timeouts != 0 || self->ipc.sendq.ends.next != &self->ipc.sendq.ends)
+    if ((uint16_t)timeouts != 0 || !ipc_queue_empty(&self->ipc.sendq))
         return false;
     if (__builtin_expect(from_spec == to, 1))     /* call / reply-and-wait */
         return true;

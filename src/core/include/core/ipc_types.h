@@ -32,6 +32,12 @@ static inline void ipc_queue_init(struct ipc_queue *q)
     q->ends.next = q->ends.prev = &q->ends;
 }
 
+/* True when the (initialised) queue `q` holds nobody. */
+static inline bool ipc_queue_empty(const struct ipc_queue *q)
+{
+    return q->ends.next == &q->ends;
+}
+
 /* Progress of a long (string) transfer, kept by the sender. */
 struct ipc_xfer {
     unsigned item;               /* next typed word to process */

@@ -67,8 +67,9 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
 
 /* The common case of sched_handoff, inline: when `from` alone heads the
  * highest non-empty queue and `to` (not queued, not halted, not the idle
- * thread: the caller knows) has its priority and quantum left, make_ready + dispatch would queue `to` behind `from`, drop
- * `from` and pick `to`; this reaches the same end state directly (one queue
+ * thread: the caller knows) has its priority and quantum left,
+ * make_ready + dispatch would queue `to` behind `from`, drop `from` and
+ * pick `to`; this reaches the same end state directly (one queue
  * slot changes hands; lazy dispatching, no list walk) and switches to `to`.
  * Returns false, changing nothing, in every other case. `switch_fn` is
  * arch_switch_to, or an arch variant with the same end state (the IPC fast
