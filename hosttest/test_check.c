@@ -48,6 +48,25 @@ static enum ipc_outcome call_ipc(unsigned n, tid_t to, tid_t from, word_t timeou
     return o;
 }
 
+/* Take `t` out of the IPC queue holding it (the test's own four stores). */
+static void unqueue(struct tcb *t)
+{
+    t->ipc.q_link.next->prev = t->ipc.q_link.prev;
+    t->ipc.q_link.prev->next = t->ipc.q_link.next;
+    t->ipc.q_link.next = t->ipc.q_link.prev = NULL;
+    t->ipc.q_on = NULL;
+}
+
+/* Put `t` (in no queue) at the tail of `q`. */
+static void enqueue(struct ipc_queue *q, struct tcb *t)
+{
+    t->ipc.q_link.next = &q->ends;
+    t->ipc.q_link.prev = q->ends.prev;
+    q->ends.prev->next = &t->ipc.q_link;
+    q->ends.prev = &t->ipc.q_link;
+    t->ipc.q_on = q;
+}
+
 /* The scene every test starts from; kcheck_all() must accept it. */
 static int scene_setup(void **state)
 {
@@ -80,6 +99,14 @@ static int scene_setup(void **state)
     assert_int_equal(ipc_thread_state(T(N_R)), TS_RECEIVING);
     assert_int_equal(T(N_R)->state, TS_RECV_WAIT);          /* waits for P's reply */
     assert_int_equal(mdb_map(&env_s0, 0x00100000u, root_space, MAP_VA, 12, 7, false), MDB_OK);
+    /* D waited in root's wait queue for its start message and is a stale
+     * member of it now (lazy wait queues); the tests want it in none */
+    assert_ptr_equal(T(N_D)->ipc.q_on, &root->ipc.waitq);
+    if (kcheck_all() != 0) {
+        printf("scene rejected: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
+        return -1;
+    }
+    unqueue(T(N_D));
     if (kcheck_all() != 0) {
         printf("scene rejected: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
         return -1;
@@ -280,6 +307,27 @@ static void test_kcheck_detects_queue_on_freed_thread(void **state)
     d->state = TS_SEND_WAIT;                  /* sending to nobody */
     expect_violation("sending thread not in its partner's send queue", no(N_D));
     d->state = TS_READY;
+}
+
+static void test_kcheck_stale_wait_queue_member(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D);
+    enqueue(&root->ipc.waitq, d);             /* stale: ready, waits for nobody */
+    expect_clean();
+    d->state = TS_RECV_WAIT;                  /* an open receiver may stay, too */
+    expect_clean();
+    d->ipc.partner = T(N_B);                  /* a closed receiver of another thread */
+    expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_D));
+    d->state = TS_SEND_WAIT;                  /* a sender: send queues are exact */
+    expect_violation("thread in an IPC queue its state does not call for", no(N_D));
+    d->state = TS_READY;
+    d->ipc.partner = NULL;
+    unqueue(d);
+    enqueue(&root->ipc.sendq, d);             /* a stale member of a send queue */
+    expect_violation("thread in an IPC queue its state does not call for", no(N_D));
+    unqueue(d);
+    expect_clean();
 }
 
 static void test_kcheck_detects_queue_member_state(void **state)
@@ -682,6 +730,7 @@ int main(void)
         T_(test_kcheck_detects_sender_outside_partner_queue),
         T_(test_kcheck_detects_closed_receiver_outside_queue),
         T_(test_kcheck_detects_queue_on_freed_thread),
+        T_(test_kcheck_stale_wait_queue_member),
         T_(test_kcheck_detects_queue_member_state),
         T_(test_kcheck_detects_wrong_top_priority),
         T_(test_kcheck_detects_links_outside_queues),

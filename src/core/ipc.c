@@ -22,6 +22,18 @@
  *    cannot be missed. Chains (a receive phase that finds a queued sender
  *    whose own receive phase then starts) are processed iteratively.
  *
+ *  - Lazy wait queues. Send queues hold exactly the threads blocked
+ *    sending to their owner. A wait queue holds every thread blocked in a
+ *    closed receive from its owner, and possibly stale members: a thread
+ *    that stops waiting (message, error, cancel) is not unlinked; it leaves
+ *    when it is queued elsewhere (ipc_waitq_join, ipc_queue_append) or when
+ *    either thread is deleted (ipc_thread_deleted fails only the members
+ *    really waiting for the deleted owner). A thread that waits on the same
+ *    partner again finds itself a member already, so a call/reply
+ *    ping-pong moves no queue links at all (the fast path relies on it).
+ *    The order of a wait queue is not observable (deletion fails every
+ *    waiter), so keeping an old place is harmless.
+ *
  *  - Every thread is in at most one IPC queue (q_on), has a timer queued
  *    only while blocked in a phase with a finite timeout (or, as the
  *    sender of a long IPC, while a transfer timeout runs), and every
@@ -127,7 +139,8 @@ struct tcb *ipc_queue_prev(const struct tcb *t)
 
 struct tcb *ipc_blocked_on(const struct tcb *t)
 {
-    return t->ipc.q_on != NULL ? t->ipc.partner : NULL;
+    bool blocked = t->state == TS_SEND_WAIT || t->state == TS_RECV_WAIT;
+    return blocked && t->ipc.q_on != NULL ? t->ipc.partner : NULL;
 }
 
 /* ---- timers ------------------------------------------------------------- */
@@ -175,7 +188,7 @@ static void nested_done(struct tcb *x, bool ok);
  * a nested pagefault IPC instead returns to its suspended transfer. */
 static void ipc_finish(struct tcb *t, word_t tag, tid_t from)
 {
-    ipc_queue_unlink(t);
+    ipc_queue_leave(t);
     t->ipc.partner = NULL;
     if (t->ipc_nested) {
         nested_done(t, (tag & MSG_TAG_E) == 0);
@@ -324,10 +337,9 @@ static void xfer_deliver(struct tcb *s, struct tcb *r)
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
     if (vs->state == TS_RECV_WAIT && vs->ipc.partner == s) {
-        ipc_queue_unlink(vs);                         /* re-target its reply */
-        vs->ipc.partner = r;
+        vs->ipc.partner = r;                          /* re-target its reply */
         vs->ipc.from_spec = r->gid;
-        ipc_queue_append(&r->ipc.waitq, vs);
+        ipc_waitq_join(&r->ipc.waitq, vs);
     }
     ipc_finish(r, rtag | MSG_TAG_P, vs->gid);
 }
@@ -451,8 +463,8 @@ static enum xfer_result xfer_continue(struct tcb *s)
 static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
-    ipc_queue_unlink(s);
-    ipc_queue_unlink(r);
+    ipc_queue_leave(s);
+    ipc_queue_leave(r);
     phase_timer_stop(s);
     phase_timer_stop(r);
     if (msgtag_typed(tag) == 0) {
@@ -513,7 +525,7 @@ static void nested_pop(struct tcb *x)
 {
     struct ipc_saved *sv = &x->ipc.saved;
     kassert(x->ipc_nested);
-    ipc_queue_unlink(x);
+    ipc_queue_leave(x);
     x->ipc.partner = NULL;
     for (unsigned i = 0; i < 3; i++)
         x->utcb[i] = sv->mr[i];
@@ -653,7 +665,7 @@ static enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next)
     t->state = TS_RECV_WAIT;
     t->ipc.partner = closed;
     if (closed != NULL)
-        ipc_queue_append(&closed->ipc.waitq, t);
+        ipc_waitq_join(&closed->ipc.waitq, t);
     return IPC_BLOCKED;
 }
 
@@ -836,8 +848,11 @@ void ipc_thread_deleted(struct tcb *t)
     struct tcb *w;
     while ((w = ipc_queue_first(&t->ipc.sendq)) != NULL)
         ipc_fail(w, w->utcb[0], IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
-    while ((w = ipc_queue_first(&t->ipc.waitq)) != NULL)
-        ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
+    while ((w = ipc_queue_first(&t->ipc.waitq)) != NULL) {
+        ipc_queue_unlink(w);                    /* waiting, or a stale member */
+        if (w->state == TS_RECV_WAIT && w->ipc.partner == t)
+            ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
+    }
 }
 
 struct wakeup_queue *ipc_wakeup_queue(void)

@@ -66,7 +66,7 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
 static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
-    ipc_queue_unlink(r);
+    /* r stays in the wait queue it may be in (lazy: ipc_queue_leave) */
     r->ipc.partner = NULL;
     r->ipc.result_tag = tag;
     r->ipc.result_from = ipc_from_id(s, r);
@@ -74,13 +74,15 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and no IPC
- * in progress (not blocked, no nested IPC, no timer, in no IPC queue).
+ * in progress (not blocked, no nested IPC, no timer, in no send queue: at
+ * most a stale member of a wait queue).
  * Every thread that runs in user mode is; ipc_fastpath() checks it, the
  * kernel's sysenter entry, whose caller is such a thread, does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
     return self->utcb != NULL && !ipc_pending(self) && !self->ipc_nested &&
-           !wakeup_queued(&self->wakeup) && self->ipc.q_on == NULL;
+           !wakeup_queued(&self->wakeup) &&
+           (self->ipc.q_on == NULL || ipc_queue_is_wait(self->ipc.q_on));
 }
 
 /* The whole fast path (see ipc_fast.c) for a caller with
@@ -122,7 +124,7 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     self->state = TS_RECV_WAIT;
     if (from_spec == to) {
         self->ipc.partner = r;
-        ipc_queue_append_free(&r->ipc.waitq, self);
+        ipc_waitq_join(&r->ipc.waitq, self);     /* a member already in a ping-pong */
     } else {
         self->ipc.partner = NULL;
     }

@@ -12,23 +12,16 @@
 #include <core/kassert.h>
 #include <core/tcb.h>
 
-/* Append `t`, known to be in no queue, at the tail of `q` (the fast
- * path's caller: ipc_fast_caller_ok, or the sysenter entry's caller). */
-static inline __attribute__((always_inline)) void ipc_queue_append_free(struct ipc_queue *q, struct tcb *t)
-{
-    struct ipc_link *tail = q->ends.prev;
-    t->ipc.q_link.next = &q->ends;
-    t->ipc.q_link.prev = tail;
-    tail->next = &t->ipc.q_link;
-    q->ends.prev = &t->ipc.q_link;
-    t->ipc.q_on = q;
-}
+/* Wait queues are lazy (design note in ipc.c): a closed receiver joins
+ * its partner's wait queue when it starts waiting and stays there, as a
+ * stale member, after it stops waiting, until it is queued somewhere else
+ * or either thread is deleted. So a ping-pong between two threads moves
+ * no links at all. Send queues are exact. */
 
-/* Append `t` (in no queue) at the tail of `q`. */
-static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
+/* True when `q` (the queue of a TCB) is a wait queue, not a send queue. */
+static inline bool ipc_queue_is_wait(const struct ipc_queue *q)
 {
-    kassert(t->ipc.q_on == NULL);
-    ipc_queue_append_free(q, t);
+    return ((uintptr_t)q & (TCB_SIZE - 1u)) == offsetof(struct tcb, ipc.waitq);
 }
 
 /* Take `t` out of whatever IPC queue holds it (no-op if none); the same
@@ -42,6 +35,44 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
     prev->next = next;
     t->ipc.q_link.next = t->ipc.q_link.prev = NULL;
     t->ipc.q_on = NULL;
+}
+
+/* Append `t`, known to be in no queue, at the tail of `q`. */
+static inline __attribute__((always_inline)) void ipc_queue_append_free(struct ipc_queue *q, struct tcb *t)
+{
+    struct ipc_link *tail = q->ends.prev;
+    t->ipc.q_link.next = &q->ends;
+    t->ipc.q_link.prev = tail;
+    tail->next = &t->ipc.q_link;
+    q->ends.prev = &t->ipc.q_link;
+    t->ipc.q_on = q;
+}
+
+/* Append `t` (in no queue, or a stale member of a wait queue) at the tail
+ * of the send queue `q`. */
+static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
+{
+    kassert(t->ipc.q_on == NULL || ipc_queue_is_wait(t->ipc.q_on));
+    ipc_queue_unlink(t);
+    ipc_queue_append_free(q, t);
+}
+
+/* `t` starts a closed receive: make it a member of the wait queue `q`
+ * (nothing to do when it is one already, e.g. from its last receive). */
+static inline __attribute__((always_inline)) void ipc_waitq_join(struct ipc_queue *q, struct tcb *t)
+{
+    if (t->ipc.q_on == q)
+        return;
+    ipc_queue_unlink(t);
+    ipc_queue_append_free(q, t);
+}
+
+/* `t` stops waiting: it leaves a send queue at once; in a wait queue it
+ * stays as a stale member (lazy). */
+static inline __attribute__((always_inline)) void ipc_queue_leave(struct tcb *t)
+{
+    if (t->ipc.q_on != NULL && !ipc_queue_is_wait(t->ipc.q_on))
+        ipc_queue_unlink(t);
 }
 
 /* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the
