@@ -170,6 +170,57 @@ static void snapshot_take(struct snapshot *s)
     }
 }
 
+/* The TCB image in `s` of the live thread `t` (copied out / back). */
+static void snap_get(const struct snapshot *s, const struct tcb *t, struct tcb *out)
+{
+    memcpy(out, s->tcbs + ((const unsigned char *)t - (const unsigned char *)area), sizeof(*out));
+}
+
+static void snap_put(struct snapshot *s, const struct tcb *t, const struct tcb *in)
+{
+    memcpy(s->tcbs + ((const unsigned char *)t - (const unsigned char *)area), in, sizeof(*in));
+}
+
+/* Rewrite the ready queues of `s` as if the dispatcher had dropped every
+ * thread that cannot run: lazy dispatching leaves blocked threads queued
+ * (the fast path's hand-off leaves its caller behind the receiver, the
+ * general path drops it), which the scheduler cannot tell from the dropped
+ * state; the runnable threads and their order are kept as they are. */
+static void snapshot_drop_blocked(struct snapshot *s)
+{
+    for (unsigned i = 0; i < 9; i++)
+        s->bitmap[i] = 0;
+    s->top = 0;
+    for (unsigned p = 0; p < SCHED_PRIORITIES; p++) {
+        struct tcb *keep[AREA_THREADS], *h = s->queue_head[p], *t = h, img;
+        unsigned n = 0, steps = 0;
+        while (t != NULL && steps++ < AREA_THREADS) {
+            snap_get(s, t, &img);
+            struct tcb *next = img.ready_next;
+            if (img.state == TS_READY && !img.halted && img.quantum_us != 0) {
+                keep[n++] = t;
+            } else {
+                img.ready_next = img.ready_prev = NULL;
+                img.in_ready_queue = false;
+                snap_put(s, t, &img);
+            }
+            t = next == h ? NULL : next;
+        }
+        for (unsigned k = 0; k < n; k++) {
+            snap_get(s, keep[k], &img);
+            img.ready_next = keep[(k + 1) % n];
+            img.ready_prev = keep[(k + n - 1) % n];
+            snap_put(s, keep[k], &img);
+        }
+        s->queue_head[p] = n != 0 ? keep[0] : NULL;
+        if (n != 0) {
+            s->bitmap[p >> 5] |= 1u << (p & 31u);
+            s->bitmap[8] |= 1u << (p >> 5);
+            s->top = p;
+        }
+    }
+}
+
 /* Snapshots are large: static, shared by the tests. */
 static struct snapshot snap_a, snap_b, snap_c, snap_d, snap_e;
 
@@ -349,6 +400,8 @@ static void waitq_compare(unsigned v)
     waitq_scene(v);
     assert_true(ipc_fastpath(th[0], gid_of(1), gid_of(1), 0, tag));
     fast_tail(th[0], &snap_b);
+    snapshot_drop_blocked(&snap_a);
+    snapshot_drop_blocked(&snap_b);
     const char *d = snapshot_diff(&snap_a, &snap_b);
     if (d != NULL)
         fail_msg("wait-queue scene %u differs from the general path in %s", v, d);
@@ -455,6 +508,8 @@ static void handoff_compare(unsigned variant, unsigned expect)
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
     assert_ptr_equal(mock_current, expect == NT ? idle : th[expect]);
     fast_tail(th[0], &snap_b);
+    snapshot_drop_blocked(&snap_a);
+    snapshot_drop_blocked(&snap_b);
     const char *d = snapshot_diff(&snap_a, &snap_b);
     if (d != NULL)
         fail_msg("handoff (variant %u) differs from the general path in %s", variant, d);
@@ -463,9 +518,23 @@ static void handoff_compare(unsigned variant, unsigned expect)
 static void test_ipc_fastpath_handoff_equal_priority(void **state)
 {
     handoff_compare(0, 5);
+    /* the receiver heads the queue, the blocked caller stays behind it */
     assert_ptr_equal(sched_queue_head(TCB_DEFAULT_PRIO), th[5]);
-    assert_false(th[0]->in_ready_queue);
+    assert_true(th[0]->in_ready_queue && th[5]->in_ready_queue);
+    assert_ptr_equal(th[5]->ready_next, th[0]);
+    assert_ptr_equal(th[0]->ready_next, th[5]);
+    /* the reply: back to 0, which kept its place; 5 stays queued, blocked */
+    load(5, 1, 0x950);
+    assert_true(ipc_fastpath(th[5], gid_of(0), gid_of(0), 0, msgtag_make(0x95, 1, 0, 0)));
+    assert_ptr_equal(mock_current, th[0]);
+    assert_ptr_equal(sched_queue_head(TCB_DEFAULT_PRIO), th[0]);
     assert_true(th[5]->in_ready_queue);
+    assert_int_equal(th[5]->state, TS_RECV_WAIT);
+    assert_int_equal(U(0)[1], 0x951);
+    /* the dispatcher drops 5 when it meets it */
+    sched_yield();
+    assert_ptr_equal(mock_current, th[0]);
+    assert_false(th[5]->in_ready_queue);
 }
 
 static void test_ipc_fastpath_handoff_higher_blocked_queued(void **state)
@@ -1091,6 +1160,8 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
             fast++;
             taken[f]++;
             fast_tail(th[k.c], fast_mid);
+            snapshot_drop_blocked(slow_mid);
+            snapshot_drop_blocked(fast_mid);
             const char *m = snapshot_diff(slow_mid, fast_mid);
             if (m != NULL)
                 fail_msg("seed 0x%08x: after the dispatch, %s differs", seed, m);
@@ -1105,6 +1176,8 @@ static void test_ipc_fastpath_random_equals_slow_path(void **state)
             slow_tail(th[k.c], NULL);
         }
         snapshot_take(fast_end);
+        snapshot_drop_blocked(slow_end);
+        snapshot_drop_blocked(fast_end);
         const char *d = snapshot_diff(slow_end, fast_end);
         if (d != NULL)
             fail_msg("seed 0x%08x (fast path %s): %s differs", seed, took ? "taken" : "declined", d);
@@ -1145,6 +1218,17 @@ static void test_ipc_fastpath_random_comparison_detects_difference(void **state)
     U(5)[1] ^= 1;
     snapshot_take(b);
     assert_string_equal(snapshot_diff(a, b), "UTCB");
+    /* dropping the blocked threads keeps the order of the runnable ones */
+    machine_reset(NULL);
+    mock_current = th[0];
+    struct tcb *head = sched_queue_head(TCB_DEFAULT_PRIO);
+    assert_true(head != NULL && head->ready_next != head && sched_runnable(head->ready_next));
+    snapshot_take(a);
+    sched_yield();                                 /* the head goes to the tail */
+    snapshot_take(b);
+    snapshot_drop_blocked(a);
+    snapshot_drop_blocked(b);
+    assert_non_null(snapshot_diff(a, b));
 }
 
 int main(void)

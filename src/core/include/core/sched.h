@@ -55,41 +55,48 @@ void sched_dispatch_by(sched_switch_fn switch_fn);
  * runs first: strict priority/FIFO order is never broken.) */
 void sched_wake(struct tcb *to);
 
-/* Exactly sched_make_ready(to) followed by sched_dispatch(), for the
- * current thread `from` that has just stopped being runnable (IPC fast
- * path: caller blocked in its receive phase, receiver `to` just finished).
- * Skips the queue round trip when `from` alone heads the highest ready
- * queue and `to` (not queued) has its priority. */
+/* sched_make_ready(to) followed by sched_dispatch(), for the current
+ * thread `from` that has just stopped being runnable (IPC fast path: caller
+ * blocked in its receive phase, receiver `to` just finished): the same
+ * thread runs and the runnable threads stand in the same order. Skips the
+ * queue round trip in sched_handoff_direct's case (which may leave `from`
+ * queued, blocked: lazy dispatching). */
 void sched_handoff(struct tcb *from, struct tcb *to);
 
 /* sched_handoff() switching with `switch_fn`. */
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
-/* The common case of sched_handoff, inline: when `from` alone heads the
- * highest non-empty queue and `to` (not queued, not halted, not the idle
- * thread: the caller knows) has its priority and quantum left,
- * make_ready + dispatch would queue `to` behind `from`, drop `from` and
- * pick `to`; this reaches the same end state directly (one queue
- * slot changes hands; lazy dispatching, no list walk) and switches to `to`.
- * Returns false, changing nothing, in every other case. `switch_fn` is
- * arch_switch_to, or an arch variant with the same end state (the IPC fast
- * path of the kernel's sysenter entry passes one that may leave the
- * switch to the entry's exit). */
+/* The common case of sched_handoff, inline: `from` heads the highest
+ * non-empty queue, `to` (not halted, not the idle thread: the caller knows)
+ * has its priority and quantum left, and the queue holds `from` alone or
+ * has `to` right behind it. make_ready + dispatch would then keep `to`
+ * there (or queue it behind `from`), drop the blocked `from` and pick `to`.
+ * This makes `to` the head instead and leaves the blocked `from` queued
+ * behind the others (lazy dispatching: the dispatcher drops it when it
+ * meets it; if it is ready again first, it keeps that place, which is the
+ * tail, where make_ready would have put it). In a ping-pong the two threads
+ * stay queued and each hand-off writes the queue head only. The order of
+ * the runnable threads is the same as on the general path. Returns false,
+ * changing nothing, in every other case. `switch_fn` is arch_switch_to,
+ * or an arch variant with the same end state (the IPC fast path of the
+ * kernel's sysenter entry passes one that may leave the switch to the
+ * entry's exit). */
 static inline __attribute__((always_inline)) bool
 sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
     unsigned p = from->prio;
-    /* from alone in the highest non-empty queue (implies from != idle:
-     * idle is never queued) */
+    struct tcb *next = from->ready_next;
+    /* (from heads a queue: from != idle, which is never queued) */
     bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
-                  from->ready_next == from && to->prio == p && to->quantum_us != 0;
+                  (next == to || next == from) && to->prio == p && to->quantum_us != 0;
     if (!direct)
         return false;
     to->state = TS_READY;
-    from->ready_next = from->ready_prev = NULL;
-    from->in_ready_queue = false;
-    to->ready_next = to->ready_prev = to;
-    to->in_ready_queue = true;
+    if (next == from) {                      /* to (not queued) joins behind from */
+        to->ready_next = to->ready_prev = from;
+        from->ready_next = from->ready_prev = to;
+        to->in_ready_queue = true;
+    }
     sched_state.queue_head[p] = to;
     sched_state.resched = false;
     switch_fn(from, to);
@@ -102,7 +109,9 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
  * except the idle thread sits in the ready queue of its priority, the
  * running one included. A thread that blocks only changes its state; the
  * dispatcher drops non-runnable threads it meets at a queue head (lazy
- * dispatching). ExchangeRegisters halting sets t->halted and nothing else;
+ * dispatching), and the direct hand-off leaves the blocked caller queued
+ * behind its partner. A blocked thread that is ready again while still
+ * queued runs from the place it kept. ExchangeRegisters halting sets t->halted and nothing else;
  * resuming clears it and calls sched_make_ready().
  */
 
