@@ -771,12 +771,103 @@ static uint8_t model_random_prio(void)
     return (uint8_t)((rng() & 1) ? rng() % 4 + 100 : rng() % 256);  /* crowd some queues */
 }
 
+/* The highest priority whose model queue is not empty, -1 when none. */
+static int model_top(void)
+{
+    for (int p = 255; p >= 0; p--)
+        if (m.len[p] > 0)
+            return p;
+    return -1;
+}
+
+/* The runnable threads of queue `p` of model `x` in order; returns how many. */
+static int model_runnable_order(const struct model *x, int p, int *out)
+{
+    int n = 0;
+    for (int k = 0; k < x->len[p]; k++) {
+        const struct model_thread *t = &x->t[x->fifo[p][k]];
+        if (t->exists && t->ready && !t->halted && t->quantum != 0)
+            out[n++] = x->fifo[p][k];
+    }
+    return n;
+}
+
+/* The general way for a current thread that has just blocked: make_ready
+ * of `to` (if >= 0), then the dispatcher. */
+static void model_block_general(int to)
+{
+    if (to >= 0)
+        model_make_ready(to);
+    m.current = model_pick();
+}
+
+/* The model's state before a step (static: large); direct hand-offs seen. */
+static struct model model_before, model_general;
+static unsigned model_directs;
+
+/* sched_handoff_direct from the blocked `cur` to `to`: `to` heads the
+ * queue (joining it if `cur` was alone), `cur` stays queued at the tail.
+ * It must run the thread the general way runs (`model_general`), with
+ * the runnable threads in the same order. */
+static void model_handoff_direct(uint32_t seed, int step, int cur, int to)
+{
+    unsigned p = m.t[cur].prio;
+    model_directs++;
+    m.t[to].ready = true;
+    if (m.len[p] == 1)
+        m.fifo[p][m.len[p]++] = to;
+    for (int k = 0; k + 1 < m.len[p]; k++)
+        m.fifo[p][k] = m.fifo[p][k + 1];
+    m.fifo[p][m.len[p] - 1] = cur;
+    m.current = to;
+    if (model_general.current != to)
+        MODEL_FAIL("direct hand-off runs %d, the dispatcher %d", to, model_general.current);
+    for (int q = 0; q < 256; q++) {
+        int a[MT], b[MT];
+        int na = model_runnable_order(&model_general, q, a), nb = model_runnable_order(&m, q, b);
+        if (na != nb || memcmp(a, b, (size_t)na * sizeof(int)) != 0)
+            MODEL_FAIL("direct hand-off changes the runnable order of queue %d", q);
+    }
+}
+
+/* An IPC blocks the current thread `cur` and finishes `to` (sched_handoff)
+ * or nobody (to < 0: sched_block_by), on both sides. */
+static void model_ipc_block(uint32_t seed, int step, int cur, int to)
+{
+    struct tcb *c = m.real[cur];
+    c->state = TS_RECV_WAIT;
+    m.t[cur].ready = false;
+    unsigned p = m.t[cur].prio;
+    bool heads = model_top() == (int)p && m.fifo[p][0] == cur;
+    int next = to;
+    bool direct;
+    if (to >= 0) {
+        const struct model_thread *t = &m.t[to];
+        direct = heads && !t->halted && t->prio == p && t->quantum != 0 &&
+                 (m.len[p] == 1 || m.fifo[p][1] == to);
+        sched_handoff(c, m.real[to]);
+    } else {
+        next = heads && m.len[p] > 1 ? m.fifo[p][1] : -1;
+        direct = next >= 0 && m.t[next].ready && !m.t[next].halted && m.t[next].quantum != 0;
+        sched_block_by(c, arch_switch_to);
+    }
+    model_before = m;
+    model_block_general(to);
+    model_general = m;
+    m = model_before;
+    if (direct)
+        model_handoff_direct(seed, step, cur, next);
+    else
+        model_block_general(to);
+    model_check_highest(seed, step);
+}
+
 /* One random operation on both sides. */
 static void model_step(uint32_t seed, int step)
 {
     int i = model_random_thread();
     int cur = m.current;
-    unsigned op = rng() % 14;
+    unsigned op = rng() % 17;
     if (i < 0 || (op == 10 && i == cur)) {
         int k = (int)(rng() % MT);
         if (!m.t[k].exists)
@@ -868,6 +959,18 @@ static void model_step(uint32_t seed, int step)
             m.t[i].halted = true;
         }
         break;
+    case 14: case 15: {                               /* IPC: block, finish i or */
+        int to = i;                                   /* the thread behind cur */
+        if (op == 15 && cur != MODEL_IDLE && m.len[m.t[cur].prio] > 1)
+            to = m.fifo[m.t[cur].prio][1];
+        if (cur != MODEL_IDLE && to != cur)
+            model_ipc_block(seed, step, cur, to);
+        break;
+    }
+    case 16:                                          /* IPC: block */
+        if (cur != MODEL_IDLE)
+            model_ipc_block(seed, step, cur, -1);
+        break;
     case 12: {                                        /* time-slice length */
         word_t us = rng() % 12000 + 1;
         sched_set_timeslice(t, us);
@@ -905,8 +1008,11 @@ static void model_run(uint32_t seed, int steps)
 static void test_sched_model_random(void **state)
 {
     static const uint32_t seeds[] = { 1u, 0xC0FFEEu, 20261124u, 0xDEADBEEFu };
+    model_directs = 0;
     for (unsigned s = 0; s < ARRAY_SIZE(seeds); s++)
         model_run(seeds[s], 20000);
+    printf("sched model: %u direct IPC hand-offs\n", model_directs);
+    assert_true(model_directs >= 300);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

@@ -202,7 +202,7 @@ ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switc
 {
     ipc_sysenter_general(self, f);
     if (ipc_pending(self))
-        sched_dispatch_by(switch_fn);
+        sched_block_by(self, switch_fn);
 }
 
 /* The thread whose kernel stack we run on (arch_current without a call;
@@ -228,26 +228,42 @@ static inline __attribute__((always_inline)) _Noreturn void sysenter_finish(void
     __builtin_unreachable();
 }
 
+/* A sysenter Ipc the fast path declined: the general path, then its end.
+ * Out of line, so that it leaves the fast path's registers alone; one per
+ * switch function (a constant in each). */
+static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined(struct tcb *self)
+{
+    ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred);
+    sysenter_finish();
+}
+
+static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined_small(struct tcb *self)
+{
+    ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred_small);
+    sysenter_finish();
+}
+
 /* A sysenter Ipc whose caller blocks with `switch_fn`: the fast path, else
- * the general one, then its end. */
+ * `declined` (the general one), then its end. */
 static inline __attribute__((always_inline)) _Noreturn void
-ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, sched_switch_fn switch_fn)
+ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, sched_switch_fn switch_fn,
+                  void (*declined)(struct tcb *))
 {
     struct tcb *self = stack_owner();
     if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, switch_fn))
-        ipc_sysenter_slow(self, thread_user_frame(self), switch_fn);
+        declined(self);
     sysenter_finish();
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred);
+    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred, ipc_sysenter_declined);
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred_small);
+    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred_small, ipc_sysenter_declined_small);
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

@@ -103,6 +103,21 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     return true;
 }
 
+/* sched_dispatch_by() for the current thread `from`, which has just
+ * stopped being runnable (an IPC blocked it): when it heads the highest
+ * non-empty queue and the thread right behind it can run, that one runs
+ * through sched_handoff_direct (`from` stays queued, behind the others, as
+ * above); otherwise the dispatcher decides. The same thread runs and the
+ * runnable threads stand in the same order either way. */
+static inline __attribute__((always_inline)) void
+sched_block_by(struct tcb *from, sched_switch_fn switch_fn)
+{
+    struct tcb *next = from->ready_next;     /* NULL: from is not queued */
+    if (next == NULL || next == from || next->state != TS_READY || next->halted ||
+        !sched_handoff_direct(from, next, switch_fn))
+        sched_dispatch_by(switch_fn);
+}
+
 /* ---- further scheduler interface (sched.c) -------------------------------
  *
  * Model: every runnable thread (state TS_READY, not halted, quantum left)
