@@ -34,10 +34,9 @@ static int perspace_init(void)
 {
     uint32_t pt = pmem_alloc();
     noio_frame = pmem_alloc();
-    gs_frame = pmem_alloc();
-    if (!pt || !noio_frame || !gs_frame)
+    gs_frame = virt_to_phys((uint32_t)(uintptr_t)utcb_gs_page);
+    if (!pt || !noio_frame)
         return 0;
-    utcb_gs_word = (volatile uint32_t *)phys_to_virt(gs_frame);
     uint8_t *ones = (uint8_t *)phys_to_virt(noio_frame);
     for (unsigned i = 0; i < PAGE_SIZE; i++)
         ones[i] = 0xFF;
@@ -278,7 +277,9 @@ int io_allowed(const struct arch_space *as, uint32_t port, unsigned log2)
     return 1;
 }
 
-volatile uint32_t *utcb_gs_word;
+/* The page user mode sees at UTCB_GS_VADDR; a page of the kernel image, so
+ * that the switch writes its word at a link-time address. */
+volatile uint32_t utcb_gs_page[PAGE_SIZE / 4u] __attribute__((aligned(PAGE_SIZE)));
 
 /* PTE for a user page: rwx kept exactly in the software bits 9..11. */
 static uint32_t pte_make(uint32_t pa, unsigned log2, unsigned rights)

@@ -57,8 +57,9 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
         else
             smallspace_activate(&to->space->arch);
     }
-    if (to->utcb_location != ~0u)
-        utcb_gs_set(to->utcb_location + 256u);
+    /* (a thread without a UTCB, TCB_NO_UTCB = ~0, never runs in user
+     * mode: the word it gets, 255, is never read) */
+    utcb_gs_set(to->utcb_location + 256u);
     fpu_switch(to);
 }
 

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <arch/layout.h>
+
 /* 32-bit TSS (Intel SDM vol. 3, 8.2.1). */
 struct tss {
     uint32_t link, esp0, ss0, esp1, ss1, esp2, ss2;
@@ -31,10 +33,12 @@ void gdt_init(void);
 /* The TSS in use (tss_current()). */
 extern struct tss *tss_active;
 
-/* Kernel stack used on the next entry from user mode (int and sysenter). */
+/* Kernel stack used on the next entry from user mode (int and sysenter).
+ * Only after tss_install_high() (threads run only later): the TSS is at
+ * its link-time address TSS_VADDR then. */
 static inline __attribute__((always_inline)) void tss_set_esp0(uint32_t esp0)
 {
-    tss_active->esp0 = esp0;
+    ((volatile struct tss *)TSS_VADDR)->esp0 = esp0;
     sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;
 }
 

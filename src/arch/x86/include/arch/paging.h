@@ -90,7 +90,7 @@ void io_revoke_derived(struct arch_space *as, uint32_t port, unsigned log2, int 
 void pt_set_cache_attr(struct arch_space *as, uint32_t va, unsigned log2, unsigned attr);
 
 /* Store the %gs:0 word: the current thread's UTCB pointer (ABI 2.3). */
-extern volatile uint32_t *utcb_gs_word;      /* the %gs:0 word (kernel mapping) */
-static inline __attribute__((always_inline)) void utcb_gs_set(uint32_t local_id) { *utcb_gs_word = local_id; }
+extern volatile uint32_t utcb_gs_page[];      /* word 0: the %gs:0 word (kernel mapping) */
+static inline __attribute__((always_inline)) void utcb_gs_set(uint32_t local_id) { utcb_gs_page[0] = local_id; }
 
 #endif
