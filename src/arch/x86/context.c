@@ -9,7 +9,7 @@
 #include <core/arch_hooks.h>
 #include <core/space.h>
 
-extern char trap_exit[];
+extern char thread_first_exit[];
 
 void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
 {
@@ -18,14 +18,19 @@ void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
         .gs = SEL_UTCB, .fs = SEL_UDATA, .es = SEL_UDATA, .ds = SEL_UDATA,
         .eip = eip, .cs = SEL_UCODE, .eflags = 0x202, .usp = esp, .uss = SEL_UDATA,
     };
-    struct switch_frame *sf = (struct switch_frame *)f - 1;
-    *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)trap_exit };
+    /* one word below the place of a fast-path context (switch_deferred
+     * tells those by their place alone); thread_first_exit drops the word */
+    struct switch_frame *sf = (struct switch_frame *)((uint32_t *)f - 1) - 1;
+    *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)thread_first_exit };
     t->arch.ksp = (uintptr_t)sf;
 }
 
 void thread_init_kernel(struct tcb *t, void (*fn)(void))
 {
-    struct switch_frame *sf = (struct switch_frame *)tcb_stack_top(t) - 1;
+    /* its stack starts below the place of a fast-path context (the user
+     * frame it never has and the context slot under it), so that no
+     * context it leaves while running can sit there (switch_deferred) */
+    struct switch_frame *sf = (struct switch_frame *)thread_user_frame(t) - 2;
     *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)fn };
     t->arch.ksp = (uintptr_t)sf;
 }

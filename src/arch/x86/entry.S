@@ -252,8 +252,17 @@ trap_return:
  * with ESP at the thread's user frame; thread_start_user() fills in EIP/ESP
  * from the start message, then the common exit enters user mode.
  */
+/* The first switch to a new thread (thread_init_user) returns here, with
+ * one word between ESP and its user frame. */
+    .global thread_first_exit
+thread_first_exit:
+    add $4, %esp
+    jmp trap_exit
+
+/* ... or here, once it has been given a start message (the same word). */
     .global thread_start_trampoline
 thread_start_trampoline:
+    add $4, %esp
     push %esp
     call thread_start_user
     add $4, %esp

@@ -154,7 +154,11 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(s
 }
 
 /* Where a thread blocked in the sysenter fast path keeps its kernel
- * context: right below its user frame, returning to ipc_fast_resume. */
+ * context: right below its user frame, returning to ipc_fast_resume. A
+ * context at this place is always such a one (switch_deferred relies on
+ * it): a new thread's first context lies a word lower (thread_init_user),
+ * a kernel thread's stack starts below it (thread_init_kernel), any other
+ * context of a user thread lies below the C frames of a kernel entry. */
 static inline struct switch_frame *fast_context(struct tcb *t)
 {
     return (struct switch_frame *)thread_user_frame(t) - 1;
@@ -173,7 +177,8 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
     switch_prepare(from, to, small_seen);
     mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
     from->arch.ksp = (uintptr_t)mine;
-    if (to->arch.ksp == (uintptr_t)next && next->ret == (uint32_t)(uintptr_t)ipc_fast_resume) {
+    /* (no other context sits there: fast_context) */
+    if (to->arch.ksp == (uintptr_t)next) {
         if (small_seen)
             leave_with_outputs(thread_user_frame(to), to, iret_outputs);
         leave_with_outputs(thread_user_frame(to), to, sysexit_outputs);
