@@ -841,7 +841,8 @@ static void random_buffers(unsigned i)
     U(i)[utcb_br_index(2)] = DST_VA + pick(2) * 16u;
 }
 
-/* A redirector as a space might name one: none (nil, anythread) or a thread. */
+/* A redirector word: none (anythread), a thread, or nilthread (which
+ * SpaceControl never stores: ipc_invoke treats it as none). */
 static tid_t random_redirector(void)
 {
     unsigned k = pick(4);
@@ -865,8 +866,9 @@ static void scenario_furnish(bool redirect)
         for (unsigned k = 0; k < 2; k++)
             if (pick(3) != 0)
                 assert_true(mock_usermem_map(&spc[sp], DST_VA + k * MOCK_PAGE_SIZE, true));
-        spc[sp].redirector = redirect || pick(16) == 0 ? random_redirector()
-                                                       : pick(2) ? TID_ANY : TID_NIL;
+        /* anythread is what SpaceControl stores for none; nilthread it
+         * never stores (the fast path would merely decline it: drawn rarely) */
+        spc[sp].redirector = redirect || pick(16) == 0 ? random_redirector() : TID_ANY;
     }
     mock_fpage_backs = pick(2) != 0;
     for (unsigned i = 0; i < NT; i++) {

@@ -99,9 +99,10 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
         return false;
     if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
         return false;
-    /* a space with a redirector: ipc_invoke decides where the message goes */
-    tid_t red = self->space->redirector;
-    if (red != TID_NIL && red != TID_ANY)
+    /* a space with a redirector: ipc_invoke decides where the message goes
+     * (SpaceControl stores anythread for none, never nilthread: a space
+     * that held it would merely decline) */
+    if (self->space->redirector != TID_ANY)
         return false;
     struct tcb *r = fast_receiver(self, to);
     if (r == NULL)
