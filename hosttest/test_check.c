@@ -175,12 +175,16 @@ static void test_kcheck_detects_idle_in_ipc(void **state)
     env_idle->state = TS_READY;
 }
 
-static void test_kcheck_detects_run_spare_set(void **state)
+static void test_kcheck_detects_quantum_flag_wrong(void **state)
 {
     (void)state;
-    T(N_S)->run_spare = 1;
-    expect_violation("spare byte of the run word set", no(N_S));
-    T(N_S)->run_spare = 0;
+    T(N_S)->quantum_out = true;               /* flag set, quantum left */
+    expect_violation("quantum flag differs from the quantum", no(N_S));
+    T(N_S)->quantum_out = false;
+    T(N_S)->quantum_us = 0;                   /* no quantum, flag clear */
+    expect_violation("quantum flag differs from the quantum", no(N_S));
+    T(N_S)->quantum_us = TCB_QUANTUM_UNLIMITED;
+    expect_clean();
 }
 
 static void test_kcheck_detects_wrong_priority_in_queue(void **state)
@@ -717,7 +721,7 @@ int main(void)
         T_(test_kcheck_scene_is_consistent),
         T_(test_kcheck_detects_idle_queued),
         T_(test_kcheck_detects_idle_in_ipc),
-        T_(test_kcheck_detects_run_spare_set),
+        T_(test_kcheck_detects_quantum_flag_wrong),
         T_(test_kcheck_detects_wrong_priority_in_queue),
         T_(test_kcheck_detects_ready_back_link),
         T_(test_kcheck_detects_ready_head_back_link),

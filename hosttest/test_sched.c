@@ -153,6 +153,7 @@ static void test_sched_runnable_conditions(void **state)
     assert_false(sched_runnable(t));
     t->halted = false;
     t->quantum_us = 0;
+    t->quantum_out = true;
     assert_false(sched_runnable(t));
     assert_false(sched_runnable(idle));
 }
@@ -336,6 +337,7 @@ static void test_sched_pick_skips_halted_and_exhausted(void **state)
     struct tcb *a = ready_thread(0, 40), *b = ready_thread(1, 40), *c = ready_thread(2, 40);
     a->halted = true;
     b->quantum_us = 0;
+    b->quantum_out = true;
     assert_ptr_equal(sched_pick(), c);
 }
 
@@ -441,13 +443,16 @@ static void test_sched_tick_quantum_exhaustion(void **state)
     sched_dispatch();
     assert_false(sched_tick(1000));
     assert_true(a->quantum_us == 1500);
+    assert_false(a->quantum_out);
     assert_true(sched_tick(2000));
     assert_true(a->quantum_us == 0);
+    assert_true(a->quantum_out);                  /* the run word's veto */
     assert_false(sched_runnable(a));
     sched_dispatch();
     assert_ptr_equal(mock_current, b);
     assert_false(a->in_ready_queue);
     sched_set_quantum(a, TCB_QUANTUM_UNLIMITED);
+    assert_false(a->quantum_out);
     assert_true(a->in_ready_queue);
     assert_true(sched_resched_pending());
     sched_dispatch();
@@ -1089,6 +1094,7 @@ static void test_sched_handoff_to_halted_or_exhausted_goes_general_path(void **s
     struct tcb *c = ready_thread(2, 10), *d = thread(3);
     d->prio = 10;
     d->quantum_us = 0;
+    d->quantum_out = true;
     sched_dispatch();
     assert_ptr_equal(mock_current, c);
     c->state = TS_RECV_WAIT;

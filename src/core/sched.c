@@ -135,6 +135,13 @@ static void sched_requeue_tail(struct tcb *t)
     sched_enqueue(t);
 }
 
+/* Set the quantum left of `t` and its flag in the run word. */
+static void sched_quantum_store(struct tcb *t, uint64_t us)
+{
+    t->quantum_us = us;
+    t->quantum_out = us == 0;
+}
+
 /* ---- public ------------------------------------------------------------- */
 
 void sched_init(struct tcb *idle)
@@ -221,7 +228,8 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
     /* the preconditions sched_handoff_direct does not check (fast path) */
     kassert(from == arch_current() && !sched_runnable(from));
     kassert(to->state != TS_FREE && to->state != TS_DEAD);
-    if (to->halted || to == sched_state.idle || !sched_handoff_direct(from, to, switch_fn)) {
+    if (to->halted || to->quantum_out || to == sched_state.idle ||
+        !sched_handoff_direct(from, to, switch_fn)) {
         sched_make_ready(to);
         sched_dispatch_by(switch_fn);
     }
@@ -253,7 +261,7 @@ bool sched_tick(word_t us)
     if (cur == NULL || cur == sched_state.idle)
         return sched_state.resched;
     if (cur->quantum_us != TCB_QUANTUM_UNLIMITED) {
-        cur->quantum_us = cur->quantum_us > us ? cur->quantum_us - us : 0;
+        sched_quantum_store(cur, cur->quantum_us > us ? cur->quantum_us - us : 0);
         if (cur->quantum_us == 0)
             sched_state.resched = true;
     }
@@ -312,7 +320,7 @@ void sched_set_timeslice(struct tcb *t, word_t us)
 
 void sched_set_quantum(struct tcb *t, uint64_t us)
 {
-    t->quantum_us = us;
+    sched_quantum_store(t, us);
     if (!t->in_ready_queue && sched_runnable(t))
         sched_enqueue(t);
     sched_state.resched = true;

@@ -55,6 +55,7 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->timeslice_us = TCB_DEFAULT_TIMESLICE;
     t->remaining_us = TCB_DEFAULT_TIMESLICE;
     t->quantum_us = TCB_QUANTUM_UNLIMITED;
+    t->quantum_out = false;
     t->local_next = NULL;
     t->local_registered = false;
     ipc_queue_init(&t->ipc.sendq);

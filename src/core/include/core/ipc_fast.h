@@ -50,7 +50,8 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
     } else {
         r = tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
     }
-    /* waiting to receive, not halted, in no nested IPC, no timer armed */
+    /* waiting to receive, not halted, in no nested IPC, quantum left (the
+     * hand-off relies on it), no timer armed */
     if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || wakeup_queued(&r->wakeup) ||
         !fast_accepts(r, self))
         return NULL;
@@ -129,8 +130,8 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     } else {
         self->ipc.partner = NULL;
     }
-    /* sched_handoff, its common case inline (r is not halted: run word;
-     * nor idle, which never waits in an IPC) */
+    /* sched_handoff, its common case inline (r is not halted and has
+     * quantum left: run word; nor idle, which never waits in an IPC) */
     if (!sched_handoff_direct(self, r, switch_fn))
         sched_handoff_by(self, r, switch_fn);
     return true;

@@ -67,8 +67,8 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
 /* The common case of sched_handoff, inline: `from` heads the highest
- * non-empty queue, `to` (not halted, not the idle thread: the caller knows)
- * has its priority and quantum left, and the queue holds `from` alone or
+ * non-empty queue, `to` (not halted, with quantum left, not the idle
+ * thread: the caller knows) has its priority, and the queue holds `from` alone or
  * has `to` right behind it. make_ready + dispatch would then keep `to`
  * there (or queue it behind `from`), drop the blocked `from` and pick `to`.
  * This makes `to` the head instead and leaves the blocked `from` queued
@@ -88,7 +88,7 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     struct tcb *next = from->ready_next;
     /* (from heads a queue: from != idle, which is never queued) */
     bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
-                  (next == to || next == from) && to->prio == p && to->quantum_us != 0;
+                  (next == to || next == from) && to->prio == p;
     if (!direct)
         return false;
     to->state = TS_READY;
@@ -113,7 +113,8 @@ static inline __attribute__((always_inline)) void
 sched_block_by(struct tcb *from, sched_switch_fn switch_fn)
 {
     struct tcb *next = from->ready_next;     /* NULL: from is not queued */
-    if (next == NULL || next == from || next->state != TS_READY || next->halted ||
+    /* (run word TS_READY: ready, not halted, quantum left) */
+    if (next == NULL || next == from || tcb_run_word(next) != TS_READY ||
         !sched_handoff_direct(from, next, switch_fn))
         sched_dispatch_by(switch_fn);
 }

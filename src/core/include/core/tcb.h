@@ -43,7 +43,7 @@ struct tcb {
     bool halted;                 /* stopped by ExchangeRegisters */
     bool ipc_nested;             /* a nested pagefault IPC runs, ipc.saved holds the
                                     outer one (owned by the ipc module) */
-    uint8_t run_spare;           /* always 0 */
+    bool quantum_out;            /* quantum_us == 0 (kept so by the sched module) */
     struct space *space;
     word_t utcb_location;        /* user address of the UTCB block, ~0u if none */
     word_t *utcb;                /* kernel view of the UTCB at MR0 (the local ID) */
@@ -72,12 +72,13 @@ _Static_assert(sizeof(struct tcb) <= TCB_SIZE / 4, "TCB leaves too little kernel
 _Static_assert(offsetof(struct tcb, state) % 4 == 0 &&
                    offsetof(struct tcb, halted) == offsetof(struct tcb, state) + 1 &&
                    offsetof(struct tcb, ipc_nested) == offsetof(struct tcb, state) + 2 &&
-                   offsetof(struct tcb, run_spare) == offsetof(struct tcb, state) + 3,
-               "the run word is state, halted, ipc_nested and a spare zero byte");
+                   offsetof(struct tcb, quantum_out) == offsetof(struct tcb, state) + 3,
+               "the run word is state, halted, ipc_nested and quantum_out");
 
-/* The run word of `t`: state | halted << 8 | ipc_nested << 16 (one load;
- * the kernel and its host tests run little-endian).
- * tcb_run_word(t) == s: `t` is in state s, not halted, in no nested IPC. */
+/* The run word of `t`: state | halted << 8 | ipc_nested << 16 |
+ * quantum_out << 24 (one load; the kernel and its host tests run
+ * little-endian). tcb_run_word(t) == s: `t` is in state s, not halted, in
+ * no nested IPC, with quantum left. */
 static inline uint32_t tcb_run_word(const struct tcb *t)
 {
     uint32_t w;
