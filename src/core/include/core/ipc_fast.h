@@ -66,12 +66,12 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
  * The caller sets `s`'s state. */
 static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
+    r->utcb[0] = tag;                        /* (first: tag is still in a register) */
+    r->ipc.result_tag = tag;
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave) */
     r->ipc.partner = NULL;
-    r->ipc.result_tag = tag;
     r->ipc.result_from = ipc_from_id(s, r);
-    r->utcb[0] = tag;
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and no IPC
