@@ -91,6 +91,22 @@ static void snapshot_blank_idle_xfer(unsigned char *t)
     memset(t + from, 0, to - from);
 }
 
+/* Blank the dead result fields of the TCB image `t`: result_from while
+ * its IPC is pending (set when it completes), IntendedReceiver outside a
+ * send phase (ipc_start sets it for the next send; the fast path, whose
+ * sends are never redirected, leaves it). */
+static void snapshot_blank_dead_results(unsigned char *t)
+{
+    struct tcb img;
+    memcpy(&img, t, sizeof(img));
+    uint8_t outer = img.ipc_nested ? img.ipc.saved.state : img.state;
+    if (ipc_pending(&img))
+        img.ipc.result_from = 0;
+    if (outer != TS_SEND_WAIT && outer != TS_SENDING)
+        img.ipc.intended = 0;
+    memcpy(t, &img, sizeof(img));
+}
+
 /* `c` with its padding zeroed (the kernel copies cursors from stack
  * locals whose padding holds whatever the stack held). */
 static struct msg_cursor cursor_canonical(const struct msg_cursor *c)
@@ -130,6 +146,7 @@ static void snapshot_take(struct snapshot *s)
     for (unsigned i = 0; i < AREA_THREADS; i++) {
         unsigned char *t = &s->tcbs[i * TCB_SIZE];
         snapshot_blank_idle_xfer(t);
+        snapshot_blank_dead_results(t);
         snapshot_canonical_xfer(t, offsetof(struct tcb, ipc.xfer));
         snapshot_canonical_xfer(t, offsetof(struct tcb, ipc.saved.xfer));
     }
@@ -428,6 +445,7 @@ static void test_ipc_fastpath_send_only_finishes_caller(void **state)
     mock_current = th[0];
     word_t tag = msgtag_make(0x9, IPC_FAST_MAX_UNTYPED, 0, 0);
     load(0, IPC_FAST_MAX_UNTYPED, 0x50);
+    th[0]->ipc.result_from = gid_of(3);            /* left from an earlier receive */
     assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, ZERO), tag));
     assert_int_equal(th[0]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[0]), tag);

@@ -109,16 +109,17 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     if (r == NULL)
         return false;
 
-    /* POINT OF NO RETURN: from here on the call completes as ipc_invoke would. */
+    /* POINT OF NO RETURN: from here on the call completes as ipc_invoke
+     * would. (Dead fields are left: the result until the IPC completes,
+     * IntendedReceiver outside a redirected send, which ipc_start sets.) */
     self->utcb[0] = tag;
     self->ipc.from_spec = from_spec;
     self->ipc.timeouts = timeouts;
-    self->ipc.result_from = TID_NIL;
-    self->ipc.intended = TID_NIL;
     fast_deliver(self, r, tag);
     if (from_spec == TID_NIL) {
         self->ipc.partner = NULL;
         self->ipc.result_tag = tag;
+        self->ipc.result_from = TID_NIL;
         sched_make_ready(r);
         sched_make_ready(self);            /* (sets self->state) */
         return true;

@@ -86,9 +86,10 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
 {
     unsigned p = from->prio;
     struct tcb *next = from->ready_next;
-    /* (from heads a queue: from != idle, which is never queued) */
+    /* (from heads a queue: from != idle, which is never queued; to right
+     * behind from is in the same queue: it has priority p) */
     bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
-                  (next == to || next == from) && to->prio == p;
+                  (next == to || (next == from && to->prio == p));
     if (!direct)
         return false;
     to->state = TS_READY;
