@@ -9,7 +9,7 @@
 #include <core/arch_hooks.h>
 #include <core/space.h>
 
-extern char thread_first_exit[];
+extern char thread_first_exit[], ipc_fast_resume[];
 
 void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
 {
@@ -19,7 +19,10 @@ void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
         .eip = eip, .cs = SEL_UCODE, .eflags = 0x202, .usp = esp, .uss = SEL_UDATA,
     };
     /* one word below the place of a fast-path context (switch_deferred
-     * tells those by their place alone); thread_first_exit drops the word */
+     * tells those by their place alone); thread_first_exit drops the word,
+     * which is that context's return slot: it holds ipc_fast_resume from
+     * now on (no code running with ESP at the frame pushes into it) */
+    ((uint32_t *)f)[-1] = (uint32_t)(uintptr_t)ipc_fast_resume;
     struct switch_frame *sf = (struct switch_frame *)((uint32_t *)f - 1) - 1;
     *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)thread_first_exit };
     t->arch.ksp = (uintptr_t)sf;

@@ -197,11 +197,16 @@ sysenter_declined:
 
 /* A thread blocked in the sysenter fast path is switched back to here
  * (switch_context popped the four unused register slots) with ESP at its
- * user frame: finish its Ipc and leave as above. */
+ * user frame: finish its Ipc and leave as above. The word right below a
+ * user frame is the return slot of the fast-path context, which always
+ * holds ipc_fast_resume (thread_init_user writes it once): no code that
+ * runs with ESP at a user frame pushes into it. */
     .global ipc_fast_resume
 ipc_fast_resume:
     mov %esp, %eax
+    sub $4, %esp                    /* (the return slot) */
     call ipc_sysenter_resume
+    add $4, %esp
     jmp sysexit_exit
 
 /* Every other entry: complete the frame; the kernel's data selectors are
@@ -222,9 +227,11 @@ trap_saved:
     mov $SEL_UTCB, %eax
     mov %eax, %gs
     cld
-    push %esp                       /* struct frame * */
+    mov %esp, %eax
+    sub $4, %esp                    /* (the return slot, see ipc_fast_resume) */
+    push %eax                       /* struct frame * */
     call trap_entry
-    add $4, %esp
+    add $8, %esp
     .global trap_exit
 trap_exit:
     testl $3, FRAME_CS(%esp)        /* back into the kernel: its data selector now */
@@ -262,10 +269,10 @@ thread_first_exit:
 /* ... or here, once it has been given a start message (the same word). */
     .global thread_start_trampoline
 thread_start_trampoline:
-    add $4, %esp
-    push %esp
+    lea 4(%esp), %eax               /* the frame; the word stays (return slot) */
+    push %eax
     call thread_start_user
-    add $4, %esp
+    add $8, %esp
     jmp trap_exit
 
 

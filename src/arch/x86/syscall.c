@@ -9,7 +9,8 @@
  *  - A caller that blocks (fast path hand-off, or the general path's
  *    dispatch) switches with ipc_switch_deferred: its own C frames are
  *    dropped and its kernel context becomes the switch frame right below
- *    its user frame (fast_context), returning to ipc_fast_resume, which
+ *    its user frame (fast_context), returning to ipc_fast_resume (its
+ *    return slot holds that address for good, see entry.S), which
  *    finishes its Ipc like a return from the dispatcher would have
  *    (ipc_sysenter_resume). So every thread blocked in a sysenter Ipc has
  *    the same resumable context, whoever switches back to it.
@@ -121,17 +122,19 @@ static inline void ipc_sysenter_general(struct tcb *self, const struct frame *f)
     ipc_invoke(self, f->eax, f->edx, f->ecx);
 }
 
+extern char ipc_fast_resume[];
+
 __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
 {
     struct tcb *self = frame_owner(f);
+    /* the return slot keeps its value (switch_deferred no longer writes it) */
+    kassert(((struct switch_frame *)f - 1)->ret == (uint32_t)(uintptr_t)ipc_fast_resume);
     while (ipc_pending(self))
         sched_dispatch();
     ipc_outputs(self, f);
     if (sched_resched_pending())
         sched_dispatch();
 }
-
-extern char ipc_fast_resume[];
 
 extern char sysexit_outputs[], iret_outputs[];
 
@@ -175,8 +178,7 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
 {
     struct switch_frame *mine = fast_context(from), *next = fast_context(to);
     switch_prepare(from, to, small_seen);
-    mine->ret = (uint32_t)(uintptr_t)ipc_fast_resume;
-    from->arch.ksp = (uintptr_t)mine;
+    from->arch.ksp = (uintptr_t)mine;        /* (mine->ret: ipc_fast_resume, always) */
     /* (no other context sits there: fast_context) */
     if (to->arch.ksp == (uintptr_t)next) {
         if (small_seen)
