@@ -694,11 +694,16 @@ static void test_ipc_fastpath_declines_caller_timer_armed(void **state)
 static void test_ipc_fastpath_declines_caller_queued(void **state)
 {
     wait_for(5, TID_ANY);
-    struct ipc_queue q;
-    ipc_queue_init(&q);
-    th[0]->ipc.q_on = &q;                          /* (cannot happen from a system call) */
+    th[0]->ipc.q_on = &th[3]->ipc.sendq;           /* (cannot happen from a system call) */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
     th[0]->ipc.q_on = NULL;
+    /* a stale member of a wait queue (lazy wait queues) may call */
+    mock_current = th[0];
+    assert_int_equal(ipc_invoke(th[0], TID_NIL, gid_of(3), 0), IPC_BLOCKED);
+    ipc_cancel(th[0], true, true);
+    assert_ptr_equal(th[0]->ipc.q_on, &th[3]->ipc.waitq);
+    assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
+    assert_ptr_equal(th[0]->ipc.q_on, &th[5]->ipc.waitq);
 }
 
 static void test_ipc_fastpath_declines_other_receive_spec(void **state)
