@@ -475,19 +475,27 @@ static void test_kcheck_detects_timer_of_ready_thread(void **state)
     (void)state;
     struct tcb *d = T(N_D);
     wakeup_insert(&env_wq, &d->wakeup, 12345);
+    expect_clean();                           /* stopped, still queued: stale (lazy timers) */
+    d->ipc.timer_live = true;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_D));
     wakeup_remove(&env_wq, &d->wakeup);
+    expect_violation("running timer not queued", no(N_D));
+    d->ipc.timer_live = false;
     /* the receiving side of a transfer never owns the transfer timer */
     wakeup_insert(&env_wq, &T(N_R)->wakeup, 12345);
+    T(N_R)->ipc.timer_live = true;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_R));
+    T(N_R)->ipc.timer_live = false;
     wakeup_remove(&env_wq, &T(N_R)->wakeup);
     /* the sender's transfer timer only once a transfer timeout was decided */
     assert_true(T(N_S)->ipc.xfer_timed);      /* decided (never / never) at the fault */
     wakeup_insert(&env_wq, &T(N_S)->wakeup, 12345);
+    T(N_S)->ipc.timer_live = true;
     expect_clean();
     T(N_S)->ipc.xfer_timed = false;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_S));
     T(N_S)->ipc.xfer_timed = true;
+    T(N_S)->ipc.timer_live = false;
     wakeup_remove(&env_wq, &T(N_S)->wakeup);
     /* a freed thread's node */
     wakeup_insert(&env_wq, &T(60)->wakeup, 12345);

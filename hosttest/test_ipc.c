@@ -56,6 +56,13 @@ static enum ipc_outcome do_ipc(unsigned i, tid_t to, tid_t from, word_t timeouts
 
 static word_t err_of(unsigned i) { return U(i)[UTCB_ERROR_CODE]; }
 
+/* True while `t`'s timeout runs (its node may stay queued after: lazy timers). */
+static bool timer_running(const struct tcb *t)
+{
+    assert_true(!t->ipc.timer_live || wakeup_queued(&t->wakeup));
+    return t->ipc.timer_live;
+}
+
 /* ---- basic send / receive ------------------------------------------------- */
 
 static void test_ipc_invoke_send_to_nonexistent(void **state)
@@ -297,7 +304,7 @@ static void test_ipc_timeout_send_period(void **state)
 {
     msg_load2(0, 0x1, 1, 1);
     assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, TO(period(2000), NEVER)), IPC_BLOCKED);
-    assert_true(wakeup_queued(&th[0]->wakeup));
+    assert_true(timer_running(th[0]));
     mock_time_us = 1000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     assert_int_equal(th[0]->state, TS_SEND_WAIT);
@@ -307,7 +314,7 @@ static void test_ipc_timeout_send_period(void **state)
     assert_int_equal(err_of(0), 0x2u);
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x1, 2, 0, MSG_TAG_E));
     assert_null(ipc_sendq_head(th[1]));
-    assert_false(wakeup_queued(&th[0]->wakeup));
+    assert_false(timer_running(th[0]));
 }
 
 static void test_ipc_timeout_receive_period(void **state)
@@ -323,17 +330,46 @@ static void test_ipc_timeout_receive_period(void **state)
     assert_int_equal(err_of(0), 0x2u);
 }
 
+static void test_ipc_timeout_stopped_timer_stays_stale(void **state)
+{
+    /* lazy timers: 1's receive with a 2 ms timeout gets its message; the
+     * node stays queued, stopped. 1 then waits without a timeout: the old
+     * deadline passes and does nothing. */
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), TO(NEVER, period(2000))), IPC_BLOCKED);
+    msg_load2(0, 0x1, 1, 1);
+    assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
+    assert_true(wakeup_queued(&th[1]->wakeup));
+    assert_false(timer_running(th[1]));
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), 0), IPC_BLOCKED);
+    mock_time_us = 5000;
+    assert_int_equal(ipc_expire(mock_time_us), 0);
+    assert_int_equal(th[1]->state, TS_RECV_WAIT);
+    assert_false(wakeup_queued(&th[1]->wakeup));
+    /* armed again while still queued stale: moved to the new deadline */
+    ipc_cancel(th[1], true, true);
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), TO(NEVER, period(8000))), IPC_BLOCKED);
+    ipc_cancel(th[1], true, true);
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), TO(NEVER, period(3000))), IPC_BLOCKED);
+    assert_true(th[1]->wakeup.deadline == 8000);
+    mock_time_us = 7999;
+    assert_int_equal(ipc_expire(mock_time_us), 0);
+    assert_int_equal(th[1]->state, TS_RECV_WAIT);
+    mock_time_us = 8000;
+    assert_int_equal(ipc_expire(mock_time_us), 1);
+    assert_int_equal(err_of(1), 0x3u);
+}
+
 static void test_ipc_timeout_receive_starts_with_receive_phase(void **state)
 {
     /* call with a 5 ms receive timeout; the send phase itself waits 20 ms */
     msg_load2(0, 0x1, 1, 1);
     assert_int_equal(do_ipc(0, gid_of(1), gid_of(1), TO(NEVER, period(5000))), IPC_BLOCKED);
-    assert_false(wakeup_queued(&th[0]->wakeup));
+    assert_false(timer_running(th[0]));
     mock_time_us = 20000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_DONE);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
-    assert_true(wakeup_queued(&th[0]->wakeup));
+    assert_true(timer_running(th[0]));
     mock_time_us = 24000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
@@ -347,7 +383,7 @@ static void test_ipc_timeout_stopped_by_rendezvous(void **state)
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, TO(0, period(1000))), IPC_BLOCKED);
     msg_load2(0, 0x1, 1, 1);
     assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
-    assert_false(wakeup_queued(&th[1]->wakeup));
+    assert_false(timer_running(th[1]));
     mock_time_us = 5000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     assert_false(ipc_result_tag(th[1]) & MSG_TAG_E);
@@ -400,7 +436,7 @@ static void test_ipc_cancel_call_in_receive_phase(void **state)
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
     assert_int_equal(ipc_cancel(th[0], true, false), TCB_EXREG_RECV);
     assert_int_equal(err_of(0), 0x7u);
-    assert_false(wakeup_queued(&th[0]->wakeup));
+    assert_false(timer_running(th[0]));
     assert_null(ipc_blocked_on(th[0]));
 }
 
@@ -421,7 +457,7 @@ static void test_ipc_thread_deleted_fails_blocked_partners(void **state)
     assert_int_equal(th[0]->state, TS_READY);
     assert_int_equal(th[4]->state, TS_READY);
     assert_null(ipc_sendq_head(th[1]));
-    assert_false(wakeup_queued(&th[3]->wakeup));
+    assert_false(timer_running(th[3]));
     assert_int_equal(th[3]->state, TS_READY);
     mock_current = th[0];
     assert_false(tcb_delete(th[3], &wq));
@@ -938,7 +974,7 @@ static void test_ipc_string_refault_after_empty_reply(void **state)
     assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
-    assert_true(wakeup_queued(&th[0]->wakeup));      /* transfer timeout runs */
+    assert_true(timer_running(th[0]));      /* transfer timeout runs */
     assert_int_equal(th[7]->state, TS_READY);
     /* the pager replies without a mapping and waits: the copy faults again
      * and the second pagefault reaches it within the same reply-and-wait */
@@ -953,7 +989,7 @@ static void test_ipc_string_refault_after_empty_reply(void **state)
     assert_int_equal(th[5]->state, TS_READY);
     assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
     check_copied(5, DST_VA, 100);
-    assert_false(wakeup_queued(&th[0]->wakeup));     /* transfer timer stopped */
+    assert_false(timer_running(th[0]));     /* transfer timer stopped */
 }
 
 static void test_ipc_string_pager_reply_does_not_clobber_message(void **state)
@@ -1243,7 +1279,7 @@ static void test_ipc_thread_deleted_redirector_fails_queued_senders(void **state
     assert_int_equal(err_of(6), 0x4u);
     assert_true(ipc_result_tag(th[5]) & MSG_TAG_E);
     assert_int_equal(th[5]->state, TS_READY);
-    assert_false(wakeup_queued(&th[6]->wakeup));
+    assert_false(timer_running(th[6]));
     assert_null(ipc_blocked_on(th[5]));                /* receive phase skipped */
     mock_current = th[1];
     assert_false(tcb_delete(th[CHIEF], &wq));
@@ -1483,7 +1519,7 @@ static void model_check_queues(void)
         if (i < MT)
             CHECK(busy[i] == (t->state != TS_READY));
         if (t->state == TS_READY)
-            CHECK(!wakeup_queued(&t->wakeup) && !t->ipc_nested);
+            CHECK(!timer_running(t) && !t->ipc_nested);
         uint8_t os = outer_state_of(t);
         if (os == TS_SENDING || os == TS_RECEIVING) {
             /* a transfer pairs a sender with a receiver; exactly one waits for its pager */
@@ -1497,7 +1533,7 @@ static void model_check_queues(void)
             /* blocked in its own IPC: a finite timeout is armed, or it waits forever */
             uint16_t tv = t->state == TS_SEND_WAIT ? (uint16_t)(t->ipc.timeouts >> 16)
                                                    : (uint16_t)t->ipc.timeouts;
-            CHECK(wakeup_queued(&t->wakeup) == (tv != NEVER));
+            CHECK(timer_running(t) == (tv != NEVER));
         }
     }
     CHECK(wakeup_check(&wq));
@@ -1845,11 +1881,11 @@ static void test_ipc_string_sender_fault_disarms_xfer_timer(void **state)
     sender_fault_setup(8192);
     U(0)[UTCB_XFER_TIMEOUTS] = TO(period(3000), NEVER);
     assert_int_equal(do_ipc(0, gid_of(5), gid_of(5), TO(NEVER, NEVER)), IPC_BLOCKED);
-    assert_true(wakeup_queued(&th[0]->wakeup));
+    assert_true(timer_running(th[0]));
     sender_fault_resolve();
     assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
-    assert_false(wakeup_queued(&th[0]->wakeup));
+    assert_false(timer_running(th[0]));
     mock_time_us = 10000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
@@ -2019,13 +2055,13 @@ static void test_ipc_string_xfer_timer_only_when_finite(void **state)
     U(5)[UTCB_PAGER] = gid_of(7);
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
-    assert_false(wakeup_queued(&th[0]->wakeup));
+    assert_false(timer_running(th[0]));
     ipc_cancel(th[0], true, true);
     U(0)[UTCB_XFER_TIMEOUTS] = TO(period(6000), NEVER);
     U(5)[UTCB_XFER_TIMEOUTS] = TO(NEVER, period(3000));
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
-    assert_true(wakeup_queued(&th[0]->wakeup));
+    assert_true(timer_running(th[0]));
     mock_time_us = 2000;
     assert_int_equal(ipc_expire(mock_time_us), 0);
     mock_time_us = 4000;
@@ -2108,6 +2144,7 @@ int main(void)
         T(test_ipc_invoke_send_to_self_times_out),
         T(test_ipc_timeout_send_period),
         T(test_ipc_timeout_receive_period),
+        T(test_ipc_timeout_stopped_timer_stays_stale),
         T(test_ipc_timeout_receive_starts_with_receive_phase),
         T(test_ipc_timeout_stopped_by_rendezvous),
         T(test_ipc_timeout_noop_when_ready),

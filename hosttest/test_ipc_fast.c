@@ -688,7 +688,11 @@ static void test_ipc_fastpath_declines_caller_timer_armed(void **state)
 {
     wait_for(5, TID_ANY);
     wakeup_insert(&wq, &th[0]->wakeup, 500);
+    th[0]->ipc.timer_live = true;
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    /* a stopped timer whose node is still queued (lazy timers) is none */
+    th[0]->ipc.timer_live = false;
+    assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
 }
 
 static void test_ipc_fastpath_declines_caller_queued(void **state)
@@ -762,6 +766,13 @@ static void test_ipc_fastpath_declines_receiver_timer_armed(void **state)
     mock_current = th[5];
     assert_int_equal(ipc_invoke(th[5], TID_NIL, TID_ANY, TO(NEVER, 0x0010u)), IPC_BLOCKED);
     expect_decline(0, gid_of(5), TID_NIL, 0, tag2);
+    /* cancelled: the node stays queued, stopped; waiting again without a
+     * timeout, 5 takes the fast path */
+    ipc_cancel(th[5], true, true);
+    assert_true(wakeup_queued(&th[5]->wakeup) && !th[5]->ipc.timer_live);
+    wait_for(5, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
 }
 
 static void test_ipc_fastpath_declines_receiver_not_accepting(void **state)

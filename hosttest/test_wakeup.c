@@ -373,6 +373,47 @@ static void test_wakeup_remove_from_each_class(void **state)
     assert_null(wakeup_expire(&q, T0 + 10 * WAKEUP_LATE_WINDOW_US));
 }
 
+static void test_wakeup_retime_in_place_or_moved(void **state)
+{
+    (void)state;
+    struct wakeup_queue q;
+    struct wakeup_node a = {0}, b = {0}, due = {0}, other = {0};
+    wakeup_init(&q, T0);
+    wakeup_insert(&q, &a, T0 + 5 * TICK);
+    wakeup_insert(&q, &b, T0 + 6 * TICK);
+    /* within the soon class: the node keeps its place, the minimum follows */
+    struct wakeup_node *next = a.next;
+    wakeup_retime(&q, &a, T0 + 2 * TICK);
+    assert_int_equal(wakeup_node_class(&a), WAKEUP_SOON);
+    assert_ptr_equal(a.next, next);
+    assert_true(a.deadline == T0 + 2 * TICK);
+    assert_true(wakeup_next_expiry(&q) == T0 + 2 * TICK);
+    assert_int_equal(wakeup_count(&q, WAKEUP_SOON), 2);
+    /* into another class: moved */
+    wakeup_retime(&q, &a, T0 + 2 * WAKEUP_SOON_WINDOW_US);
+    assert_int_equal(wakeup_node_class(&a), WAKEUP_LATE);
+    assert_int_equal(wakeup_count(&q, WAKEUP_SOON), 1);
+    assert_int_equal(wakeup_count(&q, WAKEUP_LATE), 1);
+    assert_true(wakeup_check(&q));
+    /* a node already due goes back to a pending class */
+    wakeup_insert(&q, &due, T0 + TICK);
+    wakeup_insert(&q, &other, T0 + TICK);
+    struct wakeup_node *first = wakeup_expire(&q, T0 + TICK);
+    struct wakeup_node *left = first == &due ? &other : &due;
+    assert_int_equal(wakeup_node_class(left), WAKEUP_DUE);
+    wakeup_retime(&q, left, T0 + 3 * TICK);
+    assert_int_equal(wakeup_node_class(left), WAKEUP_SOON);
+    assert_int_equal(wakeup_count(&q, WAKEUP_DUE), 0);
+    assert_true(wakeup_check(&q));
+    assert_null(wakeup_expire(&q, T0 + TICK));
+    /* it fires at its new deadline, b at its own */
+    assert_ptr_equal(wakeup_expire(&q, T0 + 3 * TICK), left);
+    assert_null(wakeup_expire(&q, T0 + 3 * TICK));
+    assert_ptr_equal(wakeup_expire(&q, T0 + 6 * TICK), &b);
+    /* an unqueued node is a kernel bug */
+    assert_true(MOCK_EXPECT_PANIC(wakeup_retime(&q, &b, T0 + 9 * TICK)));
+}
+
 static void test_wakeup_remove_unqueued_is_noop(void **state)
 {
     (void)state;
@@ -656,6 +697,11 @@ static void run_model(uint64_t seed, unsigned steps)
         } else if (op < 7 && m.pending[i]) {
             wakeup_remove(&q, &nodes[i]);
             model_remove(&m, i);
+        } else if (op == 7 && m.pending[i]) {
+            uint64_t d = random_deadline(now);
+            wakeup_retime(&q, &nodes[i], d);
+            model_remove(&m, i);
+            model_insert(&m, i, d);
         } else {
             uint64_t dt = random_step();
             now += dt;
@@ -823,6 +869,7 @@ int main(void)
         cmocka_unit_test_setup(test_wakeup_expire_clock_jump, setup),
         cmocka_unit_test_setup(test_wakeup_expire_irregular_ticks, setup),
         cmocka_unit_test_setup(test_wakeup_remove_from_each_class, setup),
+        cmocka_unit_test_setup(test_wakeup_retime_in_place_or_moved, setup),
         cmocka_unit_test_setup(test_wakeup_remove_unqueued_is_noop, setup),
         cmocka_unit_test_setup(test_wakeup_remove_corrupt_node_panics, setup),
         cmocka_unit_test_setup(test_wakeup_insert_again_after_remove_and_expire, setup),

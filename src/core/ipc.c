@@ -34,9 +34,16 @@
  *    The order of a wait queue is not observable (deletion fails every
  *    waiter), so keeping an old place is harmless.
  *
- *  - Every thread is in at most one IPC queue (q_on), has a timer queued
- *    only while blocked in a phase with a finite timeout (or, as the
- *    sender of a long IPC, while a transfer timeout runs), and every
+ *  - Lazy timers. A thread's timeout runs (ipc.timer_live) only while it
+ *    is blocked in a phase with a finite timeout (or, as the sender of a
+ *    long IPC, while a transfer timeout runs). Stopping it only clears the
+ *    flag: the wakeup node stays queued, stale, until its deadline passes
+ *    (ipc_expire skips it) or the next timeout moves it (timer_arm,
+ *    wakeup_retime: in place when the new deadline falls in the same
+ *    wakeup class). An IPC with a finite timeout that completes before it
+ *    thus costs no queue removal, and the next one no insertion.
+ *
+ *  - Every thread is in at most one IPC queue (q_on), and every
  *    delivered message is copied exactly once, when its transfer completes.
  *
  *  - Timeouts: Never blocks without a timer, ZeroTime fails at once with
@@ -154,10 +161,22 @@ struct tcb *ipc_blocked_on(const struct tcb *t)
 
 /* ---- timers ------------------------------------------------------------- */
 
+/* Stop the timeout of `t`. Lazy: the node stays queued (stale) until it
+ * expires, which then does nothing, or is armed again (timer_arm). */
 IPC_HOT void timer_stop(struct tcb *t)
 {
+    t->ipc.timer_live = false;
+}
+
+/* Run a timeout of `t` to `deadline`; a stale node is moved, not requeued. */
+IPC_HOT void timer_arm(struct tcb *t, uint64_t deadline)
+{
+    kassert(ipc_wq != NULL);
     if (wakeup_queued(&t->wakeup))
-        wakeup_remove(ipc_wq, &t->wakeup);
+        wakeup_retime(ipc_wq, &t->wakeup, deadline);
+    else
+        wakeup_insert(ipc_wq, &t->wakeup, deadline);
+    t->ipc.timer_live = true;
 }
 
 /* Arm time value `tv` for `t`; false when it is ZeroTime (do not block).
@@ -173,8 +192,7 @@ IPC_HOT bool timer_start(struct tcb *t, uint16_t tv)
         deadline = timeout_period_deadline(tv, now);  /* a finite period */
     else
         timeout_decode(tv, now, &deadline);           /* a point */
-    kassert(ipc_wq != NULL);
-    wakeup_insert(ipc_wq, &t->wakeup, deadline);
+    timer_arm(t, deadline);
     return true;
 }
 
@@ -612,10 +630,8 @@ static bool xfer_timeout_start(struct tcb *s, struct tcb *r)
                   own_s ? IPC_ERR_XFER_PARTNER : IPC_ERR_XFER_OWN, s->ipc.xfer_offset);
         return false;
     }
-    if (ds != UINT64_MAX || dr != UINT64_MAX) {
-        kassert(ipc_wq != NULL);
-        wakeup_insert(ipc_wq, &s->wakeup, ds < dr ? ds : dr);
-    }
+    if (ds != UINT64_MAX || dr != UINT64_MAX)
+        timer_arm(s, ds < dr ? ds : dr);
     return true;
 }
 
@@ -821,7 +837,11 @@ unsigned ipc_expire(uint64_t now)
     unsigned n = 0;
     struct wakeup_node *w;
     while ((w = wakeup_expire(ipc_wq, now)) != NULL) {
-        ipc_timeout(container_of(w, struct tcb, wakeup));
+        struct tcb *t = container_of(w, struct tcb, wakeup);
+        if (!t->ipc.timer_live)
+            continue;                                 /* stopped: a stale node */
+        t->ipc.timer_live = false;                    /* (dequeued) */
+        ipc_timeout(t);
         n++;
     }
     return n;

@@ -118,6 +118,20 @@ void wakeup_insert(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadl
         q->soon_min = deadline;
 }
 
+void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline)
+{
+    kassert(wakeup_queued(n));
+    enum wakeup_class c = wakeup_class_for(q, deadline);
+    if (n->list != (uint8_t)c) {            /* another class, or due already */
+        wakeup_unlink(q, n);
+        wakeup_insert(q, n, deadline);
+        return;
+    }
+    n->deadline = deadline;
+    if (c == WAKEUP_SOON && deadline < q->soon_min)
+        q->soon_min = deadline;
+}
+
 void wakeup_remove(struct wakeup_queue *q, struct wakeup_node *n)
 {
     if (!wakeup_queued(n))

@@ -52,7 +52,7 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
     }
     /* waiting to receive, not halted, in no nested IPC, quantum left (the
      * hand-off relies on it), no timer armed */
-    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || wakeup_queued(&r->wakeup) ||
+    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || r->ipc.timer_live ||
         !fast_accepts(r, self))
         return NULL;
     return r;
@@ -82,7 +82,7 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
     return self->utcb != NULL && !ipc_pending(self) && !self->ipc_nested &&
-           !wakeup_queued(&self->wakeup) &&
+           !self->ipc.timer_live &&
            (self->ipc.q_on == NULL || ipc_queue_is_wait(self->ipc.q_on));
 }
 

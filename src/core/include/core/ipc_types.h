@@ -73,6 +73,8 @@ struct ipc_state {
     struct ipc_link q_link;      /* both NULL when not queued */
     struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
     struct tcb *partner;         /* SEND_WAIT: destination; closed RECV_WAIT: sender */
+    bool timer_live;             /* the wakeup node holds a running timeout (it may
+                                    stay queued after it stopped: lazy timers) */
 
     /* the current IPC system call */
     tid_t from_spec;             /* FromSpecifier (TID_NIL: no receive phase) */

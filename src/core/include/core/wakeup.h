@@ -77,6 +77,10 @@ void wakeup_init(struct wakeup_queue *q, uint64_t now_us);
 /* Queue a node to fire at `deadline` (µs). The node must not be queued. */
 void wakeup_insert(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline);
 
+/* Move the queued node `n` to `deadline`: in place when the deadline
+ * belongs to the list it is on, else as wakeup_remove + wakeup_insert. */
+void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline);
+
 /* Dequeue a node if queued; a no-op otherwise. */
 void wakeup_remove(struct wakeup_queue *q, struct wakeup_node *n);
 
