@@ -95,7 +95,7 @@ static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 static inline tid_t ipc_from_id(const struct tcb *s, const struct tcb *r)
 {
     if (s->space == r->space && s->utcb_location != TCB_NO_UTCB)
-        return s->utcb_location + TID_UTCB_MR0_OFFSET;
+        return tid_utcb_ptr(s);
     return s->gid;
 }
 

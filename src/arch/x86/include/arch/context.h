@@ -57,9 +57,9 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
         else
             smallspace_activate(&to->space->arch);
     }
-    /* (a thread without a UTCB, TCB_NO_UTCB = ~0, never runs in user
-     * mode: the word it gets, 255, is never read) */
-    utcb_gs_set(to->utcb_location + 256u);
+    /* its local ID (a thread without a UTCB, TCB_NO_UTCB = ~0, never runs
+     * in user mode: the word it gets, 255, is never read) */
+    utcb_gs_set(tid_utcb_ptr(to));
     fpu_switch(to);
 }
 
