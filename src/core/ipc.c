@@ -487,20 +487,21 @@ static enum xfer_result xfer_continue(struct tcb *s)
 
 /* Start the transfer from `s` to `r` (both just matched). Validates the
  * message first: a malformed one fails both with error 4 before any copy. */
-static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
+IPC_HOT enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
     ipc_queue_leave(s);
-    ipc_queue_leave(r);
     phase_timer_stop(s);
-    phase_timer_stop(r);
     if (msgtag_typed(tag) == 0) {
         /* untyped only: it fits (u <= 63), nothing to validate or walk; no
          * transfer state at all (the partners stay NULL, the cursor, dead
-         * outside a transfer, is left as it is: as on the fast path) */
+         * outside a transfer, is left as it is: as on the fast path);
+         * r leaves its queue and timer as it finishes (ipc_finish) */
         xfer_deliver(s, r);
         return XFER_OK;
     }
+    ipc_queue_leave(r);
+    phase_timer_stop(r);
     s->ipc.xfer_partner = r;
     r->ipc.xfer_partner = s;
     s->ipc.xfer_offset = 0;
@@ -523,7 +524,7 @@ static enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 
 /* ---- nested pagefault IPC (long IPC) ------------------------------------ */
 
-static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r);
+IPC_HOT enum ipc_outcome send_phase(struct tcb *t, struct tcb *r);
 
 /* Push `x`'s IPC-visible state (depth 1). */
 static void nested_push(struct tcb *x)
@@ -663,14 +664,16 @@ static enum xfer_result xfer_fault(struct tcb *s, struct tcb *r, const struct co
 /* ---- phases ------------------------------------------------------------------- */
 
 /* Start the receive phase of `t`. DONE: t finished (message or error);
- * BLOCKED: t waits. *next: a sender whose send phase this just completed. */
-static enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next)
+ * BLOCKED: t waits. *next: a sender whose send phase this just completed.
+ * `known`: a thread ipc_lookup() found in this call (or NULL); when its
+ * global ID is the FromSpecifier, it is the thread a lookup would find. */
+IPC_HOT enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next, struct tcb *known)
 {
     tid_t f = t->ipc.from_spec;
     struct tcb *s, *closed = NULL;
     *next = NULL;
     if (f != TID_ANY && f != TID_ANYLOCAL) {
-        closed = ipc_lookup(t, f);
+        closed = known != NULL && known->gid == f ? known : ipc_lookup(t, f);
         if (closed == NULL) {
             ipc_fail(t, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
             return IPC_DONE;
@@ -694,26 +697,27 @@ static enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next)
     return IPC_BLOCKED;
 }
 
-/* `s`'s send phase is over: run its receive phase, or finish it. */
-static enum ipc_outcome after_send(struct tcb *s, struct tcb **next)
+/* `s`'s send phase is over: run its receive phase, or finish it.
+ * `known`: as for recv_phase. */
+IPC_HOT enum ipc_outcome after_send(struct tcb *s, struct tcb **next, struct tcb *known)
 {
     *next = NULL;
     if (s->ipc.from_spec == TID_NIL) {
         ipc_finish(s, s->utcb[0], TID_NIL);
         return IPC_DONE;
     }
-    return recv_phase(s, next);
+    return recv_phase(s, next, known);
 }
 
 /* Continue the (non-current) senders whose send phases completed, in turn. */
 static void continue_sender(struct tcb *s)
 {
     while (s != NULL)
-        after_send(s, &s);
+        after_send(s, &s, NULL);
 }
 
 /* Send phase of `t` to existing `r`: transfer, block, or fail. */
-static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
+IPC_HOT enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
 {
     if (ipc_accepts(r, t)) {
         switch (xfer_start(t, r)) {
@@ -723,7 +727,7 @@ static enum ipc_outcome send_phase(struct tcb *t, struct tcb *r)
             return IPC_BLOCKED;
         default: {
             struct tcb *next;
-            enum ipc_outcome o = after_send(t, &next);
+            enum ipc_outcome o = after_send(t, &next, r);   /* (a call: r is its partner) */
             continue_sender(next);
             return o;
         }
@@ -775,7 +779,7 @@ ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, bool red
         return send_phase(self, r);
     }
     struct tcb *next;
-    enum ipc_outcome o = after_send(self, &next);
+    enum ipc_outcome o = after_send(self, &next, NULL);
     continue_sender(next);
     return o;
 }
@@ -796,7 +800,7 @@ enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t 
     t->ipc.from_spec = from_spec;
     t->ipc.timeouts = rcv_timeout;
     struct tcb *next;
-    enum ipc_outcome o = recv_phase(t, &next);
+    enum ipc_outcome o = recv_phase(t, &next, NULL);
     continue_sender(next);
     return o;
 }
