@@ -9,7 +9,7 @@
 #define PIT_CMD  0x43
 
 static volatile uint64_t ticks;
-static uint64_t last_now;
+static union { uint64_t v; uint32_t w[2]; } last_now;   /* arch_timer_now's latest value */
 
 void timer_tick(void)
 {
@@ -38,7 +38,7 @@ static unsigned pit_read_counter(void)
  */
 #define CALIBRATION_TICKS 20u
 
-static uint64_t tsc_base;
+static union { uint64_t v; uint32_t w[2]; } tsc_base;   /* TSC at calibration */
 static uint32_t tsc_mult;                   /* 2^32 / (TSC cycles per µs) */
 static uint32_t tsc_khz;
 
@@ -82,7 +82,7 @@ static void timer_calibrate(void)
     tsc_khz = cycles_x1000 == 0 ? 1u : cycles_x1000 > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)cycles_x1000;
     uint64_t mult = div64_32((uint64_t)1000u << 32, tsc_khz);
     tsc_mult = mult > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)mult;
-    tsc_base = cpu_rdtsc();
+    tsc_base.v = cpu_rdtsc();
 }
 
 uint32_t timer_tsc_khz(void)
@@ -92,15 +92,34 @@ uint32_t timer_tsc_khz(void)
 
 uint64_t arch_timer_now(void)
 {
-    uint64_t tsc;
-    __asm__ volatile("rdtsc" : "=A"(tsc));    /* cpu_rdtsc() without the call */
-    uint64_t d = tsc - tsc_base;
-    uint64_t hi = (d >> 32) * tsc_mult;
-    uint64_t lo = ((d & 0xFFFFFFFFu) * tsc_mult) >> 32;
-    uint64_t now = hi + lo;
-    if (now < last_now)
-        now = last_now;
-    last_now = now;
+    /* d = TSC - tsc_base; now = d.hi * tsc_mult + (d.lo * tsc_mult >> 32),
+     * never below the last value handed out; in the three scratch
+     * registers (the same in C needs three callee-saved ones, and every
+     * finite-timeout IPC reads this clock) */
+    uint64_t now;
+    uint32_t scratch;
+    __asm__ volatile("rdtsc\n\t"
+                     "sub %[base_lo], %%eax\n\t"
+                     "sbb %[base_hi], %%edx\n\t"
+                     "mov %%edx, %[s]\n\t"
+                     "mull %[mult]\n\t"            /* EDX = d.lo * mult >> 32 */
+                     "mov %[s], %%eax\n\t"
+                     "mov %%edx, %[s]\n\t"
+                     "mull %[mult]\n\t"            /* EDX:EAX = d.hi * mult */
+                     "add %[s], %%eax\n\t"
+                     "adc $0, %%edx\n\t"
+                     "cmp %[last_lo], %%eax\n\t"   /* now < last_now: last_now */
+                     "mov %%edx, %[s]\n\t"
+                     "sbb %[last_hi], %[s]\n\t"
+                     "jae 1f\n\t"
+                     "mov %[last_lo], %%eax\n\t"
+                     "mov %[last_hi], %%edx\n"
+                     "1:\tmov %%eax, %[last_lo]\n\t"
+                     "mov %%edx, %[last_hi]"
+                     : "=&A"(now), [s] "=&c"(scratch), [last_lo] "+m"(last_now.w[0]),
+                       [last_hi] "+m"(last_now.w[1])
+                     : [base_lo] "m"(tsc_base.w[0]), [base_hi] "m"(tsc_base.w[1]), [mult] "m"(tsc_mult)
+                     : "cc");
     return now;
 }
 
