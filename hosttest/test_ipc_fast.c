@@ -761,18 +761,43 @@ static void test_ipc_fastpath_declines_nested_receiver(void **state)
     th[5]->ipc_nested = false;
 }
 
-static void test_ipc_fastpath_declines_receiver_timer_armed(void **state)
+/* Receiver 5 waits for anyone with a finite receive timeout (1 ms), the
+ * clock at 0; caller 0 is current with two words loaded. */
+static void timed_receiver_scene(void)
 {
+    machine_reset(NULL);
+    mock_time_us = 0;
     mock_current = th[5];
-    assert_int_equal(ipc_invoke(th[5], TID_NIL, TID_ANY, TO(NEVER, 0x0010u)), IPC_BLOCKED);
-    expect_decline(0, gid_of(5), TID_NIL, 0, tag2);
-    /* cancelled: the node stays queued, stopped; waiting again without a
-     * timeout, 5 takes the fast path */
-    ipc_cancel(th[5], true, true);
-    assert_true(wakeup_queued(&th[5]->wakeup) && !th[5]->ipc.timer_live);
-    wait_for(5, TID_ANY);
+    assert_int_equal(ipc_invoke(th[5], TID_NIL, TID_ANY, TO(NEVER, 0x0010u | (10u << 10))), IPC_BLOCKED);
+    assert_true(th[5]->ipc.timer_live);
+    load(0, 2, 0x5500);
     mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
+}
+
+/* A receiver waiting with a timeout takes the fast path: the delivery stops
+ * its timer as the general path does (the node stays queued, stale), and
+ * the deadline passing later changes nothing. */
+static void test_ipc_fastpath_stops_receiver_timer(void **state)
+{
+    word_t tag = msgtag_make(0x55, 2, 0, 0);
+    timed_receiver_scene();
+    U(0)[0] = tag;
+    ipc_invoke(th[0], gid_of(5), TID_NIL, 0);
+    slow_tail(th[0], &snap_a);
+    timed_receiver_scene();
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag));
+    fast_tail(th[0], &snap_b);
+    const char *d = snapshot_diff(&snap_a, &snap_b);
+    if (d != NULL)
+        fail_msg("timed receiver differs from the general path in %s", d);
+    assert_false(th[5]->ipc.timer_live);
+    assert_true(wakeup_queued(&th[5]->wakeup));
+    assert_int_equal(ipc_result_tag(th[5]), tag);
+    assert_int_equal(U(5)[2], 0x5502);
+    mock_time_us = 100000;
+    ipc_expire(mock_time_us);
+    assert_int_equal(ipc_result_tag(th[5]), tag);  /* no timeout error afterwards */
+    assert_int_equal(th[5]->state, TS_READY);
 }
 
 static void test_ipc_fastpath_declines_receiver_not_accepting(void **state)
@@ -1307,7 +1332,7 @@ int main(void)
         T(test_ipc_fastpath_declines_no_destination),
         T(test_ipc_fastpath_declines_receiver_not_waiting),
         T(test_ipc_fastpath_declines_nested_receiver),
-        T(test_ipc_fastpath_declines_receiver_timer_armed),
+        T(test_ipc_fastpath_stops_receiver_timer),
         T(test_ipc_fastpath_declines_receiver_not_accepting),
         T(test_ipc_fastpath_random_equals_slow_path),
         T(test_ipc_fastpath_random_comparison_detects_difference),

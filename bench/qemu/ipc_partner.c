@@ -3,7 +3,8 @@
  * task's page faults (maps the page 1:1), then - after the message with
  * label 1 - a raw-assembly ReplyWait loop answering every call with the
  * tag it received (echo.h), so that the measured path is kernel IPC plus a handful of
- * user instructions.
+ * user instructions. It waits with the timeouts in MR1 of the root's
+ * calls (finite for the general-path figures).
  */
 #include <l4/ipc.h>
 #include <l4/kip.h>
@@ -20,7 +21,7 @@ int main(void)
     L4_MsgTag_t tag = L4_Wait(&from);
     for (;;) {
         if (L4_Label(tag) == 1)
-            echo_loop(entry, from.raw, (unsigned)mr);
+            echo_loop(entry, from.raw, (unsigned)mr, 1);   /* timeouts: our caller's MR1 */
         if ((L4_Label(tag) >> 4) == 0xFFE) {          /* page fault: map it 1:1 */
             L4_Word_t page = mr[1] & ~0xFFFu;
             mr[0] = 0x00000080u;                      /* u = 0, t = 2: one map item */

@@ -79,12 +79,19 @@ static void call_loop(void)
 }
 
 /* Instructions per call of `n` calls to `to` with `u` words, `timeouts`;
- * `window`: the timed loop is a costcount window. */
+ * `window`: the timed loop is a costcount window. The partner's echo waits
+ * with the same receive timeout (our MR1, set by one call with u = 1 first:
+ * echo.h), so that with a finite one both one-ways of a call take the
+ * general path; the worker's echo always waits without one. */
 static unsigned measure_window(unsigned to, unsigned u, unsigned timeouts, unsigned n, int window)
 {
+    ((unsigned *)la.utcb)[1] = ECHO_TIMEOUTS | (timeouts & 0xFFFFu);
     la.to = to;
-    la.tag = u;
+    la.tag = 1;
     la.timeouts = timeouts;
+    la.count = 1;
+    call_loop();
+    la.tag = u;
     la.count = WARMUP / 10u;
     call_loop();
     la.count = n;
@@ -132,7 +139,7 @@ static void worker(void)
 {
     L4_ThreadId_t from;
     L4_Wait(&from);
-    echo_loop(kip_entry, from.raw, L4_MyLocalId().raw);
+    echo_loop(kip_entry, from.raw, L4_MyLocalId().raw, 0);
 }
 
 /* Create and start the worker (its pager: the partner, still serving faults). */
@@ -186,7 +193,7 @@ static void s1_echo_main(void)
 {
     unsigned utcb = my_utcb();
     raw_ipc(0, root_gid.raw, utcb);
-    echo_loop(small_entry, root_gid.raw, utcb);
+    echo_loop(small_entry, root_gid.raw, utcb, 0);
 }
 
 /* S2's echo thread: waits for S1's driver, then echoes it forever. */
@@ -194,7 +201,7 @@ static void s2_echo_main(void)
 {
     unsigned utcb = my_utcb();
     raw_ipc(0, s1_driver.raw, utcb);
-    echo_loop(small_entry, s1_driver.raw, utcb);
+    echo_loop(small_entry, s1_driver.raw, utcb, 0);
 }
 
 /* S1's driver: on our call, times ROUNDS calls to S2's echo thread (window

@@ -16,7 +16,8 @@
  *    (global or own-space local ID) that is blocked in a receive accepting
  *    the caller (open, anylocal from the same space, or closed on it), not
  *    halted, not in a nested pagefault IPC (these three are one compare of
- *    the TCB's run word, tcb_run_word) and with no receive timer armed; an untyped
+ *    the TCB's run word, tcb_run_word), with or without a receive timeout
+ *    (the delivery stops it: one store, lazy timers); an untyped
  *    message of at most IPC_FAST_MAX_UNTYPED words with no flags; then
  *    either no receive phase, or a receive phase (anythread, anylocalthread
  *    or closed on the destination) with receive timeout Never and no sender

@@ -51,9 +51,9 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
         r = tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
     }
     /* waiting to receive, not halted, in no nested IPC, quantum left (the
-     * hand-off relies on it), no timer armed */
-    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || r->ipc.timer_live ||
-        !fast_accepts(r, self))
+     * hand-off relies on it); a receive timeout it waits with is stopped
+     * on delivery (fast_deliver) */
+    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || !fast_accepts(r, self))
         return NULL;
     return r;
 }
@@ -63,7 +63,8 @@ static inline __attribute__((always_inline)) struct tcb *fast_receiver(const str
  * (kcheck: no transfer partner outside a transfer; neither has a nested
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
  * outside a transfer, is not touched (xfer_start sets it for the next one).
- * The caller sets `s`'s state. */
+ * r's receive timeout, if any, stops (timer_stop: its node stays queued,
+ * stale, as on the general path). The caller sets `s`'s state. */
 static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     r->utcb[0] = tag;                        /* (first: tag is still in a register) */
@@ -71,6 +72,7 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
     ipc_copy_words(&r->utcb[1], &s->utcb[1], msgtag_untyped(tag));
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave) */
     r->ipc.partner = NULL;
+    r->ipc.timer_live = false;
     r->ipc.result_from = ipc_from_id(s, r);
 }
 
