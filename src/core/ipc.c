@@ -41,7 +41,17 @@
  *    (ipc_expire skips it) or the next timeout moves it (timer_arm,
  *    wakeup_retime: in place when the new deadline falls in the same
  *    wakeup class). An IPC with a finite timeout that completes before it
- *    thus costs no queue removal, and the next one no insertion.
+ *    thus costs no queue removal, and the next one no insertion; and the
+ *    fast path can deliver to a receiver that waits with a timeout (one
+ *    store stops it).
+ *
+ *  - Flat in the kernel: the phases (send_phase, xfer_start, after_send,
+ *    recv_phase) and their helpers are IPC_HOT, inline into ipc_invoke in
+ *    the kernel and out of line in the host build (coverage counts each
+ *    one's branches once). A call's receive phase takes the partner its
+ *    send phase looked up when the FromSpecifier is that thread's global
+ *    ID (recv_phase's `known`): the same thread a lookup would find, as
+ *    nothing is deleted within one system call.
  *
  *  - Every thread is in at most one IPC queue (q_on), and every
  *    delivered message is copied exactly once, when its transfer completes.

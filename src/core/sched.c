@@ -87,7 +87,7 @@ struct tcb *sched_queue_head(uint8_t prio)
 /* ---- queues ------------------------------------------------------------- */
 
 /* Append `t`, known to be neither queued nor the idle thread, to the tail
- * of the queue of its priority (inline: sched_make_ready). */
+ * of the queue of its priority (inline: sched_enqueue, sched_enqueue_ready). */
 static inline __attribute__((always_inline)) void sched_enqueue_known(struct tcb *t)
 {
     struct tcb *head = sched_state.queue_head[t->prio];
