@@ -189,6 +189,15 @@ IPC_HOT void timer_arm(struct tcb *t, uint64_t deadline)
     t->ipc.timer_live = true;
 }
 
+/* The deadline of the time point `tv` (bit 15 set) from `now` (out of
+ * line: the period case keeps its deadline in registers). */
+static __attribute__((noinline)) uint64_t timer_point_deadline(uint16_t tv, uint64_t now)
+{
+    uint64_t deadline;
+    timeout_decode(tv, now, &deadline);
+    return deadline;
+}
+
 /* Arm time value `tv` for `t`; false when it is ZeroTime (do not block).
  * Never and ZeroTime periods are decided without reading the clock. */
 IPC_HOT bool timer_start(struct tcb *t, uint16_t tv)
@@ -197,12 +206,9 @@ IPC_HOT bool timer_start(struct tcb *t, uint16_t tv)
         return true;                                  /* Never */
     if ((tv & 0x8000u) == 0 && (tv & 0x3FFu) == 0)
         return false;                                 /* ZeroTime (any m = 0 period) */
-    uint64_t deadline, now = arch_timer_now();
-    if ((tv & 0x8000u) == 0)
-        deadline = timeout_period_deadline(tv, now);  /* a finite period */
-    else
-        timeout_decode(tv, now, &deadline);           /* a point */
-    timer_arm(t, deadline);
+    uint64_t now = arch_timer_now();
+    timer_arm(t, (tv & 0x8000u) == 0 ? timeout_period_deadline(tv, now)   /* a finite period */
+                                     : timer_point_deadline(tv, now));    /* a point */
     return true;
 }
 
@@ -607,7 +613,7 @@ static void xfer_abort(struct tcb *x, enum ipc_error es, enum ipc_error er)
     xfer_fail(s, r, es, er, s->ipc.xfer_offset);
 }
 
-static void continue_sender(struct tcb *s);
+IPC_HOT void continue_sender(struct tcb *s);
 
 /* The pagefault IPC of `x` has finished (ok: reply received). */
 static void nested_done(struct tcb *x, bool ok)
@@ -720,10 +726,17 @@ IPC_HOT enum ipc_outcome after_send(struct tcb *s, struct tcb **next, struct tcb
 }
 
 /* Continue the (non-current) senders whose send phases completed, in turn. */
-static void continue_sender(struct tcb *s)
+static __attribute__((noinline)) void continue_senders(struct tcb *s)
 {
     while (s != NULL)
         after_send(s, &s, NULL);
+}
+
+/* The same when `s` is not NULL (a short IPC has none: no call then). */
+IPC_HOT void continue_sender(struct tcb *s)
+{
+    if (s != NULL)
+        continue_senders(s);
 }
 
 /* Send phase of `t` to existing `r`: transfer, block, or fail. */

@@ -172,39 +172,19 @@ void sched_remove(struct tcb *t)
         sched_dequeue(t);
 }
 
-/* Priority of the running thread for preemption decisions: idle is below 0. */
-static int sched_current_prio(void)
-{
-    struct tcb *cur = arch_current();
-    if (cur == NULL || cur == sched_state.idle)
-        return -1;
-    return cur->prio;
-}
-
-/* The run word bits besides the nested-IPC flag: state, halted, quantum_out. */
-#define SCHED_RUN_MASK 0xFF00FFFFu
-
-/* Append the runnable `t` to its ready queue (out of line: the common case
- * of sched_make_ready, a thread lazy dispatching left queued, then needs no
- * registers saved). */
-static __attribute__((noinline)) void sched_enqueue_ready(struct tcb *t)
+/* Out of line: the common case of sched_make_ready, a thread lazy
+ * dispatching left queued, then needs no registers saved. */
+__attribute__((noinline)) void sched_enqueue_ready(struct tcb *t)
 {
     sched_enqueue_known(t);                /* (runnable: not idle) */
 }
 
+#if __STDC_HOSTED__
 void sched_make_ready(struct tcb *t)
 {
-    kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
-    t->state = TS_READY;
-    /* sched_runnable(t) in one compare: not halted, quantum left (the
-     * run word's flag), not idle (asserted) */
-    if ((tcb_run_word(t) & SCHED_RUN_MASK) != TS_READY)
-        return;
-    if (!t->in_ready_queue)
-        sched_enqueue_ready(t);
-    if ((int)t->prio > sched_current_prio())
-        sched_state.resched = true;
+    sched_make_ready_inline(t);
 }
+#endif
 
 struct tcb *sched_pick(void)
 {

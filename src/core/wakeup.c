@@ -81,16 +81,6 @@ static void wakeup_unlink(struct wakeup_queue *q, struct wakeup_node *n)
     n->list = WAKEUP_NONE;
 }
 
-/* The pending class a deadline belongs to under the current limits. */
-static enum wakeup_class wakeup_class_for(const struct wakeup_queue *q, uint64_t deadline)
-{
-    if (deadline < q->soon_limit)
-        return WAKEUP_SOON;
-    if (deadline < q->late_limit)
-        return WAKEUP_LATE;
-    return WAKEUP_LATELATE;
-}
-
 void wakeup_init(struct wakeup_queue *q, uint64_t now_us)
 {
     for (unsigned i = 0; i < WAKEUP_LISTS; i++) {
@@ -114,23 +104,15 @@ void wakeup_insert(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadl
     enum wakeup_class c = wakeup_class_for(q, deadline);
     n->deadline = deadline;
     wakeup_link(q, n, c);
-    if (c == WAKEUP_SOON && deadline < q->soon_min)
-        q->soon_min = deadline;
+    wakeup_soon_min_note(q, c, deadline);
 }
 
+#if __STDC_HOSTED__
 void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline)
 {
-    kassert(wakeup_queued(n));
-    enum wakeup_class c = wakeup_class_for(q, deadline);
-    if (n->list != (uint8_t)c) {            /* another class, or due already */
-        wakeup_unlink(q, n);
-        wakeup_insert(q, n, deadline);
-        return;
-    }
-    n->deadline = deadline;
-    if (c == WAKEUP_SOON && deadline < q->soon_min)
-        q->soon_min = deadline;
+    wakeup_retime_inline(q, n, deadline);
 }
+#endif
 
 void wakeup_remove(struct wakeup_queue *q, struct wakeup_node *n)
 {

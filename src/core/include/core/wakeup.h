@@ -20,6 +20,7 @@
 #ifndef CORE_WAKEUP_H
 #define CORE_WAKEUP_H
 
+#include <core/kassert.h>
 #include <core/types.h>
 
 struct wakeup_node {
@@ -77,15 +78,59 @@ void wakeup_init(struct wakeup_queue *q, uint64_t now_us);
 /* Queue a node to fire at `deadline` (µs). The node must not be queued. */
 void wakeup_insert(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline);
 
-/* Move the queued node `n` to `deadline`: in place when the deadline
- * belongs to the list it is on, else as wakeup_remove + wakeup_insert. */
-void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline);
-
 /* Dequeue a node if queued; a no-op otherwise. */
 void wakeup_remove(struct wakeup_queue *q, struct wakeup_node *n);
 
 /* True while the node is queued. */
 static inline bool wakeup_queued(const struct wakeup_node *n) { return n->list != 0; }
+
+/* The pending class a deadline belongs to under the current limits. */
+static inline enum wakeup_class wakeup_class_for(const struct wakeup_queue *q, uint64_t deadline)
+{
+    if (deadline < q->soon_limit)
+        return WAKEUP_SOON;
+    if (deadline < q->late_limit)
+        return WAKEUP_LATE;
+    return WAKEUP_LATELATE;
+}
+
+/* Keep soon_min a lower bound after `deadline` joined class `c`. */
+static inline void wakeup_soon_min_note(struct wakeup_queue *q, enum wakeup_class c, uint64_t deadline)
+{
+    if (c == WAKEUP_SOON && deadline < q->soon_min)
+        q->soon_min = deadline;
+}
+
+/* The body of wakeup_retime (below). */
+static inline __attribute__((always_inline)) void wakeup_retime_inline(struct wakeup_queue *q,
+                                                                     struct wakeup_node *n,
+                                                                     uint64_t deadline)
+{
+    kassert(wakeup_queued(n));
+    enum wakeup_class c = wakeup_class_for(q, deadline);
+    if (n->list != (uint8_t)c) {            /* another class, or due already */
+        wakeup_remove(q, n);
+        wakeup_insert(q, n, deadline);
+        return;
+    }
+    n->deadline = deadline;
+    wakeup_soon_min_note(q, c, deadline);
+}
+
+/* Move the queued node `n` to `deadline`: in place when the deadline
+ * belongs to the list it is on, else as wakeup_remove + wakeup_insert.
+ * Inline in the kernel (a finite-timeout IPC moves its thread's node every
+ * time); out of line in the host build, where coverage then counts its
+ * branches once. */
+#if __STDC_HOSTED__
+void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n, uint64_t deadline);
+#else
+static inline __attribute__((always_inline)) void wakeup_retime(struct wakeup_queue *q, struct wakeup_node *n,
+                                                              uint64_t deadline)
+{
+    wakeup_retime_inline(q, n, deadline);
+}
+#endif
 
 /* Advance the queue to time `now_us` (run the correction phases that are
  * due) and hand out one expired node, dequeued; NULL when no queued node has
