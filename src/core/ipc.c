@@ -807,7 +807,7 @@ ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, bool red
     return o;
 }
 
-enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
+IPC_INVOKE_REGS enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
 {
     return ipc_start(self, to, from_spec, timeouts, true);
 }

@@ -42,12 +42,20 @@ enum ipc_outcome { IPC_DONE, IPC_BLOCKED };
 /* Use `wq` for IPC send/receive timeouts (the kernel's one wakeup queue). */
 void ipc_init(struct wakeup_queue *wq);
 
+/* On i386 (the kernel) ipc_invoke takes its first three arguments in
+ * registers: every Ipc the fast path declines calls it across files. */
+#if defined(__i386__)
+#define IPC_INVOKE_REGS __attribute__((regparm(3)))
+#else
+#define IPC_INVOKE_REGS
+#endif
+
 /* The Ipc system call of `self` (the current thread): optional send phase
  * to `to`, then optional receive phase per `from_spec` (TID_NIL: none), with
  * the Timeouts word (send [31..16], receive [15..0]). Message in self's UTCB.
  * The send phase is redirected per self's space (ABI 5.7, see ipc.c).
  * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above). */
-enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
+IPC_INVOKE_REGS enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
 
 /* ipc_invoke without redirection: for messages the kernel generates on
  * self's behalf (page faults, exceptions, interrupts), which go straight to
