@@ -4,15 +4,18 @@
 #
 # usage: run-qemu-test.sh --name N --kernel K [--modules "a,b"] [--append S]
 #                         [--timeout SEC] [--min-pass N] [--log FILE]
-#                         [--expect LINE] [--mem MB]
+#                         [--expect LINE] [--mem MB] [--cpu MODEL]
+#                         [--boot-fail LINE]
 # Passes (exit 0) only when: QEMU finished before the timeout through
 # isa-debug-exit with code 0, a [TEST:SUMMARY] line reports failed=0 and at
 # least --min-pass passes, [TEST:EXIT] 0 was printed, and no [TEST:FAIL]
 # appeared. With --expect (for the demo, which prints no [TEST:*] lines) the
 # serial log must instead contain LINE exactly and end with [TEST:EXIT] 0.
-# On failure the whole serial log is printed.
+# With --boot-fail (a kernel that must refuse to boot, e.g. on the CPU model
+# --cpu) it must contain LINE exactly and leave through isa-debug-exit with
+# the boot-failure code 2. On failure the whole serial log is printed.
 set -u
-name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log="" expect="" mem=128
+name="" kernel="" modules="" append="" timeout_s=60 min_pass=1 log="" expect="" mem=128 cpu="" boot_fail=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -24,6 +27,8 @@ while [ $# -gt 0 ]; do
     --log) log=$2; shift 2 ;;
     --expect) expect=$2; shift 2 ;;
     --mem) mem=$2; shift 2 ;;
+    --cpu) cpu=$2; shift 2 ;;
+    --boot-fail) boot_fail=$2; shift 2 ;;
     *) echo "run-qemu-test: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -35,6 +40,7 @@ args=(-accel tcg -m "$mem" -display none -no-reboot -monitor none -serial "file:
       -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$kernel")
 [ -n "$modules" ] && args+=(-initrd "$modules")
 [ -n "$append" ] && args+=(-append "$append")
+[ -n "$cpu" ] && args+=(-cpu "$cpu")
 
 timeout --kill-after=5 "$timeout_s" "$qemu" "${args[@]}" </dev/null >"$log.stdout" 2>&1
 rc=$?
@@ -51,6 +57,12 @@ fail() {
 
 grep -E '^\[TEST:(PASS|FAIL|SUMMARY|EXIT)\]' "$log"
 [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && fail "timeout after ${timeout_s}s"
+if [ -n "$boot_fail" ]; then
+  grep -qxF -- "$boot_fail" "$log" || fail "expected line not printed: $boot_fail"
+  [ "$rc" -eq 5 ] || fail "qemu exit status $rc (expected 5 = debug-exit code 2, a boot failure)"
+  echo "PASS $name: refused to boot with '$boot_fail'"
+  exit 0
+fi
 qemu_exit_ok() {
   [ "$rc" -eq 1 ] || fail "qemu exit status $rc (expected 1 = debug-exit code 0)"
 }

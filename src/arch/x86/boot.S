@@ -4,7 +4,11 @@
  * code) and physical 0..512 MB at KERNEL_VBASE, enables paging and jumps to
  * the kernel proper, which calls kmain(magic, mbi) on the boot stack.
  */
+#include <arch/frame.h>
 #include <arch/layout.h>
+
+/* CPUID.1:EDX: PSE (3), TSC (4), MSR (5), SEP (11), CMOV (15) */
+#define CPU_NEEDED  ((1 << 3) | (1 << 4) | (1 << 5) | (1 << 11) | (1 << 15))
 
 #define MB_MAGIC  0x1BADB002
 #define MB_FLAGS  0x00000003        /* page-align modules, provide memory info */
@@ -23,6 +27,41 @@ _start:
     cld
     mov %eax, %esi                  /* keep the Multiboot magic and info */
     mov %ebx, %edi
+    mov $(boot_stack_top - KERNEL_VBASE), %esp   /* (its physical address) */
+
+    /* The CPU this kernel needs (a Pentium II or later): CPUID, then 4 MB
+     * pages (PSE, below), TSC (the clock), MSRs and SYSENTER/SYSEXIT (the
+     * Ipc entry) and CMOV (the compiler's -march=i686). Anything less stops
+     * here with a message instead of faulting later. */
+    pushf                           /* CPUID exists: EFLAGS.ID can be changed */
+    pop %eax
+    mov %eax, %ecx
+    xor $EFLAGS_ID, %eax
+    push %eax
+    popf
+    pushf
+    pop %eax
+    push %ecx
+    popf
+    xor %ecx, %eax
+    test $EFLAGS_ID, %eax
+    jz cpu_unsupported
+    mov $1, %eax
+    cpuid
+    and $CPU_NEEDED, %edx
+    cmp $CPU_NEEDED, %edx
+    jne cpu_unsupported
+    /* the Pentium Pro sets SEP without having SYSENTER (Intel SDM:
+     * family 6, model < 3, stepping < 3 has none) */
+    and $0xF0FFF, %eax              /* extended model, family, model, stepping */
+    cmp $0x600, %eax
+    jb cpu_ok
+    cmp $0x623, %eax                /* from here on: model >= 3 (or extended) */
+    jae cpu_ok
+    and $0x0F, %eax                 /* family 6, model 0..2: the stepping */
+    cmp $3, %eax
+    jb cpu_unsupported
+cpu_ok:
 
     /* zero the boot page directory */
     mov $boot_pdir, %ebx
@@ -55,6 +94,61 @@ _start:
 
     lea higher_half, %eax
     jmp *%eax
+
+/* Print cpu_message on COM1 (polled, 115200 8N1 as serial_init sets it),
+ * leave the emulator as boot_fail does (exit code 2: isa-debug-exit in
+ * QEMU, the shutdown port in Bochs) or halt. */
+cpu_unsupported:
+    mov $COM1_PORT + 1, %dx
+    xor %al, %al
+    out %al, %dx                    /* no interrupts */
+    mov $COM1_PORT + 3, %dx
+    mov $0x80, %al
+    out %al, %dx                    /* DLAB */
+    mov $COM1_PORT, %dx
+    mov $1, %al
+    out %al, %dx                    /* divisor 1: 115200 baud */
+    mov $COM1_PORT + 1, %dx
+    xor %al, %al
+    out %al, %dx
+    mov $COM1_PORT + 3, %dx
+    mov $0x03, %al
+    out %al, %dx                    /* 8N1 */
+    mov $cpu_message, %esi
+1:  lodsb
+    test %al, %al
+    jz 3f
+    mov %al, %ah
+    mov $COM1_PORT + 5, %dx
+2:  in %dx, %al                     /* wait until the transmitter is empty */
+    test $0x20, %al
+    jz 2b
+    mov $COM1_PORT, %dx
+    mov %ah, %al
+    out %al, %dx
+    jmp 1b
+3:  mov $COM1_PORT + 5, %dx
+4:  in %dx, %al                     /* the last byte out (Bochs ends at once) */
+    test $0x40, %al
+    jz 4b
+    mov $DEBUG_EXIT_PORT, %dx
+    mov $2, %eax
+    out %eax, %dx
+    mov $BOCHS_SHUTDOWN_PORT, %dx
+    mov $cpu_shutdown, %esi
+5:  lodsb
+    test %al, %al
+    jz 6f
+    out %al, %dx
+    jmp 5b
+6:  cli
+    hlt
+    jmp 6b
+
+cpu_message:
+    .asciz "\r\nboot failed: this CPU lacks CPUID, PSE, TSC, MSRs, SYSENTER or CMOV (a Pentium II or later is needed)\r\n"
+cpu_shutdown:
+    .asciz "Shutdown"
 
     .section .boot.data, "aw"
     .align 4096

@@ -1,8 +1,9 @@
 /* COM1 serial console: 115200 8N1, polled. */
 #include <arch/console.h>
 #include <arch/cpu.h>
+#include <arch/layout.h>
 
-#define COM1 0x3F8
+#define COM1 COM1_PORT
 
 void serial_init(void)
 {

@@ -39,6 +39,9 @@
 #define SEL_DFTSS  0x38
 #define GDT_ENTRIES 8
 
+/* The serial console's I/O base (COM1: serial.c, and boot.S's CPU message). */
+#define COM1_PORT 0x3F8
+
 /* isa-debug-exit port used by tests and the demo (QEMU exits with (v << 1) | 1). */
 #define DEBUG_EXIT_PORT 0xF4
 /* Bochs leaves the simulation when the string "Shutdown" is written to this
