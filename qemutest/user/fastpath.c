@@ -15,7 +15,9 @@
  *    sysexit could not give it), or deleted (the kernel goes on);
  *  - a thread blocked in the fast path whose flags ExchangeRegisters
  *    changed (no abort) is resumed by a call through the fast path: it
- *    leaves by iret with those flags and the register outputs of the call.
+ *    leaves by iret with those flags and the register outputs of the call;
+ *  - a caller waiting with a finite receive timeout gets its reply through
+ *    the fast path, and the stopped timeout does not fire later.
  */
 #include "ktest_user.h"
 
@@ -362,6 +364,45 @@ static void check_blocked_flags_resumed_fast(void)
               "wrong outputs or flags after the iret exit");
 }
 
+/* ---- a caller that waits with a receive timeout ------------------------------ */
+
+/* Waits for us (label 14), sleeps 100 ms, then sends us label 15. */
+static void worker_delayed(void)
+{
+    L4_ThreadId_t from;
+    L4_Wait(&from);
+    L4_Sleep(L4_TimePeriod(100000));
+    L4_LoadMR(0, 15u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+static void check_timed_caller(void)
+{
+    /* each call waits with a 20 ms receive timeout (the call itself takes
+     * the general path, which arms it); worker 1's reply reaches us through
+     * the fast path, which stops that timer */
+    int ok = 1;
+    for (unsigned i = 0; i < 20; i++) {
+        L4_ThreadId_t from;
+        L4_LoadMR(0, 1u);
+        L4_LoadMR(1, 100u + i);
+        L4_MsgTag_t t = L4_Ipc(worker_gid(1), worker_gid(1),
+                               L4_Timeouts(L4_Never, L4_TimePeriod(20000)), &from);
+        L4_Word_t mr1;
+        L4_StoreMR(1, &mr1);
+        ok &= L4_IpcSucceeded(t) && mr1 == 101u + i && from.raw == worker_utcb(1) + 256u;
+    }
+    /* their deadlines pass while we wait without a timeout: no timeout */
+    ok &= worker_start(5, worker_delayed);
+    L4_LoadMR(0, 14u << 16);
+    ok &= L4_IpcSucceeded(L4_Send(worker_gid(5)));
+    L4_MsgTag_t t = L4_Receive(worker_gid(5));
+    ktu_check("fast_reply_to_timed_caller", ok && L4_IpcSucceeded(t) && L4_Label(t) == 15u,
+              "a reply to a caller waiting with a timeout was lost, or a stopped timeout fired");
+}
+
 extern char _end[];
 
 /* Touch every page of our image (read, then write back) so that sigma0
@@ -387,5 +428,6 @@ int main(void)
     check_blocked_redirected();
     check_blocked_deleted();
     check_blocked_flags_resumed_fast();
+    check_timed_caller();
     ktu_finish();
 }
