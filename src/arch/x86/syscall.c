@@ -138,20 +138,22 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
 
 extern char sysexit_outputs[], iret_outputs[];
 
-/* Leave the kernel through the user frame `f` of a thread blocked in the
+/* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs in registers: EAX from, ESI
  * MR0, EBX MR1, ECX MR2 (for EBP), at `exit` (entry.S), which must be a
  * constant: sysexit_outputs (sysexit), or iret_outputs once a space has
- * been small (the outputs into `f`, then the common iret exit, which
- * reloads every selector from `f`). As ipc_outputs() then sysexit_exit. */
-static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(struct frame *f, const struct tcb *t,
+ * been small (the outputs into the frame, then the common iret exit, which
+ * reloads every selector from it). As ipc_outputs() then sysexit_exit.
+ * (The frame's address is taken from `t` in the asm, so that it is not
+ * computed early and kept in a stack slot.) */
+static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
                                                                              const char *exit)
 {
-    __asm__ volatile("mov %0, %%esp\n\t"
+    __asm__ volatile("lea %c6(%0), %%esp\n\t"
                      "jmp %P5"
                      :
-                     : "d"(f), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
-                       "c"(t->utcb[2]), "i"(exit)
+                     : "d"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                       "c"(t->utcb[2]), "i"(exit), "i"(USER_FRAME_OFFSET)
                      : "memory");
     __builtin_unreachable();
 }
@@ -176,14 +178,17 @@ static inline struct switch_frame *fast_context(struct tcb *t)
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
 {
+    /* (`from` made opaque: its context's address is one lea from it here,
+     * rather than the frame address of the entry kept in a stack slot) */
+    __asm__("" : "+r"(from));
     struct switch_frame *mine = fast_context(from), *next = fast_context(to);
     switch_prepare(from, to, small_seen);
     from->arch.ksp = (uintptr_t)mine;        /* (mine->ret: ipc_fast_resume, always) */
     /* (no other context sits there: fast_context) */
     if (to->arch.ksp == (uintptr_t)next) {
         if (small_seen)
-            leave_with_outputs(thread_user_frame(to), to, iret_outputs);
-        leave_with_outputs(thread_user_frame(to), to, sysexit_outputs);
+            leave_with_outputs(to, iret_outputs);
+        leave_with_outputs(to, sysexit_outputs);
     }
     context_load(to->arch.ksp);
 }

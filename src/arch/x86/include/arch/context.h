@@ -24,13 +24,25 @@ _Static_assert(sizeof(struct switch_frame) == SWITCH_FRAME_SIZE, "switch frame l
 
 void switch_context(uintptr_t *save_ksp, uintptr_t new_ksp);
 
-/* Number of arch_switch_to() calls since boot. */
+/* Number of thread switches since boot: counted in the test kernel only
+ * (its preemption self-test reads it); the kernel a user boots does not
+ * pay for it on every switch. */
 extern unsigned long context_switches;
+
+static inline void context_switch_count(void)
+{
+#if L4_TEST_KERNEL
+    context_switches++;
+#endif
+}
+
+/* Offset of a thread's user frame in its TCB: the top of its kernel stack. */
+#define USER_FRAME_OFFSET (TCB_SIZE - sizeof(struct frame))
 
 /* The user frame at the top of `t`'s kernel stack. */
 static inline struct frame *thread_user_frame(struct tcb *t)
 {
-    return (struct frame *)(tcb_stack_top(t) - sizeof(struct frame));
+    return (struct frame *)((uintptr_t)t + USER_FRAME_OFFSET);
 }
 
 /* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
@@ -49,7 +61,7 @@ static inline void cr3_load(uint32_t pdir_phys)
 static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to,
                                                                  bool small_possible)
 {
-    context_switches++;
+    context_switch_count();
     tss_set_esp0((uint32_t)tcb_stack_top(to));
     if (to->space != from->space) {     /* (every live thread has one: tcb_create) */
         if (!small_possible || __builtin_expect(!smallspace_seen, 1))
