@@ -85,7 +85,9 @@ vec_1:
  * return, DF would reverse string instructions, TF was handled by vec_1).
  *
  * The complete struct frame is pushed (no segment loads: the kernel runs
- * on the user's flat selectors, see gdt_init); its EFLAGS image is 0x202:
+ * on the user's flat selectors, see gdt_init), but for its vector and
+ * error slots: nothing reads those of a sysenter frame except the general
+ * entry after sysenter_declined, which writes them; its EFLAGS image is 0x202:
  * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
  * AC and ID clear, IF set. With the flat data selectors (the kernel's
  * own) the whole call runs in C on this frame (ipc_sysenter: the fast
@@ -102,8 +104,7 @@ vec_1:
     popf
     push $SEL_UCODE
     push %ebx                       /* eip */
-    push $0
-    push $(SYSCALL_VECTOR_BASE + SYS_IPC)
+    sub $8, %esp                    /* error, vector: read only after sysenter_declined */
     pusha
     push %ds
     push %es
@@ -193,6 +194,7 @@ iret_outputs:                       /* the same with iret always (small spaces) 
 
 sysenter_declined:
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
+    movl $(SYSCALL_VECTOR_BASE + SYS_IPC), FRAME_VECTOR(%esp)
     jmp trap_saved
 
 /* A thread blocked in the sysenter fast path is switched back to here

@@ -109,8 +109,8 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
 /* The common case of sched_handoff, inline: `from` heads the highest
- * non-empty queue, `to` (not halted, with quantum left, not the idle
- * thread: the caller knows) has its priority, and the queue holds `from` alone or
+ * non-empty queue, `to` (another thread, not halted, with quantum left, not
+ * the idle thread: the caller knows) has its priority, and the queue holds `from` alone or
  * has `to` right behind it. make_ready + dispatch would then keep `to`
  * there (or queue it behind `from`), drop the blocked `from` and pick `to`.
  * This makes `to` the head instead and leaves the blocked `from` queued
@@ -135,7 +135,7 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     if (!direct)
         return false;
     to->state = TS_READY;
-    if (next == from) {                      /* to (not queued) joins behind from */
+    if (next != to) {                        /* next == from: to (not queued) joins behind from */
         to->ready_next = to->ready_prev = from;
         from->ready_next = from->ready_prev = to;
         to->in_ready_queue = true;
