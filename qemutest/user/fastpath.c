@@ -366,12 +366,15 @@ static void check_blocked_flags_resumed_fast(void)
 
 /* ---- a caller that waits with a receive timeout ------------------------------ */
 
-/* Waits for us (label 14), sleeps 100 ms, then sends us label 15. */
+/* Tells us it runs (label 13), waits for us (label 14), sleeps 1.5 s,
+ * then sends us label 15. */
 static void worker_delayed(void)
 {
     L4_ThreadId_t from;
+    L4_LoadMR(0, 13u << 16);
+    L4_Send(root_gid);
     L4_Wait(&from);
-    L4_Sleep(L4_TimePeriod(100000));
+    L4_Sleep(L4_TimePeriod(1500000));
     L4_LoadMR(0, 15u << 16);
     L4_Send(root_gid);
     for (;;)
@@ -380,22 +383,26 @@ static void worker_delayed(void)
 
 static void check_timed_caller(void)
 {
-    /* each call waits with a 20 ms receive timeout (the call itself takes
+    /* each call waits with a 1 s receive timeout (the call itself takes
      * the general path, which arms it); worker 1's reply reaches us through
-     * the fast path, which stops that timer */
-    int ok = 1;
-    for (unsigned i = 0; i < 20; i++) {
+     * the fast path, which stops that timer. (Generous: under TCG the clock
+     * is the host's, and a loaded host may stall the guest for a while; a
+     * call that failed anyway ends the loop, as worker 1 may then be stuck
+     * sending us its late reply.) */
+    int ok = worker_start(5, worker_delayed) && receive_label(5, 13);   /* (then it waits) */
+    for (unsigned i = 0; i < 20 && ok; i++) {
         L4_ThreadId_t from;
         L4_LoadMR(0, 1u);
         L4_LoadMR(1, 100u + i);
         L4_MsgTag_t t = L4_Ipc(worker_gid(1), worker_gid(1),
-                               L4_Timeouts(L4_Never, L4_TimePeriod(20000)), &from);
+                               L4_Timeouts(L4_Never, L4_TimePeriod(1000000)), &from);
         L4_Word_t mr1;
         L4_StoreMR(1, &mr1);
         ok &= L4_IpcSucceeded(t) && mr1 == 101u + i && from.raw == worker_utcb(1) + 256u;
     }
-    /* their deadlines pass while we wait without a timeout: no timeout */
-    ok &= worker_start(5, worker_delayed);
+    /* their deadlines pass while we wait 1.5 s without a timeout: no
+     * timeout (the send goes through the fast path too, as worker 5 waits:
+     * no general-path completion of ours in between stops a timer) */
     L4_LoadMR(0, 14u << 16);
     ok &= L4_IpcSucceeded(L4_Send(worker_gid(5)));
     L4_MsgTag_t t = L4_Receive(worker_gid(5));

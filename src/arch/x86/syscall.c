@@ -152,7 +152,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
     __asm__ volatile("lea %c6(%0), %%esp\n\t"
                      "jmp %P5"
                      :
-                     : "d"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                     : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
                        "c"(t->utcb[2]), "i"(exit), "i"(USER_FRAME_OFFSET)
                      : "memory");
     __builtin_unreachable();
