@@ -502,12 +502,13 @@ static enum xfer_result xfer_continue(struct tcb *s)
 }
 
 /* Start the transfer from `s` to `r` (both just matched). Validates the
- * message first: a malformed one fails both with error 4 before any copy. */
+ * message first: a malformed one fails both with error 4 before any copy.
+ * `s` is in no send queue and has no phase timer running: a sender that
+ * waited has left both (recv_phase); one in its send phase never had them
+ * (ipc_start: not pending; a nested pagefault IPC keeps the outer timer). */
 IPC_HOT enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
-    ipc_queue_leave(s);
-    phase_timer_stop(s);
     if (msgtag_typed(tag) == 0) {
         /* untyped only: it fits (u <= 63), nothing to validate or walk; no
          * transfer state at all (the partners stay NULL, the cursor, dead
@@ -697,6 +698,8 @@ IPC_HOT enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next, struct tcb
     }
     s = sendq_first_match(t, f, closed);
     if (s != NULL) {
+        ipc_queue_remove(s);                     /* (it was in t's send queue) */
+        phase_timer_stop(s);
         enum xfer_result res = xfer_start(s, t);
         if (res == XFER_OK)
             *next = s;

@@ -24,17 +24,22 @@ static inline bool ipc_queue_is_wait(const struct ipc_queue *q)
     return ((uintptr_t)q & (TCB_SIZE - 1u)) == offsetof(struct tcb, ipc.waitq);
 }
 
-/* Take `t` out of whatever IPC queue holds it (no-op if none); the same
- * four stores wherever it stands (the queue's ends close the circle). */
-static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t)
+/* Take `t`, a member of an IPC queue, out of it; the same four stores
+ * wherever it stands (the queue's ends close the circle). */
+static inline __attribute__((always_inline)) void ipc_queue_remove(struct tcb *t)
 {
-    if (t->ipc.q_on == NULL)
-        return;
     struct ipc_link *next = t->ipc.q_link.next, *prev = t->ipc.q_link.prev;
     next->prev = prev;
     prev->next = next;
     t->ipc.q_link.next = t->ipc.q_link.prev = NULL;
     t->ipc.q_on = NULL;
+}
+
+/* Take `t` out of whatever IPC queue holds it (no-op if none). */
+static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t)
+{
+    if (t->ipc.q_on != NULL)
+        ipc_queue_remove(t);
 }
 
 /* Append `t`, known to be in no queue, at the tail of `q`. */
