@@ -227,11 +227,10 @@ static inline uint16_t recv_timeout(const struct tcb *t) { return (uint16_t)t->i
 
 static void nested_done(struct tcb *x, bool ok);
 
-/* Finish `t`'s system call with `tag` and `from`; make it ready. A thread in
- * a nested pagefault IPC instead returns to its suspended transfer. */
-IPC_HOT void ipc_finish(struct tcb *t, word_t tag, tid_t from)
+/* ipc_finish() for `t` in no send queue (a receiver: at most a member of
+ * a wait queue, where it stays: lazy). */
+IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
 {
-    ipc_queue_leave(t);
     t->ipc.partner = NULL;
     if (t->ipc_nested) {
         nested_done(t, (tag & MSG_TAG_E) == 0);
@@ -243,6 +242,14 @@ IPC_HOT void ipc_finish(struct tcb *t, word_t tag, tid_t from)
     t->ipc.result_from = from;
     t->utcb[0] = tag;
     sched_make_ready(t);
+}
+
+/* Finish `t`'s system call with `tag` and `from`; make it ready. A thread in
+ * a nested pagefault IPC instead returns to its suspended transfer. */
+IPC_HOT void ipc_finish(struct tcb *t, word_t tag, tid_t from)
+{
+    ipc_queue_leave(t);
+    ipc_finish_unqueued(t, tag, from);
 }
 
 /* Finish `t` with error `e` in phase `ph` after `off` string bytes. */
@@ -284,9 +291,9 @@ static inline struct tcb *ipc_lookup(const struct tcb *self, tid_t id)
  * sender's space, or the sender lives in the receiver's space; else NULL. */
 static struct tcb *propagation_of_p(const struct tcb *s, const struct tcb *r);
 
-static inline struct tcb *propagation_of(const struct tcb *s, const struct tcb *r)
+static inline struct tcb *propagation_of(const struct tcb *s, const struct tcb *r, word_t tag)
 {
-    return (s->utcb[0] & MSG_TAG_P) == 0 ? NULL : propagation_of_p(s, r);
+    return (tag & MSG_TAG_P) == 0 ? NULL : propagation_of_p(s, r);   /* (tag: s's MR0) */
 }
 
 /* propagation_of() for a message with p set. */
@@ -312,7 +319,7 @@ IPC_HOT bool from_matches(const struct tcb *r, tid_t from, const struct tcb *clo
         return s->space == r->space;
     if (closed == s)
         return true;
-    const struct tcb *vs = propagation_of(s, r);
+    const struct tcb *vs = propagation_of(s, r, s->utcb[0]);
     return vs != NULL && closed == vs;
 }
 
@@ -373,9 +380,9 @@ IPC_HOT void xfer_deliver(struct tcb *s, struct tcb *r)
         rtag |= MSG_TAG_R;
         r->utcb[UTCB_INTENDED_RECEIVER] = s->ipc.intended;
     }
-    struct tcb *vs = propagation_of(s, r);
+    struct tcb *vs = propagation_of(s, r, tag);
     if (vs == NULL) {
-        ipc_finish(r, rtag, ipc_from_id(s, r));
+        ipc_finish_unqueued(r, rtag, ipc_from_id(s, r));    /* (r receives) */
         return;
     }
     r->utcb[UTCB_VIRTUAL_SENDER] = s->gid;          /* ActualSender */
@@ -384,7 +391,7 @@ IPC_HOT void xfer_deliver(struct tcb *s, struct tcb *r)
         vs->ipc.from_spec = r->gid;
         ipc_waitq_join(&r->ipc.waitq, vs);
     }
-    ipc_finish(r, rtag | MSG_TAG_P, vs->gid);
+    ipc_finish_unqueued(r, rtag | MSG_TAG_P, vs->gid);
 }
 
 /* The end of a transfer with typed items: it is over, deliver. */
