@@ -512,7 +512,9 @@ static enum xfer_result xfer_continue(struct tcb *s)
  * message first: a malformed one fails both with error 4 before any copy.
  * `s` is in no send queue and has no phase timer running: a sender that
  * waited has left both (recv_phase); one in its send phase never had them
- * (ipc_start: not pending; a nested pagefault IPC keeps the outer timer). */
+ * (ipc_start: not pending; a nested pagefault IPC keeps the outer timer).
+ * `r`, a receiver, is in no send queue either (at most a stale member of
+ * a wait queue, where it stays). */
 IPC_HOT enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
@@ -520,11 +522,10 @@ IPC_HOT enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
         /* untyped only: it fits (u <= 63), nothing to validate or walk; no
          * transfer state at all (the partners stay NULL, the cursor, dead
          * outside a transfer, is left as it is: as on the fast path);
-         * r leaves its queue and timer as it finishes (ipc_finish) */
+         * r's timer stops as it finishes (ipc_finish_unqueued) */
         xfer_deliver(s, r);
         return XFER_OK;
     }
-    ipc_queue_leave(r);
     phase_timer_stop(r);
     s->ipc.xfer_partner = r;
     r->ipc.xfer_partner = s;
