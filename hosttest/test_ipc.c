@@ -300,6 +300,21 @@ static void test_ipc_invoke_send_to_self_times_out(void **state)
 
 /* ---- timeouts ------------------------------------------------------------ */
 
+/* A receive timeout's deadline is now + m * 2^e (the largest period too),
+ * saturated at UINT64_MAX when that sum overflows (as timeout_decode). */
+static void test_ipc_timeout_recv_period_deadline(void **state)
+{
+    mock_time_us = 100;
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), TO(NEVER, 0x7FFFu)), IPC_BLOCKED);
+    assert_true(th[1]->wakeup.deadline == 100 + ((uint64_t)0x3FF << 31));
+    ipc_cancel(th[1], true, true);
+    mock_time_us = UINT64_MAX - 10;
+    assert_int_equal(do_ipc(2, TID_NIL, gid_of(0), TO(NEVER, 0x7FFFu)), IPC_BLOCKED);
+    assert_true(th[2]->wakeup.deadline == UINT64_MAX);
+    assert_true(timer_running(th[2]));
+    ipc_cancel(th[2], true, true);
+}
+
 static void test_ipc_timeout_send_period(void **state)
 {
     msg_load2(0, 0x1, 1, 1);
@@ -2142,6 +2157,7 @@ int main(void)
         T(test_ipc_invoke_local_ids),
         T(test_ipc_invoke_closed_receive_nonexistent),
         T(test_ipc_invoke_send_to_self_times_out),
+        T(test_ipc_timeout_recv_period_deadline),
         T(test_ipc_timeout_send_period),
         T(test_ipc_timeout_receive_period),
         T(test_ipc_timeout_stopped_timer_stays_stale),

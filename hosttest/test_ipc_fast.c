@@ -446,7 +446,7 @@ static void test_ipc_fastpath_send_only_finishes_caller(void **state)
     word_t tag = msgtag_make(0x9, IPC_FAST_MAX_UNTYPED, 0, 0);
     load(0, IPC_FAST_MAX_UNTYPED, 0x50);
     th[0]->ipc.result_from = gid_of(3);            /* left from an earlier receive */
-    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, ZERO), tag));
+    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, NEVER), tag));
     assert_int_equal(th[0]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[0]), tag);
     assert_int_equal(ipc_result_from(th[0]), TID_NIL);
@@ -722,6 +722,8 @@ static void test_ipc_fastpath_declines_receive_timeout(void **state)
     wait_for(5, TID_ANY);
     expect_decline(0, gid_of(5), gid_of(5), TO(NEVER, ZERO), tag2);
     expect_decline(0, gid_of(5), TID_ANY, TO(NEVER, 0x0010u), tag2);
+    /* without a receive phase too: the word is tested first, alone */
+    expect_decline(0, gid_of(5), TID_NIL, TO(NEVER, ZERO), tag2);
 }
 
 static void test_ipc_fastpath_declines_queued_sender(void **state)

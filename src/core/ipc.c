@@ -181,7 +181,7 @@ IPC_HOT void timer_stop(struct tcb *t)
 /* Run a timeout of `t` to `deadline`; a stale node is moved, not requeued. */
 IPC_HOT void timer_arm(struct tcb *t, uint64_t deadline)
 {
-    kassert(ipc_wq != NULL);
+    kassert_hot(ipc_wq != NULL);
     if (wakeup_queued(&t->wakeup))
         wakeup_retime(ipc_wq, &t->wakeup, deadline);
     else
@@ -332,9 +332,11 @@ IPC_HOT bool ipc_accepts(const struct tcb *r, const struct tcb *s)
 /* First sender queued on `r` that a receive from `from` (closed: `closed`) takes. */
 IPC_HOT struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const struct tcb *closed)
 {
+    if (ipc_queue_empty(&r->ipc.sendq))
+        return NULL;                          /* (the common case: one compare) */
     if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq)
         return (struct tcb *)closed;
-    for (struct tcb *s = ipc_queue_first(&r->ipc.sendq); s != NULL; s = ipc_queue_next(s))
+    for (struct tcb *s = ipc_link_owner(r->ipc.sendq.ends.next); s != NULL; s = ipc_queue_next(s))
         if (from_matches(r, from, closed, s))
             return s;
     return NULL;
@@ -796,7 +798,7 @@ static struct tcb *redirect_target(const struct tcb *s, struct tcb *d)
 static inline __attribute__((always_inline)) enum ipc_outcome
 ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, bool redirect)
 {
-    kassert(!ipc_pending(self) && self->utcb != NULL);
+    kassert_hot(!ipc_pending(self) && self->utcb != NULL);
     self->ipc.from_spec = from_spec;
     self->ipc.timeouts = timeouts;
     self->ipc.result_from = TID_NIL;
@@ -820,7 +822,9 @@ ipc_start(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, bool red
 
 IPC_INVOKE_REGS enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)
 {
-    return ipc_start(self, to, from_spec, timeouts, true);
+    enum ipc_outcome o = ipc_start(self, to, from_spec, timeouts, true);
+    kassert_hot(o == (ipc_pending(self) ? IPC_BLOCKED : IPC_DONE));
+    return o;
 }
 
 enum ipc_outcome ipc_invoke_kernel(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts)

@@ -20,8 +20,10 @@
  *    (the delivery stops it: one store, lazy timers); an untyped
  *    message of at most IPC_FAST_MAX_UNTYPED words with no flags; then
  *    either no receive phase, or a receive phase (anythread, anylocalthread
- *    or closed on the destination) with receive timeout Never and no sender
- *    queued on the caller, so that it blocks without a timer. A caller
+ *    or closed on the destination) and no sender queued on the caller, so
+ *    that it blocks without a timer; either way with receive timeout Never
+ *    (tested first and alone: it is the general path's most common reason,
+ *    and a send-only call from an X.2 library passes Never there). A caller
  *    whose space has a redirector (ABI 5.7) always takes the general path.
  *
  *  - The scheduler ends as on the general path: without a receive phase

@@ -180,9 +180,9 @@ __attribute__((noinline)) void sched_enqueue_ready(struct tcb *t)
 }
 
 #if __STDC_HOSTED__
-void sched_make_ready(struct tcb *t)
+void sched_make_ready_by(struct tcb *t, const struct tcb *cur)
 {
-    sched_make_ready_inline(t);
+    sched_make_ready_inline(t, cur);
 }
 #endif
 

@@ -78,7 +78,7 @@ vec_1:
 
 /*
  * sysenter from the KIP's Ipc entry: interrupts are off, ESP = the
- * SYSENTER_ESP MSR = the top word of sysenter_stack (holding esp0), EBX =
+ * SYSENTER_ESP MSR = the TSS's esp0 field (SYSENTER_ESP_VADDR), EBX =
  * the caller's return address and EBP = its ESP after that return (the KIP
  * code popped it). EFLAGS are the user's but IF/VM/RF: the kernel runs with
  * all of them clear (NT would turn a later iret of any thread into a task

@@ -20,13 +20,6 @@ static struct tss df_tss;
 static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static uint64_t gdt[GDT_ENTRIES];
 
-/* The SYSENTER_ESP MSR points at the top word of this area, which always
- * holds the running thread's esp0; the first instruction of the sysenter
- * entry loads ESP from it. A #DB (user TF) or NMI taken on that instruction
- * pushes its frame into the words below, never over the TSS. */
-uint32_t sysenter_stack[SYSENTER_STACK_WORDS] __attribute__((aligned(16)));
-
-
 /* A segment descriptor from base, limit (bytes or pages by `flags` G bit), access and flags. */
 static uint64_t gdt_entry(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
 {

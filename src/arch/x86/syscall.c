@@ -63,8 +63,7 @@ int syscall_kip_init(void)
     if (!kip_set_syscall_links(&kernel_kip, &links))
         return 0;
     cpu_wrmsr(MSR_SYSENTER_CS, SEL_KCODE);
-    sysenter_stack[SYSENTER_STACK_WORDS - 1] = tss_current()->esp0;
-    cpu_wrmsr(MSR_SYSENTER_ESP, (uint32_t)(uintptr_t)&sysenter_stack[SYSENTER_STACK_WORDS - 1]);
+    cpu_wrmsr(MSR_SYSENTER_ESP, SYSENTER_ESP_VADDR);     /* (after tss_install_high) */
     cpu_wrmsr(MSR_SYSENTER_EIP, (uint32_t)(uintptr_t)sysenter_entry);
     return 1;
 }
@@ -116,10 +115,10 @@ static inline void ipc_outputs(const struct tcb *self, struct frame *f)
 
 /* The general path of an Ipc that came through sysenter, on its frame
  * (sys_ipc without the register struct). */
-static inline void ipc_sysenter_general(struct tcb *self, const struct frame *f)
+static inline enum ipc_outcome ipc_sysenter_general(struct tcb *self, const struct frame *f)
 {
     self->utcb[0] = f->esi;
-    ipc_invoke(self, f->eax, f->edx, f->ecx);
+    return ipc_invoke(self, f->eax, f->edx, f->ecx);
 }
 
 extern char ipc_fast_resume[];
@@ -212,8 +211,7 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred_small(stru
 static inline __attribute__((always_inline)) void
 ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switch_fn)
 {
-    ipc_sysenter_general(self, f);
-    if (ipc_pending(self))
+    if (ipc_sysenter_general(self, f) == IPC_BLOCKED)    /* (ipc_pending(self)) */
         sched_block_by(self, switch_fn);
 }
 
@@ -264,6 +262,7 @@ ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, sched_switch_fn sw
                   void (*declined)(struct tcb *))
 {
     struct tcb *self = stack_owner();
+    __asm__("" : "+b"(self));   /* (EBX: GCC 12 otherwise picks EAX and copies `to' away) */
     if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, switch_fn))
         declined(self);
     sysenter_finish();

@@ -54,7 +54,8 @@ void ipc_init(struct wakeup_queue *wq);
  * to `to`, then optional receive phase per `from_spec` (TID_NIL: none), with
  * the Timeouts word (send [31..16], receive [15..0]). Message in self's UTCB.
  * The send phase is redirected per self's space (ABI 5.7, see ipc.c).
- * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above). */
+ * IPC_DONE: the result is ready; IPC_BLOCKED: self waits (see above):
+ * the answer is IPC_BLOCKED exactly when ipc_pending(self) holds after it. */
 IPC_INVOKE_REGS enum ipc_outcome ipc_invoke(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts);
 
 /* ipc_invoke without redirection: for messages the kernel generates on

@@ -28,13 +28,13 @@ static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb 
     return f == TID_ANY || r->ipc.partner == s || (f == TID_ANYLOCAL && r->space == s->space);
 }
 
-/* The receive phase `from_spec` (with `timeouts`) of a caller sending to
- * `to` blocks at once without a timer: anythread / anylocalthread / the
- * destination itself, timeout Never, nobody queued to send to the caller. */
-static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec,
-                                    word_t timeouts)
+/* The receive phase `from_spec` (with receive timeout Never: the caller
+ * checked) of a caller sending to `to` blocks at once without a timer:
+ * anythread / anylocalthread / the destination itself, nobody queued to
+ * send to the caller. */
+static inline __attribute__((always_inline)) bool fast_recv_blocks(const struct tcb *self, tid_t to, tid_t from_spec)
 {
-    if ((uint16_t)timeouts != 0 || !ipc_queue_empty(&self->ipc.sendq))
+    if (!ipc_queue_empty(&self->ipc.sendq))
         return false;
     if (__builtin_expect(from_spec == to, 1))     /* call / reply-and-wait */
         return true;
@@ -98,9 +98,14 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
 {
     if (!IPC_FAST_ENABLED)
         return false;
+    /* a receive timeout other than Never, first (the general path's most
+     * common case), even without a receive phase (where it means nothing;
+     * X.2 libraries send with Never there) */
+    if ((uint16_t)timeouts != 0)
+        return false;
     if ((tag & FAST_TAG_DECLINE) != 0)
         return false;
-    if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec, timeouts))
+    if (from_spec != TID_NIL && !fast_recv_blocks(self, to, from_spec))
         return false;
     /* a space with a redirector: ipc_invoke decides where the message goes
      * (SpaceControl stores anythread for none, never nilthread: a space
@@ -122,8 +127,8 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
         self->ipc.partner = NULL;
         self->ipc.result_tag = tag;
         self->ipc.result_from = TID_NIL;
-        sched_make_ready(r);
-        sched_make_ready(self);            /* (sets self->state) */
+        sched_make_ready_by(r, self);      /* (self runs) */
+        sched_make_ready_by(self, self);   /* (sets self->state) */
         return true;
     }
     self->state = TS_RECV_WAIT;

@@ -30,13 +30,38 @@ struct sched_state {
 };
 extern struct sched_state sched_state;
 
-/* Priority of the running thread for preemption decisions: idle is below 0. */
-static inline __attribute__((always_inline)) int sched_current_prio(void)
+/* The running thread: arch_current(). In the kernel without a call: the
+ * TCB whose block holds this very stack frame (never NULL there); in the
+ * host build the mock's, which is NULL before any thread runs. */
+#if __STDC_HOSTED__
+static inline struct tcb *sched_current(void)
 {
-    struct tcb *cur = arch_current();
+    return arch_current();
+}
+#else
+static inline __attribute__((always_inline)) struct tcb *sched_current(void)
+{
+    char here;
+    struct tcb *t = tcb_from_sp((uintptr_t)&here);
+    if (t == NULL)
+        __builtin_unreachable();          /* (a kernel stack is never in page 0) */
+    return t;
+}
+#endif
+
+/* Priority of the running thread `cur` (NULL: none yet) for preemption
+ * decisions: idle is below 0. */
+static inline __attribute__((always_inline)) int sched_prio_of_current(const struct tcb *cur)
+{
     if (cur == NULL || cur == sched_state.idle)
         return -1;
     return cur->prio;
+}
+
+/* The same for the running thread. */
+static inline __attribute__((always_inline)) int sched_current_prio(void)
+{
+    return sched_prio_of_current(sched_current());
 }
 
 /* The run word bits besides the nested-IPC flag: state, halted, quantum_out. */
@@ -46,10 +71,10 @@ static inline __attribute__((always_inline)) int sched_current_prio(void)
  * (for sched_make_ready only). */
 void sched_enqueue_ready(struct tcb *t);
 
-/* The body of sched_make_ready (below). */
-static inline __attribute__((always_inline)) void sched_make_ready_inline(struct tcb *t)
+/* The body of sched_make_ready_by (below). */
+static inline __attribute__((always_inline)) void sched_make_ready_inline(struct tcb *t, const struct tcb *cur)
 {
-    kassert(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
+    kassert_hot(t->state != TS_FREE && t->state != TS_DEAD && t != sched_state.idle);
     t->state = TS_READY;
     /* sched_runnable(t) in one compare: not halted, quantum left (the
      * run word's flag), not idle (asserted) */
@@ -57,25 +82,32 @@ static inline __attribute__((always_inline)) void sched_make_ready_inline(struct
         return;
     if (!t->in_ready_queue)
         sched_enqueue_ready(t);
-    if ((int)t->prio > sched_current_prio())
+    if ((int)t->prio > sched_prio_of_current(cur))
         sched_state.resched = true;
 }
 
 /* Make `t` (state TS_READY) eligible to run; queues it if not yet queued.
  * Sets t->state = TS_READY itself; a halted thread is not queued until
  * resumed. Requests a reschedule (sched_resched_pending) when `t` outranks
- * the current thread, so the kernel exit path can preempt. Kernel bug
- * (kassert) for a free/dead thread or the idle thread. Inline in the kernel
- * (the general IPC path makes every receiver ready); out of line in the
- * host build, where coverage then counts its branches once. */
+ * `cur`, the running thread (sched_current(): the caller may know it), so
+ * the kernel exit path can preempt. Kernel bug (kassert) for a free/dead
+ * thread or the idle thread. Inline in the kernel (the general IPC path
+ * makes every receiver ready); out of line in the host build, where
+ * coverage then counts its branches once. */
 #if __STDC_HOSTED__
-void sched_make_ready(struct tcb *t);
+void sched_make_ready_by(struct tcb *t, const struct tcb *cur);
 #else
-static inline __attribute__((always_inline)) void sched_make_ready(struct tcb *t)
+static inline __attribute__((always_inline)) void sched_make_ready_by(struct tcb *t, const struct tcb *cur)
 {
-    sched_make_ready_inline(t);
+    sched_make_ready_inline(t, cur);
 }
 #endif
+
+/* sched_make_ready_by(t, the running thread). */
+static inline __attribute__((always_inline)) void sched_make_ready(struct tcb *t)
+{
+    sched_make_ready_by(t, sched_current());
+}
 
 /* Give up the CPU: run the highest-priority ready thread (or idle). Returns
  * when the caller is dispatched again. The caller sets its own state first. */

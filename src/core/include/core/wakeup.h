@@ -94,6 +94,25 @@ static inline enum wakeup_class wakeup_class_for(const struct wakeup_queue *q, u
     return WAKEUP_LATELATE;
 }
 
+/* True when `deadline` belongs to the pending class `c` under the current
+ * limits (wakeup_class_for(q, deadline) == c: soon_limit <= late_limit);
+ * false for WAKEUP_NONE and WAKEUP_DUE. One border compared for the outer
+ * classes. */
+static inline __attribute__((always_inline)) bool wakeup_class_holds(const struct wakeup_queue *q,
+                                                                    enum wakeup_class c, uint64_t deadline)
+{
+    switch (c) {
+    case WAKEUP_LATELATE:
+        return deadline >= q->late_limit;
+    case WAKEUP_SOON:
+        return deadline < q->soon_limit;
+    case WAKEUP_LATE:
+        return deadline >= q->soon_limit && deadline < q->late_limit;
+    default:
+        return false;
+    }
+}
+
 /* Keep soon_min a lower bound after `deadline` joined class `c`. */
 static inline void wakeup_soon_min_note(struct wakeup_queue *q, enum wakeup_class c, uint64_t deadline)
 {
@@ -106,9 +125,9 @@ static inline __attribute__((always_inline)) void wakeup_retime_inline(struct wa
                                                                      struct wakeup_node *n,
                                                                      uint64_t deadline)
 {
-    kassert(wakeup_queued(n));
-    enum wakeup_class c = wakeup_class_for(q, deadline);
-    if (n->list != (uint8_t)c) {            /* another class, or due already */
+    kassert_hot(wakeup_queued(n));
+    enum wakeup_class c = (enum wakeup_class)n->list;
+    if (!wakeup_class_holds(q, c, deadline)) {     /* another class, or due already */
         wakeup_remove(q, n);
         wakeup_insert(q, n, deadline);
         return;
@@ -182,8 +201,11 @@ enum timeout_kind timeout_decode(uint16_t tv, uint64_t now, uint64_t *deadline);
  * for such a value, inline (the IPC path). */
 static inline uint64_t timeout_period_deadline(uint16_t tv, uint64_t now)
 {
-    uint64_t d = now + ((uint64_t)(tv & 0x3FFu) << ((tv >> 10) & 0x1Fu));
-    return d < now ? UINT64_MAX : d;
+    /* m * 2^e as one 32x32->64 multiply: 2^e (e <= 31) fits in 32 bits */
+    uint64_t d;
+    if (__builtin_add_overflow(now, (uint64_t)(tv & 0x3FFu) * (uint32_t)(1u << ((tv >> 10) & 0x1Fu)), &d))
+        return UINT64_MAX;
+    return d;
 }
 
 #endif

@@ -19,12 +19,14 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 
 extern struct tss kernel_tss;
 
-/* Scratch stack of the sysenter entry; its top word is the running
- * thread's esp0 (kept equal to the TSS's by tss_set_esp0), the SYSENTER_ESP
- * MSR points at that word. 1 KB below it takes an exception frame raised
- * on the entry's first instruction (and a fatal report). */
-#define SYSENTER_STACK_WORDS 256u
-extern uint32_t sysenter_stack[SYSENTER_STACK_WORDS];
+/* The SYSENTER_ESP MSR points at the esp0 field of the TSS (at its
+ * link-time address): the sysenter entry's first instruction loads ESP from
+ * it, so one store (tss_set_esp0) serves both entries. A #DB (user TF) or
+ * an NMI taken on that instruction pushes its frame over the TSS's link
+ * field, which nothing reads (the kernel never returns from a nested task:
+ * NT is clear whenever it runs), and into the unused TSS page below. */
+#define SYSENTER_ESP_VADDR (TSS_VADDR + 4u)
+_Static_assert(__builtin_offsetof(struct tss, esp0) == 4, "esp0 is the TSS's second word");
 
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS), TR and
  * a null LDT (LDT selectors fault). */
@@ -39,7 +41,6 @@ extern struct tss *tss_active;
 static inline __attribute__((always_inline)) void tss_set_esp0(uint32_t esp0)
 {
     ((volatile struct tss *)TSS_VADDR)->esp0 = esp0;
-    sysenter_stack[SYSENTER_STACK_WORDS - 1] = esp0;
 }
 
 /* User code/data descriptors (0x1B/0x23): base, limit in bytes (4 KB granular). */
