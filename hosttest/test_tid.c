@@ -250,7 +250,7 @@ static void test_tid_lookup_local_after_delete(void **state)
 static void test_tid_lookup_local_many_threads(void **state)
 {
     /* 200 registrations in two spaces: every one is found, and unregistering
-     * every third (heads, middles and tails of chains) keeps the rest. */
+     * every third keeps the rest (shared chains: the test below). */
     struct tcb *ts[200];
     for (word_t i = 0; i < 200; i++)
         ts[i] = create_active(50 + i, i & 1 ? &space_b : &space_a, i);
@@ -261,6 +261,61 @@ static void test_tid_lookup_local_many_threads(void **state)
         struct tcb *expect = i % 3 == 0 ? NULL : ts[i];
         assert_ptr_equal(tid_lookup_local(s, tid_local_of(ts[i])), expect);
     }
+}
+
+/* The hash spreads a space's UTCB slots (512 bytes apart) over the
+ * buckets: 1024 slots of one space share no bucket with more than one
+ * other, and two spaces' 1024 slots each fill no bucket beyond four. */
+static void test_tid_local_bucket_spreads_utcb_slots(void **state)
+{
+    (void)state;
+    static unsigned count[TID_LOCAL_BUCKETS];
+    const struct space *spaces[2] = { &space_a, &space_b };
+    for (unsigned n = 1; n <= 2; n++) {
+        memset(count, 0, sizeof(count));
+        unsigned worst = 0;
+        for (unsigned k = 0; k < n; k++)
+            for (word_t i = 0; i < TID_LOCAL_BUCKETS; i++) {
+                tid_t local = UTCB_AREA_BASE + (i << TID_UTCB_SIZE_LOG2) + TID_UTCB_MR0_OFFSET;
+                unsigned b = tid_local_bucket(spaces[k], local);
+                assert_true(b < TID_LOCAL_BUCKETS);
+                if (++count[b] > worst)
+                    worst = count[b];
+            }
+        assert_true(worst <= 2 * n);
+    }
+}
+
+/* Three registrations that share one bucket (a chain of three, found by
+ * search): each is found; unregistering the middle one and then the tail
+ * (walks past the head) keeps the others. */
+static void test_tid_local_chain_shared_bucket(void **state)
+{
+    (void)state;
+    word_t slot[3] = { 0, 0, 0 };
+    struct space *sp[3] = { &space_a, &space_b, &space_a };
+    unsigned b = tid_local_bucket(&space_a, UTCB_AREA_BASE + TID_UTCB_MR0_OFFSET);
+    unsigned found = 1;
+    for (word_t i = 1; i < 4096 && found < 3; i++) {
+        struct space *s = sp[found];
+        if (tid_local_bucket(s, UTCB_AREA_BASE + i * 512u + TID_UTCB_MR0_OFFSET) == b)
+            slot[found++] = i;
+    }
+    assert_int_equal(found, 3);
+    struct tcb *t[3];
+    for (unsigned k = 0; k < 3; k++) {
+        t[k] = create_active(100 + k, sp[k], slot[k]);  /* (registered: head of the chain) */
+        assert_ptr_equal(tid_local_chains[b], t[k]);
+    }
+    for (unsigned k = 0; k < 3; k++)
+        assert_ptr_equal(tid_lookup_local(sp[k], tid_local_of(t[k])), t[k]);
+    tid_local_unregister(t[1]);                     /* the middle */
+    assert_null(tid_lookup_local(sp[1], tid_local_of(t[1])));
+    tid_local_unregister(t[0]);                     /* the tail */
+    assert_null(tid_lookup_local(sp[0], tid_local_of(t[0])));
+    assert_ptr_equal(tid_lookup_local(sp[2], tid_local_of(t[2])), t[2]);
+    assert_ptr_equal(tid_local_chains[b], t[2]);
+    assert_null(t[2]->local_next);
 }
 
 static void test_tid_local_register_twice_panics(void **state)
@@ -342,6 +397,8 @@ int main(void)
         T(test_tid_lookup_local_ignores_forged_utcb),
         T(test_tid_lookup_local_after_delete),
         T(test_tid_lookup_local_many_threads),
+        T(test_tid_local_bucket_spreads_utcb_slots),
+        T(test_tid_local_chain_shared_bucket),
         T(test_tid_local_register_twice_panics),
         T(test_tid_local_register_without_utcb_panics),
         T(test_tid_local_register_without_space_panics),

@@ -12,8 +12,10 @@
  * costcount windows (xchg %bx,%bx toggles): window 1 = one steady-state
  * fast-path call and window 2 = one general-path call (for the itrace),
  * window 3 = the oneway_inter_u0 loop, window 4 = the oneway_general_u0
- * loop, window 5 = the oneway_large_small_u0 loop, window 6 = the
- * oneway_small_u0 loop (bench/ipc reads them in this order).
+ * loop, window 5 = one steady-state call to the worker in our own space
+ * (for the itrace; empty without a worker), window 6 = the
+ * oneway_large_small_u0 loop, window 7 = the oneway_small_u0 loop
+ * (bench/ipc reads them in this order).
  *
  * Small spaces come last: once a space has been small the kernel leaves the
  * sysenter fast path for good (src/arch/x86/smallspace.c), so every figure
@@ -321,7 +323,7 @@ static int small_supported(const void *kip)
     return 0;
 }
 
-/* The small-space figures: windows 5 (us <-> S1) and 6 (S1 <-> S2); 0 when
+/* The small-space figures: windows 6 (us <-> S1) and 7 (S1 <-> S2); 0 when
  * the kernel has small spaces but they could not be set up. */
 static int small_measure(void *kip, unsigned utcb_loc)
 {
@@ -381,6 +383,11 @@ int main(void)
         report("oneway_intra_u0", measure(worker_local, 0, 0, ROUNDS) / 2);
     else
         L4_KDB_PrintString("[BENCH] error: could not create the worker thread\n");
+    la.count = 1;                               /* window 5: one intra-space call */
+    window_toggle();
+    if (worker_local)
+        call_loop();                            /* (to the worker: measure left la.to so) */
+    window_toggle();
     report("call_roundtrip_u0", rt0);
     report("oneway_general_u0", gen0 / 2);
     for (unsigned u = 0; u < 64; u++) {

@@ -199,12 +199,11 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t
 /* The local-ID hash chains (tid.c owns them; exposed for the inline lookup). */
 extern struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
 
-/* Bucket of the pair (space, UTCB slot); a multiplicative hash mixes both. */
+/* Bucket of the pair (space, UTCB slot): Fibonacci hashing of their XOR
+ * (the top TID_LOCAL_BUCKET_BITS of the product with 2^32 / phi). */
 static inline unsigned tid_local_bucket(const struct space *s, tid_t local)
 {
-    uint32_t key = (uint32_t)((uintptr_t)s >> 4) * 2654435761u;
-    key ^= (local >> TID_UTCB_SIZE_LOG2) * 40503u;
-    return (key ^ (key >> 16)) & (TID_LOCAL_BUCKETS - 1u);
+    return ((uint32_t)(uintptr_t)s ^ (uint32_t)local) * 2654435761u >> (32u - TID_LOCAL_BUCKET_BITS);
 }
 
 /* UTCB pointer of `t`, which has a UTCB location (every registered thread). */

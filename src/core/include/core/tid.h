@@ -63,7 +63,8 @@ struct space;
 
 #define TID_UTCB_SIZE_LOG2 9u                     /* 512-byte UTCBs (ABI 2.1) */
 #define TID_UTCB_MR0_OFFSET 256u                  /* local ID = UtcbLocation + 256 */
-#define TID_LOCAL_BUCKETS   1024u                 /* local-ID hash table size */
+#define TID_LOCAL_BUCKET_BITS 10u
+#define TID_LOCAL_BUCKETS   (1u << TID_LOCAL_BUCKET_BITS)   /* local-ID hash table size */
 
 /* Use `nthreads` TCB slots at `base` (TCB_SIZE-aligned, virtually linear);
  * forgets every local-ID registration. nthreads <= TID_MAX_THREADS. */
