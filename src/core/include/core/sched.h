@@ -90,8 +90,8 @@ static inline __attribute__((always_inline)) void sched_make_ready_inline(struct
  * Sets t->state = TS_READY itself; a halted thread is not queued until
  * resumed. Requests a reschedule (sched_resched_pending) when `t` outranks
  * `cur`, the running thread (sched_current(): the caller may know it), so
- * the kernel exit path can preempt. Kernel bug (kassert) for a free/dead
- * thread or the idle thread. Inline in the kernel (the general IPC path
+ * the kernel exit path can preempt. Kernel bug (kassert_hot) for a
+ * free/dead thread or the idle thread. Inline in the kernel (the general IPC path
  * makes every receiver ready); out of line in the host build, where
  * coverage then counts its branches once. */
 #if __STDC_HOSTED__
