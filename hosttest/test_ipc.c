@@ -1007,6 +1007,56 @@ static void test_ipc_string_refault_after_empty_reply(void **state)
     assert_false(timer_running(th[0]));     /* transfer timer stopped */
 }
 
+/* Two receivers that are each other's pager, both faulting in a long IPC:
+ * 7 waits in its pagefault IPC for 5's reply when 5's own pagefault
+ * message comes to it. That is no reply (a pagefault message never
+ * answers another one): 5 stays queued on 7, and nothing bounces retries
+ * between the two inside the kernel (which spun there forever: each
+ * "reply" resumed a copy that faulted again). Cancelling one transfer
+ * frees its receiver, which can then answer the other as its pager. */
+static void test_ipc_string_mutual_pagers_do_not_spin(void **state)
+{
+    const word_t dst7 = DST_VA + 0x10000u;     /* (5 and 7 share space 1) */
+    load_string_msg(0, 100);
+    load_string_msg(2, 100);
+    U(5)[UTCB_PAGER] = gid_of(7);
+    U(7)[UTCB_PAGER] = gid_of(5);
+    U(7)[utcb_br_index(0)] = 1;
+    U(7)[utcb_br_index(1)] = msg_string_header(200, 1, false, false);
+    U(7)[utcb_br_index(2)] = dst7;
+    mock_fpage_backs = true;
+    /* 2 -> 7 faults in 7's buffer: 5, receiving, takes 7's pagefault */
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(2, gid_of(7), TID_NIL, 0), IPC_BLOCKED);
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_int_equal(ipc_result_tag(th[5]), 0xFFE20002u);
+    assert_int_equal(U(5)[1], dst7);
+    assert_true(th[7]->ipc_nested);
+    /* 0 -> 5 faults in 5's buffer: 5's pagefault goes to 7, which waits
+     * for 5's reply to its own: refused, queued */
+    load_buffer(5, 200, false);
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    assert_true(th[5]->ipc_nested);
+    assert_int_equal(th[5]->state, TS_SEND_WAIT);
+    assert_ptr_equal(ipc_sendq_head(th[7]), th[5]);
+    assert_int_equal(th[7]->state, TS_RECV_WAIT);
+    assert_int_equal(th[0]->state, TS_SENDING);
+    assert_int_equal(th[2]->state, TS_SENDING);
+    /* cancelling 0's send aborts the first transfer and frees 5 */
+    ipc_cancel(th[0], true, true);
+    assert_false(th[5]->ipc_nested);
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_int_equal(msg_error_code(err_of(5)), IPC_ERR_ABORTED);
+    assert_null(ipc_sendq_head(th[7]));
+    /* 5 now answers 7's pagefault with a mapping: the second completes */
+    pager_reply_map(5, 7, dst7);
+    assert_int_equal(th[7]->state, TS_READY);
+    assert_false(ipc_result_tag(th[7]) & MSG_TAG_E);
+    check_copied(7, dst7, 100);
+}
+
 static void test_ipc_string_pager_reply_does_not_clobber_message(void **state)
 {
     load_string_msg(0, 100);
@@ -2192,6 +2242,7 @@ int main(void)
         T(test_ipc_string_xfer_timeout_while_sender_nested),
         T(test_ipc_string_partner_deleted_during_transfer),
         T(test_ipc_string_refault_after_empty_reply),
+        T(test_ipc_string_mutual_pagers_do_not_spin),
         T(test_ipc_string_pager_reply_does_not_clobber_message),
         T(test_ipc_string_pager_is_partner_aborts),
         T(test_ipc_receive_takes_queued_bad_or_faulting_sender),

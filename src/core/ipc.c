@@ -307,6 +307,20 @@ static __attribute__((noinline)) struct tcb *propagation_of_p(const struct tcb *
     return vs;
 }
 
+/* False when `r` waits in its pagefault IPC (nested: for its pager's reply)
+ * and `s` sends its own pagefault message: that is no reply. Two threads
+ * that are each other's pager, both in a faulting long IPC, would
+ * otherwise take each other's pagefault as the reply, retry the copy,
+ * fault again and send anew, forever, inside one kernel entry. They wait
+ * instead (the sender queued) until a transfer times out or is cancelled.
+ * (A thread in its pagefault IPC receives from its pager only, closed; a
+ * pagefault message carries no propagation: from_matches tests this
+ * where the sender is the closed partner.) */
+static inline bool ipc_reply_kind_ok(const struct tcb *r, const struct tcb *s)
+{
+    return !(r->ipc_nested && s->ipc_nested);
+}
+
 /* True when receiver `r` with FromSpecifier `from` (closed receive: from
  * thread `closed`) takes the message of `s`; a propagated message matches
  * by its virtual sender as well as by its actual sender. */
@@ -318,7 +332,7 @@ IPC_HOT bool from_matches(const struct tcb *r, tid_t from, const struct tcb *clo
     if (from == TID_ANYLOCAL)      /* a virtual sender of the own space implies s is local */
         return s->space == r->space;
     if (closed == s)
-        return true;
+        return ipc_reply_kind_ok(r, s);
     const struct tcb *vs = propagation_of(s, r, s->utcb[0]);
     return vs != NULL && closed == vs;
 }
@@ -334,7 +348,7 @@ IPC_HOT struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const str
 {
     if (ipc_queue_empty(&r->ipc.sendq))
         return NULL;                          /* (the common case: one compare) */
-    if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq)
+    if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq && from_matches(r, from, closed, closed))
         return (struct tcb *)closed;
     for (struct tcb *s = ipc_link_owner(r->ipc.sendq.ends.next); s != NULL; s = ipc_queue_next(s))
         if (from_matches(r, from, closed, s))
