@@ -121,7 +121,12 @@
  *    context the pager replied); if it fails, both partners get error 7.
  *    The transfer timeout (shorter of sender's send-xfer and receiver's
  *    receive-xfer timeout, from the first fault) runs on the sender's
- *    wakeup node and ends in errors 5/6.
+ *    wakeup node and ends in errors 5/6. Only a message the pager sends
+ *    itself answers the pagefault call, never the pager's own pagefault
+ *    message (ipc_reply_kind_ok): that would let two threads that page
+ *    each other bounce retries between them inside one kernel entry
+ *    forever; they wait for each other instead, like any two threads in
+ *    a closed receive from each other.
  */
 #include <core/ipc.h>
 #include <core/ipc_internal.h>
