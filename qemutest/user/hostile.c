@@ -20,6 +20,11 @@
  *   an empty reply; they do not halt the thread silently.
  * - ReadChar_Blocked without input blocks only the caller: the other
  *   threads (even of lower priority) and the timer go on.
+ * - Mutual pagers: two receivers that are each other's pager, both
+ *   faulting in a string transfer. The second one's pagefault message must
+ *   not count as the reply to the first one's (the kernel bounced retries
+ *   between them forever, with interrupts off); both transfers end by
+ *   their 100 ms transfer timeout and the system goes on.
  */
 #include "../conformance2/c2.h"
 
@@ -372,6 +377,111 @@ static void check_read_blocked(void)
     c2_kill(r);
 }
 
+/* ---- mutual pagers ------------------------------------------------------ */
+
+#define MP_BUF_A 0x30000000u          /* never mapped in our space */
+#define MP_BUF_B 0x30010000u
+#define MP_LEN 64u
+
+static char mp_src[MP_LEN] = "a string for a receiver whose buffer faults";
+/* per thread (0 A, 1 B, 2 C, 3 D): the tags and first MR1 of its messages */
+static volatile L4_Word_t mp_tag[4][2], mp_mr1[4], mp_err[4], mp_done[4];
+
+/* A receiver: its pager and buffer come in our go message; it takes up to
+ * two messages (the other's pagefault first, for B), then reports. */
+static void mp_receiver(void)
+{
+    L4_Word_t *mr = c2_mrs();
+    L4_ThreadId_t from;
+    L4_Receive(c2_me);
+    unsigned me = (unsigned)mr[3];
+    L4_ThreadId_t pager = { .raw = mr[1] };
+    L4_Word_t buf = mr[2];
+    L4_Set_Pager(pager);
+    for (unsigned round = 0; round < 2; round++) {
+        L4_StringItem_t s = L4_StringItem(MP_LEN, (void *)buf);
+        L4_LoadBR(0, L4_StringItems().raw);
+        L4_LoadBR(1, s.raw[0]);
+        L4_LoadBR(2, s.raw[1]);
+        L4_MsgTag_t tag = L4_Wait(&from);
+        mp_tag[me][round] = tag.raw;
+        if (round == 0)
+            mp_mr1[me] = mr[1];
+        if (L4_IpcFailed(tag)) {
+            mp_err[me] = L4_ErrorCode();
+            break;
+        }
+    }
+    mp_done[me] = 1;
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+/* A sender: one string to the thread in our go message, with a 100 ms send
+ * transfer timeout. */
+static void mp_sender(void)
+{
+    L4_Word_t *mr = c2_mrs();
+    L4_Receive(c2_me);
+    unsigned me = (unsigned)mr[3];
+    L4_ThreadId_t to = { .raw = mr[1] };
+    L4_Set_XferTimeouts(L4_Timeouts(L4_TimePeriod(100000), L4_Never));
+    L4_StringItem_t s = L4_StringItem(MP_LEN, mp_src);
+    mr[0] = L4_MsgTagMake(0x55, 0, 2).raw;
+    mr[1] = s.raw[0];
+    mr[2] = s.raw[1];
+    L4_MsgTag_t tag = L4_Send(to);
+    mp_tag[me][0] = tag.raw;
+    mp_err[me] = L4_IpcFailed(tag) ? L4_ErrorCode() : 0;
+    mp_done[me] = 1;
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+static void mp_go(L4_ThreadId_t t, L4_Word_t w1, L4_Word_t w2, unsigned me)
+{
+    L4_Word_t *mr = c2_mrs();
+    mr[0] = L4_MsgTagMake(0, 3, 0).raw;
+    mr[1] = w1;
+    mr[2] = w2;
+    mr[3] = me;
+    L4_Send(t);
+    c2_yield(4);
+}
+
+static void check_mutual_pagers(void)
+{
+    L4_ThreadId_t a = c2_local(mp_receiver), b = c2_local(mp_receiver);
+    L4_ThreadId_t c = c2_local(mp_sender), d = c2_local(mp_sender);
+    mp_go(a, b.raw, MP_BUF_A, 0);
+    mp_go(b, a.raw, MP_BUF_B, 1);
+    mp_go(c, a.raw, 0, 2);             /* A faults: its pagefault goes to B, waiting */
+    mp_go(d, b.raw, 0, 3);             /* B faults: its pagefault must not answer A's */
+    L4_Clock_t t0 = L4_SystemClock();
+    for (unsigned i = 0; i < 100 && !(mp_done[0] && mp_done[1] && mp_done[2] && mp_done[3]); i++)
+        L4_Sleep(L4_TimePeriod(10000));
+    L4_Clock_t t1 = L4_SystemClock();
+    L4_MsgTag_t b_first = { .raw = mp_tag[1][0] };
+    ktu_check("mutual_pagers_first_fault_reaches_the_other",
+              !L4_IpcFailed(b_first) && (L4_Label(b_first) >> 4) == 0xFFEu && mp_mr1[1] == MP_BUF_A,
+              "B did not receive A's pagefault for its buffer");
+    ktu_check("mutual_pagers_system_goes_on", t1.raw - t0.raw >= 10000,
+              "the clock did not advance");
+    int all = mp_done[0] && mp_done[1] && mp_done[2] && mp_done[3];
+    if (!all) {
+        ktu_print("  done flags ");
+        for (unsigned k = 0; k < 4; k++)
+            ktu_print_hex(mp_done[k]);
+        ktu_print("\n");
+    }
+    ktu_check("mutual_pagers_transfers_end", all && mp_err[0] != 0 && mp_err[1] != 0 && mp_err[2] != 0 &&
+              mp_err[3] != 0, "a transfer between the mutual pagers did not end with an error");
+    c2_kill(a);
+    c2_kill(b);
+    c2_kill(c);
+    c2_kill(d);
+}
+
 int main(void)
 {
     c2_init();
@@ -381,6 +491,7 @@ int main(void)
     check_kernel_fault("kernel_write_is_pagefault_ipc", kwrite_child, 0xFFE2u, 0xF0000000u, 0);
     check_kernel_fault("kernel_fetch_is_pagefault_ipc", kfetch_child, 0xFFE5u, 0xC0100000u,
                        0xC0100000u);
+    check_mutual_pagers();
     check_read_blocked();                            /* last: it lowers our priority */
     ktu_finish();
 }
