@@ -666,14 +666,20 @@ static void load_string_msg(unsigned i, word_t len)
     U(i)[3] = SRC_VA;
 }
 
-/* Receiver j: accepts strings into one buffer of `len` bytes at DST_VA. */
-static void load_buffer(unsigned j, word_t len, bool mapped)
+/* Receiver j: accepts strings into one buffer of `len` bytes at `va`. */
+static void load_buffer_at(unsigned j, word_t va, word_t len, bool mapped)
 {
     U(j)[utcb_br_index(0)] = 1;
     U(j)[utcb_br_index(1)] = msg_string_header(len, 1, false, false);
-    U(j)[utcb_br_index(2)] = DST_VA;
+    U(j)[utcb_br_index(2)] = va;
     for (word_t off = 0; mapped && off < len; off += MOCK_PAGE_SIZE)
-        assert_true(mock_usermem_map(th[j]->space, DST_VA + off, true));
+        assert_true(mock_usermem_map(th[j]->space, va + off, true));
+}
+
+/* The same at DST_VA. */
+static void load_buffer(unsigned j, word_t len, bool mapped)
+{
+    load_buffer_at(j, DST_VA, len, mapped);
 }
 
 static void check_copied(unsigned j, word_t va, word_t len)
@@ -1021,9 +1027,7 @@ static void test_ipc_string_mutual_pagers_do_not_spin(void **state)
     load_string_msg(2, 100);
     U(5)[UTCB_PAGER] = gid_of(7);
     U(7)[UTCB_PAGER] = gid_of(5);
-    U(7)[utcb_br_index(0)] = 1;
-    U(7)[utcb_br_index(1)] = msg_string_header(200, 1, false, false);
-    U(7)[utcb_br_index(2)] = dst7;
+    load_buffer_at(7, dst7, 200, false);
     mock_fpage_backs = true;
     /* 2 -> 7 faults in 7's buffer: 5, receiving, takes 7's pagefault */
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);

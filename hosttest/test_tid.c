@@ -263,6 +263,12 @@ static void test_tid_lookup_local_many_threads(void **state)
     }
 }
 
+/* The local ID of UTCB slot `slot` (as create_active places them). */
+static tid_t slot_local(word_t slot)
+{
+    return UTCB_AREA_BASE + slot * 512u + TID_UTCB_MR0_OFFSET;
+}
+
 /* The hash spreads a space's UTCB slots (512 bytes apart) over the
  * buckets: 1024 slots of one space share no bucket with more than one
  * other, and two spaces' 1024 slots each fill no bucket beyond four. */
@@ -276,8 +282,7 @@ static void test_tid_local_bucket_spreads_utcb_slots(void **state)
         unsigned worst = 0;
         for (unsigned k = 0; k < n; k++)
             for (word_t i = 0; i < TID_LOCAL_BUCKETS; i++) {
-                tid_t local = UTCB_AREA_BASE + (i << TID_UTCB_SIZE_LOG2) + TID_UTCB_MR0_OFFSET;
-                unsigned b = tid_local_bucket(spaces[k], local);
+                unsigned b = tid_local_bucket(spaces[k], slot_local(i));
                 assert_true(b < TID_LOCAL_BUCKETS);
                 if (++count[b] > worst)
                     worst = count[b];
@@ -294,11 +299,11 @@ static void test_tid_local_chain_shared_bucket(void **state)
     (void)state;
     word_t slot[3] = { 0, 0, 0 };
     struct space *sp[3] = { &space_a, &space_b, &space_a };
-    unsigned b = tid_local_bucket(&space_a, UTCB_AREA_BASE + TID_UTCB_MR0_OFFSET);
+    unsigned b = tid_local_bucket(&space_a, slot_local(0));
     unsigned found = 1;
     for (word_t i = 1; i < 4096 && found < 3; i++) {
         struct space *s = sp[found];
-        if (tid_local_bucket(s, UTCB_AREA_BASE + i * 512u + TID_UTCB_MR0_OFFSET) == b)
+        if (tid_local_bucket(s, slot_local(i)) == b)
             slot[found++] = i;
     }
     assert_int_equal(found, 3);

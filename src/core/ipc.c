@@ -353,6 +353,8 @@ IPC_HOT struct tcb *sendq_first_match(const struct tcb *r, tid_t from, const str
 {
     if (ipc_queue_empty(&r->ipc.sendq))
         return NULL;                          /* (the common case: one compare) */
+    /* the closed partner when it is queued here and its message counts
+     * (from_matches: not a pagefault message answering one) */
     if (closed != NULL && closed->ipc.q_on == &r->ipc.sendq && from_matches(r, from, closed, closed))
         return (struct tcb *)closed;
     for (struct tcb *s = ipc_link_owner(r->ipc.sendq.ends.next); s != NULL; s = ipc_queue_next(s))

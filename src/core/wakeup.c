@@ -81,6 +81,16 @@ static void wakeup_unlink(struct wakeup_queue *q, struct wakeup_node *n)
     n->list = WAKEUP_NONE;
 }
 
+/* The pending class a deadline belongs to under the current limits. */
+static enum wakeup_class wakeup_class_for(const struct wakeup_queue *q, uint64_t deadline)
+{
+    if (deadline < q->soon_limit)
+        return WAKEUP_SOON;
+    if (deadline < q->late_limit)
+        return WAKEUP_LATE;
+    return WAKEUP_LATELATE;
+}
+
 void wakeup_init(struct wakeup_queue *q, uint64_t now_us)
 {
     for (unsigned i = 0; i < WAKEUP_LISTS; i++) {

@@ -84,18 +84,8 @@ void wakeup_remove(struct wakeup_queue *q, struct wakeup_node *n);
 /* True while the node is queued. */
 static inline bool wakeup_queued(const struct wakeup_node *n) { return n->list != 0; }
 
-/* The pending class a deadline belongs to under the current limits. */
-static inline enum wakeup_class wakeup_class_for(const struct wakeup_queue *q, uint64_t deadline)
-{
-    if (deadline < q->soon_limit)
-        return WAKEUP_SOON;
-    if (deadline < q->late_limit)
-        return WAKEUP_LATE;
-    return WAKEUP_LATELATE;
-}
-
 /* True when `deadline` belongs to the pending class `c` under the current
- * limits (wakeup_class_for(q, deadline) == c: soon_limit <= late_limit);
+ * limits (the class wakeup_insert would pick: soon_limit <= late_limit);
  * false for WAKEUP_NONE and WAKEUP_DUE. One border compared for the outer
  * classes. */
 static inline __attribute__((always_inline)) bool wakeup_class_holds(const struct wakeup_queue *q,
