@@ -552,7 +552,7 @@ static void test_ipc_fastpath_handoff_equal_priority(void **state)
     assert_int_equal(th[5]->state, TS_RECV_WAIT);
     assert_int_equal(U(0)[1], 0x951);
     /* the dispatcher drops 5 when it meets it */
-    sched_yield();
+    sched_yield_slice();
     assert_ptr_equal(mock_current, th[0]);
     assert_false(th[5]->in_ready_queue);
 }
@@ -1297,7 +1297,7 @@ static void test_ipc_fastpath_random_comparison_detects_difference(void **state)
     struct tcb *head = sched_queue_head(TCB_DEFAULT_PRIO);
     assert_true(head != NULL && head->ready_next != head && sched_runnable(head->ready_next));
     snapshot_take(a);
-    sched_yield();                                 /* the head goes to the tail */
+    sched_yield_slice();                                 /* the head goes to the tail */
     snapshot_take(b);
     snapshot_drop_blocked(a);
     snapshot_drop_blocked(b);

@@ -476,7 +476,7 @@ static void test_sched_yield_to_equal_priority(void **state)
     struct tcb *a = ready_thread(0, 20), *b = ready_thread(1, 20);
     mock_current = a;
     a->remaining_us = 17;
-    sched_yield();
+    sched_yield_slice();
     assert_ptr_equal(mock_current, b);
     assert_int_equal(a->remaining_us, TCB_DEFAULT_TIMESLICE);
     assert_ptr_equal(b->ready_next, a);
@@ -487,7 +487,7 @@ static void test_sched_yield_alone_keeps_running(void **state)
     struct tcb *a = ready_thread(0, 20);
     ready_thread(1, 19);
     mock_current = a;
-    sched_yield();
+    sched_yield_slice();
     assert_ptr_equal(mock_current, a);
     assert_int_equal(mock_switch_count, 0);
 }
@@ -495,7 +495,7 @@ static void test_sched_yield_alone_keeps_running(void **state)
 static void test_sched_yield_from_idle(void **state)
 {
     struct tcb *a = ready_thread(0, 20);
-    sched_yield();
+    sched_yield_slice();
     assert_ptr_equal(mock_current, a);
 }
 
@@ -900,7 +900,7 @@ static void model_step(uint32_t seed, int step)
         break;
     }
     case 4:                                           /* yield */
-        sched_yield();
+        sched_yield_slice();
         if (cur != MODEL_IDLE)
             model_expire(cur);
         m.current = model_pick();
@@ -1107,7 +1107,7 @@ static void test_sched_yield_and_donate_without_current(void **state)
 {
     struct tcb *a = ready_thread(0, 10);
     mock_current = NULL;
-    sched_yield();
+    sched_yield_slice();
     assert_ptr_equal(mock_current, a);
     struct tcb *b = ready_thread(1, 10);
     mock_current = NULL;

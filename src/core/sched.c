@@ -267,7 +267,7 @@ bool sched_tick(word_t us)
     return sched_state.resched;
 }
 
-void sched_yield(void)
+void sched_yield_slice(void)
 {
     struct tcb *cur = arch_current();
     if (cur != NULL && cur != sched_state.idle)
@@ -281,7 +281,7 @@ void sched_donate(struct tcb *to)
     if (to == cur)
         return;
     if (to == NULL || !sched_runnable(to) || cur == NULL || cur == sched_state.idle) {
-        sched_yield();
+        sched_yield_slice();
         return;
     }
     word_t left = cur->remaining_us;

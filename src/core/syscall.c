@@ -191,7 +191,7 @@ void sys_thread_switch(struct tcb *self, struct sys_regs *r)
     if (to == self)
         return;
     if (to == NULL || !sys_user_visible(to))
-        sched_yield();
+        sched_yield_slice();
     else
         sched_donate(to);               /* not runnable: behaves like a yield */
 }

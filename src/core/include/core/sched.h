@@ -231,11 +231,11 @@ static inline bool sched_resched_pending(void) { return sched_state.resched; }
 
 /* ThreadSwitch(nil): the current thread goes behind the threads of its
  * priority with a fresh slice, then dispatch. */
-void sched_yield(void);
+void sched_yield_slice(void);
 
 /* ThreadSwitch(to): if `to` is runnable, run it at once on the rest of the
  * caller's slice (the caller goes to its tail with a fresh slice); `to` ==
- * caller returns at once; otherwise as sched_yield(). */
+ * caller returns at once; otherwise as sched_yield_slice(). */
 void sched_donate(struct tcb *to);
 
 /* Set the priority; a queued thread moves to the tail of its new queue.
