@@ -131,11 +131,27 @@ sysenter_entry:
     jne sysenter_declined
     /* ipc_sysenter (regparm(3): to, FromSpecifier, Timeouts in EAX, EDX,
      * ECX, still the user's) never returns: it leaves through
-     * sysexit_exit. Its C frames start below the switch frame slot under
-     * our frame, which the fast path writes while still running on this
-     * stack (ipc_switch_deferred). */
-    sub $SWITCH_FRAME_SIZE, %esp
-    jmp ipc_sysenter
+     * sysexit_exit. The call writes its return address, ipc_fast_resume
+     * (the next instruction), into the return slot right below our frame,
+     * which holds that value anyway; the C function's register pushes
+     * then fill the four register slots of the switch frame there, which
+     * a fast-path context never reads back (ipc_switch_deferred makes
+     * this switch frame the caller's context once its C frames are
+     * dropped). */
+    call ipc_sysenter
+    /* A thread blocked in the sysenter fast path is switched back to
+     * here (switch_context popped the four unused register slots) with
+     * ESP at its user frame: finish its Ipc and leave as below. The word
+     * right below a user frame is the return slot of the fast-path
+     * context, which always holds ipc_fast_resume (thread_init_user
+     * writes it once, the call above the same value again): no other
+     * code that runs with ESP at a user frame pushes into it. */
+    .global ipc_fast_resume
+ipc_fast_resume:
+    mov %esp, %eax
+    sub $4, %esp                    /* (the return slot) */
+    call ipc_sysenter_resume
+    add $4, %esp
     /* The call is done (the caller may have run others meanwhile): back
      * to user mode with sysexit unless something (ExchangeRegisters) gave
      * the frame flags that only iret can restore. ESP: the frame. */
@@ -197,19 +213,6 @@ sysenter_declined:
     movl $(SYSCALL_VECTOR_BASE + SYS_IPC), FRAME_VECTOR(%esp)
     jmp trap_saved
 
-/* A thread blocked in the sysenter fast path is switched back to here
- * (switch_context popped the four unused register slots) with ESP at its
- * user frame: finish its Ipc and leave as above. The word right below a
- * user frame is the return slot of the fast-path context, which always
- * holds ipc_fast_resume (thread_init_user writes it once): no code that
- * runs with ESP at a user frame pushes into it. */
-    .global ipc_fast_resume
-ipc_fast_resume:
-    mov %esp, %eax
-    sub $4, %esp                    /* (the return slot) */
-    call ipc_sysenter_resume
-    add $4, %esp
-    jmp sysexit_exit
 
 /* Every other entry: complete the frame; the kernel's data selectors are
  * the user's flat ones (DS/ES/FS = 0x23, GS = the UTCB selector), loaded
