@@ -16,6 +16,8 @@
  *  - a thread blocked in the fast path whose flags ExchangeRegisters
  *    changed (no abort) is resumed by a call through the fast path: it
  *    leaves by iret with those flags and the register outputs of the call;
+ *  - a thread that blocked in the fast path and runs again sets its own
+ *    flags (ExchangeRegisters) and goes on;
  *  - a caller waiting with a finite receive timeout gets its reply through
  *    the fast path, and the stopped timeout does not fire later.
  */
@@ -364,6 +366,25 @@ static void check_blocked_flags_resumed_fast(void)
               "wrong outputs or flags after the iret exit");
 }
 
+/* We block in the fast path (our kernel context is then the fast one),
+ * then set our own flags: the kernel must not treat our context, stale
+ * while we run, as that of a blocked thread (it lies on the stack our
+ * ExchangeRegisters runs on). */
+static void check_self_flags_after_fast_block(void)
+{
+    L4_Word_t c, osp, oip, oflags, ohandle;
+    L4_ThreadId_t opager;
+    int ok = 1;
+    for (unsigned i = 0; i < 4; i++) {
+        ok &= contract_call(worker_utcb(1) + 256u, 0x600000u + i);   /* blocks in the fast path */
+        L4_ThreadId_t r = L4_ExchangeRegisters(L4_MyGlobalId(), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0,
+                                               L4_nilthread, &c, &osp, &oip, &oflags, &ohandle,
+                                               &opager);
+        ok &= r.raw == L4_MyLocalId().raw;
+    }
+    ktu_check("self_flags_after_fast_block", ok, "ExchangeRegisters on ourselves after a fast call");
+}
+
 /* ---- a caller that waits with a receive timeout ------------------------------ */
 
 /* Tells us it runs (label 13), waits for us (label 14), sleeps 1.5 s,
@@ -435,6 +456,7 @@ int main(void)
     check_blocked_redirected();
     check_blocked_deleted();
     check_blocked_flags_resumed_fast();
+    check_self_flags_after_fast_block();
     check_timed_caller();
     ktu_finish();
 }

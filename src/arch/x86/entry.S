@@ -170,6 +170,18 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
+/* ipc_fast_resume for a thread blocked in the fast path whose flags
+ * ExchangeRegisters set (ipc_sysenter_flags_set): its context is a switch
+ * frame right below the fast one, so the frame lies that much higher.
+ * Leaves with iret. */
+    .global ipc_fast_resume_iret
+ipc_fast_resume_iret:
+    add $SWITCH_FRAME_SIZE, %esp
+    mov %esp, %eax
+    sub $4, %esp                    /* (the return slot) */
+    call ipc_sysenter_resume
+    add $4, %esp
+    jmp trap_exit
 /* The sysenter entry once a space has been small (smallspace_first sets
  * SYSENTER_EIP): the user's data selectors may be a small space's
  * segments, so the kernel loads its own (DS/ES; it uses no other) and
@@ -188,18 +200,18 @@ sysenter_entry_small:
  * path resumes (ipc_switch_deferred): ESP its frame, its Ipc outputs in
  * EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2, for EBP). Its selectors
  * are the flat ones its entry checked, still loaded, and no space has
- * been small (the entry checked that too, and the fast path makes none). */
+ * been small (the entry checked that too, and the fast path makes none).
+ * Its flags are 0x202: the fast path comes here only for a thread whose
+ * context is the fast one, which ExchangeRegisters replaces when it sets
+ * other flags (ipc_sysenter_flags_set). */
     .global sysexit_outputs
 sysexit_outputs:
-    cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
-    jne 1f
     mov %ecx, %ebp
     mov FRAME_EIP(%esp), %edx
     mov FRAME_USP(%esp), %ecx
     mov FRAME_EDI(%esp), %edi
     sti
     sysexit
-1:  /* flags that need iret (ExchangeRegisters) */
     .global iret_outputs
 iret_outputs:                       /* the same with iret always (small spaces) */
     mov %eax, FRAME_EAX(%esp)

@@ -19,6 +19,8 @@
  *    pending, so its outputs go straight into registers and it leaves
  *    through its own frame (sysexit_outputs; iret_outputs once a space has
  *    been small). Else the context is loaded (context_load).
+ *  - Its flags are then 0x202, as its entry pushed them: ExchangeRegisters
+ *    that sets others replaces the context (ipc_sysenter_flags_set).
  *  - Equivalence: the switch functions differ from arch_switch_to only in
  *    how the kernel context is kept; the core's state changes are the same
  *    (the host test test_ipc_fast compares the core's paths byte for byte,
@@ -190,6 +192,21 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
         leave_with_outputs(to, sysexit_outputs);
     }
     context_load(to->arch.ksp);
+}
+
+extern char ipc_fast_resume_iret[];
+
+void ipc_sysenter_flags_set(struct tcb *t)
+{
+    const struct frame *f = thread_user_frame(t);
+    if (t == arch_current() || t->arch.ksp != (uintptr_t)fast_context(t) ||
+        f->eflags == (EFLAGS_FIXED | EFLAGS_IF))
+        return;
+    /* a second switch frame right below the fast context (the stack of a
+     * thread that is not running is free below its context) */
+    struct switch_frame *iret_context = fast_context(t) - 1;
+    iret_context->ret = (uint32_t)(uintptr_t)ipc_fast_resume_iret;
+    t->arch.ksp = (uintptr_t)iret_context;
 }
 
 /* ipc_sysenter's switch while no space has been small (sysexit) ... */

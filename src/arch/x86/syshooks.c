@@ -10,6 +10,7 @@
 #include <arch/kipboot.h>
 #include <arch/layout.h>
 #include <arch/paging.h>
+#include <arch/syscall.h>
 #include <arch/threads.h>
 #include <core/arch_hooks.h>
 #include <core/ipc.h>
@@ -76,6 +77,7 @@ void arch_user_regs_set(struct tcb *t, word_t sp, word_t ip, word_t flags)
     f->usp = sp;
     f->eip = ip;
     f->eflags = (flags & 0x8D5u) | 0x202u;   /* user flags; IF on, IOPL 0 */
+    ipc_sysenter_flags_set(t);
 }
 
 bool arch_irq_attach(unsigned irq, struct tcb *handler)

@@ -61,6 +61,15 @@ __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t fr
  * if a reschedule is pending. */
 __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f);
 
+/* The user flags in the frame of `t` have been set (ExchangeRegisters).
+ * If `t` is not running, its kernel context is the fast path's and the
+ * flags are not those sysexit leaves with (0x202), its context becomes one
+ * that ends its Ipc like ipc_fast_resume but leaves with iret
+ * (ipc_fast_resume_iret, entry.S): so the fast path, which leaves through
+ * a fast context with sysexit (sysexit_outputs), never has to look at the
+ * flags. */
+void ipc_sysenter_flags_set(struct tcb *t);
+
 /* From now on `sysenter` enters at sysenter_entry_small (the first space
  * has become small: smallspace_first). */
 void syscall_sysenter_small(void);
