@@ -175,6 +175,15 @@ static void test_kcheck_detects_idle_in_ipc(void **state)
     env_idle->state = TS_READY;
 }
 
+static void test_kcheck_detects_utcb_ptr_stale(void **state)
+{
+    (void)state;
+    T(N_S)->utcb_ptr += 0x200u;               /* the neighbouring slot's */
+    expect_violation("UTCB pointer differs from the UTCB location", no(N_S));
+    T(N_S)->utcb_ptr -= 0x200u;
+    expect_clean();
+}
+
 static void test_kcheck_detects_quantum_flag_wrong(void **state)
 {
     (void)state;
@@ -729,6 +738,7 @@ int main(void)
         T_(test_kcheck_scene_is_consistent),
         T_(test_kcheck_detects_idle_queued),
         T_(test_kcheck_detects_idle_in_ipc),
+        T_(test_kcheck_detects_utcb_ptr_stale),
         T_(test_kcheck_detects_quantum_flag_wrong),
         T_(test_kcheck_detects_wrong_priority_in_queue),
         T_(test_kcheck_detects_ready_back_link),

@@ -225,7 +225,7 @@ static void test_tid_lookup_local_unknown_or_special(void **state)
 static void test_tid_lookup_local_inactive_not_found(void **state)
 {
     struct tcb *t = create(100, 1, &space_a);
-    t->utcb_location = UTCB_AREA_BASE;     /* location known, not activated */
+    tcb_set_utcb_location(t, UTCB_AREA_BASE);     /* location known, not activated */
     assert_null(tid_lookup_local(&space_a, UTCB_AREA_BASE + 256u));
 }
 
@@ -338,7 +338,7 @@ static void test_tid_local_register_without_utcb_panics(void **state)
 static void test_tid_local_register_without_space_panics(void **state)
 {
     struct tcb *t = create(100, 1, &space_a);
-    t->utcb_location = UTCB_AREA_BASE;
+    tcb_set_utcb_location(t, UTCB_AREA_BASE);
     t->space = NULL;
     assert_true(MOCK_EXPECT_PANIC(tid_local_register(t)));
 }
@@ -353,7 +353,7 @@ static void test_tid_local_unregister_not_registered_noop(void **state)
 static void test_tid_local_unregister_corrupt_chain_panics(void **state)
 {
     struct tcb *t = create_active(100, &space_a, 3);
-    t->utcb_location += 512u * 77u;    /* now hashes to a chain it is not on */
+    t->utcb_ptr += 512u * 77u;         /* now hashes to a chain it is not on */
     assert_true(MOCK_EXPECT_PANIC(tid_local_unregister(t)));
 }
 

@@ -335,6 +335,8 @@ static void kcheck_thread(const struct tcb *t, word_t no)
     bool kernel_space = t->space == kc.idle->space;
     bool found = tid_lookup(t->gid) == t;
     kcheck(t->quantum_out == (t->quantum_us == 0), "quantum flag differs from the quantum", t);
+    kcheck(t->utcb_ptr == t->utcb_location + TID_UTCB_MR0_OFFSET, "UTCB pointer differs from the UTCB location",
+           t);
     kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
     kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */

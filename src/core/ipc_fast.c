@@ -45,7 +45,11 @@
  *  - Cost: the checks are ordered cheapest first and read each TCB word
  *    once; both ID lookups are inline (tid_lookup_global, and the local-ID
  *    hash chain, tid_lookup_local_inline); no kassert, no arch_current(),
- *    one `rep movsl` for the words.
+ *    one `rep movsl` for the words. The kernel has one copy of the path
+ *    per call shape (fast_try_as: call or reply-and-wait, send only, open
+ *    receive), so that the FromSpecifier is tested once and, in a call,
+ *    needs no register of its own; the host build has one copy with the
+ *    shape as an argument (the same source, its branches counted once).
  *
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
  */

@@ -380,7 +380,7 @@ static void tc_commit_modify(const struct tc_request *q)
     if (q->migrate)
         tc_migrate(t, q->space, q->view);
     if (q->utcb != TC_NO_UTCB && !tcb_is_active(t))
-        t->utcb_location = q->utcb;
+        tcb_set_utcb_location(t, q->utcb);
     if (q->scheduler != TID_NIL)
         t->scheduler = q->scheduler;
     if (q->activate)
@@ -406,7 +406,7 @@ static bool tc_commit(const struct tc_request *q)
         return true;
     default:
         if (q->utcb != TC_NO_UTCB && !q->activate)
-            q->t->utcb_location = q->utcb;
+            tcb_set_utcb_location(q->t, q->utcb);
         if (q->activate)
             tc_activate(q->t, q->act_loc, q->view, q->pager);
         return true;

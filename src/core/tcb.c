@@ -46,7 +46,7 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->state = TS_INACTIVE;
     t->halted = false;
     t->space = space;
-    t->utcb_location = TCB_NO_UTCB;
+    tcb_set_utcb_location(t, TCB_NO_UTCB);
     t->utcb = NULL;
     t->scheduler = scheduler;
     t->ready_next = t->ready_prev = NULL;
@@ -92,7 +92,7 @@ void tcb_activate(struct tcb *t, word_t utcb_location, word_t *utcb)
 {
     kassert(t->state == TS_INACTIVE && !tcb_is_active(t));
     kassert(utcb != NULL && (utcb_location & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) == 0);
-    t->utcb_location = utcb_location;
+    tcb_set_utcb_location(t, utcb_location);
     t->utcb = utcb;
     t->utcb[TCB_UTCB_MY_GLOBAL_ID] = t->gid;
     tid_local_register(t);
@@ -138,7 +138,7 @@ bool tcb_delete(struct tcb *t, struct wakeup_queue *wq)
     t->halted = false;
     t->space = NULL;
     t->utcb = NULL;
-    t->utcb_location = TCB_NO_UTCB;
+    tcb_set_utcb_location(t, TCB_NO_UTCB);
     arch_tcb_free(t);
     return s->thread_count == 0;
 }

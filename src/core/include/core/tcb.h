@@ -46,6 +46,8 @@ struct tcb {
     bool quantum_out;            /* quantum_us == 0 (kept so by the sched module) */
     struct space *space;
     word_t utcb_location;        /* user address of the UTCB block, ~0u if none */
+    tid_t utcb_ptr;              /* utcb_location + TID_UTCB_MR0_OFFSET: the local ID
+                                    (tcb_set_utcb_location keeps the two together) */
     word_t *utcb;                /* kernel view of the UTCB at MR0 (the local ID) */
     tid_t scheduler;
 
@@ -209,7 +211,14 @@ static inline unsigned tid_local_bucket(const struct space *s, tid_t local)
 /* UTCB pointer of `t`, which has a UTCB location (every registered thread). */
 static inline tid_t tid_utcb_ptr(const struct tcb *t)
 {
-    return t->utcb_location + TID_UTCB_MR0_OFFSET;
+    return t->utcb_ptr;
+}
+
+/* Set the UTCB location of `t` (TCB_NO_UTCB: none) and its UTCB pointer. */
+static inline void tcb_set_utcb_location(struct tcb *t, word_t loc)
+{
+    t->utcb_location = loc;
+    t->utcb_ptr = loc + TID_UTCB_MR0_OFFSET;
 }
 
 /* tid_lookup_local() inline (the IPC paths). */
