@@ -197,23 +197,12 @@ sysenter_entry_small:
     jmp ipc_sysenter_small          /* EAX, EDX, ECX as above */
 
 /* The exit of a thread blocked in the sysenter fast path that the fast
- * path resumes (ipc_switch_deferred): ESP its frame, its Ipc outputs in
- * EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2, for EBP). Its selectors
- * are the flat ones its entry checked, still loaded, and no space has
- * been small (the entry checked that too, and the fast path makes none).
- * Its flags are 0x202: the fast path comes here only for a thread whose
- * context is the fast one, which ExchangeRegisters replaces when it sets
- * other flags (ipc_sysenter_flags_set). */
-    .global sysexit_outputs
-sysexit_outputs:
-    mov %ecx, %ebp
-    mov FRAME_EIP(%esp), %edx
-    mov FRAME_USP(%esp), %ecx
-    mov FRAME_EDI(%esp), %edi
-    sti
-    sysexit
+ * path resumes (ipc_switch_deferred) once a space has been small: ESP its
+ * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
+ * for EBP) go into the frame, then the common iret exit. (Before, the
+ * fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
-iret_outputs:                       /* the same with iret always (small spaces) */
+iret_outputs:
     mov %eax, FRAME_EAX(%esp)
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)

@@ -17,8 +17,9 @@
  *  - When the thread switched to has such a context, the switch does not
  *    load it: that thread's Ipc is over (it is ready) and no reschedule is
  *    pending, so its outputs go straight into registers and it leaves
- *    through its own frame (sysexit_outputs; iret_outputs once a space has
- *    been small). Else the context is loaded (context_load).
+ *    through its own frame (leave_with_outputs: sysexit; iret_outputs
+ *    once a space has been small). Else the context is loaded
+ *    (context_load).
  *  - Its flags are then 0x202, as its entry pushed them: ExchangeRegisters
  *    that sets others replaces the context (ipc_sysenter_flags_set).
  *  - Equivalence: the switch functions differ from arch_switch_to only in
@@ -137,25 +138,42 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
         sched_dispatch();
 }
 
-extern char sysexit_outputs[], iret_outputs[];
+extern char iret_outputs[];
 
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
- * sysenter fast path, with its Ipc outputs in registers: EAX from, ESI
- * MR0, EBX MR1, ECX MR2 (for EBP), at `exit` (entry.S), which must be a
- * constant: sysexit_outputs (sysexit), or iret_outputs once a space has
- * been small (the outputs into the frame, then the common iret exit, which
- * reloads every selector from it). As ipc_outputs() then sysexit_exit.
+ * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
+ * sysexit_exit would: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
+ * EDI and the return point from the frame; its selectors are the flat
+ * ones its entry checked, still loaded, and its flags 0x202, see
+ * ipc_sysenter_flags_set), or once a space has been small (`small`)
+ * through iret_outputs (entry.S: EBX MR1, ECX MR2 into the frame, then the
+ * common iret exit, which reloads every selector from it). The asm never
+ * returns, so it may overwrite any register once it has read its inputs.
  * (The frame's address is taken from `t` in the asm, so that it is not
  * computed early and kept in a stack slot.) */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
-                                                                             const char *exit)
+                                                                             bool small)
 {
-    __asm__ volatile("lea %c6(%0), %%esp\n\t"
-                     "jmp %P5"
-                     :
-                     : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
-                       "c"(t->utcb[2]), "i"(exit), "i"(USER_FRAME_OFFSET)
-                     : "memory");
+    if (small)
+        __asm__ volatile("lea %c5(%0), %%esp\n\t"
+                         "jmp iret_outputs"
+                         :
+                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                           "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
+                         : "memory");
+    else
+        __asm__ volatile("lea %c4(%0), %%esp\n\t"
+                         "mov 8(%3), %%ebp\n\t"
+                         "mov 4(%3), %%ebx\n\t"
+                         "mov %c5(%%esp), %%edx\n\t"
+                         "mov %c6(%%esp), %%ecx\n\t"
+                         "mov %c7(%%esp), %%edi\n\t"
+                         "sti\n\t"
+                         "sysexit"
+                         :
+                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "d"(t->utcb),
+                           "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
+                         : "memory");
     __builtin_unreachable();
 }
 
@@ -187,9 +205,7 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
     from->arch.ksp = (uintptr_t)mine;        /* (mine->ret: ipc_fast_resume, always) */
     /* (no other context sits there: fast_context) */
     if (to->arch.ksp == (uintptr_t)next) {
-        if (small_seen)
-            leave_with_outputs(to, iret_outputs);
-        leave_with_outputs(to, sysexit_outputs);
+        leave_with_outputs(to, small_seen);
     }
     context_load(to->arch.ksp);
 }
