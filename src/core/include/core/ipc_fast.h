@@ -25,7 +25,7 @@ _Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every
 static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb *r, const struct tcb *s)
 {
     tid_t f = r->ipc.from_spec;
-    return f == TID_ANY || r->ipc.partner == s || (f == TID_ANYLOCAL && r->space == s->space);
+    return r->ipc.partner == s || f == TID_ANY || (f == TID_ANYLOCAL && r->space == s->space);
 }
 
 /* The thread `to` names for `self` (a global ID, or a local one of its
