@@ -177,17 +177,6 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
     __builtin_unreachable();
 }
 
-/* Where a thread blocked in the sysenter fast path keeps its kernel
- * context: right below its user frame, returning to ipc_fast_resume. A
- * context at this place is always such a one (switch_deferred relies on
- * it): a new thread's first context lies a word lower (thread_init_user),
- * a kernel thread's stack starts below it (thread_init_kernel), any other
- * context of a user thread lies below the C frames of a kernel entry. */
-static inline struct switch_frame *fast_context(struct tcb *t)
-{
-    return (struct switch_frame *)thread_user_frame(t) - 1;
-}
-
 /* arch_switch_to() for ipc_sysenter's fast path, whose caller `from` sits
  * at the bottom of its kernel stack: its C frames are dropped and its
  * kernel context becomes fast_context(). If `to` was blocked the same way,
@@ -197,16 +186,10 @@ static inline struct switch_frame *fast_context(struct tcb *t)
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
 {
-    /* (`from` made opaque: its context's address is one lea from it here,
-     * rather than the frame address of the entry kept in a stack slot) */
-    __asm__("" : "+r"(from));
-    struct switch_frame *mine = fast_context(from), *next = fast_context(to);
     switch_prepare(from, to, small_seen);
-    from->arch.ksp = (uintptr_t)mine;        /* (mine->ret: ipc_fast_resume, always) */
-    /* (no other context sits there: fast_context) */
-    if (to->arch.ksp == (uintptr_t)next) {
+    from->arch.ksp = KSP_FAST_CONTEXT;       /* (its ret slot: ipc_fast_resume, always) */
+    if (to->arch.ksp == KSP_FAST_CONTEXT)
         leave_with_outputs(to, small_seen);
-    }
     context_load(to->arch.ksp);
 }
 
@@ -215,7 +198,7 @@ extern char ipc_fast_resume_iret[];
 void ipc_sysenter_flags_set(struct tcb *t)
 {
     const struct frame *f = thread_user_frame(t);
-    if (t == arch_current() || t->arch.ksp != (uintptr_t)fast_context(t) ||
+    if (t == arch_current() || t->arch.ksp != KSP_FAST_CONTEXT ||
         f->eflags == (EFLAGS_FIXED | EFLAGS_IF))
         return;
     /* a second switch frame right below the fast context (the stack of a

@@ -45,6 +45,29 @@ static inline struct frame *thread_user_frame(struct tcb *t)
     return (struct frame *)((uintptr_t)t + USER_FRAME_OFFSET);
 }
 
+/* Where a thread blocked in a sysenter Ipc keeps its kernel context: the
+ * switch frame right below its user frame, returning to ipc_fast_resume
+ * (entry.S, arch/syscall.h). A context at this place is always such a
+ * one: a new thread's first context lies a word lower (thread_init_user),
+ * a kernel thread's stack starts below it (thread_init_kernel), any other
+ * context of a user thread lies below the C frames of a kernel entry. */
+static inline struct switch_frame *fast_context(struct tcb *t)
+{
+    return (struct switch_frame *)thread_user_frame(t) - 1;
+}
+
+/* arch.ksp of a thread whose context is fast_context(): one store when it
+ * blocks, one compare when the fast path switches to it (no address is
+ * computed); context_ksp() gives the address. A real one is word-aligned,
+ * never 1. */
+#define KSP_FAST_CONTEXT 1u
+
+/* The kernel stack pointer of `t`'s saved context. */
+static inline uintptr_t context_ksp(struct tcb *t)
+{
+    return t->arch.ksp == KSP_FAST_CONTEXT ? (uintptr_t)fast_context(t) : t->arch.ksp;
+}
+
 /* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
 static inline void cr3_load(uint32_t pdir_phys)
 {
