@@ -66,6 +66,12 @@ static struct tcb *create_active(word_t no, struct space *s, word_t slot)
     return t;
 }
 
+/* The local ID of UTCB slot `slot` (as create_active places them). */
+static tid_t slot_local(word_t slot)
+{
+    return UTCB_AREA_BASE + slot * 512u + TID_UTCB_MR0_OFFSET;
+}
+
 /* ---- encodings ----------------------------------------------------------- */
 
 static void test_tid_make_global_abi_example(void **state)
@@ -222,6 +228,28 @@ static void test_tid_lookup_local_unknown_or_special(void **state)
     assert_null(tid_lookup_local(&space_a, tid_make_global(100, 1)));
 }
 
+/* nilthread and anylocalthread name no thread even where their hash
+ * bucket holds threads of the space (the lookup has no test of its own
+ * for them: no UTCB pointer can equal either). */
+static void test_tid_lookup_local_special_in_used_bucket(void **state)
+{
+    (void)state;
+    const tid_t special[2] = { TID_NIL, TID_ANYLOCAL };
+    word_t no = 100;
+    for (unsigned k = 0; k < 2; k++) {
+        unsigned b = tid_local_bucket(&space_a, special[k]);
+        unsigned placed = 0;
+        for (word_t slot = 0; slot < TID_LOCAL_BUCKETS; slot++)
+            if (tid_local_bucket(&space_a, slot_local(slot)) == b) {
+                create_active(no++, &space_a, slot);
+                placed++;
+            }
+        assert_true(placed >= 1);
+        assert_non_null(tid_local_chains[b]);
+        assert_null(tid_lookup_local(&space_a, special[k]));
+    }
+}
+
 static void test_tid_lookup_local_inactive_not_found(void **state)
 {
     struct tcb *t = create(100, 1, &space_a);
@@ -261,12 +289,6 @@ static void test_tid_lookup_local_many_threads(void **state)
         struct tcb *expect = i % 3 == 0 ? NULL : ts[i];
         assert_ptr_equal(tid_lookup_local(s, tid_local_of(ts[i])), expect);
     }
-}
-
-/* The local ID of UTCB slot `slot` (as create_active places them). */
-static tid_t slot_local(word_t slot)
-{
-    return UTCB_AREA_BASE + slot * 512u + TID_UTCB_MR0_OFFSET;
 }
 
 /* The hash spreads a space's UTCB slots (512 bytes apart) over the
@@ -398,6 +420,7 @@ int main(void)
         T(test_tid_lookup_local_found),
         T(test_tid_lookup_local_other_space),
         T(test_tid_lookup_local_unknown_or_special),
+        T(test_tid_lookup_local_special_in_used_bucket),
         T(test_tid_lookup_local_inactive_not_found),
         T(test_tid_lookup_local_ignores_forged_utcb),
         T(test_tid_lookup_local_after_delete),

@@ -221,11 +221,17 @@ static inline void tcb_set_utcb_location(struct tcb *t, word_t loc)
     t->utcb_ptr = loc + TID_UTCB_MR0_OFFSET;
 }
 
+_Static_assert((TID_NIL & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) != TID_UTCB_MR0_OFFSET &&
+                   (TID_ANYLOCAL & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) != TID_UTCB_MR0_OFFSET,
+               "no UTCB pointer is nilthread or anylocalthread");
+
 /* tid_lookup_local() inline (the IPC paths). */
 static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline(const struct space *s,
                                                                               tid_t local)
 {
-    if (!tid_is_local(local) || local == TID_NIL || local == TID_ANYLOCAL)
+    /* (nilthread and anylocalthread need no test of their own: a UTCB
+     * pointer is 256 modulo 512, tcb_activate, and neither is) */
+    if (!tid_is_local(local))
         return NULL;
     for (struct tcb *t = tid_local_chains[tid_local_bucket(s, local)]; t; t = t->local_next) {
         if (t->space == s && tid_utcb_ptr(t) == local)
