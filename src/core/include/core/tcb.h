@@ -36,7 +36,11 @@ enum thread_state {
 struct space;
 
 struct tcb {
-    struct arch_tcb arch;        /* saved kernel context; first, by value */
+    /* IPC; first, so that its first word, the send queue's head, is the
+     * TCB's address when the queue is empty (the fast path's test) */
+    struct ipc_state ipc;
+
+    struct arch_tcb arch;        /* saved kernel context, by value */
     tid_t gid;                   /* global ID; TID_NIL while TS_FREE */
     /* the run word (tcb_run_word): these four bytes, read as one */
     uint8_t state;               /* enum thread_state */
@@ -61,9 +65,6 @@ struct tcb {
 
     /* timeouts */
     struct wakeup_node wakeup;
-
-    /* IPC */
-    struct ipc_state ipc;
 
     /* local-ID table (tid.c): chain of the hash bucket of (space, UTCB) */
     struct tcb *local_next;
