@@ -37,7 +37,9 @@ static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struc
     return tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
 }
 
-/* Deliver the untyped message `tag` of `s` to `r` and finish `r`. Neither
+/* Deliver the untyped message `tag` of `s` to `r` and finish `r`; `tag`
+ * becomes s's MR0 too, as on the general path (both UTCB pointers are
+ * read before the first store, which could alias them). Neither
  * is in a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
