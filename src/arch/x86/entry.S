@@ -87,7 +87,10 @@ vec_1:
  * The complete struct frame is pushed (no segment loads: the kernel runs
  * on the user's flat selectors, see gdt_init), but for its vector and
  * error slots: nothing reads those of a sysenter frame except the general
- * entry after sysenter_declined, which writes them; its EFLAGS image is 0x202:
+ * entry after sysenter_declined, which writes them; and for its CS slot,
+ * which holds SEL_UCODE already: thread_init_user writes it, and every
+ * other write of it is the CPU's entry from user mode, where CS can only
+ * be SEL_UCODE (the one user code descriptor); its EFLAGS image is 0x202:
  * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
  * AC and ID clear, IF set. With the flat data selectors (the kernel's
  * own) the whole call runs in C on this frame (ipc_sysenter: the fast
@@ -97,14 +100,13 @@ vec_1:
  */
 .macro SYSENTER_FRAME
     mov (%esp), %esp
+    push $EFLAGS_FIXED              /* (in the uss slot, rewritten next) */
+    popf
     push $SEL_UDATA                 /* uss */
     push %ebp                       /* usp */
     push $(EFLAGS_FIXED | EFLAGS_IF)
-    push $EFLAGS_FIXED
-    popf
-    push $SEL_UCODE
-    push %ebx                       /* eip */
-    sub $8, %esp                    /* error, vector: read only after sysenter_declined */
+    mov %ebx, -8(%esp)              /* eip (below the cs slot, SEL_UCODE already) */
+    sub $16, %esp                   /* cs, eip; error, vector: read only after sysenter_declined */
     pusha
     push %ds
     push %es
