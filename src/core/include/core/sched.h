@@ -162,16 +162,17 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     struct tcb *next = from->ready_next;
     /* (from heads a queue: from != idle, which is never queued; to right
      * behind from is in the same queue: it has priority p) */
-    bool direct = sched_state.top == p && sched_state.queue_head[p] == from &&
-                  (next == to || (next == from && to->prio == p));
-    if (!direct)
+    if (sched_state.top != p || sched_state.queue_head[p] != from)
         return false;
-    to->state = TS_READY;
-    if (next != to) {                        /* next == from: to (not queued) joins behind from */
+    if (next != to) {
+        if (next != from || to->prio != p)
+            return false;
+        /* next == from: to (not queued) joins behind from */
         to->ready_next = to->ready_prev = from;
         from->ready_next = from->ready_prev = to;
         to->in_ready_queue = true;
     }
+    to->state = TS_READY;
     sched_state.queue_head[p] = to;
     sched_state.resched = false;
     switch_fn(from, to);
