@@ -190,7 +190,9 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
     from->arch.ksp = KSP_FAST_CONTEXT;       /* (its ret slot: ipc_fast_resume, always) */
     if (to->arch.ksp == KSP_FAST_CONTEXT)
         leave_with_outputs(to, small_seen);
-    context_load(to->arch.ksp);
+    /* (read anew: the test above then compares memory with the constant
+     * rather than loading the word into a register for both) */
+    context_load(*(volatile uintptr_t *)&to->arch.ksp);
 }
 
 extern char ipc_fast_resume_iret[];
