@@ -72,6 +72,19 @@ static tid_t slot_local(word_t slot)
     return UTCB_AREA_BASE + slot * 512u + TID_UTCB_MR0_OFFSET;
 }
 
+/* The first UTCB slot from `from` on whose local ID in `s` hashes to
+ * bucket `b`. The bucket depends on the space's address, so the search
+ * goes as far as it takes (slots beyond the UTCB area are fine in these
+ * tests); a search that finds none fails the test. */
+static word_t slot_in_bucket(const struct space *s, unsigned b, word_t from)
+{
+    word_t slot = from;
+    while (slot < (1u << 22) && tid_local_bucket(s, slot_local(slot)) != b)
+        slot++;
+    assert_true(slot < (1u << 22));
+    return slot;
+}
+
 /* ---- encodings ----------------------------------------------------------- */
 
 static void test_tid_make_global_abi_example(void **state)
@@ -237,14 +250,8 @@ static void test_tid_lookup_local_special_in_used_bucket(void **state)
     const tid_t special[2] = { TID_NIL, TID_ANYLOCAL };
     word_t no = 100;
     for (unsigned k = 0; k < 2; k++) {
-        /* (the bucket depends on the space's address: search as far as
-         * it takes, UTCB slots well beyond the area are fine here) */
         unsigned b = tid_local_bucket(&space_a, special[k]);
-        word_t slot = 0;
-        while (slot < (1u << 22) && tid_local_bucket(&space_a, slot_local(slot)) != b)
-            slot++;
-        assert_true(slot < (1u << 22));
-        create_active(no++, &space_a, slot);
+        create_active(no++, &space_a, slot_in_bucket(&space_a, b, 0));
         assert_non_null(tid_local_chains[b]);
         assert_null(tid_lookup_local(&space_a, special[k]));
     }
@@ -319,16 +326,10 @@ static void test_tid_local_bucket_spreads_utcb_slots(void **state)
 static void test_tid_local_chain_shared_bucket(void **state)
 {
     (void)state;
-    word_t slot[3] = { 0, 0, 0 };
     struct space *sp[3] = { &space_a, &space_b, &space_a };
     unsigned b = tid_local_bucket(&space_a, slot_local(0));
-    unsigned found = 1;
-    for (word_t i = 1; i < 4096 && found < 3; i++) {
-        struct space *s = sp[found];
-        if (tid_local_bucket(s, slot_local(i)) == b)
-            slot[found++] = i;
-    }
-    assert_int_equal(found, 3);
+    word_t slot[3] = { 0, slot_in_bucket(&space_b, b, 1), 0 };
+    slot[2] = slot_in_bucket(&space_a, b, slot[1] + 1);
     struct tcb *t[3];
     for (unsigned k = 0; k < 3; k++) {
         t[k] = create_active(100 + k, sp[k], slot[k]);  /* (registered: head of the chain) */
