@@ -175,15 +175,11 @@ sysexit_exit:
 /* ipc_fast_resume for a thread blocked in the fast path whose flags
  * ExchangeRegisters set (ipc_sysenter_flags_set): its context is a switch
  * frame right below the fast one, so the frame lies that much higher.
- * Leaves with iret. */
+ * sysexit_exit then leaves with iret (its flags are not 0x202). */
     .global ipc_fast_resume_iret
 ipc_fast_resume_iret:
     add $SWITCH_FRAME_SIZE, %esp
-    mov %esp, %eax
-    sub $4, %esp                    /* (the return slot) */
-    call ipc_sysenter_resume
-    add $4, %esp
-    jmp trap_exit
+    jmp ipc_fast_resume
 /* The sysenter entry once a space has been small (smallspace_first sets
  * SYSENTER_EIP): the user's data selectors may be a small space's
  * segments, so the kernel loads its own (DS/ES; it uses no other) and

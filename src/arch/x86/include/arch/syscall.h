@@ -64,8 +64,8 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f);
 /* The user flags in the frame of `t` have been set (ExchangeRegisters).
  * If `t` is not running, its kernel context is the fast path's and the
  * flags are not those sysexit leaves with (0x202), its context becomes one
- * that ends its Ipc like ipc_fast_resume but leaves with iret
- * (ipc_fast_resume_iret, entry.S): so the fast path, which leaves through
+ * that ends its Ipc through ipc_fast_resume, whose exit takes iret for
+ * such flags (ipc_fast_resume_iret, entry.S): so the fast path, which leaves through
  * a fast context with sysexit (leave_with_outputs), never has to look at the
  * flags. */
 void ipc_sysenter_flags_set(struct tcb *t);
