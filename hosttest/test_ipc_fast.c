@@ -668,6 +668,18 @@ static void test_ipc_fastpath_declines_caller_without_utcb(void **state)
     th[0]->utcb = u;
 }
 
+/* An interrupt thread's kernel UTCB has no UTCB location (hence no local
+ * ID for an intra-space From): such a caller takes the general path. */
+static void test_ipc_fastpath_declines_caller_without_utcb_location(void **state)
+{
+    wait_for(5, TID_ANY);
+    word_t loc = th[0]->utcb_location;
+    tcb_set_utcb_location(th[0], TCB_NO_UTCB);
+    expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    tcb_set_utcb_location(th[0], loc);
+    assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
+}
+
 static void test_ipc_fastpath_declines_pending_caller(void **state)
 {
     wait_for(5, TID_ANY);
@@ -743,6 +755,10 @@ static void test_ipc_fastpath_declines_no_destination(void **state)
     expect_decline(0, tid_make_global(TID_USER_BASE + 3u + 5u, 2), TID_NIL, 0, tag2);
     expect_decline(0, tid_make_global(90, 1), TID_NIL, 0, tag2);
     expect_decline(0, lid_of(5), TID_NIL, 0, tag2);        /* local ID of another space */
+    /* a thread number beyond the area whose slot (the number masked) holds
+     * the waiting receiver, with the receiver's version */
+    expect_decline(0, tid_make_global(TID_USER_BASE + 3u + 5u + AREA_THREADS, 1), TID_NIL, 0, tag2);
+    expect_decline(0, tid_make_global(TID_USER_BASE + 3u + 5u + 5u * AREA_THREADS, 1), TID_ANY, 0, tag2);
 }
 
 static void test_ipc_fastpath_declines_receiver_not_waiting(void **state)
@@ -1324,6 +1340,7 @@ int main(void)
         T(test_ipc_fastpath_declines_flags),
         T(test_ipc_fastpath_declines_redirected_space),
         T(test_ipc_fastpath_declines_caller_without_utcb),
+        T(test_ipc_fastpath_declines_caller_without_utcb_location),
         T(test_ipc_fastpath_declines_pending_caller),
         T(test_ipc_fastpath_declines_nested_caller),
         T(test_ipc_fastpath_declines_caller_timer_armed),

@@ -237,9 +237,9 @@ static void test_sched_make_ready_all_priorities(void **state)
 {
     /* one thread per priority 0..255 through the whole bitmap */
     struct tcb *ts[256];
-    void *big = aligned_alloc(TCB_SIZE, (size_t)(TID_USER_BASE + 256) * TCB_SIZE);
+    void *big = aligned_alloc(TCB_SIZE, (size_t)512 * TCB_SIZE);   /* >= TID_USER_BASE + 256 */
     assert_non_null(big);
-    tcb_area_init(big, TID_USER_BASE + 256);
+    tcb_area_init(big, 512);
     for (unsigned p = 0; p < 256; p++) {
         ts[p] = ready_thread(p, (uint8_t)p);
         assert_int_equal(sched_highest_queued(), (int)p);

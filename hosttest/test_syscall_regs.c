@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#define ENV_THREADS 1100u                   /* beyond one preemption-table page */
+#define ENV_THREADS 2048u                   /* beyond one preemption-table page (a power of two) */
 #include "sys_env.h"
 
 #define UA 0x00400000u

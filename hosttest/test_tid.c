@@ -399,10 +399,46 @@ static void test_tid_lookup_beyond_area(void **state)
     assert_non_null(tcb_of_number(NTHREADS - 1u));
 }
 
+/* The lookup masks the thread number to the area (a power of two): a
+ * number beyond it reads the slot of its residue, whose thread has another
+ * number, and finds nobody, even with the same version. */
+static void test_tid_lookup_beyond_area_aliases_live_slot(void **state)
+{
+    struct tcb *t = create(100, 5, &space_a);
+    assert_ptr_equal(tid_lookup(tid_make_global(100, 5)), t);
+    assert_null(tid_lookup(tid_make_global(NTHREADS + 100u, 5)));
+    assert_null(tid_lookup(tid_make_global(3u * NTHREADS + 100u, 5)));
+    assert_null(tid_lookup_global(tid_make_global(NTHREADS + 100u, 5)));
+    struct tcb *z = create(0, 1, &space_a);
+    assert_ptr_equal(tid_lookup_global(tid_make_global(0, 1)), z);
+    assert_null(tid_lookup_global(tid_make_global(NTHREADS, 1)));
+}
+
+static void test_tcb_area_init_not_power_of_two_panics(void **state)
+{
+    assert_true(MOCK_EXPECT_PANIC(tcb_area_init(area, NTHREADS - 1u)));
+    assert_true(MOCK_EXPECT_PANIC(tcb_area_init(area, 3)));
+}
+
+/* An area of no slots: every global lookup finds nobody (it reads a
+ * zeroed stand-in slot, not the NULL base). */
+static void test_tid_lookup_empty_area(void **state)
+{
+    tcb_area_init(NULL, 0);
+    assert_null(tid_lookup_global(tid_make_global(0, 1)));
+    assert_null(tid_lookup_global(tid_make_global(TID_USER_BASE, 3)));
+    assert_null(tid_lookup(tid_make_global(0, 1)));
+    assert_null(tid_lookup(TID_NIL));
+    assert_null(tcb_of_number(0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_tid_make_global_abi_example),
+        T(test_tid_lookup_beyond_area_aliases_live_slot),
+        T(test_tcb_area_init_not_power_of_two_panics),
+        T(test_tid_lookup_empty_area),
         T(test_tid_special_ids),
         T(test_tid_kip_thread_info),
         T(test_tcb_area_init_misaligned_panics),

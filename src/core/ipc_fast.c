@@ -55,7 +55,9 @@
  */
 #include <core/ipc_fast.h>
 
+static const struct fast_switches fast_switch_any = { arch_switch_to, arch_switch_to, arch_switch_to };
+
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag)
 {
-    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag, arch_switch_to);
+    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag, &fast_switch_any);
 }

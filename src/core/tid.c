@@ -23,12 +23,17 @@
 struct tid_slots tid_slots;
 struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
 
+/* The one slot the global-ID lookup reads while the area has none: all
+ * zero, so its gid is nilthread (not global) and its state TS_FREE. */
+static struct tcb tid_no_slot;
+
 void tcb_area_init(void *base, word_t nthreads)
 {
     kassert(((uintptr_t)base & (TCB_SIZE - 1u)) == 0);
-    kassert(nthreads <= TID_MAX_THREADS);
-    tid_slots.base = (uintptr_t)base;
+    kassert(nthreads <= TID_MAX_THREADS && (nthreads & (nthreads - 1u)) == 0);
+    tid_slots.base = nthreads != 0 ? (uintptr_t)base : (uintptr_t)&tid_no_slot;
     tid_slots.nthreads = nthreads;
+    tid_slots.slot_mask = nthreads != 0 ? (nthreads - 1u) << TCB_SIZE_LOG2 : 0;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
         tid_local_chains[i] = NULL;
 }

@@ -34,13 +34,10 @@ void fpu_init(void)
         cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 }
 
-void fpu_ts_flip(void)
+void fpu_ts_set_now(void)
 {
-    if (fpu_ts_set)
-        __asm__ volatile("clts");
-    else
-        cpu_write_cr0(cpu_read_cr0() | CR0_TS);
-    fpu_ts_set = !fpu_ts_set;
+    cpu_write_cr0(cpu_read_cr0() | CR0_TS);
+    fpu_ts_set = true;
 }
 
 bool fpu_trap(void)

@@ -184,9 +184,9 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
  * reschedule pending: sched_handoff_direct), else its context is resumed.
  * Never returns. */
 static inline __attribute__((always_inline)) void
-switch_deferred(struct tcb *from, struct tcb *to, bool small_seen)
+switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
-    switch_prepare(from, to, small_seen);
+    switch_prepare(from, to, small_seen, spaces);
     from->arch.ksp = KSP_FAST_CONTEXT;       /* (its ret slot: ipc_fast_resume, always) */
     if (to->arch.ksp == KSP_FAST_CONTEXT)
         leave_with_outputs(to, small_seen);
@@ -214,15 +214,48 @@ void ipc_sysenter_flags_set(struct tcb *t)
 static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb *from,
                                                                      struct tcb *to)
 {
-    switch_deferred(from, to, false);
+    switch_deferred(from, to, false, SWITCH_SPACES_ANY);
 }
 
 /* ... and once one has (smallspace_activate, iret). */
 static inline __attribute__((always_inline)) void ipc_switch_deferred_small(struct tcb *from,
                                                                            struct tcb *to)
 {
-    switch_deferred(from, to, true);
+    switch_deferred(from, to, true, SWITCH_SPACES_ANY);
 }
+
+/* The fast path's variants of both for two threads of different spaces,
+ * and of one space (struct fast_switches). */
+static inline __attribute__((always_inline)) void ipc_switch_deferred_inter(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, false, SWITCH_SPACES_DIFFER);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_intra(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, false, SWITCH_SPACES_SAME);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small_inter(struct tcb *from,
+                                                                                 struct tcb *to)
+{
+    switch_deferred(from, to, true, SWITCH_SPACES_DIFFER);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small_intra(struct tcb *from,
+                                                                                 struct tcb *to)
+{
+    switch_deferred(from, to, true, SWITCH_SPACES_SAME);
+}
+
+static const struct fast_switches sysenter_switches = {
+    ipc_switch_deferred, ipc_switch_deferred_inter, ipc_switch_deferred_intra
+};
+static const struct fast_switches sysenter_switches_small = {
+    ipc_switch_deferred_small, ipc_switch_deferred_small_inter, ipc_switch_deferred_small_intra
+};
 
 /* The general path of a sysenter Ipc: a caller left blocked gives the CPU
  * away with `switch_fn` too (it then resumes in ipc_fast_resume). */
@@ -276,25 +309,25 @@ static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined_small(stru
 /* A sysenter Ipc whose caller blocks with `switch_fn`: the fast path, else
  * `declined` (the general one), then its end. */
 static inline __attribute__((always_inline)) _Noreturn void
-ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, sched_switch_fn switch_fn,
+ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, const struct fast_switches *sw,
                   void (*declined)(struct tcb *))
 {
     struct tcb *self = stack_owner();
     __asm__("" : "+b"(self));   /* (EBX: GCC 12 otherwise picks EAX and copies `to' away) */
-    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, switch_fn))
+    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, sw))
         declined(self);
     sysenter_finish();
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred, ipc_sysenter_declined);
+    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches, ipc_sysenter_declined);
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, ipc_switch_deferred_small, ipc_sysenter_declined_small);
+    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches_small, ipc_sysenter_declined_small);
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

@@ -37,37 +37,54 @@ static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struc
     return tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
 }
 
-/* Deliver the untyped message `tag` of `s` to `r` and finish `r`; `tag`
- * becomes s's MR0 too, as on the general path (both UTCB pointers are
- * read before the first store, which could alias them). Neither
+/* What the fast path knows of the spaces of caller and receiver. */
+enum fast_spaces { FAST_SPACES_ANY, FAST_SPACES_SAME, FAST_SPACES_DIFFER };
+
+/* The From a receiver `r` gets for a message from `s` (ipc_from_id), with
+ * what is known of their spaces. */
+static inline __attribute__((always_inline)) tid_t fast_from(const struct tcb *s, const struct tcb *r,
+                                                             enum fast_spaces spaces)
+{
+    if (spaces == FAST_SPACES_DIFFER)
+        return s->gid;
+    if (spaces == FAST_SPACES_SAME)     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
+        return tid_utcb_ptr(s);
+    return ipc_from_id(s, r);
+}
+
+/* Deliver the untyped message `tag` of `s` to `r` and finish `r`, whose
+ * From follows `spaces` (fast_from); `tag` becomes s's MR0 too, as on the
+ * general path (both UTCB pointers are read before the first store, which
+ * could alias them). Neither
  * is in a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
  * outside a transfer, is not touched (xfer_start sets it for the next one).
  * r's receive timeout, if any, stops (timer_stop: its node stays queued,
  * stale, as on the general path). The caller sets `s`'s state. */
-static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
+static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag,
+                                                               enum fast_spaces spaces)
 {
     word_t *su = s->utcb, *ru = r->utcb;
     su[0] = tag;
-    ru[0] = tag;
     r->ipc.result_tag = tag;
-    ipc_copy_words(&ru[1], &su[1], msgtag_untyped(tag));
+    ipc_copy_words(ru, su, msgtag_untyped(tag) + 1u);     /* MR0 (the tag, just stored) too */
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave) */
     r->ipc.partner = NULL;
     r->ipc.timer_live = false;
-    r->ipc.result_from = ipc_from_id(s, r);
+    r->ipc.result_from = fast_from(s, r, spaces);
 }
 
-/* True when `self` can make a system call at all: it has a UTCB and no IPC
+/* True when `self` can make a system call at all: it has a UTCB and a
+ * UTCB location (an interrupt thread's kernel UTCB has none) and no IPC
  * in progress (not blocked, no nested IPC, no timer, in no send queue: at
  * most a stale member of a wait queue).
  * Every thread that runs in user mode is; ipc_fastpath() checks it, the
  * kernel's sysenter entry, whose caller is such a thread, does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
-    return self->utcb != NULL && !ipc_pending(self) && !self->ipc_nested &&
-           !self->ipc.timer_live &&
+    return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB && !ipc_pending(self) &&
+           !self->ipc_nested && !self->ipc.timer_live &&
            (self->ipc.q_on == NULL || ipc_queue_is_wait(self->ipc.q_on));
 }
 
@@ -80,19 +97,55 @@ enum fast_kind {
     FAST_OPEN,     /* FromSpecifier anythread / anylocalthread */
 };
 
-/* ipc_fast_try() for a call of shape `kind`, whose receive timeout is
- * Never and whose tag is untyped without flags (checked). In the kernel a
- * copy per shape (`kind` a constant); in the host build one out-of-line
- * copy, so that coverage counts the branches of the helpers it inlines
- * once rather than once per shape. */
+/* The switch functions a caller that blocks in the fast path hands the CPU
+ * on with: `any` for any pair of threads (the general hand-off too),
+ * `inter` for a receiver in another space than the caller's, `intra` for
+ * one in the caller's space. For such a pair each ends in the state `any`
+ * would (arch_switch_to for all three in the host build and the `int`
+ * entry); the kernel's sysenter entry passes variants that need not
+ * compare the two spaces again. */
+struct fast_switches {
+    sched_switch_fn any, inter, intra;
+};
+
+/* In the kernel the fast path's helpers below are inlined into one copy
+ * per call shape and space relation (their `kind` and `intra` constants);
+ * in the host build each is one out-of-line copy with run-time arguments,
+ * so that coverage counts the branches of the helpers it inlines once
+ * rather than once per copy. */
 #if __STDC_HOSTED__
 #define FAST_TRY_AS static __attribute__((noinline, unused))
 #else
 #define FAST_TRY_AS static inline __attribute__((always_inline))
 #endif
+
+/* The commit of a call (kind FAST_CALL or FAST_OPEN) past the point of no
+ * return: deliver to `r`, which is in `self`'s space when `intra` (the
+ * From is then self's local ID, as ipc_from_id gives), block `self` in its
+ * receive phase and hand the CPU to `r`. */
+FAST_TRY_AS void
+fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_switches *sw,
+                 enum fast_kind kind, bool intra)
+{
+    fast_deliver(self, r, tag, intra ? FAST_SPACES_SAME : FAST_SPACES_DIFFER);
+    self->state = TS_RECV_WAIT;
+    if (kind == FAST_CALL) {
+        self->ipc.partner = r;
+        ipc_waitq_join(&r->ipc.waitq, self);     /* a member already in a ping-pong */
+    } else {
+        self->ipc.partner = NULL;
+    }
+    /* sched_handoff, its common case inline (r is not halted and has
+     * quantum left: run word; nor idle, which never waits in an IPC) */
+    if (!sched_handoff_direct(self, r, intra ? sw->intra : sw->inter))
+        sched_handoff_by(self, r, sw->any);
+}
+
+/* ipc_fast_try() for a call of shape `kind`, whose receive timeout is
+ * Never and whose tag is untyped without flags (checked). */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag,
-            sched_switch_fn switch_fn, enum fast_kind kind)
+            const struct fast_switches *sw, enum fast_kind kind)
 {
     /* a receive phase blocks at once only with nobody queued to send */
     if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
@@ -114,36 +167,28 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t
      * IntendedReceiver outside a redirected send, which ipc_start sets.) */
     self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
     self->ipc.timeouts = timeouts;
-    fast_deliver(self, r, tag);
     if (kind == FAST_SEND) {
+        fast_deliver(self, r, tag, FAST_SPACES_ANY);
         self->ipc.partner = NULL;
         self->ipc.result_tag = tag;
         self->ipc.result_from = TID_NIL;
         sched_make_ready_by(r, self);      /* (self runs) */
         sched_make_ready_by(self, self);   /* (sets self->state) */
-        return true;
-    }
-    self->state = TS_RECV_WAIT;
-    if (kind == FAST_CALL) {
-        self->ipc.partner = r;
-        ipc_waitq_join(&r->ipc.waitq, self);     /* a member already in a ping-pong */
+    } else if (r->space == self->space) {
+        fast_call_commit(self, r, tag, sw, kind, true);
     } else {
-        self->ipc.partner = NULL;
+        fast_call_commit(self, r, tag, sw, kind, false);
     }
-    /* sched_handoff, its common case inline (r is not halted and has
-     * quantum left: run word; nor idle, which never waits in an IPC) */
-    if (!sched_handoff_direct(self, r, switch_fn))
-        sched_handoff_by(self, r, switch_fn);
     return true;
 }
 
 /* The whole fast path (see ipc_fast.c) for a caller with
  * ipc_fast_caller_ok(); inlined into the kernel's sysenter entry and into
  * ipc_fastpath(). A caller that blocks hands the CPU to the receiver with
- * `switch_fn` (arch_switch_to, or the sysenter entry's deferred variant). */
+ * one of `sw` (arch_switch_to, or the sysenter entry's deferred variants). */
 static inline __attribute__((always_inline)) bool
 ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag,
-             sched_switch_fn switch_fn)
+             const struct fast_switches *sw)
 {
     if (!IPC_FAST_ENABLED)
         return false;
@@ -155,11 +200,11 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     if ((tag & FAST_TAG_DECLINE) != 0)
         return false;
     if (__builtin_expect(from_spec == to, 1))
-        return fast_try_as(self, to, from_spec, timeouts, tag, switch_fn, FAST_CALL);
+        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_CALL);
     if (from_spec == TID_NIL)
-        return fast_try_as(self, to, from_spec, timeouts, tag, switch_fn, FAST_SEND);
+        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_SEND);
     if (from_spec == TID_ANY || from_spec == TID_ANYLOCAL)
-        return fast_try_as(self, to, from_spec, timeouts, tag, switch_fn, FAST_OPEN);
+        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_OPEN);
     return false;
 }
 

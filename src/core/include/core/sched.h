@@ -158,11 +158,12 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
 static inline __attribute__((always_inline)) bool
 sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
-    unsigned p = from->prio;
+    word_t p = sched_state.top;
     struct tcb *next = from->ready_next;
-    /* (from heads a queue: from != idle, which is never queued; to right
+    /* (from heads a queue: from != idle, which is never queued; a queued
+     * thread is in the queue of its priority, so from's is p; to right
      * behind from is in the same queue: it has priority p) */
-    if (sched_state.top != p || sched_state.queue_head[p] != from)
+    if (sched_state.queue_head[p] != from)
         return false;
     if (next != to) {
         if (next != from || to->prio != p)

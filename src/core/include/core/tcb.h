@@ -185,6 +185,8 @@ static inline struct tcb *tid_slot(word_t no)
     return (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
 }
 
+_Static_assert(TID_VERSION_BITS >= TCB_SIZE_LOG2, "a global ID shifted right gives its slot offset");
+
 /* The thread with global ID `gid` or NULL, for a `gid` in global form
  * (tid_is_global; tid_lookup_inline adds the test that IDs of any form
  * need). A free slot's gid is TID_NIL, which is not global; no
@@ -192,10 +194,10 @@ static inline struct tcb *tid_slot(word_t no)
  * nobody. A dead thread is found (the caller decides). */
 static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t gid)
 {
-    word_t no = tid_number(gid);       /* (tid_slot, less its NULL result) */
-    if (no >= tid_slots.nthreads)
-        return NULL;
-    struct tcb *t = (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+    /* the slot of the thread number modulo nthreads (a power of two): one
+     * beyond the area lands on a slot whose gid has another number */
+    word_t offset = (gid >> (TID_VERSION_BITS - TCB_SIZE_LOG2)) & tid_slots.slot_mask;
+    struct tcb *t = (struct tcb *)(tid_slots.base + offset);
     return t->gid == gid ? t : NULL;
 }
 

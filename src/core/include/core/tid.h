@@ -18,7 +18,8 @@ typedef word_t tid_t;
 /* The TCB array (tid.c owns it; exposed for the inline lookups in tcb.h). */
 struct tid_slots {
     uintptr_t base;                          /* TCB slot 0 */
-    word_t nthreads;                         /* slots in the area */
+    word_t nthreads;                         /* slots in the area: 0 or a power of two */
+    word_t slot_mask;                        /* (nthreads - 1) * TCB_SIZE, 0 for none */
 };
 extern struct tid_slots tid_slots;
 
@@ -66,8 +67,10 @@ struct space;
 #define TID_LOCAL_BUCKET_BITS 10u
 #define TID_LOCAL_BUCKETS   (1u << TID_LOCAL_BUCKET_BITS)   /* local-ID hash table size */
 
-/* Use `nthreads` TCB slots at `base` (TCB_SIZE-aligned, virtually linear);
- * forgets every local-ID registration. nthreads <= TID_MAX_THREADS. */
+/* Use `nthreads` TCB slots at `base` (TCB_SIZE-aligned, virtually linear,
+ * every slot readable: the global-ID lookup masks the thread number rather
+ * than comparing it); forgets every local-ID registration. nthreads is 0
+ * or a power of two <= TID_MAX_THREADS. */
 void tcb_area_init(void *base, word_t nthreads);
 
 /* Number of TCB slots of the area (0 before tcb_area_init). */

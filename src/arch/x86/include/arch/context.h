@@ -74,19 +74,27 @@ static inline void cr3_load(uint32_t pdir_phys)
     __asm__ volatile("mov %0, %%cr3" : : "r"(pdir_phys) : "memory");
 }
 
+/* What a switch knows of the two threads' spaces: nothing (it compares
+ * them), or that they are the same or differ (the IPC fast path, which
+ * compared them already). */
+enum switch_spaces { SWITCH_SPACES_ANY, SWITCH_SPACES_SAME, SWITCH_SPACES_DIFFER };
+
 /* Everything of a switch from `from` to `to` but the kernel stack: the
  * stack for the next entry, the address space, the UTCB selector's base,
  * the FPU. CR3 always holds the current thread's page directory while no
  * space has been small: written only when the space changes, never read.
  * Once small spaces exist, smallspace_activate decides (a small space
  * keeps the current hardware address space). `small_possible` false: the
- * caller knows that no space has been small (the sysenter fast path). */
+ * caller knows that no space has been small (the sysenter fast path).
+ * `spaces`: what the caller knows of the two spaces. */
 static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to,
-                                                                 bool small_possible)
+                                                                 bool small_possible,
+                                                                 enum switch_spaces spaces)
 {
     context_switch_count();
     tss_set_esp0((uint32_t)tcb_stack_top(to));
-    if (to->space != from->space) {     /* (every live thread has one: tcb_create) */
+    /* (every live thread has a space: tcb_create) */
+    if (spaces == SWITCH_SPACES_DIFFER || (spaces == SWITCH_SPACES_ANY && to->space != from->space)) {
         if (!small_possible || __builtin_expect(!smallspace_seen, 1))
             cr3_load(to->space->arch.pdir_phys);
         else

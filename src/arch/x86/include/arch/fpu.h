@@ -22,15 +22,19 @@ void fpu_init(void);
 extern struct tcb *fpu_owner;
 extern bool fpu_ts_set;
 
-/* Flip CR0.TS (and its shadow). */
-void fpu_ts_flip(void);
+/* Set CR0.TS (and its shadow). */
+void fpu_ts_set_now(void);
 
-/* Called on every switch to `to`: arm #NM unless `to` owns the FPU. CR0 is
- * written only when TS must change (the owner check is one compare). */
+/* Called on every switch to `to`: arm #NM when switching away from the
+ * FPU's owner (TS is clear only while the owner runs: fpu_trap clears it,
+ * nothing else does). A switch back to the owner leaves TS set: its next
+ * FPU instruction traps once and fpu_trap, finding it the owner already,
+ * only clears TS. So the common switch (TS set) costs one test of the
+ * shadow and CR0 is written only to set TS. */
 static inline __attribute__((always_inline)) void fpu_switch(struct tcb *to)
 {
-    if ((to != fpu_owner) != fpu_ts_set)
-        fpu_ts_flip();
+    if (__builtin_expect(!fpu_ts_set, 0) && to != fpu_owner)
+        fpu_ts_set_now();
 }
 
 /* #NM: give the FPU to the current thread. True if handled. */
