@@ -1,0 +1,235 @@
+/*
+ * The sysenter Ipc in C (entry.S -> ipc_sysenter[_small]): the fast path
+ * inline (core/ipc_fast.h), else the general path, on the caller's frame.
+ *
+ * Design note, the sysenter Ipc (entry.S -> ipc_sysenter[_small]):
+ *  - The entry pushes a complete frame and jumps to ipc_sysenter, which
+ *    never returns: it leaves through sysexit_exit on some thread's frame.
+ *  - A caller that blocks (fast path hand-off, or the general path's
+ *    dispatch) switches with ipc_switch_deferred: its own C frames are
+ *    dropped and its kernel context becomes the switch frame right below
+ *    its user frame (fast_context), returning to ipc_fast_resume (its
+ *    return slot holds that address for good, see entry.S), which
+ *    finishes its Ipc like a return from the dispatcher would have
+ *    (ipc_sysenter_resume). So every thread blocked in a sysenter Ipc has
+ *    the same resumable context, whoever switches back to it.
+ *  - When the thread switched to has such a context, the switch does not
+ *    load it: that thread's Ipc is over (it is ready) and no reschedule is
+ *    pending, so its outputs go straight into registers and it leaves
+ *    through its own frame (leave_with_outputs: sysexit; iret_outputs
+ *    once a space has been small). Else the context is loaded
+ *    (context_load).
+ *  - Its flags are then 0x202, as its entry pushed them: ExchangeRegisters
+ *    that sets others replaces the context (ipc_sysenter_flags_set).
+ *  - Equivalence: the switch functions differ from arch_switch_to only in
+ *    how the kernel context is kept; the core's state changes are the same
+ *    (the host test test_ipc_fast compares the core's paths byte for byte,
+ *    the QEMU tests qemu_fastpath and qemu_smallspace the machine level).
+ *  - Registers: every function of this file that code elsewhere enters
+ *    never returns to it (ipc_sysenter[_small] are jumped to from entry.S
+ *    and leave to user mode; the switch functions sched.c calls back end
+ *    in sysexit or a context load). So the callee-saved registers of the
+ *    C ABI mean nothing here, and GCC builds this file with EBX, ESI and
+ *    EDI call-clobbered (-fcall-used-*, CMakeLists.txt): the fast path's
+ *    prologue saves one register instead of four. A function that returns
+ *    to a C caller elsewhere must not be added here (syscall.c is the
+ *    place).
+ */
+#include <arch/syscall.h>
+#include <arch/context.h>
+#include <arch/cpu.h>
+#include <arch/layout.h>
+#include <arch/paging.h>
+#include <arch/smallspace.h>
+#include <core/arch_hooks.h>
+#include <core/ipc.h>
+#include <core/ipc_fast.h>
+#include <core/sched.h>
+#include <core/space.h>
+#include <core/tcb.h>
+
+/* The general path of an Ipc that came through sysenter, on its frame
+ * (sys_ipc without the register struct). */
+static inline enum ipc_outcome ipc_sysenter_general(struct tcb *self, const struct frame *f)
+{
+    self->utcb[0] = f->esi;
+    return ipc_invoke(self, f->eax, f->edx, f->ecx);
+}
+
+extern char iret_outputs[];
+
+/* Leave the kernel through the user frame of `t`, a thread blocked in the
+ * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
+ * sysexit_exit would: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
+ * EDI and the return point from the frame; its selectors are the flat
+ * ones its entry checked, still loaded, and its flags 0x202, see
+ * ipc_sysenter_flags_set), or once a space has been small (`small`)
+ * through iret_outputs (entry.S: EBX MR1, ECX MR2 into the frame, then the
+ * common iret exit, which reloads every selector from it). The asm never
+ * returns, so it may overwrite any register once it has read its inputs.
+ * (The frame's address is taken from `t` in the asm, so that it is not
+ * computed early and kept in a stack slot.) */
+static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
+                                                                             bool small)
+{
+    if (small)
+        __asm__ volatile("lea %c5(%0), %%esp\n\t"
+                         "jmp iret_outputs"
+                         :
+                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                           "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
+                         : "memory");
+    else
+        __asm__ volatile("lea %c4(%0), %%esp\n\t"
+                         "mov 8(%3), %%ebp\n\t"
+                         "mov 4(%3), %%ebx\n\t"
+                         "mov %c5(%%esp), %%edx\n\t"
+                         "mov %c6(%%esp), %%ecx\n\t"
+                         "mov %c7(%%esp), %%edi\n\t"
+                         "sti\n\t"
+                         "sysexit"
+                         :
+                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "d"(t->utcb),
+                           "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
+                         : "memory");
+    __builtin_unreachable();
+}
+
+/* arch_switch_to() for ipc_sysenter's fast path, whose caller `from` sits
+ * at the bottom of its kernel stack: its C frames are dropped and its
+ * kernel context becomes fast_context(). If `to` was blocked the same way,
+ * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
+ * reschedule pending: sched_handoff_direct), else its context is resumed.
+ * Never returns. */
+static inline __attribute__((always_inline)) void
+switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
+{
+    switch_prepare(from, to, small_seen, spaces);
+    from->arch.ksp = KSP_FAST_CONTEXT;       /* (its ret slot: ipc_fast_resume, always) */
+    if (to->arch.ksp == KSP_FAST_CONTEXT)
+        leave_with_outputs(to, small_seen);
+    /* (read anew: the test above then compares memory with the constant
+     * rather than loading the word into a register for both) */
+    context_load(*(volatile uintptr_t *)&to->arch.ksp);
+}
+
+/* ipc_sysenter's switch while no space has been small (sysexit) ... */
+static inline __attribute__((always_inline)) void ipc_switch_deferred(struct tcb *from,
+                                                                     struct tcb *to)
+{
+    switch_deferred(from, to, false, SWITCH_SPACES_ANY);
+}
+
+/* ... and once one has (smallspace_activate, iret). */
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, true, SWITCH_SPACES_ANY);
+}
+
+/* The fast path's variants of both for two threads of different spaces,
+ * and of one space (struct fast_switches). */
+static inline __attribute__((always_inline)) void ipc_switch_deferred_inter(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, false, SWITCH_SPACES_DIFFER);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_intra(struct tcb *from,
+                                                                           struct tcb *to)
+{
+    switch_deferred(from, to, false, SWITCH_SPACES_SAME);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small_inter(struct tcb *from,
+                                                                                 struct tcb *to)
+{
+    switch_deferred(from, to, true, SWITCH_SPACES_DIFFER);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small_intra(struct tcb *from,
+                                                                                 struct tcb *to)
+{
+    switch_deferred(from, to, true, SWITCH_SPACES_SAME);
+}
+
+static const struct fast_switches sysenter_switches = {
+    ipc_switch_deferred, ipc_switch_deferred_inter, ipc_switch_deferred_intra
+};
+static const struct fast_switches sysenter_switches_small = {
+    ipc_switch_deferred_small, ipc_switch_deferred_small_inter, ipc_switch_deferred_small_intra
+};
+
+/* The general path of a sysenter Ipc: a caller left blocked gives the CPU
+ * away with `switch_fn` too (it then resumes in ipc_fast_resume). */
+static inline __attribute__((always_inline)) void
+ipc_sysenter_slow(struct tcb *self, const struct frame *f, sched_switch_fn switch_fn)
+{
+    if (ipc_sysenter_general(self, f) == IPC_BLOCKED)    /* (ipc_pending(self)) */
+        sched_block_by(self, switch_fn);
+}
+
+/* The thread whose kernel stack we run on (arch_current without a call;
+ * read anew at each use). */
+static inline __attribute__((always_inline)) struct tcb *stack_owner(void)
+{
+    uintptr_t sp;
+    __asm__ volatile("mov %%esp, %0" : "=r"(sp));
+    return tcb_from_sp(sp);
+}
+
+/* The rest of a sysenter Ipc once the caller's IPC is over (at once in
+ * the send-only case, else when it runs again): ipc_fast_resume on its
+ * frame, as if it had been switched back to there. The frame is found
+ * from the stack anew, so that the fast path keeps no register for it. */
+static inline __attribute__((always_inline)) _Noreturn void sysenter_finish(void)
+{
+    __asm__ volatile("mov %0, %%esp\n\t"
+                     "jmp ipc_fast_resume"
+                     :
+                     : "r"(thread_user_frame(stack_owner()))
+                     : "memory");
+    __builtin_unreachable();
+}
+
+/* A sysenter Ipc the fast path declined: the general path, then its end.
+ * Out of line, so that it leaves the fast path's registers alone; one per
+ * switch function (a constant in each). It ends the call itself: were it
+ * to return into ipc_sysenter_with, Clang keeps fast-path values alive
+ * across the call (measured: +5 instructions per fast one-way). */
+static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined(struct tcb *self)
+{
+    ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred);
+    sysenter_finish();
+}
+
+static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined_small(struct tcb *self)
+{
+    ipc_sysenter_slow(self, thread_user_frame(self), ipc_switch_deferred_small);
+    sysenter_finish();
+}
+
+/* A sysenter Ipc whose caller blocks with `switch_fn`: the fast path, else
+ * `declined` (the general one), then its end. */
+static inline __attribute__((always_inline)) _Noreturn void
+ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, const struct fast_switches *sw,
+                  void (*declined)(struct tcb *))
+{
+    struct tcb *self = stack_owner();
+    __asm__("" : "+b"(self));   /* (EBX: GCC 12 otherwise picks EAX and copies `to' away) */
+    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, sw))
+        declined(self);
+    sysenter_finish();
+}
+
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
+{
+    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches, ipc_sysenter_declined);
+}
+
+__attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
+                                                              word_t timeouts)
+{
+    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches_small, ipc_sysenter_declined_small);
+}
+
