@@ -80,6 +80,7 @@ static void test_tcb_create_defaults(void **state)
     assert_int_equal(t->state, TS_INACTIVE);
     assert_false(t->halted);
     assert_ptr_equal(t->space, &space_a);
+    assert_ptr_equal(t->arch.space_seen, &space_a);     /* the machine was told */
     assert_int_equal(t->utcb_location, TCB_NO_UTCB);
     assert_null(t->utcb);
     assert_false(tcb_is_active(t));
@@ -232,6 +233,7 @@ static void test_tcb_set_space_migrates(void **state)
     tcb_activate(t, UTCB_AREA_BASE, &utcb_mem[0][64]);
     assert_false(tcb_set_space(t, &space_b));
     assert_ptr_equal(t->space, &space_b);
+    assert_ptr_equal(t->arch.space_seen, &space_b);     /* the machine was told */
     assert_int_equal(space_a.thread_count, 1);
     assert_int_equal(space_b.thread_count, 1);
     assert_null(tid_lookup_local(&space_a, UTCB_AREA_BASE + 256u));
@@ -242,6 +244,7 @@ static void test_tcb_set_space_last_thread_and_inactive(void **state)
 {
     struct tcb *t = create(NO, &space_a);
     assert_true(tcb_set_space(t, &space_b));
+    assert_ptr_equal(t->arch.space_seen, &space_b);
     assert_int_equal(space_a.thread_count, 0);
     assert_false(t->local_registered);
 }

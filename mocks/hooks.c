@@ -65,6 +65,11 @@ void arch_switch_to(struct tcb *from, struct tcb *to)
     mock_current = to;
 }
 
+void arch_tcb_space_changed(struct tcb *t)
+{
+    t->arch.space_seen = t->space;
+}
+
 bool arch_tcb_alloc(struct tcb *t)
 {
     if (mock_tcb_alloc_failures) {

@@ -46,6 +46,7 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->state = TS_INACTIVE;
     t->halted = false;
     t->space = space;
+    arch_tcb_space_changed(t);
     tcb_set_utcb_location(t, TCB_NO_UTCB);
     t->utcb = NULL;
     t->scheduler = scheduler;
@@ -117,6 +118,7 @@ bool tcb_set_space(struct tcb *t, struct space *to)
     from->thread_count--;
     to->thread_count++;
     t->space = to;
+    arch_tcb_space_changed(t);
     if (registered)
         tid_local_register(t);
     return from->thread_count == 0;

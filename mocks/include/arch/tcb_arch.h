@@ -7,6 +7,7 @@
 struct arch_tcb {
     uintptr_t ksp;             /* unused on the host; keeps the layout honest */
     unsigned switched_in;      /* how often arch_switch_to() entered this thread */
+    const void *space_seen;    /* the space arch_tcb_space_changed() last saw */
 };
 
 #endif

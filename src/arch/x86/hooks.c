@@ -6,6 +6,7 @@
 #include <arch/ktest.h>
 #include <core/arch_hooks.h>
 #include <core/kprintf.h>
+#include <core/space.h>
 #include <core/tcb.h>
 
 _Noreturn void arch_panic(const char *why, const char *file, int line)
@@ -31,6 +32,11 @@ struct tcb *arch_current(void)
     uintptr_t sp;
     __asm__("mov %%esp, %0" : "=r"(sp));      /* cpu_read_esp() without the call */
     return tcb_from_sp(sp);
+}
+
+void arch_tcb_space_changed(struct tcb *t)
+{
+    t->arch.pdir_phys = t->space->arch.pdir_phys;
 }
 
 void arch_tcb_free(struct tcb *t)

@@ -44,6 +44,11 @@ bool arch_tcb_alloc(struct tcb *t);
  * arch_tcb_alloc(). */
 void arch_tcb_free(struct tcb *t);
 
+/* `t->space` has just been set (tcb_create, tcb_set_space): the machine
+ * part of `t` may keep what it derives from the space (the kernel: its
+ * page directory, for the switch). tcb_delete ends with arch_tcb_free. */
+void arch_tcb_space_changed(struct tcb *t);
+
 /* ---- address spaces (space) ------------------------------------------ */
 
 /* Give the new space `s` its machine state (page directory with the kernel

@@ -96,7 +96,7 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
     /* (every live thread has a space: tcb_create) */
     if (spaces == SWITCH_SPACES_DIFFER || (spaces == SWITCH_SPACES_ANY && to->space != from->space)) {
         if (!small_possible || __builtin_expect(!smallspace_seen, 1))
-            cr3_load(to->space->arch.pdir_phys);
+            cr3_load(to->arch.pdir_phys);          /* (to->space's: arch_tcb_space_changed) */
         else
             smallspace_activate(&to->space->arch);
     }
