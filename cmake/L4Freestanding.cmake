@@ -12,7 +12,7 @@ else()
 endif()
 
 set(L4_FS_COMPILE_FLAGS
-  ${L4_FS_TARGET_FLAGS} -march=i686 -ffreestanding -fno-builtin
+  ${L4_FS_TARGET_FLAGS} -march=i686 -mtune=generic -ffreestanding -fno-builtin
   -fno-pic -fno-pie -fno-stack-protector -fno-omit-frame-pointer
   -fno-asynchronous-unwind-tables -fno-strict-aliasing
   -mno-sse -mno-sse2 -mno-mmx -mno-80387 -O2 -g)

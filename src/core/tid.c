@@ -3,8 +3,10 @@
  *
  * Design note. TCBs form one virtually linear array: the slot of thread
  * number n is base + n * TCB_SIZE (a shift, no multiply), size-aligned. A
- * global ID is resolved by range check, one read of the slot's state and
- * one compare of the stored global ID (which contains the version):
+ * global ID is resolved by masking its thread number to the area (a power
+ * of two of slots, every one readable: a number beyond it lands on a slot
+ * whose thread has another number), one compare of the stored global ID
+ * (which contains the version) and one read of the slot's state:
  * tid_lookup() never writes and touches exactly one TCB, so in the kernel an
  * unbacked slot reads as the shared zero page (TS_FREE) and yields NULL.
  *

@@ -24,8 +24,10 @@ _Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every
  * propagation: the caller checked that the message has no p flag). */
 static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb *r, const struct tcb *s)
 {
+    if (__builtin_expect(r->ipc.partner == s, 1))
+        return true;
     tid_t f = r->ipc.from_spec;
-    return r->ipc.partner == s || f == TID_ANY || (f == TID_ANYLOCAL && r->space == s->space);
+    return f == TID_ANY || (f == TID_ANYLOCAL && r->space == s->space);
 }
 
 /* The thread `to` names for `self` (a global ID, or a local one of its
