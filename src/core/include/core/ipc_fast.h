@@ -39,23 +39,8 @@ static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struc
     return tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
 }
 
-/* What the fast path knows of the spaces of caller and receiver. */
-enum fast_spaces { FAST_SPACES_ANY, FAST_SPACES_SAME, FAST_SPACES_DIFFER };
-
-/* The From a receiver `r` gets for a message from `s` (ipc_from_id), with
- * what is known of their spaces. */
-static inline __attribute__((always_inline)) tid_t fast_from(const struct tcb *s, const struct tcb *r,
-                                                             enum fast_spaces spaces)
-{
-    if (spaces == FAST_SPACES_DIFFER)
-        return s->gid;
-    if (spaces == FAST_SPACES_SAME)     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
-        return tid_utcb_ptr(s);
-    return ipc_from_id(s, r);
-}
-
-/* Deliver the untyped message `tag` of `s` to `r` and finish `r`, whose
- * From follows `spaces` (fast_from); `tag` becomes s's MR0 too, as on the
+/* Deliver the untyped message `tag` of `s` to `r` and finish `r` but for
+ * its From, which the caller stores; `tag` becomes s's MR0 too, as on the
  * general path (both UTCB pointers are read before the first store, which
  * could alias them). Neither
  * is in a transfer, so both transfer partners are NULL already and stay so
@@ -64,8 +49,7 @@ static inline __attribute__((always_inline)) tid_t fast_from(const struct tcb *s
  * outside a transfer, is not touched (xfer_start sets it for the next one).
  * r's receive timeout, if any, stops (timer_stop: its node stays queued,
  * stale, as on the general path). The caller sets `s`'s state. */
-static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag,
-                                                               enum fast_spaces spaces)
+static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     word_t *su = s->utcb, *ru = r->utcb;
     su[0] = tag;
@@ -74,7 +58,6 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave) */
     r->ipc.partner = NULL;
     r->ipc.timer_live = false;
-    r->ipc.result_from = fast_from(s, r, spaces);
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and a
@@ -129,7 +112,9 @@ FAST_TRY_AS void
 fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_switches *sw,
                  enum fast_kind kind, bool intra)
 {
-    fast_deliver(self, r, tag, intra ? FAST_SPACES_SAME : FAST_SPACES_DIFFER);
+    fast_deliver(self, r, tag);
+    /* (ipc_from_id, the spaces known; self has a UTCB location: ipc_fast_caller_ok) */
+    r->ipc.result_from = intra ? tid_utcb_ptr(self) : self->gid;
     self->state = TS_RECV_WAIT;
     if (kind == FAST_CALL) {
         self->ipc.partner = r;
@@ -170,7 +155,8 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t
     self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
     self->ipc.timeouts = timeouts;
     if (kind == FAST_SEND) {
-        fast_deliver(self, r, tag, FAST_SPACES_ANY);
+        fast_deliver(self, r, tag);
+        r->ipc.result_from = ipc_from_id(self, r);
         self->ipc.partner = NULL;
         self->ipc.result_tag = tag;
         self->ipc.result_from = TID_NIL;
