@@ -135,9 +135,9 @@ sysenter_entry:
      * ECX, still the user's) never returns: it leaves through
      * sysexit_exit. The call writes its return address, ipc_fast_resume
      * (the next instruction), into the return slot right below our frame,
-     * which holds that value anyway; the C function's register pushes
-     * then fill the four register slots of the switch frame there, which
-     * a fast-path context never reads back (ipc_switch_deferred makes
+     * which holds that value anyway; the C function's frame (register
+     * pushes, locals) then covers the four register slots of the switch
+     * frame there, which a fast-path context never reads back (ipc_switch_deferred makes
      * this switch frame the caller's context once its C frames are
      * dropped). */
     call ipc_sysenter
