@@ -60,10 +60,25 @@
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
  */
 #include <core/ipc_fast.h>
+#include <core/kassert.h>
 
-static const struct fast_switches fast_switch_any = { arch_switch_to, arch_switch_to, arch_switch_to };
+/* arch_switch_to for a pair that the fast path found in different spaces,
+ * and in one space (kassert_hot: the host tests check the relation). */
+static void fast_switch_inter(struct tcb *from, struct tcb *to)
+{
+    kassert_hot(from->space != to->space);
+    arch_switch_to(from, to);
+}
+
+static void fast_switch_intra(struct tcb *from, struct tcb *to)
+{
+    kassert_hot(from->space == to->space);
+    arch_switch_to(from, to);
+}
+
+static const struct fast_switches fast_switch_arch = { arch_switch_to, fast_switch_inter, fast_switch_intra };
 
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag)
 {
-    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag, &fast_switch_any);
+    return ipc_fast_caller_ok(self) && ipc_fast_try(self, to, from_spec, timeouts, tag, &fast_switch_arch);
 }
