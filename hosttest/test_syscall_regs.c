@@ -392,6 +392,39 @@ static void test_sys_schedule_preemption_out_of_memory(void **state)
     assert_int_equal(sys_preemption_control(T(n)), 0);
 }
 
+/* A PreemptionControl page goes back once its block of thread numbers holds
+ * no non-zero value: set to zero, or the thread deleted (no user keeps
+ * kernel pages by setting values and taking them back). */
+static void test_sys_schedule_preemption_page_given_back(void **state)
+{
+    (void)state;
+    unsigned n = 1060u - TID_USER_BASE, m = 1061u - TID_USER_BASE;   /* the table's second page */
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(tc(G(m), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    unsigned base = mock_pages_outstanding();
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, 0);                /* zero: no page kept */
+    assert_int_equal(err_of(root), SYS_ERR_OK);
+    assert_int_equal(mock_pages_outstanding(), base);
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 5u);
+    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    sched_call(G(m), NOCHG, NOCHG, NOCHG, (2u << 16) | 5u);
+    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, 0);                /* m still holds one */
+    assert_int_equal(sys_preemption_control(T(n)), 0);
+    assert_int_equal(sys_preemption_control(T(m)), (2u << 16) | 5u);
+    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    assert_int_equal(tc(G(m), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);   /* the last one deleted */
+    assert_int_equal(mock_pages_outstanding(), base);
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 7u);   /* again: a page again */
+    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    assert_int_equal(sys_preemption_control(T(n)), (1u << 16) | 7u);
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 7u);   /* the same value: still one page */
+    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
+    assert_int_equal(mock_pages_outstanding(), base);
+    assert_int_equal(mock_page_errors, 0);
+}
+
 static void test_sys_schedule_period_helpers(void **state)
 {
     (void)state;
@@ -785,6 +818,7 @@ int main(void)
         T_(test_sys_schedule_errors),
         T_(test_sys_schedule_privilege),
         T_(test_sys_schedule_preemption_out_of_memory),
+        T_(test_sys_schedule_preemption_page_given_back),
         T_(test_sys_schedule_period_helpers),
         T_(test_sys_thread_switch),
         T_(test_sys_unmap_status_and_revoke),

@@ -38,7 +38,8 @@
  *  - PreemptionControl is stored per thread number (sys_preemption_control)
  *    but not used yet: the scheduler has no delayed preemption. Storing the
  *    first one of a block of 1024 thread numbers needs a page: error 8 when
- *    there is none (nothing changed).
+ *    there is none (nothing changed); the page goes back once the block's
+ *    values are all zero again (set to zero, or their threads deleted).
  *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
  *    is not runnable behaves like nil, and so does a thread user mode may
  *    not address (sys_user_visible: idle, reserved kernel numbers, an
@@ -75,9 +76,14 @@ static struct wakeup_queue *sys_wq;
 
 /* PreemptionControl per thread number. struct tcb has no field for it
  * (owned by the tcb module), so it is kept here in a two-level table whose
- * 4 KB leaves are allocated on first use (most threads never get one). */
+ * 4 KB leaves are allocated on first use (most threads never get one) and
+ * given back once every slot of theirs is zero again (sys_preempt_used
+ * counts the non-zero ones), so that no user keeps kernel pages by
+ * setting a value and taking it back. */
 #define PREEMPT_PER_PAGE (KMEM_PAGE_SIZE / sizeof(word_t))
-static word_t *sys_preempt[TID_MAX_THREADS / PREEMPT_PER_PAGE];
+#define PREEMPT_LEAVES   (TID_MAX_THREADS / PREEMPT_PER_PAGE)
+static word_t *sys_preempt[PREEMPT_LEAVES];
+static uint16_t sys_preempt_used[PREEMPT_LEAVES];
 
 void sys_init(struct wakeup_queue *wq)
 {
@@ -123,6 +129,23 @@ static bool preempt_reserve(word_t no)
     return true;
 }
 
+/* Store `value` as the PreemptionControl of thread number `no`, whose leaf
+ * exists (preempt_reserve); a leaf left with no non-zero slot is freed. */
+static void preempt_store(word_t no, word_t value)
+{
+    word_t leaf = no / PREEMPT_PER_PAGE;
+    word_t *slot = &sys_preempt[leaf][no % PREEMPT_PER_PAGE];
+    if (*slot != 0)
+        sys_preempt_used[leaf]--;
+    if (value != 0)
+        sys_preempt_used[leaf]++;
+    *slot = value;
+    if (sys_preempt_used[leaf] == 0) {
+        arch_page_free(sys_preempt[leaf]);
+        sys_preempt[leaf] = NULL;
+    }
+}
+
 word_t sys_preemption_control(const struct tcb *t)
 {
     word_t *slot = preempt_slot(tid_number(t->gid));
@@ -131,9 +154,8 @@ word_t sys_preemption_control(const struct tcb *t)
 
 void sys_preemption_forget(word_t no)
 {
-    word_t *slot = preempt_slot(no);
-    if (slot != NULL)
-        *slot = 0;
+    if (preempt_slot(no) != NULL)
+        preempt_store(no, 0);
 }
 
 /* ---- time periods ----------------------------------------------------- */
@@ -310,6 +332,6 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     if (q.set_prio)
         sched_set_priority(t, q.prio);
     if (q.set_preempt)
-        *preempt_slot(tid_number(t->gid)) = q.preempt;
+        preempt_store(tid_number(t->gid), q.preempt);
     r->eax = tcb_schedule_state(t);
 }
