@@ -213,6 +213,31 @@ static int cycle_space(void)
     return c2_kill(sp) && ok;
 }
 
+/* PreemptionControl (Schedule): one thread in each of PREEMPT_BLOCKS blocks
+ * of 1024 thread numbers gets a value (the kernel keeps a page per block),
+ * `*taken` then says whether the pool gave those pages; half of the values
+ * are set back to zero before the threads are deleted. */
+#define PREEMPT_BLOCKS 3u
+
+static int cycle_preempt(const L4_Word_t *base, int *taken)
+{
+    L4_ThreadId_t t[PREEMPT_BLOCKS];
+    L4_Word_t old;
+    int ok = 1;
+    for (L4_Word_t k = 0; k < PREEMPT_BLOCKS; k++) {
+        t[k] = user_tid(1024u * (k + 1u) + 7u);
+        ok = ok && L4_ThreadControl(t[k], c2_me, c2_me, c2_me, (void *)(0xBF010000u + k * 0x1000u)) == 1 &&
+             L4_Schedule(t[k], L4_NO_CHANGE, L4_NO_CHANGE, L4_NO_CHANGE, 5u, &old) != 0;
+    }
+    *taken = !km_same(base);
+    for (L4_Word_t k = 0; k < PREEMPT_BLOCKS; k++) {
+        if (k % 2u == 0u)
+            ok = ok && L4_Schedule(t[k], L4_NO_CHANGE, L4_NO_CHANGE, L4_NO_CHANGE, 0u, &old) != 0;
+        ok = c2_kill(t[k]) && ok;
+    }
+    return ok;
+}
+
 static void test_cycles(void)
 {
     static L4_Word_t base[KM_MAX];
@@ -241,6 +266,13 @@ static void test_cycles(void)
         ok = cycle_space();
     ktu_check("space_cycles_succeed", ok, "a space cycle failed");
     ktu_check("spaces_return_pool_exactly", km_same(base), "a counter differs after the space cycles");
+    int taken = 0;
+    ok = 1;
+    for (unsigned i = 0; ok && i < 4u; i++)
+        ok = cycle_preempt(base, &taken) && taken;
+    ktu_check("preempt_cycles_take_pages", ok, "a PreemptionControl cycle failed or took no page");
+    ktu_check("preempt_pages_return_pool_exactly", km_same(base),
+              "a counter differs after the PreemptionControl cycles");
     /* the complete-space mapping and its teardown are counted too */
     test_complete_map();
     ktu_check("complete_map_returns_pool_exactly", km_same(base), "a counter differs after the complete map");
