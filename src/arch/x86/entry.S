@@ -108,10 +108,10 @@ vec_1:
     mov %ebx, -8(%esp)              /* eip (below the cs slot, SEL_UCODE already) */
     sub $16, %esp                   /* cs, eip; error, vector: read only after sysenter_declined */
     pusha
-    push %ds
-    push %es
-    push %fs
-    push %gs
+    pushw %ds
+    pushw %es
+    pushw %fs
+    pushw %gs
 .endm
 
     .global sysenter_entry
@@ -120,16 +120,11 @@ sysenter_entry:
     /* DS/ES/FS/GS are still the user's: C may run on them (and a receiver
      * may leave with them) only when they are the flat user selectors;
      * anything else takes the general path, which loads the kernel's.
-     * Until then only SS (ESP-based) memory is touched.
-     * (the low 16 bits of each pushed slot are the selector; the upper
-     * ones may be stale on some CPUs, so compare words) */
-    cmpw $SEL_UDATA, FRAME_DS(%esp)
+     * Until then only SS (ESP-based) memory is touched. (Two 16-bit
+     * selectors per frame word: one compare per pair.) */
+    cmpl $((SEL_UDATA << 16) | SEL_UTCB), FRAME_GS_FS(%esp)
     jne sysenter_declined
-    cmpw $SEL_UDATA, FRAME_ES(%esp)
-    jne sysenter_declined
-    cmpw $SEL_UDATA, FRAME_FS(%esp)
-    jne sysenter_declined
-    cmpw $SEL_UTCB, FRAME_GS(%esp)
+    cmpl $((SEL_UDATA << 16) | SEL_UDATA), FRAME_ES_DS(%esp)
     jne sysenter_declined
     /* ipc_sysenter (regparm(3): to, FromSpecifier, Timeouts in EAX, EDX,
      * ECX, still the user's) never returns: it leaves through
@@ -219,10 +214,10 @@ sysenter_declined:
  * been small, the kernel's own (seg_kernel_data, smallspace.c). */
 trap_common:
     pusha
-    push %ds
-    push %es
-    push %fs
-    push %gs
+    pushw %ds
+    pushw %es
+    pushw %fs
+    pushw %gs
 trap_saved:
     mov %ss:seg_kernel_data, %eax
     mov %eax, %ds
@@ -241,19 +236,19 @@ trap_exit:
     testl $3, FRAME_CS(%esp)        /* back into the kernel: its data selector now */
     jnz 1f
     mov %ss:seg_kernel_data, %eax
-    mov %eax, FRAME_DS(%esp)
-    mov %eax, FRAME_ES(%esp)
-    mov %eax, FRAME_FS(%esp)
+    mov %ax, FRAME_DS(%esp)
+    mov %ax, FRAME_ES(%esp)
+    mov %ax, FRAME_FS(%esp)
     jmp 1f
     /* _Noreturn void trap_return(struct frame *f): leave through the exit path */
     .global trap_return
 trap_return:
     mov 4(%esp), %esp
 1:
-    pop %gs
-    pop %fs
-    pop %es
-    pop %ds
+    popw %gs
+    popw %fs
+    popw %es
+    popw %ds
     popa
     add $8, %esp                    /* vector, error */
     iret

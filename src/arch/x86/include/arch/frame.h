@@ -8,26 +8,32 @@
 #ifndef ARCH_FRAME_H
 #define ARCH_FRAME_H
 
+/* The data selectors are pushed with 16-bit pushes (pushw), two per word:
+ * the sysenter entry checks each pair with one compare (FRAME_GS_FS,
+ * FRAME_ES_DS, below). */
 #define FRAME_GS      0x00
-#define FRAME_FS      0x04
-#define FRAME_ES      0x08
-#define FRAME_DS      0x0C
-#define FRAME_EDI     0x10
-#define FRAME_ESI     0x14
-#define FRAME_EBP     0x18
-#define FRAME_KESP    0x1C   /* esp as saved by pusha; ignored by popa */
-#define FRAME_EBX     0x20
-#define FRAME_EDX     0x24
-#define FRAME_ECX     0x28
-#define FRAME_EAX     0x2C
-#define FRAME_VECTOR  0x30
-#define FRAME_ERROR   0x34
-#define FRAME_EIP     0x38
-#define FRAME_CS      0x3C
-#define FRAME_EFLAGS  0x40
-#define FRAME_USP     0x44   /* present only when entered from user mode */
-#define FRAME_USS     0x48
-#define FRAME_SIZE    0x4C
+#define FRAME_FS      0x02
+#define FRAME_ES      0x04
+#define FRAME_DS      0x06
+#define FRAME_EDI     0x08
+#define FRAME_ESI     0x0C
+#define FRAME_EBP     0x10
+#define FRAME_KESP    0x14   /* esp as saved by pusha; ignored by popa */
+#define FRAME_EBX     0x18
+#define FRAME_EDX     0x1C
+#define FRAME_ECX     0x20
+#define FRAME_EAX     0x24
+#define FRAME_VECTOR  0x28
+#define FRAME_ERROR   0x2C
+#define FRAME_EIP     0x30
+#define FRAME_CS      0x34
+#define FRAME_EFLAGS  0x38
+#define FRAME_USP     0x3C   /* present only when entered from user mode */
+#define FRAME_USS     0x40
+#define FRAME_SIZE    0x44
+/* The words FRAME_GS (GS, FS) and FRAME_ES (ES, DS) read as one. */
+#define FRAME_GS_FS   FRAME_GS
+#define FRAME_ES_DS   FRAME_ES
 /* sizeof(struct switch_frame) (arch/context.h) */
 #define SWITCH_FRAME_SIZE 0x14
 
@@ -47,7 +53,7 @@
 #include <stdint.h>
 
 struct frame {
-    uint32_t gs, fs, es, ds;
+    uint16_t gs, fs, es, ds;
     uint32_t edi, esi, ebp, kesp, ebx, edx, ecx, eax;
     uint32_t vector, error;
     uint32_t eip, cs, eflags;
