@@ -339,6 +339,10 @@ static void test_sys_schedule_errors(void **state)
     sched_fails(G(5), NOCHG, 0xFFFF, 10, NOCHG, SYS_ERR_INVALID_PARAM);
     /* a later invalid word stops the earlier valid ones too */
     sched_fails(G(5), 0x03E80000u, 3, 10, (1u << 16), SYS_ERR_INVALID_PARAM);
+    /* 255, the highest priority, is one (the root task is privileged) */
+    struct sys_regs r = sched_call(G(5), NOCHG, NOCHG, 255, NOCHG);
+    assert_int_not_equal(r.eax, 0);
+    assert_int_equal(T(5)->prio, 255);
 }
 
 static void test_sys_schedule_privilege(void **state)

@@ -339,6 +339,8 @@ static void test_tid_local_chain_shared_bucket(void **state)
         assert_ptr_equal(tid_lookup_local(sp[k], tid_local_of(t[k])), t[k]);
     tid_local_unregister(t[1]);                     /* the middle */
     assert_null(tid_lookup_local(sp[1], tid_local_of(t[1])));
+    assert_null(t[1]->local_next);                  /* linked nowhere */
+    assert_false(t[1]->local_registered);
     tid_local_unregister(t[0]);                     /* the tail */
     assert_null(tid_lookup_local(sp[0], tid_local_of(t[0])));
     assert_ptr_equal(tid_lookup_local(sp[2], tid_local_of(t[2])), t[2]);
@@ -385,6 +387,20 @@ static void test_tcb_area_init_forgets_local_ids(void **state)
     struct tcb *t = create_active(100, &space_a, 3);
     tcb_area_init(area, NTHREADS);
     assert_null(tid_lookup_local(&space_a, tid_local_of(t)));
+}
+
+/* ... in every hash bucket, the first and the last included. */
+static void test_tcb_area_init_forgets_every_bucket(void **state)
+{
+    (void)state;
+    unsigned last = TID_LOCAL_BUCKETS - 1u;
+    create_active(100, &space_a, slot_in_bucket(&space_a, 0, 0));
+    create_active(101, &space_a, slot_in_bucket(&space_a, last, 0));
+    assert_non_null(tid_local_chains[0]);
+    assert_non_null(tid_local_chains[last]);
+    tcb_area_init(area, NTHREADS);
+    for (unsigned b = 0; b < TID_LOCAL_BUCKETS; b++)
+        assert_null(tid_local_chains[b]);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -470,6 +486,7 @@ int main(void)
         T(test_tid_local_unregister_not_registered_noop),
         T(test_tid_local_unregister_corrupt_chain_panics),
         T(test_tcb_area_init_forgets_local_ids),
+        T(test_tcb_area_init_forgets_every_bucket),
         T(test_tid_lookup_beyond_area),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
