@@ -62,18 +62,22 @@
 #include <core/ipc_fast.h>
 #include <core/kassert.h>
 
-/* arch_switch_to for a pair that the fast path found in different spaces,
- * and in one space (kassert_hot: the host tests check the relation). */
+/* arch_switch_to for a pair that the fast path found in different spaces
+ * (`differ`) or in one space (kassert_hot: the host tests check it). */
+static void fast_switch_checked(struct tcb *from, struct tcb *to, bool differ)
+{
+    kassert_hot((from->space != to->space) == differ);
+    arch_switch_to(from, to);
+}
+
 static void fast_switch_inter(struct tcb *from, struct tcb *to)
 {
-    kassert_hot(from->space != to->space);
-    arch_switch_to(from, to);
+    fast_switch_checked(from, to, true);
 }
 
 static void fast_switch_intra(struct tcb *from, struct tcb *to)
 {
-    kassert_hot(from->space == to->space);
-    arch_switch_to(from, to);
+    fast_switch_checked(from, to, false);
 }
 
 static const struct fast_switches fast_switch_arch = { arch_switch_to, fast_switch_inter, fast_switch_intra };
