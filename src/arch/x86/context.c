@@ -66,7 +66,7 @@ static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
     switch_prepare(from, to, true, SWITCH_SPACES_ANY);
-    context_switch(&from->arch.ksp, context_ksp(to));
+    context_switch(&from->arch.ksp, context_take(to));
 }
 
 bool arch_tcb_alloc(struct tcb *t)

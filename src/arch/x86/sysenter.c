@@ -105,12 +105,15 @@ static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
     switch_prepare(from, to, small_seen, spaces);
-    from->arch.ksp = KSP_FAST_CONTEXT;       /* (its ret slot: ipc_fast_resume, always) */
+    /* (from's arch.ksp reads KSP_FAST_CONTEXT already: it runs, resumed by
+     * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
     if (to->arch.ksp == KSP_FAST_CONTEXT)
-        leave_with_outputs(to, small_seen);
+        leave_with_outputs(to, small_seen);     /* (to's arch.ksp stays so) */
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
-    context_load(*(volatile uintptr_t *)&to->arch.ksp);
+    uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;
+    to->arch.ksp = KSP_FAST_CONTEXT;            /* (context_take) */
+    context_load(ksp);
 }
 
 /* ipc_sysenter's switch while no space has been small (sysexit) ... */

@@ -56,16 +56,27 @@ static inline struct switch_frame *fast_context(struct tcb *t)
     return (struct switch_frame *)thread_user_frame(t) - 1;
 }
 
-/* arch.ksp of a thread whose context is fast_context(): one store when it
- * blocks, one compare when the fast path switches to it (no address is
- * computed); context_ksp() gives the address. A real one is word-aligned,
- * never 1. */
+/* arch.ksp of a thread whose context is fast_context(), and of every
+ * running thread that a switch resumed (context_take): a caller that
+ * blocks in a sysenter Ipc stores nothing, and the fast path switching to
+ * a thread compares one word (no address is computed); context_ksp()
+ * gives the address. A real one is word-aligned, never 1. */
 #define KSP_FAST_CONTEXT 1u
 
 /* The kernel stack pointer of `t`'s saved context. */
 static inline uintptr_t context_ksp(struct tcb *t)
 {
     return t->arch.ksp == KSP_FAST_CONTEXT ? (uintptr_t)fast_context(t) : t->arch.ksp;
+}
+
+/* context_ksp() of `t`, which is about to resume that context: from now
+ * on, while it runs, its arch.ksp reads KSP_FAST_CONTEXT, the context it
+ * leaves should it block in a sysenter Ipc (switch_deferred). */
+static inline uintptr_t context_take(struct tcb *t)
+{
+    uintptr_t ksp = context_ksp(t);
+    t->arch.ksp = KSP_FAST_CONTEXT;
+    return ksp;
 }
 
 /* Load CR3 inline (the switch path; cpu_write_cr3 is the out-of-line form). */
