@@ -369,7 +369,9 @@ static void check_blocked_flags_resumed_fast(void)
 /* We block in the fast path (our kernel context is then the fast one),
  * then set our own flags: the kernel must not treat our context, stale
  * while we run, as that of a blocked thread (it lies on the stack our
- * ExchangeRegisters runs on). */
+ * ExchangeRegisters runs on). A second ExchangeRegisters then uses that
+ * stack, and the next call blocks in the fast path again: had the kernel
+ * given us a context there, resuming us would now run garbage. */
 static void check_self_flags_after_fast_block(void)
 {
     L4_Word_t c, osp, oip, oflags, ohandle;
@@ -377,11 +379,14 @@ static void check_self_flags_after_fast_block(void)
     int ok = 1;
     for (unsigned i = 0; i < 4; i++) {
         ok &= contract_call(worker_utcb(1) + 256u, 0x600000u + i);   /* blocks in the fast path */
-        L4_ThreadId_t r = L4_ExchangeRegisters(L4_MyGlobalId(), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0,
-                                               L4_nilthread, &c, &osp, &oip, &oflags, &ohandle,
-                                               &opager);
-        ok &= r.raw == L4_MyLocalId().raw;
+        for (unsigned k = 0; k < 2; k++) {
+            L4_ThreadId_t r = L4_ExchangeRegisters(L4_MyGlobalId(), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0,
+                                                   L4_nilthread, &c, &osp, &oip, &oflags, &ohandle,
+                                                   &opager);
+            ok &= r.raw == L4_MyLocalId().raw;
+        }
     }
+    ok &= contract_call(worker_utcb(1) + 256u, 0x610000u);
     ktu_check("self_flags_after_fast_block", ok, "ExchangeRegisters on ourselves after a fast call");
 }
 

@@ -167,6 +167,9 @@ static void sys_thread_control_frame(struct frame *f)
 static void sys_exchange_registers_frame(struct frame *f)
 {
     core_call(f, sys_exchange_registers);
+    /* the caller runs: its arch.ksp stays the constant (context_take), also
+     * when it set its own flags (ipc_sysenter_flags_set skips it) */
+    kassert(frame_owner(f)->arch.ksp == KSP_FAST_CONTEXT);
     while (frame_owner(f)->halted)
         sched_dispatch();
 }
