@@ -3,8 +3,9 @@
  * inline (core/ipc_fast.h), else the general path, on the caller's frame.
  *
  * Design note, the sysenter Ipc (entry.S -> ipc_sysenter[_small]):
- *  - The entry pushes a complete frame and jumps to ipc_sysenter, which
- *    never returns: it leaves through sysexit_exit on some thread's frame.
+ *  - The entry pushes a complete frame and calls ipc_sysenter (jumps to
+ *    ipc_sysenter_small), which never returns: it leaves through
+ *    sysexit_exit on some thread's frame.
  *  - A caller that blocks (fast path hand-off, or the general path's
  *    dispatch) switches with ipc_switch_deferred: its own C frames are
  *    dropped and its kernel context becomes the switch frame right below
@@ -26,8 +27,8 @@
  *    (the host test test_ipc_fast compares the core's paths byte for byte,
  *    the QEMU tests qemu_fastpath and qemu_smallspace the machine level).
  *  - Registers: every function of this file that code elsewhere enters
- *    never returns to it (ipc_sysenter[_small] are jumped to from entry.S
- *    and leave to user mode; the switch functions sched.c calls back end
+ *    never returns to it (entry.S enters ipc_sysenter[_small], which
+ *    leave to user mode; the switch functions sched.c calls back end
  *    in sysexit or a context load). So the callee-saved registers of the
  *    C ABI mean nothing here, and GCC builds this file with EBX, ESI and
  *    EDI call-clobbered (-fcall-used-*, CMakeLists.txt): the fast path's
@@ -112,7 +113,9 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
     uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;
-    to->arch.ksp = KSP_FAST_CONTEXT;            /* (context_take) */
+    to->arch.ksp = KSP_FAST_CONTEXT;
+    /* (context_take without its fast-context test, false here: the call
+     * itself costs Clang 1 instruction per one-way, measured) */
     context_load(ksp);
 }
 
