@@ -184,6 +184,16 @@ static void test_kcheck_detects_utcb_ptr_stale(void **state)
     expect_clean();
 }
 
+static void test_kcheck_detects_machine_state_of_another_space(void **state)
+{
+    (void)state;
+    const void *seen = T(N_S)->arch.space_seen;
+    T(N_S)->arch.space_seen = T(N_D)->space == T(N_S)->space ? NULL : T(N_D)->space;
+    expect_violation("machine state of the thread not of its space", no(N_S));
+    T(N_S)->arch.space_seen = seen;
+    expect_clean();
+}
+
 static void test_kcheck_detects_quantum_flag_wrong(void **state)
 {
     (void)state;
@@ -739,6 +749,7 @@ int main(void)
         T_(test_kcheck_detects_idle_queued),
         T_(test_kcheck_detects_idle_in_ipc),
         T_(test_kcheck_detects_utcb_ptr_stale),
+        T_(test_kcheck_detects_machine_state_of_another_space),
         T_(test_kcheck_detects_quantum_flag_wrong),
         T_(test_kcheck_detects_wrong_priority_in_queue),
         T_(test_kcheck_detects_ready_back_link),

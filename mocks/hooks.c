@@ -70,6 +70,11 @@ void arch_tcb_space_changed(struct tcb *t)
     t->arch.space_seen = t->space;
 }
 
+bool arch_tcb_space_agrees(const struct tcb *t)
+{
+    return t->arch.space_seen == t->space;
+}
+
 bool arch_tcb_alloc(struct tcb *t)
 {
     if (mock_tcb_alloc_failures) {

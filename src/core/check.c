@@ -33,7 +33,9 @@
  *    its space's UTCB area, an inactive one has no local ID; its space is a
  *    live space object, or the idle thread's kernel space, which holds no
  *    user threads (kernel threads there have kernel UTCBs) and never gets
- *    KIP or UTCB areas; every space's thread_count is exact and every
+ *    KIP or UTCB areas; what the machine part of a thread keeps of its
+ *    space agrees with it (arch_tcb_space_agrees: in the kernel, the page
+ *    directory every switch loads); every space's thread_count is exact and every
  *    allocated space has threads (their number equals space_count()); a
  *    free slot is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
@@ -339,6 +341,7 @@ static void kcheck_thread(const struct tcb *t, word_t no)
            t);
     kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
     kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
+    kcheck(arch_tcb_space_agrees(t), "machine state of the thread not of its space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;

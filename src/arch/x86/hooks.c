@@ -39,6 +39,11 @@ void arch_tcb_space_changed(struct tcb *t)
     t->arch.pdir_phys = t->space->arch.pdir_phys;
 }
 
+bool arch_tcb_space_agrees(const struct tcb *t)
+{
+    return t->arch.pdir_phys == t->space->arch.pdir_phys;
+}
+
 void arch_tcb_free(struct tcb *t)
 {
     fpu_release(t);                      /* no lazy FXSAVE into a freed page */

@@ -43,6 +43,7 @@
 #include <arch/paging.h>
 #include <arch/smallspace.h>
 #include <core/arch_hooks.h>
+#include <core/check.h>
 #include <core/ipc.h>
 #include <core/ipc_fast.h>
 #include <core/sched.h>
@@ -221,6 +222,8 @@ static inline __attribute__((always_inline)) _Noreturn void
 ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, const struct fast_switches *sw,
                   void (*declined)(struct tcb *))
 {
+    if (L4_KCHECK)
+        kcheck_after_syscall();  /* debug kernels: the state the last system call left */
     struct tcb *self = stack_owner();
     __asm__("" : "+b"(self));   /* (EBX: GCC 12 otherwise picks EAX and copies `to' away) */
     if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, sw))

@@ -49,6 +49,10 @@ void arch_tcb_free(struct tcb *t);
  * page directory, for the switch). tcb_delete ends with arch_tcb_free. */
 void arch_tcb_space_changed(struct tcb *t);
 
+/* True when what the machine part of live `t` derived from its space
+ * (arch_tcb_space_changed) still agrees with `t->space` (kcheck). */
+bool arch_tcb_space_agrees(const struct tcb *t);
+
 /* ---- address spaces (space) ------------------------------------------ */
 
 /* Give the new space `s` its machine state (page directory with the kernel

@@ -2,7 +2,8 @@
  * The kernel invariant checker: one pass over the whole kernel state that
  * checks what the modules promise each other (see the design note atop
  * core/check.c). For host tests, the host fuzzer and debug kernels
- * (L4_KCHECK: called after every system call); never needed for
+ * (L4_KCHECK: called after every system call that enters by `int`, and
+ * at the start of every sysenter Ipc); never needed for
  * correctness, so a kernel built without L4_KCHECK does not link it.
  *
  * OWNER: check module.
