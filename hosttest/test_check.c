@@ -128,6 +128,17 @@ static void expect_violation(const char *what, word_t n)
 }
 
 static word_t no(unsigned n) { return TID_USER_BASE + n; }
+
+/* The slot of thread T(n), created in root's space and deleted again: a
+ * freed slot (the checker walks no slot that was never in use). */
+static struct tcb *freed_slot(unsigned n)
+{
+    struct tcb *t = NULL;
+    assert_int_equal(tcb_create(G(n), root_space, G(ROOT_N), &t), TCB_OK);
+    env_kill(t);
+    assert_int_equal(t->state, TS_FREE);
+    return t;
+}
 static word_t no_of(const struct tcb *t) { return tid_number(t->gid); }
 
 static void expect_clean(void)
@@ -517,9 +528,10 @@ static void test_kcheck_detects_timer_of_ready_thread(void **state)
     T(N_S)->ipc.timer_live = false;
     wakeup_remove(&env_wq, &T(N_S)->wakeup);
     /* a freed thread's node */
-    wakeup_insert(&env_wq, &T(60)->wakeup, 12345);
+    struct tcb *f = freed_slot(60);
+    wakeup_insert(&env_wq, &f->wakeup, 12345);
     expect_violation("freed thread still linked", no(60));
-    wakeup_remove(&env_wq, &T(60)->wakeup);
+    wakeup_remove(&env_wq, &f->wakeup);
 }
 
 static void test_kcheck_detects_foreign_wakeup_node(void **state)
@@ -648,7 +660,7 @@ static void test_kcheck_detects_space_without_threads(void **state)
 static void test_kcheck_detects_linked_free_slot(void **state)
 {
     (void)state;
-    struct tcb *f = T(60);
+    struct tcb *f = freed_slot(60);
     f->in_ready_queue = true;
     expect_violation("freed thread still linked", no(60));
     f->in_ready_queue = false;

@@ -136,6 +136,25 @@ static void test_tcb_area_threads(void **state)
     assert_null(tcb_of_number(0));
 }
 
+static void test_tcb_area_used_follows_the_highest_number_created(void **state)
+{
+    (void)state;
+    struct space *s = &space_a;
+    assert_int_equal(tcb_area_used(), 0);
+    struct tcb *t = create(TID_USER_BASE + 9, 1, s);
+    assert_int_equal(tcb_area_used(), TID_USER_BASE + 10);
+    create(TID_USER_BASE + 3, 1, s);                    /* lower: no change */
+    assert_int_equal(tcb_area_used(), TID_USER_BASE + 10);
+    create(TID_USER_BASE + 10, 1, s);                   /* the next: one more */
+    assert_int_equal(tcb_area_used(), TID_USER_BASE + 11);
+    tcb_delete(t, NULL);                                /* freed, but was in use */
+    assert_int_equal(tcb_area_used(), TID_USER_BASE + 11);
+    create(NTHREADS - 1, 1, s);                         /* the last slot */
+    assert_int_equal(tcb_area_used(), NTHREADS);
+    tcb_area_init(area, NTHREADS);                      /* a new area: none yet */
+    assert_int_equal(tcb_area_used(), 0);
+}
+
 static void test_tcb_of_number_addresses(void **state)
 {
     assert_ptr_equal(tcb_of_number(0), area);
@@ -460,6 +479,7 @@ int main(void)
         T(test_tcb_area_init_misaligned_panics),
         T(test_tcb_area_init_too_many_panics),
         T(test_tcb_area_threads),
+        T(test_tcb_area_used_follows_the_highest_number_created),
         T(test_tcb_of_number_addresses),
         T(test_tcb_of_number_out_of_range),
         T(test_tid_lookup_valid),

@@ -41,6 +41,11 @@
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
  *    the bookkeeping of every kmem cache (spaces, mapnodes, root tables).
  *
+ * The walk over the TCB slots stops at tcb_area_used(): a slot no thread
+ * was ever created in cannot have changed (in the kernel it is the
+ * read-only zero page), so the pass costs O(threads ever numbered), not
+ * O(area), and a debug kernel can afford it at every system call.
+ *
  * "Live TCB" means a TCB slot of the area with a state other than TS_FREE:
  * a pointer to anything else in a queue is a reference to a freed object.
  * Every walk is bounded by the number of TCB slots, so a corrupted
@@ -385,7 +390,8 @@ unsigned kcheck_all(void)
     kc.idle = sched_idle();
     word_t queued = kcheck_sched(), marked = 0, ipc_members = 0, ipc_linked = 0, timers = 0;
     unsigned nspaces = 0;
-    for (word_t no = 0; no < kc.nthreads; no++) {
+    /* (slots from tcb_area_used() on were never in use: each reads as free) */
+    for (word_t no = 0; no < tcb_area_used(); no++) {
         const struct tcb *t = tcb_of_number(no);
         if (t->state == TS_FREE) {
             kcheck_free_slot(t);

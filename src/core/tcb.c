@@ -74,6 +74,7 @@ word_t tcb_create(tid_t gid, struct space *space, tid_t scheduler, struct tcb **
         return TCB_ERR_NO_MEMORY;
     /* POINT OF NO RETURN */
     tcb_init_fields(t, gid, space, scheduler);
+    tcb_area_note_created(tid_number(gid));
     space->thread_count++;
     *out = t;
     return TCB_OK;

@@ -29,6 +29,9 @@ struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
  * zero, so its gid is nilthread (not global) and its state TS_FREE. */
 static struct tcb tid_no_slot;
 
+/* tcb_area_used() */
+static word_t tid_slots_used;
+
 void tcb_area_init(void *base, word_t nthreads)
 {
     kassert(((uintptr_t)base & (TCB_SIZE - 1u)) == 0);
@@ -36,6 +39,7 @@ void tcb_area_init(void *base, word_t nthreads)
     tid_slots.base = nthreads != 0 ? (uintptr_t)base : (uintptr_t)&tid_no_slot;
     tid_slots.nthreads = nthreads;
     tid_slots.slot_mask = nthreads != 0 ? (nthreads - 1u) << TCB_SIZE_LOG2 : 0;
+    tid_slots_used = 0;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
         tid_local_chains[i] = NULL;
 }
@@ -43,6 +47,17 @@ void tcb_area_init(void *base, word_t nthreads)
 word_t tcb_area_threads(void)
 {
     return tid_slots.nthreads;
+}
+
+word_t tcb_area_used(void)
+{
+    return tid_slots_used;
+}
+
+void tcb_area_note_created(word_t no)
+{
+    if (no >= tid_slots_used)
+        tid_slots_used = no + 1u;
 }
 
 struct tcb *tcb_of_number(word_t no)

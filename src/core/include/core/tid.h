@@ -76,6 +76,14 @@ void tcb_area_init(void *base, word_t nthreads);
 /* Number of TCB slots of the area (0 before tcb_area_init). */
 word_t tcb_area_threads(void);
 
+/* One past the highest thread number a TCB was created with since
+ * tcb_area_init (0: none yet). No slot from there on was ever in use, so
+ * each reads as a free TCB (kcheck walks no further). */
+word_t tcb_area_used(void);
+
+/* tcb_create has just made thread number `no` live (tcb_area_used). */
+void tcb_area_note_created(word_t no);
+
 /* The TCB slot of thread number `no` (base + no * TCB_SIZE), NULL when out
  * of range. The slot may be free and, in the kernel, not yet backed. */
 struct tcb *tcb_of_number(word_t no);
