@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <core/msg.h>
 #include <core/sched.h>
 #include <core/space.h>
 #include <core/tcb.h>
@@ -397,6 +398,207 @@ static void test_sched_wake_without_current(void **state)
     sched_wake(t);
     assert_ptr_equal(mock_current, t);
     assert_null(mock_switch_from);
+}
+
+/* ---- delayed preemption (ABI 5.15) ------------------------------------------ */
+
+static word_t delay_utcb[128];          /* a UTCB block; the kernel view points at MR0 */
+
+/* The PreemptFlags byte of `t`. */
+static uint8_t *pflags(struct tcb *t)
+{
+    return (uint8_t *)&t->utcb[UTCB_FLAGS];
+}
+
+/* Thread `i` (priority `prio`) running with a UTCB, PreemptionControl
+ * (sensitive, max_us), and the d flag when `delay`. */
+static struct tcb *delayer(unsigned i, uint8_t prio, uint8_t sensitive, uint16_t max_us, bool delay)
+{
+    struct tcb *t = ready_thread(i, prio);
+    memset(delay_utcb, 0, sizeof(delay_utcb));
+    t->utcb = &delay_utcb[64];
+    *pflags(t) = delay ? SCHED_PREEMPT_DELAY : 0;
+    sched_set_preemption(t, ((word_t)sensitive << 16) | max_us);
+    sched_dispatch();
+    assert_ptr_equal(mock_current, t);
+    return t;
+}
+
+/* A thread of priority `prio` made ready behind the running one's back, as
+ * an interrupt would (a reschedule requested when it outranks it). */
+static struct tcb *arrives(unsigned i, uint8_t prio)
+{
+    struct tcb *t = ready_thread(i, prio);
+    sched_state.resched = true;
+    return t;
+}
+
+static void test_sched_preempt_without_d_switches(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 255, 1000, false);
+    struct tcb *hi = arrives(1, 60);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_false(sched_resched_pending());
+    assert_int_equal(*pflags(cur), 0);                    /* no I */
+    assert_false(cur->preempt_delayed);
+}
+
+static void test_sched_preempt_delays_up_to_the_maximum(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 1000, true);
+    struct tcb *hi = arrives(1, 60);
+    sched_preempt();                                      /* granted */
+    assert_ptr_equal(mock_current, cur);
+    assert_int_equal(mock_switch_count, 1);               /* the dispatch in delayer() only */
+    assert_false(sched_resched_pending());
+    assert_int_equal(*pflags(cur), SCHED_PREEMPT_DELAY | SCHED_PREEMPT_PENDING);
+    assert_true(cur->preempt_delayed);
+    assert_int_equal(cur->delay_left_us, 1000);
+    assert_false(sched_tick(400));                        /* charged, not used up */
+    assert_int_equal(cur->delay_left_us, 600);
+    sched_state.resched = true;                           /* another event */
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);
+    assert_int_equal(cur->delay_left_us, 600);            /* not granted anew */
+    assert_true(sched_tick(600));                         /* used up: reschedule */
+    assert_int_equal(cur->delay_left_us, 0);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_false(cur->preempt_delayed);                   /* the preemption ended it */
+    assert_true(cur->in_ready_queue);
+}
+
+static void test_sched_preempt_above_sensitive_priority_switches(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 1000, true);
+    struct tcb *hi = arrives(1, 61);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_int_equal(*pflags(cur), SCHED_PREEMPT_DELAY);
+    /* during a delay too */
+    machine_reset();
+    cur = delayer(0, 50, 60, 1000, true);
+    arrives(1, 55);
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);
+    assert_true(cur->preempt_delayed);
+    hi = arrives(2, 61);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_false(cur->preempt_delayed);
+}
+
+static void test_sched_preempt_without_maximum_or_utcb_switches(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 0, true);     /* no maximum delay */
+    struct tcb *hi = arrives(1, 60);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_int_equal(*pflags(cur), SCHED_PREEMPT_DELAY);
+    machine_reset();
+    cur = delayer(0, 50, 60, 1000, true);
+    cur->utcb = NULL;                                     /* none: asks for nothing */
+    hi = arrives(1, 60);
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);
+    assert_false(cur->preempt_delayed);
+}
+
+static void test_sched_preempt_round_robin_delayed(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 50, 3000, true);
+    struct tcb *eq = ready_thread(1, 50);
+    assert_true(sched_tick(TCB_DEFAULT_TIMESLICE));       /* slice over: behind eq */
+    assert_ptr_equal(sched_queue_head(50), eq);
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);                  /* delayed */
+    assert_false(sched_tick(2999));
+    assert_true(sched_tick(1));
+    sched_preempt();
+    assert_ptr_equal(mock_current, eq);
+}
+
+/* A delay ends only in a preemption or a ThreadSwitch: clearing I and
+ * setting d again gains nothing; after a yield a new delay is granted. */
+static void test_sched_preempt_one_delay_until_preempted_or_yield(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 500, true);
+    struct tcb *hi = arrives(1, 60);
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);
+    hi->state = TS_RECV_WAIT;                             /* it blocks before the delay ends */
+    assert_true(sched_tick(500));                         /* used up */
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);                  /* nobody to give way to */
+    assert_true(cur->preempt_delayed);
+    assert_false(sched_tick(100));                        /* a used-up delay is not charged */
+    assert_int_equal(cur->delay_left_us, 0);
+    *pflags(cur) = SCHED_PREEMPT_DELAY;                   /* I cleared, d again */
+    sched_make_ready(hi);
+    assert_true(sched_resched_pending());
+    sched_preempt();
+    assert_ptr_equal(mock_current, hi);                   /* no second delay */
+    assert_int_equal(*pflags(cur), SCHED_PREEMPT_DELAY);
+    /* back to cur; a yield ends a delay, and the next one is granted */
+    machine_reset();
+    cur = delayer(0, 50, 60, 500, true);
+    hi = arrives(1, 60);
+    sched_preempt();
+    assert_true(cur->preempt_delayed);
+    sched_yield_slice();                                  /* hi runs */
+    assert_ptr_equal(mock_current, hi);
+    assert_false(cur->preempt_delayed);
+    hi->state = TS_RECV_WAIT;
+    sched_dispatch();
+    assert_ptr_equal(mock_current, cur);
+    sched_make_ready(hi);
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);                  /* granted anew */
+    assert_int_equal(cur->delay_left_us, 500);
+}
+
+static void test_sched_preempt_donation_ends_a_delay(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 500, true);
+    struct tcb *eq = ready_thread(1, 50);
+    arrives(2, 55);
+    sched_preempt();
+    assert_true(cur->preempt_delayed);
+    sched_donate(eq);
+    assert_ptr_equal(mock_current, eq);
+    assert_false(cur->preempt_delayed);
+}
+
+static void test_sched_preempt_blocked_thread_dispatches(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 500, true);
+    struct tcb *lo = ready_thread(1, 10);
+    cur->state = TS_RECV_WAIT;                            /* not a preemption */
+    sched_state.resched = true;
+    sched_preempt();
+    assert_ptr_equal(mock_current, lo);
+    assert_false(cur->preempt_delayed);
+    assert_int_equal(*pflags(cur), SCHED_PREEMPT_DELAY);
+}
+
+static void test_sched_preempt_before_any_thread_dispatches(void **state)
+{
+    mock_current = NULL;                                  /* boot: nobody runs yet */
+    struct tcb *t = arrives(0, 10);
+    sched_preempt();
+    assert_ptr_equal(mock_current, t);
+    assert_ptr_equal(mock_switch_from, NULL);
+}
+
+static void test_sched_preempt_nothing_better_stays(void **state)
+{
+    struct tcb *cur = delayer(0, 50, 60, 500, false);
+    sched_state.resched = true;
+    sched_preempt();
+    assert_ptr_equal(mock_current, cur);
+    assert_int_equal(mock_switch_count, 1);
+    assert_false(sched_resched_pending());
 }
 
 /* ---- tick ------------------------------------------------------------------ */
@@ -1157,6 +1359,16 @@ int main(void)
         T(test_sched_pick_drops_blocked_heads_lazily),
         T(test_sched_pick_skips_halted_and_exhausted),
         T(test_sched_wake_higher_preempts),
+        T(test_sched_preempt_without_d_switches),
+        T(test_sched_preempt_delays_up_to_the_maximum),
+        T(test_sched_preempt_above_sensitive_priority_switches),
+        T(test_sched_preempt_without_maximum_or_utcb_switches),
+        T(test_sched_preempt_round_robin_delayed),
+        T(test_sched_preempt_one_delay_until_preempted_or_yield),
+        T(test_sched_preempt_donation_ends_a_delay),
+        T(test_sched_preempt_blocked_thread_dispatches),
+        T(test_sched_preempt_before_any_thread_dispatches),
+        T(test_sched_preempt_nothing_better_stays),
         T(test_sched_wake_lower_or_equal_queues),
         T(test_sched_wake_from_idle_switches),
         T(test_sched_wake_halted_does_not_switch),

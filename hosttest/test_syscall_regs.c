@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#define ENV_THREADS 2048u                   /* beyond one preemption-table page (a power of two) */
+#define ENV_THREADS 2048u                   /* thread numbers beyond 1024 (a power of two) */
 #include "sys_env.h"
 
 #define UA 0x00400000u
@@ -259,13 +259,13 @@ static void sched_fails(tid_t dest, word_t time, word_t proc, word_t prio, word_
 {
     static struct env_snap before;
     env_snap(&before);
-    word_t pc = T(5)->state != TS_FREE ? sys_preemption_control(T(5)) : 0;
+    word_t pc = T(5)->state != TS_FREE ? sched_preemption(T(5)) : 0;
     struct sys_regs r = sched_call(dest, time, proc, prio, pre);
     assert_int_equal(r.eax, 0);
     assert_int_equal(err_of(mock_current), err);
     assert_true(env_same(&before));
     if (T(5)->state != TS_FREE)
-        assert_int_equal(sys_preemption_control(T(5)), pc);
+        assert_int_equal(sched_preemption(T(5)), pc);
 }
 
 static void test_sys_schedule_nil_and_invalid(void **state)
@@ -298,7 +298,7 @@ static void test_sys_schedule_parameters(void **state)
     assert_int_equal(t->remaining_us, 1000);
     assert_int_equal(t->quantum_us, 4997120u);       /* rounded down by the encoding */
     assert_int_equal(t->prio, 50);
-    assert_int_equal(sys_preemption_control(t), (40u << 16) | 300u);
+    assert_int_equal(sched_preemption(t), (40u << 16) | 300u);
     r = sched_call(G(5), NOCHG, NOCHG, NOCHG, NOCHG);
     assert_int_equal(r.edx >> 16, 0x03E8u);
     assert_int_equal(r.edx & 0xFFFFu, sys_period_encode(4997120u));
@@ -373,60 +373,29 @@ static void test_sys_schedule_privilege(void **state)
     assert_int_equal(T(7)->prio, 200);
 }
 
-static void test_sys_schedule_preemption_out_of_memory(void **state)
+/* PreemptionControl is kept by the thread itself: setting it takes no
+ * kernel memory, a failing Schedule leaves it, deletion forgets it. */
+static void test_sys_schedule_preemption_kept_by_the_thread(void **state)
 {
     (void)state;
-    /* thread number 1050: the second page of the PreemptionControl table */
     unsigned n = 1050u - TID_USER_BASE;
     assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
-    mock_page_alloc_failures = 1;
-    struct sys_regs r = sched_call(G(n), 0x03E80000u, NOCHG, 7, (3u << 16) | 9u);
-    assert_int_equal(r.eax, 0);
-    assert_int_equal(err_of(root), SYS_ERR_NO_MEMORY);
-    assert_int_equal(T(n)->prio, 100);
-    assert_int_equal(T(n)->timeslice_us, 10000);
-    assert_int_equal(sys_preemption_control(T(n)), 0);
-    mock_page_alloc_failures = 0;
-    r = sched_call(G(n), NOCHG, NOCHG, NOCHG, (3u << 16) | 9u);
-    assert_int_equal(r.eax, TCB_SCHED_INACTIVE);
-    assert_int_equal(sys_preemption_control(T(n)), (3u << 16) | 9u);
-    /* deletion forgets it; a new thread of that number starts with 0 */
-    assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
-    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
-    assert_int_equal(sys_preemption_control(T(n)), 0);
-}
-
-/* A PreemptionControl page goes back once its block of thread numbers holds
- * no non-zero value: set to zero, or the thread deleted (no user keeps
- * kernel pages by setting values and taking them back). */
-static void test_sys_schedule_preemption_page_given_back(void **state)
-{
-    (void)state;
-    unsigned n = 1060u - TID_USER_BASE, m = 1061u - TID_USER_BASE;   /* the table's second page */
-    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
-    assert_int_equal(tc(G(m), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sched_preemption(T(n)), 0);              /* a new thread: none */
     unsigned base = mock_pages_outstanding();
-    sched_call(G(n), NOCHG, NOCHG, NOCHG, 0);                /* zero: no page kept */
-    assert_int_equal(err_of(root), SYS_ERR_OK);
+    struct sys_regs r = sched_call(G(n), NOCHG, NOCHG, NOCHG, 0xAB000000u | (3u << 16) | 9u);
+    assert_int_equal(r.eax, TCB_SCHED_INACTIVE);
+    assert_int_equal(sched_preemption(T(n)), (3u << 16) | 9u);   /* bits 31..24 ignored */
+    assert_int_equal(T(n)->sensitive_prio, 3);
+    assert_int_equal(T(n)->max_delay_us, 9);
     assert_int_equal(mock_pages_outstanding(), base);
-    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 5u);
-    assert_int_equal(mock_pages_outstanding(), base + 1u);
-    sched_call(G(m), NOCHG, NOCHG, NOCHG, (2u << 16) | 5u);
-    assert_int_equal(mock_pages_outstanding(), base + 1u);
-    sched_call(G(n), NOCHG, NOCHG, NOCHG, 0);                /* m still holds one */
-    assert_int_equal(sys_preemption_control(T(n)), 0);
-    assert_int_equal(sys_preemption_control(T(m)), (2u << 16) | 5u);
-    assert_int_equal(mock_pages_outstanding(), base + 1u);
-    assert_int_equal(tc(G(m), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);   /* the last one deleted */
-    assert_int_equal(mock_pages_outstanding(), base);
-    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 7u);   /* again: a page again */
-    assert_int_equal(mock_pages_outstanding(), base + 1u);
-    assert_int_equal(sys_preemption_control(T(n)), (1u << 16) | 7u);
-    sched_call(G(n), NOCHG, NOCHG, NOCHG, (1u << 16) | 7u);   /* the same value: still one page */
-    assert_int_equal(mock_pages_outstanding(), base + 1u);
+    sched_call(G(n), NOCHG, NOCHG, 300, (4u << 16) | 1u);     /* priority 300: error, no change */
+    assert_int_equal(err_of(root), SYS_ERR_INVALID_PARAM);
+    assert_int_equal(sched_preemption(T(n)), (3u << 16) | 9u);
+    sched_call(G(n), NOCHG, NOCHG, NOCHG, NOCHG);             /* unchanged */
+    assert_int_equal(sched_preemption(T(n)), (3u << 16) | 9u);
     assert_int_equal(tc(G(n), TID_NIL, TID_NIL, TID_NIL, NOCHG), 1);
-    assert_int_equal(mock_pages_outstanding(), base);
-    assert_int_equal(mock_page_errors, 0);
+    assert_int_equal(tc(G(n), G(ROOT_N), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sched_preemption(T(n)), 0);              /* the number reused: none */
 }
 
 static void test_sys_schedule_period_helpers(void **state)
@@ -821,8 +790,7 @@ int main(void)
         T_(test_sys_schedule_parameters),
         T_(test_sys_schedule_errors),
         T_(test_sys_schedule_privilege),
-        T_(test_sys_schedule_preemption_out_of_memory),
-        T_(test_sys_schedule_preemption_page_given_back),
+        T_(test_sys_schedule_preemption_kept_by_the_thread),
         T_(test_sys_schedule_period_helpers),
         T_(test_sys_thread_switch),
         T_(test_sys_unmap_status_and_revoke),

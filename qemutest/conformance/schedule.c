@@ -10,7 +10,10 @@
  * are error 2 for Schedule and no IPC partner (error 2 at once); an
  * associated interrupt thread can be scheduled by the root task, and
  * dissociation gives it back the kernel's values. Any thread of the
- * scheduler's address space may schedule (reference rule).
+ * scheduler's address space may schedule (reference rule). Delayed
+ * preemption (ABI 5.15): a thread with d set keeps the CPU from a thread up
+ * to its sensitive priority, with I set, until it yields or its maximum
+ * delay is used up (also when it keeps clearing I), not from one above.
  */
 #include "conf.h"
 
@@ -353,6 +356,127 @@ static void test_scheduler_space(void)
     conf_delete(w);
 }
 
+/* ---- delayed preemption (ABI 5.15) ---------------------------------------- */
+
+/* The high thread wakes every millisecond and counts; the low one runs one
+ * experiment (dp_mode) with the d flag set, against a high thread of
+ * priority 150, and reports through the dp_* words. The low thread's
+ * PreemptionControl: sensitive priority 150, maximum delay 8 ms. */
+enum dp_mode { DP_YIELD, DP_HOLD, DP_CLEAR_I };
+#define DP_MAX_DELAY_US 8000u
+#define DP_LIMIT_US 200000u
+
+static unsigned char stack_f[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static unsigned char stack_g[CONF_STACK_SIZE] __attribute__((aligned(4096)));
+static volatile L4_Word_t dp_count, dp_mode, dp_done, dp_i_seen, dp_at_i, dp_start, dp_after, dp_gap_us;
+
+static void dp_high(void)
+{
+    for (;;) {
+        L4_Sleep(L4_TimePeriod(1000));
+        dp_count++;
+    }
+}
+
+static L4_Word_t dp_flags(void)
+{
+    return __L4_Utcb()[L4_UTCB_FLAGS];
+}
+
+/* Spin with d set until the high thread counted (or the limit): DP_HOLD
+ * leaves I alone, DP_CLEAR_I clears it whenever it appears (a thread that
+ * tries to stretch its delay); returns when the count moved. */
+static int dp_spin_until_counted(L4_Word_t from, L4_Word64_t *i_at, L4_Word64_t *moved_at)
+{
+    L4_Word64_t t0 = L4_SystemClock().raw;
+    *i_at = 0;
+    while (dp_count == from) {
+        L4_Word64_t now = L4_SystemClock().raw;
+        if ((dp_flags() & L4_PREEMPT_PENDING) && *i_at == 0) {
+            *i_at = now;
+            dp_i_seen = 1;
+        }
+        if (dp_mode == DP_CLEAR_I)
+            L4_PreemptionPending();
+        if (now - t0 > DP_LIMIT_US)
+            return 0;
+    }
+    *moved_at = L4_SystemClock().raw;
+    return 1;
+}
+
+static void dp_low(void)
+{
+    L4_Word64_t i_at = 0, moved_at = 0;
+    L4_Word_t c = dp_count;
+    while (dp_count == c)                      /* the high thread is in its loop */
+        L4_ThreadSwitch(L4_nilthread);
+    L4_PreemptionPending();                    /* I clear */
+    L4_DisablePreemption();
+    dp_start = dp_count;
+    if (dp_mode == DP_YIELD) {
+        L4_Word64_t t0 = L4_SystemClock().raw;
+        while (!(dp_flags() & L4_PREEMPT_PENDING) && L4_SystemClock().raw - t0 < DP_LIMIT_US)
+            ;
+        dp_i_seen = (dp_flags() & L4_PREEMPT_PENDING) != 0;
+        dp_at_i = dp_count;
+        L4_PreemptionPending();
+        L4_EnablePreemption();
+        L4_ThreadSwitch(L4_nilthread);         /* the delayed thread runs */
+        dp_after = dp_count;
+    } else if (dp_spin_until_counted(dp_start, &i_at, &moved_at)) {
+        dp_after = dp_count;
+        dp_gap_us = i_at != 0 ? (L4_Word_t)(moved_at - i_at) : 0;
+    }
+    L4_EnablePreemption();
+    dp_done = 1;
+    L4_LoadMR(0, 0);
+    L4_Send(conf_root);                        /* the root task waits for this */
+    for (;;)
+        L4_Sleep(L4_Never);
+}
+
+/* Run the low thread once in `mode` beside a high thread of priority
+ * `hi_prio`; true when it finished within the limit. The root task waits
+ * for its message in one receive, so that no wake-up of its own (priority
+ * 255, above the sensitive one) ends a delay. */
+static int dp_run(enum dp_mode mode, L4_Word_t hi_prio)
+{
+    L4_ThreadId_t hi = conf_tid(70, 1), lo = conf_tid(71, 1);
+    dp_mode = mode;
+    dp_count = dp_done = dp_i_seen = dp_at_i = dp_start = dp_after = dp_gap_us = 0;
+    int ok = conf_start_local(hi, 0xBF002C00u, dp_high, stack_f) && sched(hi, NC, NC, hi_prio, NC) != 0 &&
+             conf_start_local(lo, 0xBF002E00u, dp_low, stack_g) && sched(lo, NC, NC, 100, NC) != 0 &&
+             L4_Set_PreemptionDelay(lo, 150, DP_MAX_DELAY_US) != 0;
+    ok = ok && L4_IpcSucceeded(L4_Receive_Timeout(lo, L4_TimePeriod(2u * DP_LIMIT_US)));
+    conf_delete(lo);
+    conf_delete(hi);
+    return ok && dp_done;
+}
+
+static void test_delayed_preemption(void)
+{
+    int ok = dp_run(DP_YIELD, 150);
+    ktu_check("dp_delay_granted_sets_i", ok && dp_i_seen,
+              "a thread with d set, preempted in favour of its sensitive priority, never saw I");
+    ktu_check("dp_delayed_thread_waits_for_the_yield", ok && dp_at_i == dp_start && dp_after > dp_at_i,
+              "the higher thread ran before the delayed one yielded, or not after it");
+    ok = dp_run(DP_HOLD, 150);
+    ktu_print("  delay from I to the preemption (max 8 ms), us: ");
+    ktu_print_hex(dp_gap_us);
+    ktu_print("\n");
+    ktu_check("dp_delay_ends_after_the_maximum", ok && dp_i_seen && dp_after > dp_start &&
+                                                     dp_gap_us >= 2000u && dp_gap_us <= 2u * DP_MAX_DELAY_US,
+              "a thread holding its delay was not preempted within its maximum delay");
+    ok = dp_run(DP_CLEAR_I, 150);
+    ktu_check("dp_clearing_i_gains_no_second_delay",
+              ok && dp_i_seen && dp_after > dp_start && dp_gap_us <= 2u * DP_MAX_DELAY_US,
+              "clearing I stretched the delay past the maximum");
+    ok = dp_run(DP_HOLD, 151);
+    ktu_check("dp_above_sensitive_priority_preempts_at_once", ok && !dp_i_seen && dp_after > dp_start,
+              "a thread above the sensitive priority was delayed");
+}
+
 /* ---- kernel threads ------------------------------------------------------- */
 
 /* Ipc with `t` (send if `send`, else closed receive) with a 0.1 s timeout:
@@ -421,5 +545,6 @@ int main(void)
     test_thread_switch();
     test_kernel_threads();
     test_scheduler_space();
+    test_delayed_preemption();
     ktu_finish();
 }

@@ -25,6 +25,21 @@
  * sched_set_quantum() gives it more (the X.2 notification of the scheduler
  * is not sent).
  *
+ * Delayed preemption (X.2, ABI 5.15): where the kernel would preempt the
+ * running thread before it returns to user mode (sched_preempt: the exit
+ * of an interrupt, an exception or a system call with a reschedule
+ * pending), a thread whose PreemptFlags hold d keeps the CPU, with I set in
+ * them, when the thread that would run has a priority up to its sensitive
+ * priority, for at most its maximum delay (Schedule's PreemptionControl;
+ * sched_tick charges the delay and asks for a reschedule when it is used
+ * up). The delay ends in the preemption that follows it or in the thread's
+ * ThreadSwitch; until then no new delay is granted, so a thread keeps the
+ * CPU no longer than its maximum delay however it sets its flags. A higher
+ * thread than the sensitive priority preempts at once. An IPC that wakes a
+ * higher-priority partner switches at once (sched_wake): the caller's own
+ * act, not a preemption. No preemption message or fault is sent (the
+ * reference kernel sends none either).
+ *
  * Guarantees: sched_pick() returns the first runnable thread of the
  * highest priority that has one (FIFO within a priority), or idle; the
  * bitmap always equals queue occupancy, sched_state.top the highest
@@ -33,6 +48,7 @@
  */
 #include <core/arch_hooks.h>
 #include <core/kassert.h>
+#include <core/msg.h>
 #include <core/sched.h>
 
 #define SCHED_WORDS (SCHED_PRIORITIES / 32u)
@@ -253,6 +269,11 @@ bool sched_tick(word_t us)
     struct tcb *cur = arch_current();
     if (cur == NULL || cur == sched_state.idle)
         return sched_state.resched;
+    if (cur->preempt_delayed && cur->delay_left_us != 0) {
+        cur->delay_left_us = cur->delay_left_us > us ? cur->delay_left_us - us : 0;
+        if (cur->delay_left_us == 0)
+            sched_state.resched = true;      /* the delay is up: preempt at the exit */
+    }
     if (cur->quantum_us != TCB_QUANTUM_UNLIMITED) {
         sched_quantum_store(cur, cur->quantum_us > us ? cur->quantum_us - us : 0);
         if (cur->quantum_us == 0)
@@ -270,8 +291,10 @@ bool sched_tick(word_t us)
 void sched_yield_slice(void)
 {
     struct tcb *cur = arch_current();
-    if (cur != NULL && cur != sched_state.idle)
+    if (cur != NULL && cur != sched_state.idle) {
+        cur->preempt_delayed = false;        /* its yield ends a delay */
         sched_expire_slice(cur);
+    }
     sched_dispatch();
 }
 
@@ -285,6 +308,7 @@ void sched_donate(struct tcb *to)
         return;
     }
     word_t left = cur->remaining_us;
+    cur->preempt_delayed = false;            /* its yield ends a delay */
     sched_expire_slice(cur);
     to->remaining_us = left;
     sched_state.resched = false;
@@ -317,4 +341,51 @@ void sched_set_quantum(struct tcb *t, uint64_t us)
     if (!t->in_ready_queue && sched_runnable(t))
         sched_enqueue(t);
     sched_state.resched = true;
+}
+
+void sched_set_preemption(struct tcb *t, word_t control)
+{
+    t->sensitive_prio = (uint8_t)(control >> 16);
+    t->max_delay_us = (uint16_t)control;
+}
+
+word_t sched_preemption(const struct tcb *t)
+{
+    return ((word_t)t->sensitive_prio << 16) | t->max_delay_us;
+}
+
+/* True when the running, runnable thread `cur` keeps the CPU from `next`
+ * for now: a delay granted here (I set) or one still running. */
+static bool sched_delay_granted(struct tcb *cur, const struct tcb *next)
+{
+    /* (PreemptFlags: byte 0 of the flags word; a kernel thread's kernel
+     * UTCB holds none; a thread without a UTCB asks for nothing) */
+    if (cur->utcb == NULL)
+        return false;
+    uint8_t *flags = (uint8_t *)&cur->utcb[UTCB_FLAGS];
+    if ((*flags & SCHED_PREEMPT_DELAY) == 0 || next->prio > cur->sensitive_prio)
+        return false;
+    if (cur->preempt_delayed)
+        return cur->delay_left_us != 0;
+    if (cur->max_delay_us == 0)
+        return false;
+    cur->preempt_delayed = true;
+    cur->delay_left_us = cur->max_delay_us;
+    *flags |= SCHED_PREEMPT_PENDING;
+    return true;
+}
+
+void sched_preempt(void)
+{
+    struct tcb *cur = arch_current();
+    struct tcb *next = sched_pick();
+    sched_state.resched = false;
+    if (next == cur)
+        return;
+    if (cur != NULL && sched_runnable(cur)) {
+        if (sched_delay_granted(cur, next))
+            return;
+        cur->preempt_delayed = false;        /* preempted: a delay is over */
+    }
+    arch_switch_to(cur, next);
 }

@@ -364,7 +364,6 @@ static void tc_commit_delete(struct tcb *t)
     word_t loc = t->utcb_location;
     ipc_thread_deleted(t);
     arch_irq_release(t);
-    sys_preemption_forget(tid_number(t->gid));
     bool empty = tcb_delete(t, sys_wakeup_queue());     /* t is gone from here on */
     if (active)
         arch_utcb_unmap(s, loc);

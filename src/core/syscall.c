@@ -35,11 +35,8 @@
  *  - Schedule EDX out: the *remaining* time slice and the remaining total
  *    quantum (reference semantics) in the specification's encoding (time
  *    periods, rounded down; unlimited = Never); 0 on errors.
- *  - PreemptionControl is stored per thread number (sys_preemption_control)
- *    but not used yet: the scheduler has no delayed preemption. Storing the
- *    first one of a block of 1024 thread numbers needs a page: error 8 when
- *    there is none (nothing changed); the page goes back once the block's
- *    values are all zero again (set to zero, or their threads deleted).
+ *  - PreemptionControl goes to the thread (sched_set_preemption), whose
+ *    delayed preemption the scheduler grants by it (sched_preempt).
  *  - ThreadSwitch resolves local IDs in the caller's space; any thread that
  *    is not runnable behaves like nil, and so does a thread user mode may
  *    not address (sys_user_visible: idle, reserved kernel numbers, an
@@ -74,16 +71,6 @@
 
 static struct wakeup_queue *sys_wq;
 
-/* PreemptionControl per thread number. struct tcb has no field for it
- * (owned by the tcb module), so it is kept here in a two-level table whose
- * 4 KB leaves are allocated on first use (most threads never get one) and
- * given back once every slot of theirs is zero again (sys_preempt_used
- * counts the non-zero ones), so that no user keeps kernel pages by
- * setting a value and taking it back. */
-#define PREEMPT_PER_PAGE (KMEM_PAGE_SIZE / sizeof(word_t))
-#define PREEMPT_LEAVES   (TID_MAX_THREADS / PREEMPT_PER_PAGE)
-static word_t *sys_preempt[PREEMPT_LEAVES];
-static uint16_t sys_preempt_used[PREEMPT_LEAVES];
 
 void sys_init(struct wakeup_queue *wq)
 {
@@ -110,53 +97,6 @@ void sys_set_error(struct tcb *self, word_t err)
     self->utcb[UTCB_ERROR_CODE] = err;
 }
 
-/* The table slot of thread number `no`, NULL when its leaf does not exist. */
-static word_t *preempt_slot(word_t no)
-{
-    word_t *leaf = no < TID_MAX_THREADS ? sys_preempt[no / PREEMPT_PER_PAGE] : NULL;
-    return leaf != NULL ? &leaf[no % PREEMPT_PER_PAGE] : NULL;
-}
-
-/* Make sure thread number `no` has a slot; false when out of memory. */
-static bool preempt_reserve(word_t no)
-{
-    if (preempt_slot(no) != NULL)
-        return true;
-    word_t *leaf = arch_page_alloc();                /* zero-filled */
-    if (leaf == NULL)
-        return false;
-    sys_preempt[no / PREEMPT_PER_PAGE] = leaf;
-    return true;
-}
-
-/* Store `value` as the PreemptionControl of thread number `no`, whose leaf
- * exists (preempt_reserve); a leaf left with no non-zero slot is freed. */
-static void preempt_store(word_t no, word_t value)
-{
-    word_t leaf = no / PREEMPT_PER_PAGE;
-    word_t *slot = &sys_preempt[leaf][no % PREEMPT_PER_PAGE];
-    if (*slot != 0)
-        sys_preempt_used[leaf]--;
-    if (value != 0)
-        sys_preempt_used[leaf]++;
-    *slot = value;
-    if (sys_preempt_used[leaf] == 0) {
-        arch_page_free(sys_preempt[leaf]);
-        sys_preempt[leaf] = NULL;
-    }
-}
-
-word_t sys_preemption_control(const struct tcb *t)
-{
-    word_t *slot = preempt_slot(tid_number(t->gid));
-    return slot != NULL ? *slot : 0;
-}
-
-void sys_preemption_forget(word_t no)
-{
-    if (preempt_slot(no) != NULL)
-        preempt_store(no, 0);
-}
 
 /* ---- time periods ----------------------------------------------------- */
 
@@ -314,9 +254,8 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
         err = SYS_ERR_INVALID_THREAD;                       /* kernel threads included */
     else if (!sched_allowed(self, t))
         err = SYS_ERR_NO_PRIVILEGE;
-    else if ((err = sched_decode(self, r, &q)) == SYS_ERR_OK && q.set_preempt &&
-             !preempt_reserve(tid_number(t->gid)))
-        err = SYS_ERR_NO_MEMORY;
+    else
+        err = sched_decode(self, r, &q);
     if (t == NULL || err != SYS_ERR_OK) {
         sys_set_error(self, err);
         r->eax = 0;
@@ -332,6 +271,6 @@ void sys_schedule(struct tcb *self, struct sys_regs *r)
     if (q.set_prio)
         sched_set_priority(t, q.prio);
     if (q.set_preempt)
-        preempt_store(tid_number(t->gid), q.preempt);
+        sched_set_preemption(t, q.preempt);
     r->eax = tcb_schedule_state(t);
 }

@@ -107,7 +107,7 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
         sched_dispatch();
     ipc_outputs(self, f);
     if (sched_resched_pending())
-        sched_dispatch();
+        sched_preempt();
 }
 
 extern char ipc_fast_resume_iret[];

@@ -72,7 +72,7 @@ static _Noreturn void exception_fatal(const struct frame *f)
 static void trap_leave(void)
 {
     if (threads_running && sched_resched_pending())
-        sched_dispatch();
+        sched_preempt();             /* (the running thread may delay it: ABI 5.15) */
 }
 
 void trap_entry(struct frame *f)

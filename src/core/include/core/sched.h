@@ -251,6 +251,29 @@ void sched_set_timeslice(struct tcb *t, word_t us);
  * thread with quantum left is queued again. */
 void sched_set_quantum(struct tcb *t, uint64_t us);
 
+/* ---- delayed preemption (ABI 5.15) ---- */
+
+#define SCHED_PREEMPT_DELAY   0x40u   /* PreemptFlags d: the thread asks for delays */
+#define SCHED_PREEMPT_PENDING 0x80u   /* PreemptFlags I: set when a delay is granted */
+
+/* Schedule's PreemptionControl of `t`: [23..16] sensitive priority,
+ * [15..0] maximum delay in µs (higher bits ignored). */
+void sched_set_preemption(struct tcb *t, word_t control);
+
+/* The PreemptionControl `t` was given (0 for a new thread). */
+word_t sched_preemption(const struct tcb *t);
+
+/* A reschedule is pending and the running thread is about to return to
+ * user mode: give way to the thread sched_pick() chooses, as
+ * sched_dispatch(), unless the running thread, still runnable, may delay
+ * its preemption: its PreemptFlags ask for it (d), the chosen thread's
+ * priority does not exceed its sensitive priority, and the delay it was
+ * granted (its maximum delay, charged by sched_tick, I set in its
+ * PreemptFlags when granted) is not used up. A delay ends with the
+ * preemption that follows it or with the thread's ThreadSwitch; only then
+ * is a new one granted. */
+void sched_preempt(void);
+
 /* ---- inspection (tests, kdebug) ---- */
 
 /* Head of the ready queue of `prio` (NULL when empty). */

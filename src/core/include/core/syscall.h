@@ -119,13 +119,6 @@ static inline bool sys_privileged(const struct tcb *self)
     return self->space != NULL && self->space->privileged;
 }
 
-/* Stored PreemptionControl of `t` (sensitive priority [23..16], max delay
- * [15..0]); 0 for a thread never given one. */
-word_t sys_preemption_control(const struct tcb *t);
-
-/* Forget the PreemptionControl of thread number `no` (thread deleted). */
-void sys_preemption_forget(word_t no);
-
 /* Remaining / configured times as X.2 time periods: `us` rounded down to
  * m * 2^e (UINT64_MAX: Never; 0: ZeroTime). */
 uint16_t sys_period_encode(uint64_t us);

@@ -69,6 +69,13 @@ struct tcb {
     /* local-ID table (tid.c): chain of the hash bucket of (space, UTCB) */
     struct tcb *local_next;
     bool local_registered;
+
+    /* delayed preemption (sched module, ABI 5.15): Schedule's
+     * PreemptionControl and the delay granted (sched_preempt) */
+    uint8_t sensitive_prio;      /* delays only in favour of priorities up to this */
+    bool preempt_delayed;        /* a delay was granted: until a preemption or a yield */
+    uint16_t max_delay_us;       /* the longest delay; 0: never delayed */
+    word_t delay_left_us;        /* of the delay granted */
 };
 
 _Static_assert(sizeof(struct tcb) <= TCB_SIZE / 4, "TCB leaves too little kernel stack");
