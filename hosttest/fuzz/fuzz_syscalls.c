@@ -390,14 +390,21 @@ static void op_processor_control(struct tcb *self, struct input *in)
     sys_processor_control(self, &r);
 }
 
-/* Time passes: timeouts fire, the current thread is charged. */
+/* Time passes: timeouts fire, the current thread is charged; at a
+ * reschedule, the kernel exit preempts it, which its PreemptFlags (the
+ * input may set s, d and I) may delay. */
 static void op_tick(struct input *in)
 {
     uint8_t b = in8(in);
     mock_time_us += b < 0xF0 ? (word_t)b * 250u : 1000000u;
     ipc_expire(mock_time_us);
-    if (sched_tick(b * 250u) && (in8(in) & 1u))
-        sched_dispatch();
+    if (sched_tick(b * 250u) && (in8(in) & 1u)) {
+        struct tcb *cur = arch_current();
+        uint8_t f = in8(in);
+        if (cur != NULL && cur->utcb != NULL && (f & 1u))
+            *(uint8_t *)&cur->utcb[UTCB_FLAGS] = f & 0xE0u;
+        sched_preempt();
+    }
 }
 
 /* Interrupt on a line: its thread sends the interrupt IPC to its handler. */
