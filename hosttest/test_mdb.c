@@ -349,6 +349,13 @@ static void test_mdb_map_part_of_large_sender_splits(void **state)
 {
     (void)state;
     assert_int_equal(mdb_map(s0, 0x01000000, A, 0x00400000, 22, RWX, false), MDB_OK);
+    struct pt_entry e;                       /* the new 4 MB root stands for sigma0 */
+    assert_true(arch_pt_lookup(A, 0x00400000, &e));
+    struct mdb_node_info ri;
+    mdb_node_info(mdb_node_parent(e.node), &ri);
+    assert_ptr_equal(ri.space, s0);
+    assert_int_equal(ri.log2, 22);
+    assert_int_equal(ri.depth, 0);
     assert_int_equal(mdb_map(A, 0x00400000, B, 0x00800000, 22, R | W, false), MDB_OK);
     mock_pt_touch(B, 0x00800000, true);
     assert_int_equal(mdb_map(A, 0x00403000, C, 0x5000, 12, R, false), MDB_OK);
@@ -817,6 +824,10 @@ static void test_mdb_check_detects_disagreement(void **state)
 {
     (void)state;
     assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_check(), 0);
+    s0->is_sigma0 = false;                   /* the root's owner is no sigma0 now */
+    assert_int_equal(mdb_check(), 1);
+    s0->is_sigma0 = true;
     assert_int_equal(mdb_check(), 0);
     arch_pt_set_rights(A, 0x1000, R);
     assert_true(mdb_check() > 0);

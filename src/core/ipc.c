@@ -242,7 +242,8 @@ IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
         return;
     }
     timer_stop(t);
-    t->ipc.xfer_partner = NULL;
+    /* (t's transfer partner is NULL already: every transfer end clears
+     * both, xfer_fail and the delivery; kcheck: none outside a transfer) */
     t->ipc.result_tag = tag;
     t->ipc.result_from = from;
     t->utcb[0] = tag;

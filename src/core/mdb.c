@@ -1075,6 +1075,7 @@ static unsigned check_node_pt(const struct mapnode *n)
 static unsigned check_tree(const struct mapnode *r, word_t phys, bool large, unsigned *count)
 {
     unsigned bad = (r->depth != 0) + (r->phys != phys) + (node_large(r) != large);
+    bad += !r->space->is_sigma0;            /* a root stands for sigma0 */
     bad += r->link == 0;    /* a root without children must have been freed */
     const struct mapnode *prev = NULL, *n = r;
     unsigned forward = 0;
