@@ -555,6 +555,12 @@ static void test_sys_memory_control(void **state)
     assert_int_equal(r.eax, 1);
     assert_int_equal(mock_cache_calls[2].log2, 32);
     assert_int_equal(mock_cache_calls[2].attr, 5);
+    /* the last user page: it ends right at the user limit */
+    r = regs(0, 0, 4, fpage_make(0xBFFFF000u, 12, 0) | 1u, 0, 0, 0);
+    sys_memory_control(root, &r);
+    assert_int_equal(r.eax, 1);
+    assert_int_equal(mock_cache_calls[3].va, 0xBFFFF000u);
+    assert_int_equal(mock_cache_calls[3].attr, 4);
     /* errors: 5 */
     mc_fails(64, fpage_make(0x10000, 12, 0), 0, 0, 0, 0, SYS_ERR_INVALID_PARAM);
     mc_fails(0, fpage_make(0x10000, 12, 0), 6, 0, 0, 0, SYS_ERR_INVALID_PARAM);
