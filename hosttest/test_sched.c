@@ -400,6 +400,20 @@ static void test_sched_wake_without_current(void **state)
     assert_null(mock_switch_from);
 }
 
+/* sched_state.top is the highest non-empty queue, 0 when all are empty
+ * (the fast path's hand-off reads queue_head[top]). */
+static void test_sched_top_follows_the_queues(void **state)
+{
+    assert_int_equal(sched_state.top, 0);                 /* nothing queued yet */
+    struct tcb *a = ready_thread(0, 7), *b = ready_thread(1, 3);
+    assert_int_equal(sched_state.top, 7);
+    sched_remove(a);
+    assert_int_equal(sched_state.top, 3);
+    sched_remove(b);
+    assert_int_equal(sched_state.top, 0);                 /* empty again */
+    assert_int_equal(sched_highest_queued(), -1);
+}
+
 /* ---- delayed preemption (ABI 5.15) ------------------------------------------ */
 
 static word_t delay_utcb[128];          /* a UTCB block; the kernel view points at MR0 */
@@ -1359,6 +1373,7 @@ int main(void)
         T(test_sched_pick_drops_blocked_heads_lazily),
         T(test_sched_pick_skips_halted_and_exhausted),
         T(test_sched_wake_higher_preempts),
+        T(test_sched_top_follows_the_queues),
         T(test_sched_preempt_without_d_switches),
         T(test_sched_preempt_delays_up_to_the_maximum),
         T(test_sched_preempt_above_sensitive_priority_switches),

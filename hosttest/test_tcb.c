@@ -181,6 +181,8 @@ static void test_tcb_utcb_location_valid(void **state)
     assert_false(tcb_utcb_location_valid(&space_a, UTCB_AREA_BASE + 0x4000u));
     assert_false(tcb_utcb_location_valid(&space_a, UTCB_AREA_BASE - 512u));
     assert_false(tcb_utcb_location_valid(&space_a, UTCB_AREA_BASE + 256u));
+    assert_false(tcb_utcb_location_valid(&space_a, UTCB_AREA_BASE + 1u));     /* any bit below 512 */
+    assert_false(tcb_utcb_location_valid(&space_a, UTCB_AREA_BASE + 512u + 2u));
     assert_false(tcb_utcb_location_valid(&space_a, TCB_NO_UTCB));
 }
 
