@@ -694,6 +694,7 @@ static void test_kcheck_detects_pool_damage(void **state)
 static void test_kcheck_after_syscall_panics_on_violation(void **state)
 {
     (void)state;
+    sched_state.resched = false;              /* as the kernel's exit leaves it */
     kcheck_after_syscall();                   /* clean: returns */
     mock_console_len = 0;
     root_space->thread_count++;
@@ -701,6 +702,12 @@ static void test_kcheck_after_syscall_panics_on_violation(void **state)
     root_space->thread_count--;
     assert_non_null(strstr(mock_console, "space thread count wrong"));
     assert_string_equal(mock_panic_why, "kernel invariant violated");
+    mock_console_len = 0;                     /* a reschedule left pending */
+    sched_state.resched = true;
+    assert_true(MOCK_EXPECT_PANIC(kcheck_after_syscall()));
+    sched_state.resched = false;
+    assert_non_null(strstr(mock_console, "reschedule request left for user mode"));
+    kcheck_after_syscall();
 }
 
 /* ---- kmem_check on a cache of its own ------------------------------------- */

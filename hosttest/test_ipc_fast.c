@@ -278,6 +278,17 @@ static const char *snapshot_diff(const struct snapshot *a, const struct snapshot
     return NULL;
 }
 
+/* The state after an IPC, before the kernel exit's dispatch, without the
+ * reschedule request: the general path's dispatch clears one the scene
+ * left, the fast path's hand-off leaves it (sched_handoff_direct: none is
+ * due then, and the kernel never enters from user mode with one pending);
+ * the exit's dispatch consumes it, and the end states compare the flag. */
+static void snapshot_take_mid(struct snapshot *s)
+{
+    snapshot_take(s);
+    s->resched = false;
+}
+
 /* What the x86 system-call layer does around the IPC of `self`: block until
  * done (here: one dispatch, the host cannot come back), then trap_leave. */
 static void syscall_tail(struct tcb *self)
@@ -306,7 +317,7 @@ static void fast_tail(struct tcb *self, struct snapshot *mid)
     if (ipc_pending(self) && mock_current == self)
         sched_dispatch();
     if (mid != NULL)
-        snapshot_take(mid);
+        snapshot_take_mid(mid);
     if (sched_resched_pending())
         sched_dispatch();
 }
@@ -317,7 +328,7 @@ static void slow_tail(struct tcb *self, struct snapshot *mid)
     if (ipc_pending(self))
         sched_dispatch();
     if (mid != NULL)
-        snapshot_take(mid);
+        snapshot_take_mid(mid);
     if (sched_resched_pending())
         sched_dispatch();
 }

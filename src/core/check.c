@@ -417,7 +417,11 @@ unsigned kcheck_all(void)
 
 void kcheck_after_syscall(void)
 {
-    if (kcheck_all() == 0)
+    kcheck_all();
+    /* (between user mode and the kernel: every exit consumed its
+     * reschedule request; sched_handoff_direct relies on it) */
+    kcheck(!sched_resched_pending(), "reschedule request left for user mode", NULL);
+    if (kc.bad == 0)
         return;
     kprintf("kcheck: %u violations; first: %s (thread %u)\n", kc.bad, kc.first, (unsigned)kc.first_no);
     kpanic("kernel invariant violated");

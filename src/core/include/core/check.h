@@ -28,8 +28,10 @@ unsigned kcheck_all(void);
 const char *kcheck_first(void);
 word_t kcheck_first_thread(void);
 
-/* Debug kernels after every system call: kcheck_all(); on a violation,
- * print the first one and panic. */
+/* Debug kernels after every system call: kcheck_all(), and no reschedule
+ * request pending (the kernel is about to return to user mode, or has
+ * just been entered from it); on a violation, print the first one and
+ * panic. */
 void kcheck_after_syscall(void);
 
 #endif

@@ -175,7 +175,10 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
     }
     to->state = TS_READY;
     sched_state.queue_head[p] = to;
-    sched_state.resched = false;
+    /* (a reschedule request stays: none is due, as `from` heads the
+     * highest queue and `to` follows it, so the next exit's dispatch only
+     * finds `to` again; and none is pending when a thread enters from user
+     * mode, as every exit consumes it) */
     switch_fn(from, to);
     return true;
 }
