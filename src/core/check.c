@@ -345,7 +345,9 @@ static void kcheck_thread(const struct tcb *t, word_t no)
     kcheck(t->utcb_ptr == t->utcb_location + TID_UTCB_MR0_OFFSET, "UTCB pointer differs from the UTCB location",
            t);
     kcheck((tid_number(t->gid) == no) & found, "thread not found by its global ID", t);
-    kcheck(space_live(t->space) | kernel_space, "thread in a freed space", t);
+    /* (space_live reads the page around a kmem object: never ask it about
+     * the kernel's space, which is no such object) */
+    kcheck(kernel_space || space_live(t->space), "thread in a freed space", t);
     kcheck(arch_tcb_space_agrees(t), "machine state of the thread not of its space", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
@@ -375,7 +377,7 @@ static void kcheck_spaces(unsigned nspaces)
     unsigned live = 0;
     for (unsigned i = 0; i < nspaces; i++) {
         kcheck(kc_spaces[i].space->thread_count == kc_spaces[i].threads, "space thread count wrong", NULL);
-        live += space_live(kc_spaces[i].space);
+        live += kc_spaces[i].space != kc.idle->space && space_live(kc_spaces[i].space);
     }
     kcheck(live == space_count(), "space without threads", NULL);
 }
