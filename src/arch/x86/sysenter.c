@@ -16,7 +16,10 @@
  *    the same resumable context, whoever switches back to it.
  *  - When the thread switched to has such a context, the switch does not
  *    load it: that thread's Ipc is over (it is ready) and no reschedule is
- *    pending, so its outputs go straight into registers and it leaves
+ *    pending (none is when a thread enters from user mode, which debug
+ *    kernels check, and a switch runs only with none due: the dispatcher
+ *    clears it, the hand-off finds none), so its outputs go straight into
+ *    registers and it leaves
  *    through its own frame (leave_with_outputs: sysexit; iret_outputs
  *    once a space has been small). Else the context is loaded
  *    (context_load).
