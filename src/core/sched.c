@@ -380,12 +380,10 @@ void sched_preempt(void)
     struct tcb *cur = arch_current();
     struct tcb *next = sched_pick();
     sched_state.resched = false;
-    if (next == cur)
-        return;
-    if (cur != NULL && sched_runnable(cur)) {
+    if (next != cur && cur != NULL && sched_runnable(cur)) {
         if (sched_delay_granted(cur, next))
             return;
         cur->preempt_delayed = false;        /* preempted: a delay is over */
     }
-    arch_switch_to(cur, next);
+    sched_switch(next, arch_switch_to);
 }

@@ -71,7 +71,6 @@
 
 static struct wakeup_queue *sys_wq;
 
-
 void sys_init(struct wakeup_queue *wq)
 {
     sys_wq = wq;
@@ -96,7 +95,6 @@ void sys_set_error(struct tcb *self, word_t err)
     kassert(self->utcb != NULL);
     self->utcb[UTCB_ERROR_CODE] = err;
 }
-
 
 /* ---- time periods ----------------------------------------------------- */
 
