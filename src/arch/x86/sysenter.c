@@ -72,8 +72,11 @@ extern char iret_outputs[];
  * through iret_outputs (entry.S: EBX MR1, ECX MR2 into the frame, then the
  * common iret exit, which reloads every selector from it). The asm never
  * returns, so it may overwrite any register once it has read its inputs.
- * (The frame's address is taken from `t` in the asm, so that it is not
- * computed early and kept in a stack slot.) */
+ * The sysexit form reads the frame's words through `t` (ESP stays where it
+ * is: sysexit loads it), so `t` must not sit in a register the asm
+ * overwrites before its last use of `t`: its clobbers keep it out of EBX,
+ * EDX and EDI, which leaves ECX or EBP, each written only after that use
+ * (a clobber costs GCC nothing here: -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
                                                                              bool small)
 {
@@ -85,18 +88,19 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                            "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
                          : "memory");
     else
-        __asm__ volatile("lea %c4(%0), %%esp\n\t"
-                         "mov 8(%3), %%ebp\n\t"
-                         "mov 4(%3), %%ebx\n\t"
-                         "mov %c5(%%esp), %%edx\n\t"
-                         "mov %c6(%%esp), %%ecx\n\t"
-                         "mov %c7(%%esp), %%edi\n\t"
+        __asm__ volatile("mov %c3(%0), %%ebx\n\t"
+                         "mov %c4+%c5(%0), %%edx\n\t"
+                         "mov %c4+%c7(%0), %%edi\n\t"
+                         "mov %c4+%c6(%0), %%ecx\n\t"
+                         "mov 8(%%ebx), %%ebp\n\t"
+                         "mov 4(%%ebx), %%ebx\n\t"
                          "sti\n\t"
                          "sysexit"
                          :
-                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "d"(t->utcb),
+                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)),
+                           "i"(offsetof(struct tcb, utcb)),
                            "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
-                         : "memory");
+                         : "memory", "ebx", "edx", "edi");
     __builtin_unreachable();
 }
 
