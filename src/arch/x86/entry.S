@@ -98,15 +98,23 @@ vec_1:
  * takes the general entry (trap_saved, which loads the kernel's). Once a
  * space has been small, SYSENTER_EIP is sysenter_entry_small instead.
  */
+/* (SEL_UDATA as a flags image: no bit but arithmetic flags and the
+ * fixed or reserved bits 1, 3 and 5, so TF, IF, DF, IOPL, NT, AC, ID end
+ * clear) */
+.if SEL_UDATA & ~0x8FF
+.error "SEL_UDATA cannot serve as the kernel's flags"
+.endif
 .macro SYSENTER_FRAME
     mov (%esp), %esp
-    push $EFLAGS_FIXED              /* (in the uss slot, rewritten next) */
+    /* The kernel's flags: all clear but bit 1 and those of SEL_UDATA's
+     * bits that are arithmetic flags (CF), which mean nothing to the
+     * kernel; the word popped stays in the uss slot, its value. */
+    push $SEL_UDATA
     popf
-    push $SEL_UDATA                 /* uss */
-    push %ebp                       /* usp */
-    push $(EFLAGS_FIXED | EFLAGS_IF)
-    mov %ebx, -8(%esp)              /* eip (below the cs slot, SEL_UCODE already) */
-    sub $16, %esp                   /* cs, eip; error, vector: read only after sysenter_declined */
+    mov %ebp, -8(%esp)              /* usp */
+    movl $(EFLAGS_FIXED | EFLAGS_IF), -12(%esp)
+    mov %ebx, -20(%esp)             /* eip (below the cs slot, SEL_UCODE already) */
+    sub $28, %esp                   /* cs, eip; error, vector: read only after sysenter_declined */
     pusha
     pushw %ds
     pushw %es
