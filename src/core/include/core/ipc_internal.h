@@ -80,18 +80,24 @@ static inline __attribute__((always_inline)) void ipc_queue_leave(struct tcb *t)
         ipc_queue_unlink(t);
 }
 
-/* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the
- * kernel one `rep movsl`: about one instruction per word. */
+/* Copy `n` message words from `src` to `dst` (distinct UTCBs); answers
+ * 0. In the kernel one `rep movsl`: about one instruction per word; the
+ * answer is its count register, which it leaves at 0, so that a caller
+ * with a zero to store next stores that register (GCC does not know the
+ * value and would clear another one for it). */
 #if defined(__i386__) && !__STDC_HOSTED__
-static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
-    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+    word_t left;
+    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(n) : "memory");
+    return left;
 }
 #else
-static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         dst[i] = src[i];
+    return 0;
 }
 #endif
 
