@@ -18,6 +18,16 @@
  * words, nil/any IDs, interrupt threads, kernel and reserved thread
  * numbers and user numbers near ours.
  *
+ * Delayed preemption (ABI 5.15) runs under all of it: a ticker thread T of
+ * a higher priority wakes every millisecond, so that the kernel preempts F
+ * on its way back to user mode (after an `int` call or an interrupt, and
+ * at the end of a sysenter Ipc) many times per second; before a quarter of
+ * its calls F writes a random PreemptFlags byte (d, I and the rest), and a
+ * quarter of its Schedule calls set its own PreemptionControl (random
+ * sensitive priority and maximum delay; nothing else). The run must see
+ * the kernel grant a delay (I set while d was) at least once. T's pager is
+ * H, which maps back the pages of our image that F's Unmap calls take.
+ *
  * After each call that returns, F checks what the ABI says survives: ESP,
  * DS/ES/FS/GS, EFLAGS.IF set, IOPL 0, DF clear after system calls (4.3) and
  * unchanged by kdebug (6.1: only the condition codes), and per call the preserved
@@ -158,8 +168,12 @@ static unsigned next(void)
     return rng;
 }
 
+/* fz_record.pflags when F leaves its PreemptFlags byte as it is */
+#define PFLAGS_KEEP 0x100u
+
 struct fz_record {
     unsigned n, entry, sys, vector, flags, seg[4], reg[NREGS];
+    unsigned pflags;                         /* PreemptFlags byte written first, or PFLAGS_KEEP */
     unsigned exc, exc_eip, exc_err;          /* exception taken (vector + 1), where */
 };
 
@@ -167,9 +181,11 @@ struct fz_record {
 static struct fz_record ring[RING];
 static struct fz_record *cur;
 static unsigned me_no, f_no, s0_no, ub;
-static L4_ThreadId_t fthread;
+static L4_ThreadId_t fthread, tthread, flocal, tlocal;
+static unsigned t_no;
 static void *kip;
 static volatile unsigned f_done, f_failures, f_exceptions, f_recoveries, f_calls, f_steps;
+static unsigned f_delays;                   /* calls during which the kernel set I (d set) */
 static unsigned entries_used[NENTRIES];
 static unsigned fail_reported;
 
@@ -185,6 +201,10 @@ static void record_print(const struct fz_record *r)
     ktu_print_hex(r->entry == E_INT_VECTOR || r->entry == E_KDEBUG ? r->vector : r->sys);
     ktu_print(" eflags ");
     ktu_print_hex(r->flags);
+    if (r->pflags != PFLAGS_KEEP) {
+        ktu_print(" preemptflags ");
+        ktu_print_hex(r->pflags);
+    }
     ktu_print(" ds/es/fs/gs");
     for (unsigned i = 0; i < 4; i++) {
         ktu_print(" ");
@@ -232,7 +252,7 @@ static void fuzz_fail(const char *why, unsigned n)
 /* Is thread number `no` one this run must not touch (ours, sigma0)? */
 static int protected_no(unsigned no)
 {
-    return no == me_no || no == f_no || no == s0_no;
+    return no == me_no || no == f_no || no == t_no || no == s0_no;
 }
 
 /* A thread-ID argument: random words, nil/any IDs, interrupt threads,
@@ -318,8 +338,17 @@ static void fz_constrain(unsigned n, unsigned *r, unsigned *mr)
         r[R_EAX] &= 0x7Fu;
         mr[0] = r[R_ESI];
         break;
+    case 10:                                      /* Schedule: not ours, */
+        if (next() % 4u == 0) {                   /* or F's PreemptionControl only */
+            r[R_EAX] = fthread.raw;
+            r[R_ECX] = r[R_EDX] = 0xFFFFFFFFu;
+            if (next() & 1u)
+                r[R_ESI] = 0xFFFFFFFFu;
+            break;
+        }
+        r[R_EAX] = fz_tid();
+        break;
     case 7:                                       /* ExchangeRegisters: not ours */
-    case 10:                                      /* Schedule: not ours */
         r[R_EAX] = fz_tid();
         break;
     case SYS_SWITCH:
@@ -433,6 +462,7 @@ static void fz_choose(struct fz_record *c, unsigned n, unsigned *mr)
             c->reg[R_EBP] = fz_wild_esp();
     }
     c->flags = fz_eflags(uses_sysenter(c) ? p_smask : p_mask);
+    c->pflags = next() % 4u == 0 ? next() & 0xFFu : PFLAGS_KEEP;
     for (unsigned i = 0; i < 4; i++)
         c->seg[i] = fz_selector(i);
 }
@@ -526,7 +556,13 @@ static void fuzzer(void)
         fz_emit(c);
         fz_target = (unsigned)fz_code;
         entries_used[c->entry]++;
+        if (c->pflags != PFLAGS_KEEP)
+            mr[L4_UTCB_FLAGS] = (mr[L4_UTCB_FLAGS] & ~0xFFu) | c->pflags;
+        L4_Word_t pending_before = mr[L4_UTCB_FLAGS] & L4_PREEMPT_PENDING;
         fz_call();
+        if (!pending_before && (mr[L4_UTCB_FLAGS] & (L4_PREEMPT_DELAY | L4_PREEMPT_PENDING)) ==
+                                   (L4_PREEMPT_DELAY | L4_PREEMPT_PENDING))
+            f_delays++;                               /* the kernel set I meanwhile */
         f_calls = n + 1;
         if (fz_recovered)
             f_recoveries++;
@@ -559,6 +595,15 @@ static void fuzzer(void)
     L4_Send(h);
     for (;;)
         L4_Sleep(L4_Never);
+}
+
+/* The ticker T: wakes every millisecond, at a priority above F's. Its
+ * pager is H: F's Unmap calls may take T's code or stack pages away too. */
+static void ticker(void)
+{
+    L4_Set_Pager(c2_me);
+    for (;;)
+        L4_Sleep(L4_TimePeriod(1000));
 }
 
 /* ---- the handler H (main thread) ----------------------------------------- */
@@ -698,18 +743,39 @@ int main(void)
     ktu_print("\n");
     for (unsigned i = 0; i < sizeof fz_code; i++)
         fz_code[i] = 0xCC;
+    t_no = f_no + 1;                                  /* c2_local's next slot */
     fthread = c2_local(fuzzer);
     ktu_check("fuzz_thread_started", !L4_IsNilThread(fthread) && (fthread.raw >> 14) == f_no,
               "no fuzzer thread");
+    tthread = c2_local(ticker);
+    L4_Word_t t_prio = L4_Set_Priority(tthread, 101);     /* (F: the default, 100) */
+    flocal = L4_LocalIdOf(fthread);
+    tlocal = L4_LocalIdOf(tthread);
+    ktu_check("fuzz_ticker_started", !L4_IsNilThread(tthread) && (tthread.raw >> 14) == t_no && t_prio != 0,
+              "no ticker thread above the fuzzer's priority");
     L4_Word_t *mr = c2_mrs();
     int stalled = 0;
     while (!f_done) {
-        L4_MsgTag_t tag = L4_Receive_Timeout(fthread, L4_TimePeriod(20000000));
+        L4_ThreadId_t from;
+        L4_MsgTag_t tag = L4_Wait_Timeout(L4_TimePeriod(20000000), &from);
         if (!L4_IpcSucceeded(tag)) {
             stalled = 1;
             break;
         }
-        if (L4_Label(tag) == 0x600Du)
+        if (from.raw == tlocal.raw)
+            from = tthread;                           /* (same space: local IDs) */
+        else if (from.raw == flocal.raw)
+            from = fthread;
+        if (from.raw == tthread.raw && (L4_Label(tag) >> 4) == 0xFFEu && c2_in_image(mr[1])) {
+            volatile L4_Word_t *p = (volatile L4_Word_t *)(mr[1] & ~0xFFFu);
+            *p = *p;                                  /* the ticker's page back */
+            mr[0] = 0;
+            L4_Reply(tthread);
+            continue;
+        }
+        if (from.raw != fthread.raw)
+            fuzz_fail("unexpected message from a thread other than the fuzzer", f_calls);
+        else if (L4_Label(tag) == 0x600Du)
             break;
         if ((L4_Label(tag) >> 4) == 0xFFBu)
             handle_exception(mr);
@@ -736,6 +802,11 @@ int main(void)
     unsigned all = 1;
     for (unsigned e = 0; e < NENTRIES; e++)
         all &= entries_used[e] > 0;
+    ktu_print("fuzz: ");
+    ktu_print_dec(f_delays);
+    ktu_print(" calls returned with a delayed preemption granted (PreemptFlags d and I)\n");
+    ktu_check("fuzz_delayed_preemption_granted", f_delays > 0 || f_calls < p_calls,
+              "the kernel never delayed a preemption of the fuzzer");
     ktu_check("fuzz_every_entry_used_and_exceptions_survived",
               all && f_exceptions > 0 && f_recoveries > 0 && (f_steps > 0 || !(p_mask & EFL_TF)),
               "an entry was never used, no exception, or no TF single step");
