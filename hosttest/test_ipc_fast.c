@@ -92,9 +92,11 @@ static void snapshot_blank_idle_xfer(unsigned char *t)
 }
 
 /* Blank the dead result fields of the TCB image `t`: result_from while
- * its IPC is pending (set when it completes), IntendedReceiver outside a
- * send phase (ipc_start sets it for the next send; the fast path, whose
- * sends are never redirected, leaves it). */
+ * its IPC is pending (set when it completes), IntendedReceiver and the
+ * Timeouts word outside a send phase (ipc_start sets both for the next
+ * IPC; the fast path, whose sends are never redirected and never wait,
+ * leaves them: the receive timeout is read once, when the receive phase
+ * starts, which for the fast path's caller is at once and with Never). */
 static void snapshot_blank_dead_results(unsigned char *t)
 {
     struct tcb img;
@@ -102,8 +104,10 @@ static void snapshot_blank_dead_results(unsigned char *t)
     uint8_t outer = img.ipc_nested ? img.ipc.saved.state : img.state;
     if (ipc_pending(&img))
         img.ipc.result_from = 0;
-    if (outer != TS_SEND_WAIT && outer != TS_SENDING)
+    if (outer != TS_SEND_WAIT && outer != TS_SENDING) {
         img.ipc.intended = 0;
+        img.ipc.timeouts = 0;
+    }
     memcpy(t, &img, sizeof(img));
 }
 

@@ -133,7 +133,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
 /* ipc_fast_try() for a call of shape `kind`, whose receive timeout is
  * Never and whose tag is untyped without flags (checked). */
 FAST_TRY_AS bool
-fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag,
+fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
 {
     /* a receive phase blocks at once only with nobody queued to send */
@@ -152,10 +152,11 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t
         return false;
 
     /* POINT OF NO RETURN: from here on the call completes as ipc_invoke
-     * would. (Dead fields are left: the result until the IPC completes,
-     * IntendedReceiver outside a redirected send, which ipc_start sets.) */
+     * would. (Dead fields are left: the result until the IPC completes;
+     * IntendedReceiver outside a redirected send and the Timeouts word,
+     * whose receive half is read once, when the receive phase starts, here
+     * at once with Never: ipc_start sets both for the next IPC.) */
     self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
-    self->ipc.timeouts = timeouts;
     if (kind == FAST_SEND) {
         fast_deliver(self, r, tag);
         r->ipc.result_from = ipc_from_id(self, r);
@@ -190,11 +191,11 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
     if ((tag & FAST_TAG_DECLINE) != 0)
         return false;
     if (__builtin_expect(from_spec == to, 1))
-        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_CALL);
+        return fast_try_as(self, to, from_spec, tag, sw, FAST_CALL);
     if (from_spec == TID_NIL)
-        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_SEND);
+        return fast_try_as(self, to, from_spec, tag, sw, FAST_SEND);
     if (from_spec == TID_ANY || from_spec == TID_ANYLOCAL)
-        return fast_try_as(self, to, from_spec, timeouts, tag, sw, FAST_OPEN);
+        return fast_try_as(self, to, from_spec, tag, sw, FAST_OPEN);
     return false;
 }
 
