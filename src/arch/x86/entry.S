@@ -143,6 +143,9 @@ sysenter_entry:
      * frame there, which a fast-path context never reads back (ipc_switch_deferred makes
      * this switch frame the caller's context once its C frames are
      * dropped). */
+#if SYSENTER_TCB_IN_EBX
+    lea -FRAME_TCB_OFFSET(%esp), %ebx   /* the caller's TCB (its EIP, EBX, is saved) */
+#endif
     call ipc_sysenter
     /* A thread blocked in the sysenter fast path is switched back to
      * here (switch_context popped the four unused register slots) with
@@ -194,6 +197,9 @@ sysenter_entry_small:
     mov %ss:seg_kernel_data, %ebx   /* (EBX, the return EIP, is saved) */
     mov %ebx, %ds
     mov %ebx, %es
+#if SYSENTER_TCB_IN_EBX
+    lea -FRAME_TCB_OFFSET(%esp), %ebx   /* EBX: the caller's TCB, as above */
+#endif
     sub $SWITCH_FRAME_SIZE, %esp
     jmp ipc_sysenter_small          /* EAX, EDX, ECX as above */
 

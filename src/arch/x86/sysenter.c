@@ -48,6 +48,7 @@
 #include <core/arch_hooks.h>
 #include <core/check.h>
 #include <core/ipc.h>
+#include <core/kassert.h>
 #include <core/ipc_fast.h>
 #include <core/sched.h>
 #include <core/space.h>
@@ -229,12 +230,17 @@ static inline __attribute__((always_inline)) _Noreturn void
 ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, const struct fast_switches *sw,
                   void (*declined)(struct tcb *))
 {
-    if (L4_KCHECK)
+    struct tcb *self;
+    if (SYSENTER_TCB_IN_EBX)
+        __asm__ volatile("" : "=b"(self));   /* (the entry left it there: nothing ran since) */
+    else
+        self = stack_owner();
+    if (L4_KCHECK) {
+        kassert(self == stack_owner());      /* (the compiler kept EBX as the entry left it) */
         kcheck_after_syscall();  /* debug kernels: the state the last system call left */
-    struct tcb *self = stack_owner();
-#ifndef __clang__
-    __asm__("" : "+b"(self));   /* (EBX: GCC 12 otherwise picks EAX and copies `to' away; */
-#endif                          /* Clang 14 does better without: 2 per one-way, measured) */
+    }
+    if (SYSENTER_TCB_IN_EBX)
+        __asm__("" : "+b"(self));   /* (in EBX still: GCC 12 otherwise picks EAX and copies `to' away) */
     if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, sw))
         declined(self);
     sysenter_finish();

@@ -38,6 +38,7 @@ static inline void context_switch_count(void)
 
 /* Offset of a thread's user frame in its TCB: the top of its kernel stack. */
 #define USER_FRAME_OFFSET (TCB_SIZE - sizeof(struct frame))
+_Static_assert(USER_FRAME_OFFSET == FRAME_TCB_OFFSET, "the assembler's user frame offset");
 
 /* The user frame at the top of `t`'s kernel stack. */
 static inline struct frame *thread_user_frame(struct tcb *t)

@@ -36,6 +36,9 @@
 #define FRAME_ES_DS   FRAME_ES
 /* sizeof(struct switch_frame) (arch/context.h) */
 #define SWITCH_FRAME_SIZE 0x14
+/* Offset of a thread's user frame in its TCB, USER_FRAME_OFFSET
+ * (arch/context.h), for the assembler: TCB_SIZE - FRAME_SIZE. */
+#define FRAME_TCB_OFFSET  0xFBC
 
 /* EFLAGS bits the entry paths care about. */
 #define EFLAGS_FIXED  0x00000002   /* bit 1 always reads 1 */

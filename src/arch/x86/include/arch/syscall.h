@@ -29,6 +29,17 @@
  * general path then does not try it again). */
 #define SYSENTER_DECLINED     1
 
+/* 1: the sysenter entry hands ipc_sysenter[_small] the caller's TCB in
+ * EBX (one `lea` from the frame's address instead of the C code's two
+ * instructions from ESP). GCC 12 gains an instruction per one-way by it;
+ * Clang 14 keeps the TCB in EBX then and spills it, 2 worse than finding
+ * it from ESP itself (measured), so it does the latter. */
+#ifdef __clang__
+#define SYSENTER_TCB_IN_EBX 0
+#else
+#define SYSENTER_TCB_IN_EBX 1
+#endif
+
 #ifndef __ASSEMBLER__
 #include <arch/frame.h>
 #include <core/tid.h>
