@@ -48,8 +48,8 @@
 #include <core/arch_hooks.h>
 #include <core/check.h>
 #include <core/ipc.h>
-#include <core/kassert.h>
 #include <core/ipc_fast.h>
+#include <core/kassert.h>
 #include <core/sched.h>
 #include <core/space.h>
 #include <core/tcb.h>

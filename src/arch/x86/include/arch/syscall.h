@@ -49,7 +49,8 @@
  * the flat user selectors the kernel runs on, which are the kernel's own):
  * the Ipc arguments as the user left them in EAX (to), EDX (FromSpecifier)
  * and ECX (Timeouts), MR0 in the frame, the caller the owner of the kernel
- * stack it runs on, the frame at the top of that stack. The whole call, through the fast path or else the general
+ * stack it runs on (and in EBX when SYSENTER_TCB_IN_EBX), the frame at the
+ * top of that stack. The whole call, through the fast path or else the general
  * path, with the outputs written into the frame. Leaves through
  * sysexit_exit (sysexit, or iret if the frame's flags need it) on the
  * frame of the thread that runs next: the caller's, or the receiver's when the
