@@ -40,6 +40,17 @@ static uint8_t inb(uint16_t port)
     return v;
 }
 
+/* COM1 at 115200 baud, 8N1, as the kernel sets it: a BIOS and GRUB leave
+ * the line in any state (after a reset it sends 5-bit characters). */
+static void serial_init(void)
+{
+    outb(0x3F9, 0x00);              /* no interrupts */
+    outb(0x3FB, 0x80);              /* DLAB */
+    outb(0x3F8, 0x01);              /* divisor 1 */
+    outb(0x3F9, 0x00);
+    outb(0x3FB, 0x03);              /* 8N1 */
+}
+
 static void put(const char *s)
 {
     for (; *s; s++) {
@@ -92,14 +103,44 @@ static void add_desc(unsigned type, unsigned sub, uint32_t low, uint32_t high_in
     ndesc++;
 }
 
+/* Copy the first `n` modules above every module and above STAGE_LOW (16 MB
+ * above this loader's own image, ks.ld), and
+ * point their entries there: a loader such as GRUB puts the modules right
+ * behind this loader, where the images' own physical addresses (the
+ * kernel's 1 MB and up) may lie (QEMU's -kernel puts them high). The
+ * copies never overlap a source: they start above the highest one. */
+#define STAGE_LOW 0x03000000u
+static void stage_modules(struct mb_module *mods, unsigned n)
+{
+    uint32_t at = STAGE_LOW;
+    for (unsigned i = 0; i < n; i++)
+        if (mods[i].end > at)
+            at = mods[i].end;
+    at = (at + 0xFFFu) & ~0xFFFu;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t len = mods[i].end - mods[i].start;
+        const uint8_t *src = (const uint8_t *)mods[i].start;
+        uint8_t *dst = (uint8_t *)at;
+        for (uint32_t b = 0; b < len; b++)
+            dst[b] = src[b];
+        mods[i].start = at;
+        mods[i].end = at + len;
+        at = (at + len + 0xFFFu) & ~0xFFFu;
+    }
+    if (at > KMEM_LOW)
+        fail("the modules do not fit below the kernel memory");
+}
+
 void ks_main(uint32_t magic, const struct mb_info *mbi)
 {
+    serial_init();
     put("ks: test X.2 boot loader\n");
     if (magic != 0x2BADB002u || !(mbi->flags & (1u << 3)) || mbi->mods_count < 2)
         fail("need Multiboot with at least the modules kernel and sigma0");
-    const struct mb_module *mods = (const struct mb_module *)mbi->mods_addr;
+    struct mb_module *mods = (struct mb_module *)mbi->mods_addr;
     struct image img[4];
     unsigned n = mbi->mods_count < 4 ? mbi->mods_count : 4;
+    stage_modules(mods, n);
     for (unsigned i = 0; i < n; i++)
         img[i] = load_elf(&mods[i]);
 
