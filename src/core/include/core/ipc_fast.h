@@ -54,8 +54,11 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
     word_t *su = s->utcb, *ru = r->utcb;
     su[0] = tag;
     r->ipc.result_tag = tag;
-    /* MR0 (the tag, just stored) too */
-    word_t zero = ipc_copy_words(ru, su, msgtag_untyped(tag) + 1u);
+    /* MR0 (the tag, just stored) and the untyped words; their count is the
+     * tag's low byte, as the fast path takes no tag with bits 15..6 set */
+    unsigned u = (uint8_t)tag;
+    kassert_hot(u == msgtag_untyped(tag));
+    word_t zero = ipc_copy_mr0_and(ru, su, u);
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave);
      * NULL from the copy's 0 (ipc_copy_words: one instruction fewer) */
     r->ipc.partner = (struct tcb *)(uintptr_t)zero;

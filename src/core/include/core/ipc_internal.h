@@ -92,12 +92,27 @@ static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
     __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(n) : "memory");
     return left;
 }
+/* Copy a message's MR0 and the `u` words after it from `src` to `dst`
+ * (distinct UTCBs); answers 0 as ipc_copy_words does. In the kernel a
+ * `movsl` for MR0, then `rep movsl` for the rest: no count of u + 1 to
+ * compute, and under -icount a `rep` with nothing to do counts once. */
+static inline word_t ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
+{
+    word_t left;
+    __asm__ volatile("movsl\n\trep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(u) : "memory");
+    return left;
+}
 #else
 static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         dst[i] = src[i];
     return 0;
+}
+
+static inline word_t ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
+{
+    return ipc_copy_words(dst, src, u + 1u);
 }
 #endif
 
