@@ -174,6 +174,12 @@ struct tcb *ipc_blocked_on(const struct tcb *t)
     return blocked && t->ipc.q_on != NULL ? t->ipc.partner : NULL;
 }
 
+__attribute__((noinline)) void ipc_waitq_move(struct ipc_queue *q, struct tcb *t)
+{
+    ipc_queue_unlink(t);
+    ipc_queue_append_free(q, t);
+}
+
 /* ---- timers ------------------------------------------------------------- */
 
 /* Stop the timeout of `t`. Lazy: the node stays queued (stale) until it

@@ -55,10 +55,9 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
     su[0] = tag;
     r->ipc.result_tag = tag;
     /* MR0 (the tag, just stored) and the untyped words; their count is the
-     * tag's low byte, as the fast path takes no tag with bits 15..6 set */
-    unsigned u = (uint8_t)tag;
-    kassert_hot(u == msgtag_untyped(tag));
-    word_t zero = ipc_copy_mr0_and(ru, su, u);
+     * tag's low byte, as the fast path takes no tag with bits 15..6 set
+     * (ipc_fast_try: FAST_TAG_DECLINE) */
+    word_t zero = ipc_copy_mr0_and(ru, su, (uint8_t)tag);
     /* r stays in the wait queue it may be in (lazy: ipc_queue_leave);
      * NULL from the copy's 0 (ipc_copy_words: one instruction fewer) */
     r->ipc.partner = (struct tcb *)(uintptr_t)zero;

@@ -62,14 +62,18 @@ static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_qu
     ipc_queue_append_free(q, t);
 }
 
+/* Make `t`, not a member of the wait queue `q`, one (leaving any other:
+ * ipc_waitq_join's rare case, out of line). */
+void ipc_waitq_move(struct ipc_queue *q, struct tcb *t);
+
 /* `t` starts a closed receive: make it a member of the wait queue `q`
- * (nothing to do when it is one already, e.g. from its last receive). */
+ * (nothing to do when it is one already, e.g. from its last receive: the
+ * common case, one compare of t's queue word in memory, as the move that
+ * would need it in a register is out of line). */
 static inline __attribute__((always_inline)) void ipc_waitq_join(struct ipc_queue *q, struct tcb *t)
 {
-    if (t->ipc.q_on == q)
-        return;
-    ipc_queue_unlink(t);
-    ipc_queue_append_free(q, t);
+    if (t->ipc.q_on != q)
+        ipc_waitq_move(q, t);
 }
 
 /* `t` stops waiting: it leaves a send queue at once; in a wait queue it
