@@ -232,6 +232,16 @@ void sched_dispatch(void)
     sched_dispatch_by(arch_switch_to);
 }
 
+__attribute__((noinline)) bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p)
+{
+    if (from->ready_next != from || to->prio != p)
+        return false;
+    to->ready_next = to->ready_prev = from;
+    from->ready_next = from->ready_prev = to;
+    to->in_ready_queue = true;
+    return true;
+}
+
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
     /* the preconditions sched_handoff_direct does not check (fast path) */

@@ -155,24 +155,24 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
  * or an arch variant with the same end state (the IPC fast path of the
  * kernel's sysenter entry passes one that may leave the switch to the
  * entry's exit). */
+/* sched_handoff_direct's rare case, out of line (so that its common test
+ * compares from's queue link in memory): `from` heads queue `p` and `to`
+ * is not right behind it. When `from` is alone there and `to` has
+ * priority `p`, `to` (not queued) joins behind it: true; else false,
+ * nothing changed. */
+bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p);
+
 static inline __attribute__((always_inline)) bool
 sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
     word_t p = sched_state.top;
-    struct tcb *next = from->ready_next;
     /* (from heads a queue: from != idle, which is never queued; a queued
      * thread is in the queue of its priority, so from's is p; to right
      * behind from is in the same queue: it has priority p) */
     if (sched_state.queue_head[p] != from)
         return false;
-    if (next != to) {
-        if (next != from || to->prio != p)
-            return false;
-        /* next == from: to (not queued) joins behind from */
-        to->ready_next = to->ready_prev = from;
-        from->ready_next = from->ready_prev = to;
-        to->in_ready_queue = true;
-    }
+    if (from->ready_next != to && !sched_handoff_pair(from, to, p))
+        return false;
     to->state = TS_READY;
     sched_state.queue_head[p] = to;
     /* (a reschedule request stays: none is due, as `from` heads the
