@@ -315,6 +315,25 @@ static void test_ipc_timeout_recv_period_deadline(void **state)
     ipc_cancel(th[2], true, true);
 }
 
+/* A receive timeout as a time point (bit 15 set) runs to the point
+ * timeout_decode gives, not to now + a period; a period with m = 1 (an odd
+ * mantissa, no ZeroTime) blocks until now + 2^e. */
+static void test_ipc_timeout_recv_point_and_odd_period(void **state)
+{
+    mock_time_us = 1000;
+    uint16_t point = 0x8000u | 500u;                 /* e = 0, c = 0, m = 500 */
+    uint64_t want;
+    assert_int_equal(timeout_decode(point, mock_time_us, &want), TIMEOUT_AT);
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(0), TO(NEVER, point)), IPC_BLOCKED);
+    assert_true(th[1]->wakeup.deadline == want);
+    assert_true(want == 2548);                       /* bits 9..0 = 500, bit 10 clear */
+    ipc_cancel(th[1], true, true);
+    uint16_t odd = (uint16_t)((3u << 10) | 1u);      /* m = 1, e = 3: 8 us */
+    assert_int_equal(do_ipc(2, TID_NIL, gid_of(0), TO(NEVER, odd)), IPC_BLOCKED);
+    assert_true(th[2]->wakeup.deadline == 1008);
+    ipc_cancel(th[2], true, true);
+}
+
 static void test_ipc_timeout_send_period(void **state)
 {
     msg_load2(0, 0x1, 1, 1);
@@ -1143,6 +1162,24 @@ static void test_ipc_propagation_forwarded_call(void **state)
     assert_false(ipc_result_tag(th[2]) & MSG_TAG_E);
     assert_int_equal(ipc_result_from(th[0]), lid_of(2));
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x20, 2, 0, 0));
+}
+
+/* Only a virtual sender waiting for the sender's reply is re-targeted: one
+ * still sending to the sender stays in its send queue, blocked on it. */
+static void test_ipc_propagation_keeps_a_sending_virtual_sender(void **state)
+{
+    assert_int_equal(do_ipc(2, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    msg_load2(0, 0x10, 1, 2);
+    assert_int_equal(do_ipc(0, gid_of(1), gid_of(1), 0), IPC_BLOCKED);   /* 1 is not receiving */
+    assert_int_equal(th[0]->state, TS_SEND_WAIT);
+    msg_load2(1, 0x10, 1, 2);
+    U(1)[0] |= MSG_TAG_P;
+    U(1)[UTCB_VIRTUAL_SENDER] = gid_of(0);
+    assert_int_equal(do_ipc(1, gid_of(2), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(ipc_result_from(th[2]), gid_of(0));
+    assert_int_equal(th[0]->state, TS_SEND_WAIT);
+    assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);
+    assert_ptr_equal(ipc_sendq_head(th[1]), th[0]);
 }
 
 static void test_ipc_propagation_rules(void **state)
@@ -2213,6 +2250,7 @@ int main(void)
         T(test_ipc_invoke_closed_receive_nonexistent),
         T(test_ipc_invoke_send_to_self_times_out),
         T(test_ipc_timeout_recv_period_deadline),
+        T(test_ipc_timeout_recv_point_and_odd_period),
         T(test_ipc_timeout_send_period),
         T(test_ipc_timeout_receive_period),
         T(test_ipc_timeout_stopped_timer_stays_stale),
@@ -2252,6 +2290,7 @@ int main(void)
         T(test_ipc_string_pager_is_partner_aborts),
         T(test_ipc_receive_takes_queued_bad_or_faulting_sender),
         T(test_ipc_propagation_forwarded_call),
+        T(test_ipc_propagation_keeps_a_sending_virtual_sender),
         T(test_ipc_propagation_rules),
         T(test_ipc_propagation_matches_closed_receive),
         T(test_ipc_invoke_redirected_send_reaches_redirector),
