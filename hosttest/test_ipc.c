@@ -453,12 +453,21 @@ static void test_ipc_cancel_send_and_receive(void **state)
     assert_int_equal(th[2]->state, TS_RECV_WAIT);
     assert_int_equal(ipc_cancel(th[0], false, true), TCB_EXREG_SEND);
     assert_int_equal(err_of(0), 0x6u);
-    assert_true(ipc_result_tag(th[0]) & MSG_TAG_E);
+    /* the whole words: the sender keeps its tag, with E; no offset */
+    assert_int_equal(U(0)[UTCB_ERROR_CODE], msg_error_word(IPC_ERR_CANCELED, IPC_PHASE_SEND, 0));
+    assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x1, 2, 0, MSG_TAG_E));
     assert_null(ipc_sendq_head(th[1]));
     assert_int_equal(ipc_cancel(th[2], true, false), TCB_EXREG_RECV);
     assert_int_equal(err_of(2), 0x7u);
+    assert_int_equal(U(2)[UTCB_ERROR_CODE], msg_error_word(IPC_ERR_CANCELED, IPC_PHASE_RECV, 0));
+    assert_int_equal(ipc_result_tag(th[2]), MSG_TAG_E);
     assert_int_equal(ipc_cancel(th[3], true, true), 0);
     assert_int_equal(th[3]->state, TS_READY);
+    /* a closed receive from a thread that does not exist fails at once,
+     * with the receive phase's NoPartner and a tag of E alone */
+    assert_int_equal(do_ipc(4, TID_NIL, tid_make_global(90, 1), 0), IPC_DONE);
+    assert_int_equal(U(4)[UTCB_ERROR_CODE], msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0));
+    assert_int_equal(ipc_result_tag(th[4]), MSG_TAG_E);
 }
 
 static void test_ipc_cancel_call_in_receive_phase(void **state)
