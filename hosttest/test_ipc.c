@@ -523,6 +523,14 @@ static void test_ipc_receive_on_behalf_start_message(void **state)
     assert_int_equal(ipc_receive_on_behalf(th[3], gid_of(0), NEVER), IPC_DONE);
     assert_int_equal(U(3)[2], 8u);
     assert_int_equal(th[0]->state, TS_READY);
+    /* the receive timeout given is the one that runs (not the Timeouts
+     * word of the thread's last IPC) */
+    th[4]->ipc.timeouts = TO(NEVER, NEVER);
+    assert_int_equal(ipc_receive_on_behalf(th[4], gid_of(0), period(2000)), IPC_BLOCKED);
+    assert_true(timer_running(th[4]));
+    mock_time_us = 3000;
+    assert_int_equal(ipc_expire(mock_time_us), 1);
+    assert_int_equal(err_of(4), msg_error_word(IPC_ERR_TIMEOUT, IPC_PHASE_RECV, 0));
 }
 
 /* ---- typed items ------------------------------------------------------------- */
