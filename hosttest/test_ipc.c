@@ -547,6 +547,19 @@ static void test_ipc_transfer_overflow_u_plus_t(void **state)
     assert_int_equal(th[0]->state, TS_READY);    /* receive phase skipped */
 }
 
+/* One typed word is half an item: the message overflows, it is not
+ * delivered as if it were untyped. */
+static void test_ipc_transfer_single_typed_word(void **state)
+{
+    assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    U(0)[0] = msgtag_make(1, 0, 1, 0);
+    U(0)[1] = 0x0000000Au;                   /* a map item's first word */
+    assert_int_equal(do_ipc(0, gid_of(1), TID_NIL, 0), IPC_DONE);
+    assert_int_equal(msg_error_code(err_of(0)), IPC_ERR_OVERFLOW);
+    assert_int_equal(msg_error_code(err_of(1)), IPC_ERR_OVERFLOW);
+    assert_true(ipc_result_tag(th[1]) & MSG_TAG_E);
+}
+
 static void test_ipc_transfer_bad_item(void **state)
 {
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
@@ -2281,6 +2294,7 @@ int main(void)
         T(test_ipc_thread_deleted_spares_stale_waiters),
         T(test_ipc_receive_on_behalf_start_message),
         T(test_ipc_transfer_overflow_u_plus_t),
+        T(test_ipc_transfer_single_typed_word),
         T(test_ipc_transfer_bad_item),
         T(test_ipc_transfer_map_and_grant_items),
         T(test_ipc_transfer_map_complete_space_user_part),
