@@ -96,6 +96,7 @@ static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
     __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(n) : "memory");
     return left;
 }
+
 /* Copy a message's MR0 and the `u` words after it from `src` to `dst`
  * (distinct UTCBs); answers 0 as ipc_copy_words does. In the kernel a
  * `movsl` for MR0, then `rep movsl` for the rest: no count of u + 1 to

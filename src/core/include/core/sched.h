@@ -140,6 +140,13 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 /* sched_handoff() switching with `switch_fn`. */
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
+/* sched_handoff_direct's rare case, out of line (so that its common test
+ * compares from's queue link in memory): `from` heads queue `p` and `to`
+ * is not right behind it. When `from` is alone there and `to` has
+ * priority `p`, `to` (not queued) joins behind it: true; else false,
+ * nothing changed. */
+bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p);
+
 /* The common case of sched_handoff, inline: `from` heads the highest
  * non-empty queue, `to` (another thread, not halted, with quantum left, not
  * the idle thread: the caller knows) has its priority, and the queue holds `from` alone or
@@ -155,13 +162,6 @@ void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_f
  * or an arch variant with the same end state (the IPC fast path of the
  * kernel's sysenter entry passes one that may leave the switch to the
  * entry's exit). */
-/* sched_handoff_direct's rare case, out of line (so that its common test
- * compares from's queue link in memory): `from` heads queue `p` and `to`
- * is not right behind it. When `from` is alone there and `to` has
- * priority `p`, `to` (not queued) joins behind it: true; else false,
- * nothing changed. */
-bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p);
-
 static inline __attribute__((always_inline)) bool
 sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
