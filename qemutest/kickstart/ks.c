@@ -104,19 +104,23 @@ static void add_desc(unsigned type, unsigned sub, uint32_t low, uint32_t high_in
 }
 
 /* Copy the first `n` modules above every module and above STAGE_LOW (16 MB
- * above this loader's own image, ks.ld), and
- * point their entries there: a loader such as GRUB puts the modules right
- * behind this loader, where the images' own physical addresses (the
- * kernel's 1 MB and up) may lie (QEMU's -kernel puts them high). The
- * copies never overlap a source: they start above the highest one. */
+ * above this loader's own image, ks.ld) and point their entries at the
+ * copies. A loader such as GRUB puts the modules right behind this loader,
+ * where the images' own physical addresses (the kernel's 1 MB and up) may
+ * lie; QEMU's -kernel puts them high. The copies never overlap a source:
+ * they start above the highest one. */
 #define STAGE_LOW 0x03000000u
 static void stage_modules(struct mb_module *mods, unsigned n)
 {
-    uint32_t at = STAGE_LOW;
-    for (unsigned i = 0; i < n; i++)
+    uint32_t at = STAGE_LOW, need = 0;
+    for (unsigned i = 0; i < n; i++) {
         if (mods[i].end > at)
             at = mods[i].end;
+        need += ((mods[i].end - mods[i].start) + 0xFFFu) & ~0xFFFu;
+    }
     at = (at + 0xFFFu) & ~0xFFFu;
+    if (at + need > KMEM_LOW)
+        fail("the modules do not fit below the kernel memory");
     for (unsigned i = 0; i < n; i++) {
         uint32_t len = mods[i].end - mods[i].start;
         const uint8_t *src = (const uint8_t *)mods[i].start;
@@ -127,8 +131,6 @@ static void stage_modules(struct mb_module *mods, unsigned n)
         mods[i].end = at + len;
         at = (at + len + 0xFFFu) & ~0xFFFu;
     }
-    if (at > KMEM_LOW)
-        fail("the modules do not fit below the kernel memory");
 }
 
 void ks_main(uint32_t magic, const struct mb_info *mbi)
