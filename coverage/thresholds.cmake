@@ -5,5 +5,7 @@
 # rest are kassert() branches that no valid state takes, the inlined copies
 # of header helpers (fpage.h, msg.h, sched.h, tcb.h) in call sites that never
 # see that case, and new small-space and reclaim branches still to be tested.
+# Raised to 97.4 in session 11, at 97.5 % measured (60 of 2,379 branch
+# sides untaken; the report rounds to one decimal).
 set(L4_COVERAGE_MIN_LINES 100)
-set(L4_COVERAGE_MIN_BRANCHES 97)
+set(L4_COVERAGE_MIN_BRANCHES 97.4)
