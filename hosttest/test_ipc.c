@@ -1003,6 +1003,23 @@ static void test_ipc_string_xfer_timeout_expires(void **state)
     assert_int_equal(th[5]->state, TS_READY);
 }
 
+/* Both transfer timeouts end at the same time: the sender's counts (the
+ * owner is the side whose deadline is not later, the sender on a tie). */
+static void test_ipc_string_xfer_timeout_tie_is_the_senders(void **state)
+{
+    load_string_msg(0, 100);
+    load_buffer(5, 200, false);
+    U(5)[UTCB_PAGER] = gid_of(7);
+    U(5)[UTCB_XFER_TIMEOUTS] = TO(NEVER, period(3000));
+    U(0)[UTCB_XFER_TIMEOUTS] = TO(period(3000), NEVER);
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    mock_time_us = 4000;
+    assert_int_equal(ipc_expire(mock_time_us), 1);
+    assert_int_equal(msg_error_code(err_of(0)), IPC_ERR_XFER_OWN);
+    assert_int_equal(msg_error_code(err_of(5)), IPC_ERR_XFER_PARTNER);
+}
+
 static void test_ipc_string_xfer_timeout_while_sender_nested(void **state)
 {
     load_string_msg(0, 100);
@@ -2313,6 +2330,7 @@ int main(void)
         T(test_ipc_string_abort_nested_side_by_cancel),
         T(test_ipc_string_xfer_timeout_zero),
         T(test_ipc_string_xfer_timeout_expires),
+        T(test_ipc_string_xfer_timeout_tie_is_the_senders),
         T(test_ipc_string_xfer_timeout_while_sender_nested),
         T(test_ipc_string_partner_deleted_during_transfer),
         T(test_ipc_string_refault_after_empty_reply),
