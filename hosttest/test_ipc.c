@@ -750,6 +750,9 @@ static void test_ipc_string_simple_copy(void **state)
     check_copied(5, DST_VA, 100);
     assert_int_equal(U(5)[1], 0xC0FFEEu);
     assert_int_equal(U(5)[2], U(0)[2]);
+    /* the transfer is over on both sides */
+    assert_null(th[0]->ipc.xfer_partner);
+    assert_null(th[5]->ipc.xfer_partner);
 }
 
 static void test_ipc_string_compound_into_substring_buffers(void **state)
