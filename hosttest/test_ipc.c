@@ -2031,6 +2031,21 @@ static void test_ipc_string_sender_fault_restores_receive_timeout(void **state)
     assert_int_equal(ipc_result_tag(th[0]), MSG_TAG_E);
 }
 
+/* The pagefault IPC the sender's fault starts leaves its VirtualSender
+ * and ErrorCode words as they were (ABI 5.10: saved and restored). */
+static void test_ipc_string_sender_fault_keeps_tcrs(void **state)
+{
+    sender_fault_setup(8192);
+    U(0)[UTCB_VIRTUAL_SENDER] = 0x12344001u;
+    U(0)[UTCB_ERROR_CODE] = 0xABCDu;
+    assert_int_equal(do_ipc(0, gid_of(5), TID_NIL, 0), IPC_BLOCKED);
+    sender_fault_resolve();
+    assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
+    assert_int_equal(th[0]->state, TS_READY);
+    assert_int_equal(U(0)[UTCB_VIRTUAL_SENDER], 0x12344001u);
+    assert_int_equal(U(0)[UTCB_ERROR_CODE], 0xABCDu);
+}
+
 static void test_ipc_string_sender_fault_disarms_xfer_timer(void **state)
 {
     /* the sender's 3 ms transfer timeout runs from the fault; the transfer
@@ -2361,6 +2376,7 @@ int main(void)
         T(test_ipc_string_sender_fault_keeps_error_offset),
         T(test_ipc_string_sender_fault_cancel_offset),
         T(test_ipc_string_sender_fault_restores_receive_timeout),
+        T(test_ipc_string_sender_fault_keeps_tcrs),
         T(test_ipc_string_sender_fault_disarms_xfer_timer),
         T(test_ipc_receive_timeout_exact_result),
         T(test_ipc_assert_invoke_preconditions),
