@@ -250,9 +250,8 @@ IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
     timer_stop(t);
     /* (t's transfer partner is NULL already: every transfer end clears
      * both, xfer_fail and the delivery; kcheck: none outside a transfer) */
-    t->ipc.result_tag = tag;
     t->ipc.result_from = from;
-    t->utcb[0] = tag;
+    t->utcb[0] = tag;                    /* (the result tag: ipc_result_tag) */
     sched_make_ready(t);
 }
 

@@ -67,7 +67,7 @@ extern char iret_outputs[];
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
  * sysexit_exit would: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
- * EDI and the return point from the frame; its selectors are the flat
+ * the three from its UTCB, EDI and the return point from the frame; its selectors are the flat
  * ones its entry checked, still loaded, and its flags 0x202, see
  * ipc_sysenter_flags_set), or once a space has been small (`small`)
  * through iret_outputs (entry.S: EBX MR1, ECX MR2 into the frame, then the
@@ -76,7 +76,7 @@ extern char iret_outputs[];
  * The sysexit form reads the frame's words through `t` (ESP stays where it
  * is: sysexit loads it), so `t` must not sit in a register the asm
  * overwrites before its last use of `t`: its clobbers keep it out of EBX,
- * EDX and EDI, which leaves ECX or EBP, each written only after that use
+ * EDX, ESI and EDI, which leaves ECX or EBP, each written only after that use
  * (a clobber costs GCC nothing here: -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
                                                                              bool small)
@@ -89,19 +89,20 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                            "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
                          : "memory");
     else
-        __asm__ volatile("mov %c3(%0), %%ebx\n\t"
-                         "mov %c4+%c5(%0), %%edx\n\t"
-                         "mov %c4+%c7(%0), %%edi\n\t"
-                         "mov %c4+%c6(%0), %%ecx\n\t"
+        __asm__ volatile("mov %c2(%0), %%ebx\n\t"
+                         "mov %c3+%c4(%0), %%edx\n\t"
+                         "mov %c3+%c6(%0), %%edi\n\t"
+                         "mov %c3+%c5(%0), %%ecx\n\t"
+                         "mov (%%ebx), %%esi\n\t"
                          "mov 8(%%ebx), %%ebp\n\t"
                          "mov 4(%%ebx), %%ebx\n\t"
                          "sti\n\t"
                          "sysexit"
                          :
-                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)),
+                         : "r"(t), "a"(ipc_result_from(t)),
                            "i"(offsetof(struct tcb, utcb)),
                            "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
-                         : "memory", "ebx", "edx", "edi");
+                         : "memory", "ebx", "edx", "esi", "edi");
     __builtin_unreachable();
 }
 

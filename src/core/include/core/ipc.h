@@ -83,8 +83,11 @@ bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, 
  * the start message from the pager). Completes at once if possible. */
 enum ipc_outcome ipc_receive_on_behalf(struct tcb *t, tid_t from_spec, uint16_t rcv_timeout);
 
-/* The MR0 (tag) and the from ID returned by `t`'s last IPC system call. */
-static inline word_t ipc_result_tag(const struct tcb *t) { return t->ipc.result_tag; }
+/* The MR0 (tag) and the from ID returned by `t`'s last IPC system call.
+ * The tag is t's UTCB MR0, where every end of an IPC writes it (ABI 4.4:
+ * the returned ESI equals UTCB MR0); threads of t's space may overwrite
+ * it, as they may MR1 and MR2, which an Ipc returns the same way. */
+static inline word_t ipc_result_tag(const struct tcb *t) { return t->utcb[0]; }
 static inline tid_t ipc_result_from(const struct tcb *t) { return t->ipc.result_from; }
 
 /* True while `t` is blocked in (or transferring within) an IPC: one of the

@@ -40,8 +40,8 @@ static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struc
 }
 
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r` but for
- * its From, which the caller stores; `tag` becomes s's MR0 too, as on the
- * general path (both UTCB pointers are read before the first store, which
+ * its From, which the caller stores (r's MR0, its result tag, is `tag`);
+ * `tag` becomes s's MR0 too, as on the general path (both UTCB pointers are read before the first store, which
  * could alias them). Neither
  * is in a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
@@ -53,7 +53,6 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
 {
     word_t *su = s->utcb, *ru = r->utcb;
     su[0] = tag;
-    r->ipc.result_tag = tag;
     /* MR0 (the tag, just stored) and the untyped words; their count is the
      * tag's low byte, as the fast path takes no tag with bits 15..6 set
      * (ipc_fast_try: FAST_TAG_DECLINE) */
@@ -162,8 +161,7 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
     if (kind == FAST_SEND) {
         fast_deliver(self, r, tag);
         r->ipc.result_from = ipc_from_id(self, r);
-        self->ipc.partner = NULL;
-        self->ipc.result_tag = tag;
+        self->ipc.partner = NULL;       /* (its result tag: MR0, `tag`, stored) */
         self->ipc.result_from = TID_NIL;
         sched_make_ready_by(r, self);      /* (self runs) */
         sched_make_ready_by(self, self);   /* (sets self->state) */

@@ -81,8 +81,8 @@ struct ipc_state {
     word_t timeouts;             /* Timeouts word: send [31..16], receive [15..0] */
     tid_t intended;              /* redirected send: the original destination, else TID_NIL */
 
-    /* result handed back when the system call returns */
-    word_t result_tag;           /* MR0 (also written to the UTCB) */
+    /* result handed back when the system call returns (its tag, MR0, is
+     * the UTCB's MR0: ipc_result_tag) */
     tid_t result_from;           /* from (TID_NIL on errors and send-only) */
 
     /* long IPC: the transfer in progress and the nested pagefault IPC. The
