@@ -271,7 +271,7 @@ static void test_tid_lookup_local_special_in_used_bucket(void **state)
     for (unsigned k = 0; k < 2; k++) {
         unsigned b = tid_local_bucket(&space_a, special[k]);
         create_active(no++, &space_a, slot_in_bucket(&space_a, b, 0));
-        assert_non_null(tid_local_chains[b]);
+        assert_ptr_not_equal(tid_local_chains[b], &tid_local_end);
         assert_null(tid_lookup_local(&space_a, special[k]));
     }
 }
@@ -364,7 +364,7 @@ static void test_tid_local_chain_shared_bucket(void **state)
     assert_null(tid_lookup_local(sp[0], tid_local_of(t[0])));
     assert_ptr_equal(tid_lookup_local(sp[2], tid_local_of(t[2])), t[2]);
     assert_ptr_equal(tid_local_chains[b], t[2]);
-    assert_null(t[2]->local_next);
+    assert_ptr_equal(t[2]->local_next, &tid_local_end);   /* the chain's end */
 }
 
 static void test_tid_local_register_twice_panics(void **state)
@@ -415,11 +415,11 @@ static void test_tcb_area_init_forgets_every_bucket(void **state)
     unsigned last = TID_LOCAL_BUCKETS - 1u;
     create_active(100, &space_a, slot_in_bucket(&space_a, 0, 0));
     create_active(101, &space_a, slot_in_bucket(&space_a, last, 0));
-    assert_non_null(tid_local_chains[0]);
-    assert_non_null(tid_local_chains[last]);
+    assert_ptr_not_equal(tid_local_chains[0], &tid_local_end);
+    assert_ptr_not_equal(tid_local_chains[last], &tid_local_end);
     tcb_area_init(area, NTHREADS);
     for (unsigned b = 0; b < TID_LOCAL_BUCKETS; b++)
-        assert_null(tid_local_chains[b]);
+        assert_ptr_equal(tid_local_chains[b], &tid_local_end);   /* empty */
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)

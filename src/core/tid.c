@@ -11,7 +11,11 @@
  * unbacked slot reads as the shared zero page (TS_FREE) and yields NULL.
  *
  * Local IDs (UTCB pointers) are resolved through a kernel-side hash table
- * keyed by (space, UTCB location) with chains through tcb->local_next. The
+ * keyed by (space, UTCB location) with chains through tcb->local_next,
+ * each ended by the sentinel tid_local_end (an empty bucket holds it), whose
+ * UTCB pointer is of no local ID's form: the inline lookup compares the
+ * bucket's first entry with no test for an empty bucket before it and
+ * walks the rest out of line (tid_local_search). The
  * UTCB itself (MyGlobalId) is never trusted, so user writes cannot make a
  * local ID name a thread of another space or a thread that does not own
  * that UTCB. Guarantees: a registered thread is found exactly by its space
@@ -24,6 +28,7 @@
 
 struct tid_slots tid_slots;
 struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
+struct tcb tid_local_end = { .utcb_ptr = 1 };   /* (1: not of local form) */
 
 /* The one slot the global-ID lookup reads while the area has none: all
  * zero, so its gid is nilthread (not global) and its state TS_FREE. */
@@ -41,7 +46,7 @@ void tcb_area_init(void *base, word_t nthreads)
     tid_slots.slot_mask = nthreads != 0 ? (nthreads - 1u) << TCB_SIZE_LOG2 : 0;
     tid_slots_used = 0;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
-        tid_local_chains[i] = NULL;
+        tid_local_chains[i] = &tid_local_end;
 }
 
 word_t tcb_area_threads(void)
@@ -87,6 +92,16 @@ struct tcb *tid_lookup_local(const struct space *s, tid_t local)
     return tid_lookup_local_inline(s, local);
 }
 
+struct tcb *tid_local_search(const struct tcb *t, const struct space *s, tid_t local)
+{
+    while (t != &tid_local_end) {
+        t = t->local_next;
+        if (tid_utcb_ptr(t) == local && t->space == s)
+            return (struct tcb *)t;
+    }
+    return NULL;
+}
+
 void tid_local_register(struct tcb *t)
 {
     kassert(!t->local_registered);
@@ -103,7 +118,7 @@ void tid_local_unregister(struct tcb *t)
         return;
     struct tcb **link = &tid_local_chains[tid_local_bucket(t->space, tid_utcb_ptr(t))];
     while (*link != t) {
-        kassert(*link != NULL);
+        kassert(*link != &tid_local_end);
         link = &(*link)->local_next;
     }
     *link = t->local_next;

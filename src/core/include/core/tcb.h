@@ -208,8 +208,16 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t
     return t->gid == gid ? t : NULL;
 }
 
-/* The local-ID hash chains (tid.c owns them; exposed for the inline lookup). */
+/* The local-ID hash chains (tid.c owns them; exposed for the inline
+ * lookup): each ends with tid_local_end, which no lookup matches (its UTCB
+ * pointer is no local ID); an empty bucket holds it. A thread on no chain
+ * has local_next NULL. */
 extern struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
+extern struct tcb tid_local_end;
+
+/* The thread of space `s` with local ID `local` on the chain after `t`
+ * (tid_lookup_local_inline's walk past the first), NULL if none. */
+struct tcb *tid_local_search(const struct tcb *t, const struct space *s, tid_t local);
 
 /* Bucket of the pair (space, UTCB slot): Fibonacci hashing of their XOR
  * (the top TID_LOCAL_BUCKET_BITS of the product with 2^32 / phi). */
@@ -243,8 +251,12 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline
      * pointer is 256 modulo 512, tcb_activate, and neither is) */
     if (!tid_is_local(local))
         return NULL;
-    for (struct tcb *t = tid_local_chains[tid_local_bucket(s, local)]; t; t = t->local_next) {
-        if (t->space == s && tid_utcb_ptr(t) == local)
+    struct tcb *t = tid_local_chains[tid_local_bucket(s, local)];
+    if (__builtin_expect(tid_utcb_ptr(t) == local && t->space == s, 1))
+        return t;
+    while (t != &tid_local_end) {
+        t = t->local_next;
+        if (tid_utcb_ptr(t) == local && t->space == s)
             return t;
     }
     return NULL;
