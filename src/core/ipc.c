@@ -674,10 +674,7 @@ static bool xfer_timeout_start(struct tcb *s, struct tcb *r)
     enum timeout_kind ks = timeout_decode((uint16_t)(s->utcb[UTCB_XFER_TIMEOUTS] >> 16), now, &ds);
     enum timeout_kind kr = timeout_decode((uint16_t)r->utcb[UTCB_XFER_TIMEOUTS], now, &dr);
     s->ipc.xfer_timed = true;
-    if (ks == TIMEOUT_NEVER)
-        ds = UINT64_MAX;
-    if (kr == TIMEOUT_NEVER)
-        dr = UINT64_MAX;
+    /* (Never decodes to UINT64_MAX: the later of any two) */
     s->ipc.xfer.owner_is_sender = ds <= dr;
     if (ks == TIMEOUT_ZERO || kr == TIMEOUT_ZERO) {
         bool own_s = ks == TIMEOUT_ZERO;
