@@ -882,6 +882,36 @@ static void test_ipc_string_receiver_pagefault_resolved(void **state)
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
 }
 
+/* The pager's reply to a receiver's pagefault IPC is propagated (p set, the
+ * pager lives in the receiver's space: honoured, so its delivery writes the
+ * receiver's VirtualSender); once the transfer completed, the receiver's
+ * VirtualSender is the word it held before its pagefault IPC (ABI 5.10). */
+static void test_ipc_string_receiver_pagefault_propagated_reply(void **state)
+{
+    load_string_msg(0, 5000);
+    load_buffer(5, 8192, false);
+    mock_usermem_map(th[5]->space, DST_VA, true);   /* second page missing */
+    U(5)[UTCB_PAGER] = gid_of(7);
+    U(5)[UTCB_VIRTUAL_SENDER] = 0x12344001u;
+    mock_fpage_backs = true;
+    assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);   /* pager waits */
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
+    assert_int_equal(do_ipc(0, gid_of(5), gid_of(5), 0), IPC_BLOCKED);
+    assert_int_equal(ipc_result_tag(th[7]), 0xFFE20002u);
+    /* the mapping reply, propagated on behalf of thread 6 */
+    U(7)[0] = msgtag_make(0, 0, 2, MSG_TAG_P);
+    U(7)[1] = msg_map_item_word0(DST_VA + 4096, false, false);
+    U(7)[2] = fpage_make(DST_VA + 4096, 12, 7);
+    U(7)[UTCB_VIRTUAL_SENDER] = gid_of(6);
+    assert_int_equal(do_ipc(7, gid_of(5), TID_NIL, TO(ZERO, 0)), IPC_DONE);
+    assert_false(ipc_result_tag(th[7]) & MSG_TAG_E);
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_false(ipc_result_tag(th[5]) & MSG_TAG_E);
+    assert_int_equal(ipc_result_from(th[5]), gid_of(0));
+    check_copied(5, DST_VA, 5000);
+    assert_int_equal(U(5)[UTCB_VIRTUAL_SENDER], 0x12344001u);
+}
+
 static void test_ipc_string_sender_pagefault_resolved(void **state)
 {
     load_string_msg(0, 100);
@@ -2341,6 +2371,7 @@ int main(void)
         T(test_ipc_string_two_strings_two_buffers),
         T(test_ipc_string_errors),
         T(test_ipc_string_receiver_pagefault_resolved),
+        T(test_ipc_string_receiver_pagefault_propagated_reply),
         T(test_ipc_string_sender_pagefault_resolved),
         T(test_ipc_string_pagefault_no_pager_aborts),
         T(test_ipc_string_pagefault_ipc_fails_aborts),
