@@ -12,13 +12,12 @@
  *
  * Local IDs (UTCB pointers) are resolved through a kernel-side hash table
  * keyed by (space, UTCB location) with chains through tcb->local_next,
- * each ended by the sentinel tid_local_end (an empty bucket holds it), whose
- * UTCB pointer is of no local ID's form: the inline lookup compares the
- * bucket's first entry with no test for an empty bucket before it and
- * walks the rest out of line (tid_local_search). The
- * UTCB itself (MyGlobalId) is never trusted, so user writes cannot make a
- * local ID name a thread of another space or a thread that does not own
- * that UTCB. Guarantees: a registered thread is found exactly by its space
+ * each ended by the sentinel tid_local_end (an empty bucket holds it),
+ * whose UTCB pointer is of no local ID's form (and whose space is NULL):
+ * the inline lookup compares the bucket's first entry with no test for an
+ * empty bucket before it. The UTCB itself (MyGlobalId) is never trusted,
+ * so user writes cannot make a local ID name a thread of another space or
+ * a thread that does not own that UTCB. Guarantees: a registered thread is found exactly by its space
  * and UtcbLocation + 256; an unregistered one never is.
  */
 #include <core/kassert.h>
@@ -90,16 +89,6 @@ tid_t tid_local_of(const struct tcb *t)
 struct tcb *tid_lookup_local(const struct space *s, tid_t local)
 {
     return tid_lookup_local_inline(s, local);
-}
-
-struct tcb *tid_local_search(const struct tcb *t, const struct space *s, tid_t local)
-{
-    while (t != &tid_local_end) {
-        t = t->local_next;
-        if (tid_utcb_ptr(t) == local && t->space == s)
-            return (struct tcb *)t;
-    }
-    return NULL;
 }
 
 void tid_local_register(struct tcb *t)

@@ -215,10 +215,6 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t
 extern struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
 extern struct tcb tid_local_end;
 
-/* The thread of space `s` with local ID `local` on the chain after `t`
- * (tid_lookup_local_inline's walk past the first), NULL if none. */
-struct tcb *tid_local_search(const struct tcb *t, const struct space *s, tid_t local);
-
 /* Bucket of the pair (space, UTCB slot): Fibonacci hashing of their XOR
  * (the top TID_LOCAL_BUCKET_BITS of the product with 2^32 / phi). */
 static inline unsigned tid_local_bucket(const struct space *s, tid_t local)
