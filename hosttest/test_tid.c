@@ -367,6 +367,39 @@ static void test_tid_local_chain_shared_bucket(void **state)
     assert_ptr_equal(t[2]->local_next, &tid_local_end);   /* the chain's end */
 }
 
+/* A thread of another space with the same local ID is no match, neither
+ * as its chain's first entry nor further down (the lookup compares the
+ * space as well as the UTCB pointer). */
+static void test_tid_lookup_local_same_utcb_other_space(void **state)
+{
+    (void)state;
+    /* another space and a local ID that hash to one bucket with space_a
+     * (the spaces' addresses differ above bit 8, where local IDs vary, so
+     * some pair of the array's spaces and slots collides) */
+    static struct space other[64];
+    struct space *o = NULL;
+    word_t slot = 0;
+    for (unsigned k = 0; k < 64 && o == NULL; k++) {
+        for (slot = 0; slot < 4096; slot++) {
+            if (tid_local_bucket(&space_a, slot_local(slot)) ==
+                tid_local_bucket(&other[k], slot_local(slot))) {
+                o = &other[k];
+                break;
+            }
+        }
+    }
+    assert_non_null(o);
+    unsigned b = tid_local_bucket(&space_a, slot_local(slot));
+    struct tcb *y = create_active(100, &space_a, slot);
+    assert_ptr_equal(tid_local_chains[b], y);
+    assert_null(tid_lookup_local(o, slot_local(slot)));         /* the first entry */
+    struct tcb *x = create_active(101, &space_a, slot_in_bucket(&space_a, b, slot + 1));
+    assert_ptr_equal(tid_local_chains[b], x);
+    assert_ptr_equal(x->local_next, y);
+    assert_null(tid_lookup_local(o, slot_local(slot)));         /* the second */
+    assert_ptr_equal(tid_lookup_local(&space_a, slot_local(slot)), y);
+}
+
 static void test_tid_local_register_twice_panics(void **state)
 {
     struct tcb *t = create_active(100, &space_a, 3);
@@ -500,6 +533,7 @@ int main(void)
         T(test_tid_lookup_local_many_threads),
         T(test_tid_local_bucket_spreads_utcb_slots),
         T(test_tid_local_chain_shared_bucket),
+        T(test_tid_lookup_local_same_utcb_other_space),
         T(test_tid_local_register_twice_panics),
         T(test_tid_local_register_without_utcb_panics),
         T(test_tid_local_register_without_space_panics),
