@@ -56,6 +56,12 @@
  *  - Every thread is in at most one IPC queue (q_on), and every
  *    delivered message is copied exactly once, when its transfer completes.
  *
+ *  - A thread's IPC partner is meaningful only while it is blocked
+ *    (TS_SEND_WAIT: the destination; TS_RECV_WAIT: the closed sender, NULL
+ *    for an open receive); every reader tests the state first, and the end
+ *    of an IPC leaves the word as it was (one store fewer on every path,
+ *    the fast path's included).
+ *
  *  - Timeouts: Never blocks without a timer, ZeroTime fails at once with
  *    error 1, a period arms the thread's wakeup node; the receive timeout
  *    is decoded when the receive phase starts.
@@ -242,7 +248,7 @@ static void nested_done(struct tcb *x, bool ok);
  * a wait queue, where it stays: lazy). */
 IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
 {
-    t->ipc.partner = NULL;
+    /* (its partner is left: meaningful only while blocked, see the note) */
     if (t->ipc_nested) {
         nested_done(t, (tag & MSG_TAG_E) == 0);
         return;
@@ -608,7 +614,6 @@ static void nested_pop(struct tcb *x)
     struct ipc_saved *sv = &x->ipc.saved;
     kassert(x->ipc_nested);
     ipc_queue_leave(x);
-    x->ipc.partner = NULL;
     for (unsigned i = 0; i < 3; i++)
         x->utcb[i] = sv->mr[i];
     x->utcb[utcb_br_index(0)] = sv->br0;
@@ -937,7 +942,6 @@ void ipc_thread_deleted(struct tcb *t)
         xfer_abort(t, IPC_ERR_ABORTED, IPC_ERR_ABORTED);
     ipc_queue_unlink(t);
     timer_stop(t);
-    t->ipc.partner = NULL;
     if (ipc_pending(t))
         t->state = TS_READY;
     struct tcb *w;

@@ -56,10 +56,10 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
     /* MR0 (the tag, just stored) and the untyped words; their count is the
      * tag's low byte, as the fast path takes no tag with bits 15..6 set
      * (ipc_fast_try: FAST_TAG_DECLINE) */
-    word_t zero = ipc_copy_mr0_and(ru, su, (uint8_t)tag);
-    /* r stays in the wait queue it may be in (lazy: ipc_queue_leave);
-     * NULL from the copy's 0 (ipc_copy_words: one instruction fewer) */
-    r->ipc.partner = (struct tcb *)(uintptr_t)zero;
+    ipc_copy_mr0_and(ru, su, (uint8_t)tag);
+    /* r stays in the wait queue it may be in (lazy: ipc_queue_leave), its
+     * partner as it was (stale once it is not blocked, as on the general
+     * path) */
     r->ipc.timer_live = false;
 }
 
@@ -161,7 +161,7 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
     if (kind == FAST_SEND) {
         fast_deliver(self, r, tag);
         r->ipc.result_from = ipc_from_id(self, r);
-        self->ipc.partner = NULL;       /* (its result tag: MR0, `tag`, stored) */
+        /* (its result tag is MR0, `tag`, stored; its partner stays stale) */
         self->ipc.result_from = TID_NIL;
         sched_make_ready_by(r, self);      /* (self runs) */
         sched_make_ready_by(self, self);   /* (sets self->state) */

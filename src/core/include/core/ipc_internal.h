@@ -84,40 +84,32 @@ static inline __attribute__((always_inline)) void ipc_queue_leave(struct tcb *t)
         ipc_queue_unlink(t);
 }
 
-/* Copy `n` message words from `src` to `dst` (distinct UTCBs); answers
- * 0. In the kernel one `rep movsl`: about one instruction per word; the
- * answer is its count register, which it leaves at 0, so that a caller
- * with a zero to store next stores that register (GCC does not know the
- * value and would clear another one for it). */
+/* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the
+ * kernel one `rep movsl`: about one instruction per word. */
 #if defined(__i386__) && !__STDC_HOSTED__
-static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
-    word_t left;
-    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(n) : "memory");
-    return left;
+    __asm__ volatile("rep movsl" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
 /* Copy a message's MR0 and the `u` words after it from `src` to `dst`
- * (distinct UTCBs); answers 0 as ipc_copy_words does. In the kernel a
- * `movsl` for MR0, then `rep movsl` for the rest: no count of u + 1 to
- * compute, and under -icount a `rep` with nothing to do counts once. */
-static inline word_t ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
+ * (distinct UTCBs). In the kernel a `movsl` for MR0, then `rep movsl` for
+ * the rest: no count of u + 1 to compute, and under -icount a `rep` with
+ * nothing to do counts once. */
+static inline void ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
 {
-    word_t left;
-    __asm__ volatile("movsl\n\trep movsl" : "+D"(dst), "+S"(src), "=c"(left) : "2"(u) : "memory");
-    return left;
+    __asm__ volatile("movsl\n\trep movsl" : "+D"(dst), "+S"(src), "+c"(u) : : "memory");
 }
 #else
-static inline word_t ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
+static inline void ipc_copy_words(word_t *dst, const word_t *src, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         dst[i] = src[i];
-    return 0;
 }
 
-static inline word_t ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
+static inline void ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
 {
-    return ipc_copy_words(dst, src, u + 1u);
+    ipc_copy_words(dst, src, u + 1u);
 }
 #endif
 

@@ -72,7 +72,8 @@ struct ipc_state {
     /* this thread's place while blocked in another thread's queue */
     struct ipc_link q_link;      /* both NULL when not queued */
     struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
-    struct tcb *partner;         /* SEND_WAIT: destination; closed RECV_WAIT: sender */
+    struct tcb *partner;         /* SEND_WAIT: destination; RECV_WAIT: closed sender,
+                                    NULL when open; stale in every other state */
     bool timer_live;             /* the wakeup node holds a running timeout (it may
                                     stay queued after it stopped: lazy timers) */
 
