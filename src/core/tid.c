@@ -17,8 +17,9 @@
  * the inline lookup compares the bucket's first entry with no test for an
  * empty bucket before it. The UTCB itself (MyGlobalId) is never trusted,
  * so user writes cannot make a local ID name a thread of another space or
- * a thread that does not own that UTCB. Guarantees: a registered thread is found exactly by its space
- * and UtcbLocation + 256; an unregistered one never is.
+ * a thread that does not own that UTCB. Guarantees: a registered thread is
+ * found exactly by its space and UtcbLocation + 256; an unregistered one
+ * never is.
  */
 #include <core/kassert.h>
 #include <core/space.h>

@@ -67,17 +67,18 @@ extern char iret_outputs[];
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
  * sysexit_exit would: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
- * the three from its UTCB, EDI and the return point from the frame; its selectors are the flat
- * ones its entry checked, still loaded, and its flags 0x202, see
- * ipc_sysenter_flags_set), or once a space has been small (`small`)
- * through iret_outputs (entry.S: EBX MR1, ECX MR2 into the frame, then the
- * common iret exit, which reloads every selector from it). The asm never
- * returns, so it may overwrite any register once it has read its inputs.
- * The sysexit form reads the frame's words through `t` (ESP stays where it
- * is: sysexit loads it), so `t` must not sit in a register the asm
- * overwrites before its last use of `t`: its clobbers keep it out of EBX,
- * EDX, ESI and EDI, which leaves ECX or EBP, each written only after that use
- * (a clobber costs GCC nothing here: -fcall-used-*, see below). */
+ * the three from its UTCB, EDI and the return point from the frame; its
+ * selectors are the flat ones its entry checked, still loaded, and its
+ * flags 0x202, see ipc_sysenter_flags_set), or once a space has been
+ * small (`small`) through iret_outputs (entry.S: EBX MR1, ECX MR2 into the
+ * frame, then the common iret exit, which reloads every selector from
+ * it). The asm never returns, so it may overwrite any register once it has
+ * read its inputs. The sysexit form reads the frame's words through `t`
+ * (ESP stays where it is: sysexit loads it), so `t` must not sit in a
+ * register the asm overwrites before its last use of `t`: its clobbers
+ * keep it out of EBX, EDX, ESI and EDI, which leaves ECX or EBP, each
+ * written only after that use (a clobber costs GCC nothing here:
+ * -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
                                                                              bool small)
 {

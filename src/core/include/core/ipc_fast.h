@@ -41,9 +41,9 @@ static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struc
 
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r` but for
  * its From, which the caller stores (r's MR0, its result tag, is `tag`);
- * `tag` becomes s's MR0 too, as on the general path (both UTCB pointers are read before the first store, which
- * could alias them). Neither
- * is in a transfer, so both transfer partners are NULL already and stay so
+ * `tag` becomes s's MR0 too, as on the general path (both UTCB pointers
+ * are read before the first store, which could alias them). Neither is in
+ * a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
  * outside a transfer, is not touched (xfer_start sets it for the next one).
