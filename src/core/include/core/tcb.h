@@ -239,7 +239,16 @@ _Static_assert((TID_NIL & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) != TID_UTCB_MR0_OFF
                    (TID_ANYLOCAL & ((1u << TID_UTCB_SIZE_LOG2) - 1u)) != TID_UTCB_MR0_OFFSET,
                "no UTCB pointer is nilthread or anylocalthread");
 
-/* tid_lookup_local() inline (the IPC paths). */
+/* True when the chain entry `t` is the thread of space `s` with local ID
+ * `local` (never for tid_local_end). */
+static inline __attribute__((always_inline)) bool tid_local_is(const struct tcb *t,
+                                                              const struct space *s, tid_t local)
+{
+    return tid_utcb_ptr(t) == local && t->space == s;
+}
+
+/* tid_lookup_local() inline (the IPC paths): the bucket's first entry,
+ * then the rest of its chain. */
 static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline(const struct space *s,
                                                                               tid_t local)
 {
@@ -248,11 +257,11 @@ static inline __attribute__((always_inline)) struct tcb *tid_lookup_local_inline
     if (!tid_is_local(local))
         return NULL;
     struct tcb *t = tid_local_chains[tid_local_bucket(s, local)];
-    if (__builtin_expect(tid_utcb_ptr(t) == local && t->space == s, 1))
+    if (__builtin_expect(tid_local_is(t, s, local), 1))
         return t;
     while (t != &tid_local_end) {
         t = t->local_next;
-        if (tid_utcb_ptr(t) == local && t->space == s)
+        if (tid_local_is(t, s, local))
             return t;
     }
     return NULL;
