@@ -839,26 +839,41 @@ static void test_ipc_string_errors(void **state)
     assert_int_equal(err_of(5), msg_error_word(IPC_ERR_OVERFLOW, IPC_PHASE_RECV, 10));
 }
 
+/* Load `pager`'s answer to a pagefault at `addr`: a map item of that
+ * page, with the tag flags `flags`. */
+static void pager_load_map(unsigned pager, word_t addr, word_t flags)
+{
+    U(pager)[0] = msgtag_make(0, 0, 2, flags);
+    U(pager)[1] = msg_map_item_word0(addr, false, false);
+    U(pager)[2] = fpage_make(addr, 12, 7);
+}
+
 /* Pager 7 (space 1) of receiver 5 answers pagefaults with a map item. */
 static void pager_reply_map(unsigned pager, unsigned client, word_t addr)
 {
-    U(pager)[0] = msgtag_make(0, 0, 2, 0);
-    U(pager)[1] = msg_map_item_word0(addr, false, false);
-    U(pager)[2] = fpage_make(addr, 12, 7);
+    pager_load_map(pager, addr, 0);
     assert_int_equal(do_ipc(pager, gid_of(client), TID_NIL, TO(ZERO, 0)), IPC_DONE);
 }
 
-static void test_ipc_string_receiver_pagefault_resolved(void **state)
+/* Sender 0 calls receiver 5 with a 5000-byte string; the second page of
+ * 5's buffer is missing and 5's pager 7 waits: the transfer stops at the
+ * fault and the pager has 5's pagefault message. */
+static void receiver_fault_setup(void)
 {
     load_string_msg(0, 5000);                 /* spans two pages */
     load_buffer(5, 8192, false);
     mock_usermem_map(th[5]->space, DST_VA, true);   /* second page missing */
     U(5)[UTCB_PAGER] = gid_of(7);
-    U(5)[UTCB_ERROR_CODE] = 0x1234;
     mock_fpage_backs = true;
     assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);   /* pager waits */
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(0, gid_of(5), gid_of(5), 0), IPC_BLOCKED);
+}
+
+static void test_ipc_string_receiver_pagefault_resolved(void **state)
+{
+    U(5)[UTCB_ERROR_CODE] = 0x1234;
+    receiver_fault_setup();
     /* the pager got the receiver's write fault at the first missing byte */
     assert_int_equal(th[7]->state, TS_READY);
     assert_int_equal(ipc_result_from(th[7]), lid_of(5));
@@ -888,20 +903,11 @@ static void test_ipc_string_receiver_pagefault_resolved(void **state)
  * VirtualSender is the word it held before its pagefault IPC (ABI 5.10). */
 static void test_ipc_string_receiver_pagefault_propagated_reply(void **state)
 {
-    load_string_msg(0, 5000);
-    load_buffer(5, 8192, false);
-    mock_usermem_map(th[5]->space, DST_VA, true);   /* second page missing */
-    U(5)[UTCB_PAGER] = gid_of(7);
     U(5)[UTCB_VIRTUAL_SENDER] = 0x12344001u;
-    mock_fpage_backs = true;
-    assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);   /* pager waits */
-    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
-    assert_int_equal(do_ipc(0, gid_of(5), gid_of(5), 0), IPC_BLOCKED);
+    receiver_fault_setup();
     assert_int_equal(ipc_result_tag(th[7]), 0xFFE20002u);
     /* the mapping reply, propagated on behalf of thread 6 */
-    U(7)[0] = msgtag_make(0, 0, 2, MSG_TAG_P);
-    U(7)[1] = msg_map_item_word0(DST_VA + 4096, false, false);
-    U(7)[2] = fpage_make(DST_VA + 4096, 12, 7);
+    pager_load_map(7, DST_VA + 4096, MSG_TAG_P);
     U(7)[UTCB_VIRTUAL_SENDER] = gid_of(6);
     assert_int_equal(do_ipc(7, gid_of(5), TID_NIL, TO(ZERO, 0)), IPC_DONE);
     assert_false(ipc_result_tag(th[7]) & MSG_TAG_E);
