@@ -21,22 +21,15 @@ _Static_assert(IPC_FAST_MAX_UNTYPED == MSG_MAX_WORDS, "the fast path takes every
 #define FAST_TAG_DECLINE msgtag_make(0, 0, 0x3Fu, MSG_TAG_FLAGS)
 
 /* The receiver `r` blocked in a receive takes a message from `s` (no
- * propagation: the caller checked that the message has no p flag). */
-static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb *r, const struct tcb *s)
+ * propagation: the caller checked that the message has no p flag);
+ * `same_space`: the caller knows them to be in one space. */
+static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb *r, const struct tcb *s,
+                                                               bool same_space)
 {
     if (__builtin_expect(r->ipc.partner == s, 1))
         return true;
     tid_t f = r->ipc.from_spec;
-    return f == TID_ANY || (f == TID_ANYLOCAL && r->space == s->space);
-}
-
-/* The thread `to` names for `self` (a global ID, or a local one of its
- * space), NULL if none. */
-static inline __attribute__((always_inline)) struct tcb *fast_lookup(const struct tcb *self, tid_t to)
-{
-    if (tid_is_global(to))
-        return tid_lookup_global(to);
-    return tid_lookup_local_inline(self->space, to);   /* nil / anylocal: NULL */
+    return f == TID_ANY || (f == TID_ANYLOCAL && (same_space || r->space == s->space));
 }
 
 /* Deliver the untyped message `tag` of `s` to `r` and finish `r` but for
@@ -131,8 +124,42 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
         sched_handoff_by(self, r, sw->any);
 }
 
+/* The receiver `r` can take a message from `s` now: waiting to receive,
+ * not halted, in no nested IPC, quantum left (the hand-off relies on it),
+ * accepting `s` (`same_space` as for fast_accepts). */
+static inline __attribute__((always_inline)) bool fast_receiver_ready(const struct tcb *r, const struct tcb *s,
+                                                                      bool same_space)
+{
+    return tcb_run_word(r) == TS_RECV_WAIT && fast_accepts(r, s, same_space);
+}
+
+/* The commit of ipc_fast_try() past the point of no return, the receiver
+ * `r` found and ready: the call completes as ipc_invoke would; `intra`
+ * when `r` is in `self`'s space. (Dead fields are left: the result until
+ * the IPC completes; IntendedReceiver outside a redirected send and the
+ * Timeouts word, whose receive half is read once, when the receive phase
+ * starts, here at once with Never: ipc_start sets both for the next IPC.) */
+FAST_TRY_AS void
+fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t tag,
+            const struct fast_switches *sw, enum fast_kind kind, bool intra)
+{
+    self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
+    if (kind == FAST_SEND) {
+        fast_deliver(self, r, tag);
+        r->ipc.result_from = ipc_from_id(self, r);
+        /* (its result tag is MR0, `tag`, stored; its partner stays stale) */
+        self->ipc.result_from = TID_NIL;
+        sched_make_ready_by(r, self);      /* (self runs) */
+        sched_make_ready_by(self, self);   /* (sets self->state) */
+    } else {
+        fast_call_commit(self, r, tag, sw, kind, intra);
+    }
+}
+
 /* ipc_fast_try() for a call of shape `kind`, whose receive timeout is
- * Never and whose tag is untyped without flags (checked). */
+ * Never and whose tag is untyped without flags (checked). A local ID names
+ * a thread of self's space only, so that commit needs no compare of the
+ * spaces. */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
@@ -145,30 +172,23 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
      * that held it would merely decline) */
     if (self->space->redirector != TID_ANY)
         return false;
-    /* the receiver: waiting to receive, not halted, in no nested IPC,
-     * quantum left (the hand-off relies on it), accepting us; a receive
-     * timeout it waits with is stopped on delivery (fast_deliver) */
-    struct tcb *r = fast_lookup(self, to);
-    if (r == NULL || tcb_run_word(r) != TS_RECV_WAIT || !fast_accepts(r, self))
-        return false;
-
-    /* POINT OF NO RETURN: from here on the call completes as ipc_invoke
-     * would. (Dead fields are left: the result until the IPC completes;
-     * IntendedReceiver outside a redirected send and the Timeouts word,
-     * whose receive half is read once, when the receive phase starts, here
-     * at once with Never: ipc_start sets both for the next IPC.) */
-    self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
-    if (kind == FAST_SEND) {
-        fast_deliver(self, r, tag);
-        r->ipc.result_from = ipc_from_id(self, r);
-        /* (its result tag is MR0, `tag`, stored; its partner stays stale) */
-        self->ipc.result_from = TID_NIL;
-        sched_make_ready_by(r, self);      /* (self runs) */
-        sched_make_ready_by(self, self);   /* (sets self->state) */
-    } else if (r->space == self->space) {
-        fast_call_commit(self, r, tag, sw, kind, true);
+    /* a receive timeout the receiver waits with is stopped on delivery
+     * (fast_deliver) */
+    if (tid_is_global(to)) {
+        struct tcb *r = tid_global_slot(to);
+        if (r->gid != to || !fast_receiver_ready(r, self, false))
+            return false;
+        /* POINT OF NO RETURN */
+        if (r->space == self->space)
+            fast_commit(self, r, to, from_spec, tag, sw, kind, true);
+        else
+            fast_commit(self, r, to, from_spec, tag, sw, kind, false);
     } else {
-        fast_call_commit(self, r, tag, sw, kind, false);
+        struct tcb *r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
+        if (r == NULL || !fast_receiver_ready(r, self, true))
+            return false;
+        /* POINT OF NO RETURN */
+        fast_commit(self, r, to, from_spec, tag, sw, kind, true);
     }
     return true;
 }

@@ -194,6 +194,16 @@ static inline struct tcb *tid_slot(word_t no)
 
 _Static_assert(TID_VERSION_BITS >= TCB_SIZE_LOG2, "a global ID shifted right gives its slot offset");
 
+/* The TCB slot of the thread number in the global ID `gid` (of any form),
+ * never NULL: the slot of the number modulo nthreads (a power of two), so
+ * that a number beyond the area lands on a slot whose gid has another
+ * number. tid_lookup_global compares its gid. */
+static inline __attribute__((always_inline)) struct tcb *tid_global_slot(tid_t gid)
+{
+    word_t offset = (gid >> (TID_VERSION_BITS - TCB_SIZE_LOG2)) & tid_slots.slot_mask;
+    return (struct tcb *)(tid_slots.base + offset);
+}
+
 /* The thread with global ID `gid` or NULL, for a `gid` in global form
  * (tid_is_global; tid_lookup_inline adds the test that IDs of any form
  * need). A free slot's gid is TID_NIL, which is not global; no
@@ -201,10 +211,7 @@ _Static_assert(TID_VERSION_BITS >= TCB_SIZE_LOG2, "a global ID shifted right giv
  * nobody. A dead thread is found (the caller decides). */
 static inline __attribute__((always_inline)) struct tcb *tid_lookup_global(tid_t gid)
 {
-    /* the slot of the thread number modulo nthreads (a power of two): one
-     * beyond the area lands on a slot whose gid has another number */
-    word_t offset = (gid >> (TID_VERSION_BITS - TCB_SIZE_LOG2)) & tid_slots.slot_mask;
-    struct tcb *t = (struct tcb *)(tid_slots.base + offset);
+    struct tcb *t = tid_global_slot(gid);
     return t->gid == gid ? t : NULL;
 }
 
