@@ -143,10 +143,8 @@ sysenter_entry:
      * frame there, which a fast-path context never reads back (ipc_switch_deferred makes
      * this switch frame the caller's context once its C frames are
      * dropped). */
-#if SYSENTER_TCB_IN_EBX
     lea -FRAME_TCB_OFFSET(%esp), %ebx   /* the caller's TCB (its EIP, EBX, is saved) */
-#endif
-    call ipc_sysenter
+    call SYSENTER_SYM(ipc_sysenter)
     /* A thread blocked in the sysenter fast path is switched back to
      * here (switch_context popped the four unused register slots) with
      * ESP at its user frame: finish its Ipc and leave as below. The word
@@ -197,11 +195,9 @@ sysenter_entry_small:
     mov %ss:seg_kernel_data, %ebx   /* (EBX, the return EIP, is saved) */
     mov %ebx, %ds
     mov %ebx, %es
-#if SYSENTER_TCB_IN_EBX
     lea -FRAME_TCB_OFFSET(%esp), %ebx   /* EBX: the caller's TCB, as above */
-#endif
     sub $SWITCH_FRAME_SIZE, %esp
-    jmp ipc_sysenter_small          /* EAX, EDX, ECX as above */
+    jmp SYSENTER_SYM(ipc_sysenter_small)   /* EAX, EDX, ECX (ESI, EDI) as above */
 
 /* The exit of a thread blocked in the sysenter fast path that the fast
  * path resumes (ipc_switch_deferred) once a space has been small: ESP its

@@ -227,35 +227,52 @@ static __attribute__((noinline)) _Noreturn void ipc_sysenter_declined_small(stru
 }
 
 /* A sysenter Ipc whose caller blocks with `switch_fn`: the fast path, else
- * `declined` (the general one), then its end. */
+ * `declined` (the general one), then its end. `mr0` is the caller's MR0
+ * when `mr0_given`, else read from its frame. */
 static inline __attribute__((always_inline)) _Noreturn void
-ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, const struct fast_switches *sw,
-                  void (*declined)(struct tcb *))
+ipc_sysenter_with(tid_t to, tid_t from_spec, word_t timeouts, bool mr0_given, word_t mr0,
+                  const struct fast_switches *sw, void (*declined)(struct tcb *))
 {
     struct tcb *self;
-    if (SYSENTER_TCB_IN_EBX)
-        __asm__ volatile("" : "=b"(self));   /* (the entry left it there: nothing ran since) */
-    else
-        self = stack_owner();
+    __asm__ volatile("" : "=b"(self));   /* (the entry left it there: nothing ran since) */
     if (L4_KCHECK) {
         kassert(self == stack_owner());      /* (the compiler kept EBX as the entry left it) */
+        kassert(!mr0_given || mr0 == thread_user_frame(self)->esi);
         kcheck_after_syscall();  /* debug kernels: the state the last system call left */
     }
-    if (SYSENTER_TCB_IN_EBX)
-        __asm__("" : "+b"(self));   /* (in EBX still: GCC 12 otherwise picks EAX and copies `to' away) */
-    if (!ipc_fast_try(self, to, from_spec, timeouts, thread_user_frame(self)->esi, sw))
+    __asm__("" : "+b"(self));   /* (in EBX still: GCC 12 otherwise picks EAX and copies `to' away) */
+    if (!mr0_given)
+        mr0 = thread_user_frame(self)->esi;
+    if (!ipc_fast_try(self, to, from_spec, timeouts, mr0, sw))
         declined(self);
     sysenter_finish();
 }
 
+#if SYSENTER_REGCALL
+__attribute__((regcall)) _Noreturn void ipc_sysenter(tid_t to, word_t timeouts, tid_t from_spec,
+                                                     word_t utcb, word_t mr0)
+{
+    (void)utcb;
+    ipc_sysenter_with(to, from_spec, timeouts, true, mr0, &sysenter_switches, ipc_sysenter_declined);
+}
+
+__attribute__((regcall)) _Noreturn void ipc_sysenter_small(tid_t to, word_t timeouts, tid_t from_spec,
+                                                           word_t utcb, word_t mr0)
+{
+    (void)utcb;
+    ipc_sysenter_with(to, from_spec, timeouts, true, mr0, &sysenter_switches_small,
+                      ipc_sysenter_declined_small);
+}
+#else
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches, ipc_sysenter_declined);
+    ipc_sysenter_with(to, from_spec, timeouts, false, 0, &sysenter_switches, ipc_sysenter_declined);
 }
 
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts)
 {
-    ipc_sysenter_with(to, from_spec, timeouts, &sysenter_switches_small, ipc_sysenter_declined_small);
+    ipc_sysenter_with(to, from_spec, timeouts, false, 0, &sysenter_switches_small,
+                      ipc_sysenter_declined_small);
 }
-
+#endif

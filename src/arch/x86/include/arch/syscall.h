@@ -29,15 +29,19 @@
  * general path then does not try it again). */
 #define SYSENTER_DECLINED     1
 
-/* 1: the sysenter entry hands ipc_sysenter[_small] the caller's TCB in
- * EBX (one `lea` from the frame's address instead of the C code's two
- * instructions from ESP). GCC 12 gains an instruction per one-way by it;
- * Clang 14 keeps the TCB in EBX then and spills it, 2 worse than finding
- * it from ESP itself (measured), so it does the latter. */
+/* 1: ipc_sysenter[_small] use Intel's regcall convention (Clang; GCC 12
+ * has none): its arguments in EAX, ECX, EDX, EDI, ESI, which take to,
+ * Timeouts, FromSpecifier, the UTCB and MR0 straight from the user's
+ * registers, and EBX and EBP its only callee-saved registers, so the
+ * prologue pushes two (Clang has no -fcall-used-*). Its symbols carry the
+ * prefix __regcall3__ (SYSENTER_SYM, for entry.S). 0: regparm(3), to,
+ * FromSpecifier and Timeouts in EAX, EDX, ECX, MR0 read from the frame. */
 #ifdef __clang__
-#define SYSENTER_TCB_IN_EBX 0
+#define SYSENTER_REGCALL 1
+#define SYSENTER_SYM(name) __regcall3__##name
 #else
-#define SYSENTER_TCB_IN_EBX 1
+#define SYSENTER_REGCALL 0
+#define SYSENTER_SYM(name) name
 #endif
 
 #ifndef __ASSEMBLER__
@@ -48,8 +52,9 @@
 /* The sysenter Ipc entry's C part (entry.S; DS/ES/FS/GS checked to be
  * the flat user selectors the kernel runs on, which are the kernel's own):
  * the Ipc arguments as the user left them in EAX (to), EDX (FromSpecifier)
- * and ECX (Timeouts), MR0 in the frame, the caller the owner of the kernel
- * stack it runs on (and in EBX when SYSENTER_TCB_IN_EBX), the frame at the
+ * and ECX (Timeouts), MR0 in the frame (and in ESI, an argument when
+ * SYSENTER_REGCALL; so is EDI, unused), the caller the owner of the kernel
+ * stack it runs on and in EBX (one `lea` from the frame's address), the frame at the
  * top of that stack. The whole call, through the fast path or else the general
  * path, with the outputs written into the frame. Leaves through
  * sysexit_exit (sysexit, or iret if the frame's flags need it) on the
@@ -57,15 +62,25 @@
  * caller blocked in the fast path and the receiver had done so too.
  * A caller blocked in the fast path keeps as its kernel context the switch
  * frame right below its user frame, returning to ipc_fast_resume. */
+#if SYSENTER_REGCALL
+__attribute__((regcall)) _Noreturn void ipc_sysenter(tid_t to, word_t timeouts, tid_t from_spec,
+                                                     word_t utcb, word_t mr0);
+#else
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter(tid_t to, tid_t from_spec, word_t timeouts);
+#endif
 
 /* ipc_sysenter once a space has been small (smallspace_seen): the entry
  * has loaded the kernel's data selectors (the user's may be a small
  * space's segments), a switch goes through smallspace_activate and every
  * exit is the iret of trap_exit, which reloads the user's selectors (and
  * with CS/SS the current space's segments) from the frame. */
+#if SYSENTER_REGCALL
+__attribute__((regcall)) _Noreturn void ipc_sysenter_small(tid_t to, word_t timeouts, tid_t from_spec,
+                                                           word_t utcb, word_t mr0);
+#else
 __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t from_spec,
                                                               word_t timeouts);
+#endif
 
 /* The end of an Ipc of the sysenter entry, also where a thread blocked in
  * its fast path resumes (ipc_fast_resume, entry.S): wait until the IPC of
