@@ -841,6 +841,31 @@ static void test_ipc_fastpath_declines_receiver_not_accepting(void **state)
     expect_decline(0, gid_of(6), TID_NIL, 0, tag2);
 }
 
+/* An open receive started on the fast path forgets the caller's partner
+ * word, stale from its last closed receive: the receiver's acceptance test
+ * compares that word first, so a stale one naming a thread of another space
+ * would let it through an anylocalthread receive. */
+static void test_ipc_fastpath_open_receive_drops_stale_partner(void **state)
+{
+    th[0]->ipc.partner = th[5];                    /* stale: 0 runs, 5 is in space 1 */
+    wait_for(1, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(1), TID_ANYLOCAL, TO(NEVER, NEVER), tag2));
+    assert_int_equal(th[0]->state, TS_RECV_WAIT);
+    expect_decline(5, gid_of(0), TID_NIL, 0, tag2);
+}
+
+/* A global ID reaches an anylocalthread receiver of the caller's own space
+ * on the fast path, with the caller's local ID as From. */
+static void test_ipc_fastpath_global_id_to_anylocal_receiver(void **state)
+{
+    wait_for(1, TID_ANYLOCAL);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(1), TID_NIL, TO(NEVER, NEVER), tag2));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[1]), tid_utcb_ptr(th[0]));
+}
+
 /* ---- randomised equivalence with the general path ------------------------- */
 
 static uint32_t rng;
@@ -1368,6 +1393,8 @@ int main(void)
         T(test_ipc_fastpath_declines_nested_receiver),
         T(test_ipc_fastpath_stops_receiver_timer),
         T(test_ipc_fastpath_declines_receiver_not_accepting),
+        T(test_ipc_fastpath_open_receive_drops_stale_partner),
+        T(test_ipc_fastpath_global_id_to_anylocal_receiver),
         T(test_ipc_fastpath_random_equals_slow_path),
         T(test_ipc_fastpath_random_comparison_detects_difference),
     };
