@@ -32,6 +32,16 @@ if(CMAKE_C_COMPILER_ID STREQUAL "Clang")
   if(L4_CLANG_NO_LOOP_ALIGN)
     list(APPEND L4_KERNEL_ONLY_FLAGS "SHELL:-mllvm -x86-experimental-pref-innermost-loop-alignment=0")
   endif()
+  # For the sysenter fast path only (src/arch/x86/CMakeLists.txt): LLVM
+  # hoists the code two branches have in common above their compare, which
+  # for the fast path's commit (inter- and intra-space copies alike up to
+  # the From) kept the compare's operand in a stack slot across the message
+  # copy: 3 instructions per one-way. (For all kernel code it costs the
+  # general path 5.)
+  check_c_compiler_flag("-mllvm -simplifycfg-hoist-common=false" L4_CLANG_NO_HOIST_COMMON)
+  if(L4_CLANG_NO_HOIST_COMMON)
+    set(L4_SYSENTER_CLANG_FLAGS "-mllvm;-simplifycfg-hoist-common=false")
+  endif()
 endif()
 set(L4_KERNEL_COMPILE_FLAGS ${L4_FS_COMPILE_FLAGS} ${L4_KERNEL_ONLY_FLAGS})
 
