@@ -35,7 +35,11 @@
  *    in sysexit or a context load). So the callee-saved registers of the
  *    C ABI mean nothing here, and GCC builds this file with EBX, ESI and
  *    EDI call-clobbered (-fcall-used-*, CMakeLists.txt): the fast path's
- *    prologue saves one register instead of four. A function that returns
+ *    prologue saves one register instead of four. Clang has no such
+ *    option: there ipc_sysenter[_small] use the regcall convention
+ *    (SYSENTER_REGCALL, arch/syscall.h; ESI and EDI caller-saved, MR0 an
+ *    argument) and the file is built without LLVM's hoisting of common
+ *    branch code (arch CMakeLists.txt). A function that returns
  *    to a C caller elsewhere must not be added here (syscall.c is the
  *    place).
  */
