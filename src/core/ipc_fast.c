@@ -43,9 +43,10 @@
  *    space, else its global ID (ipc_from_id, as on the general path).
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
- *    once; both ID lookups are inline (tid_lookup_global: the thread
- *    number masked to the TCB area, no range compare; the local-ID hash
- *    chain, tid_lookup_local_inline); no kassert, no arch_current(), one
+ *    once; both ID lookups are inline (tid_global_slot: the thread
+ *    number masked to the TCB area, no range compare, its gid compared;
+ *    the local-ID hash chain, tid_lookup_local_inline); no kassert, no
+ *    arch_current(), one
  *    `rep movsl` for MR0 and the words. The kernel has one copy of the
  *    path per call shape (fast_try_as: call or reply-and-wait, send only,
  *    open receive), so that the FromSpecifier is tested once and, in a
@@ -53,7 +54,8 @@
  *    one copy of the commit per space relation (fast_call_commit: the
  *    receiver in the caller's space or not), so that the spaces are
  *    compared once for the From and the switch (struct fast_switches: the
- *    switch function for that relation need not compare them); the host
+ *    switch function for that relation need not compare them), and not
+ *    at all for a local ID, whose lookup matched the caller's space; the host
  *    build has one copy of each with the shape and relation as arguments
  *    (the same source, its branches counted once).
  *

@@ -178,7 +178,7 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
         struct tcb *r = tid_global_slot(to);
         if (r->gid != to || !fast_receiver_ready(r, self, false))
             return false;
-        /* POINT OF NO RETURN */
+        /* POINT OF NO RETURN (fast_commit) */
         if (r->space == self->space)
             fast_commit(self, r, to, from_spec, tag, sw, kind, true);
         else
@@ -187,7 +187,7 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
         struct tcb *r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
         if (r == NULL || !fast_receiver_ready(r, self, true))
             return false;
-        /* POINT OF NO RETURN */
+        /* POINT OF NO RETURN (fast_commit) */
         fast_commit(self, r, to, from_spec, tag, sw, kind, true);
     }
     return true;
