@@ -370,6 +370,7 @@ static void test_ipc_fastpath_call_to_open_receiver(void **state)
 {
     wait_for(5, TID_ANY);
     load(0, 3, 0x100);
+    U(0)[4] = 0xDEAD;                              /* beyond the message: not copied */
     mock_current = th[0];
     word_t tag = msgtag_make(0x42, 3, 0, 0);
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), TO(NEVER, NEVER), tag));

@@ -195,6 +195,17 @@ static void test_tid_lookup_free_slot(void **state)
     assert_null(tid_lookup(TID_NIL));
 }
 
+/* The first user thread number is a user thread's; the last system one
+ * is not (tid_user_only, which the system calls apply to thread IDs). */
+static void test_tid_user_only_border(void **state)
+{
+    struct tcb *u = create(TID_USER_BASE, 1, &space_a);
+    struct tcb *k = create(TID_USER_BASE - 1u, 1, &space_a);
+    assert_ptr_equal(tid_user_only(u), u);
+    assert_null(tid_user_only(k));
+    assert_null(tid_user_only(NULL));
+}
+
 static void test_tid_lookup_local_forms_rejected(void **state)
 {
     create(0, 1, &space_a);
@@ -519,6 +530,7 @@ int main(void)
         T(test_tid_lookup_stale_version),
         T(test_tid_lookup_out_of_range),
         T(test_tid_lookup_free_slot),
+        T(test_tid_user_only_border),
         T(test_tid_lookup_local_forms_rejected),
         T(test_tid_lookup_after_delete),
         T(test_tid_lookup_has_no_side_effects),

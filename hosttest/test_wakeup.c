@@ -414,6 +414,46 @@ static void test_wakeup_retime_in_place_or_moved(void **state)
     assert_true(MOCK_EXPECT_PANIC(wakeup_retime(&q, &b, T0 + 9 * TICK)));
 }
 
+/* The middle one of three nodes that `d` puts in one class, retimed to
+ * `to`: it must end in class `want`, in place (its neighbours kept) when
+ * that is its class already. */
+static void retime_middle(uint64_t d, uint64_t to, enum wakeup_class want)
+{
+    struct wakeup_queue q;
+    struct wakeup_node n[3] = {{0}};
+    wakeup_init(&q, T0);
+    for (unsigned i = 0; i < 3; i++)
+        wakeup_insert(&q, &n[i], d);
+    enum wakeup_class had = wakeup_node_class(&n[1]);
+    struct wakeup_node *next = n[1].next, *prev = n[1].prev;
+    wakeup_retime(&q, &n[1], to);
+    assert_int_equal(wakeup_node_class(&n[1]), want);
+    assert_true(n[1].deadline == to);
+    if (want == had) {
+        assert_ptr_equal(n[1].next, next);
+        assert_ptr_equal(n[1].prev, prev);
+    }
+    assert_true(wakeup_check(&q));
+}
+
+/* wakeup_retime ends at the class borders where wakeup_insert puts the
+ * deadline (test_wakeup_insert_window_borders), moving the node only
+ * when its class changes. */
+static void test_wakeup_retime_window_borders(void **state)
+{
+    (void)state;
+    const uint64_t soon = T0 + TICK, late = T0 + WAKEUP_SOON_WINDOW_US + TICK,
+                   latelate = T0 + WAKEUP_LATE_WINDOW_US + TICK;
+    retime_middle(soon, T0 + WAKEUP_SOON_WINDOW_US - 1, WAKEUP_SOON);
+    retime_middle(soon, T0 + WAKEUP_SOON_WINDOW_US, WAKEUP_LATE);
+    retime_middle(late, T0 + WAKEUP_SOON_WINDOW_US, WAKEUP_LATE);
+    retime_middle(late, T0 + WAKEUP_SOON_WINDOW_US - 1, WAKEUP_SOON);
+    retime_middle(late, T0 + WAKEUP_LATE_WINDOW_US - 1, WAKEUP_LATE);
+    retime_middle(late, T0 + WAKEUP_LATE_WINDOW_US, WAKEUP_LATELATE);
+    retime_middle(latelate, T0 + WAKEUP_LATE_WINDOW_US, WAKEUP_LATELATE);
+    retime_middle(latelate, T0 + WAKEUP_LATE_WINDOW_US - 1, WAKEUP_LATE);
+}
+
 static void test_wakeup_remove_unqueued_is_noop(void **state)
 {
     (void)state;
@@ -870,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup(test_wakeup_expire_irregular_ticks, setup),
         cmocka_unit_test_setup(test_wakeup_remove_from_each_class, setup),
         cmocka_unit_test_setup(test_wakeup_retime_in_place_or_moved, setup),
+        cmocka_unit_test_setup(test_wakeup_retime_window_borders, setup),
         cmocka_unit_test_setup(test_wakeup_remove_unqueued_is_noop, setup),
         cmocka_unit_test_setup(test_wakeup_remove_corrupt_node_panics, setup),
         cmocka_unit_test_setup(test_wakeup_insert_again_after_remove_and_expire, setup),
