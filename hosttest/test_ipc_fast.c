@@ -675,6 +675,26 @@ static void test_ipc_fastpath_declines_redirected_space(void **state)
     sp->redirector = old;
 }
 
+/* A redirector takes only messages that leave the space: within it the
+ * fast path delivers, to a global ID and to a local one. */
+static void test_ipc_fastpath_redirected_space_within(void **state)
+{
+    struct space *sp = th[0]->space;
+    tid_t old = sp->redirector;
+    sp->redirector = gid_of(5);
+    wait_for(1, TID_ANY);
+    wait_for(2, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(1), TID_NIL, 0, tag2));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[1]), tid_utcb_ptr(th[0]));
+    assert_int_equal(th[1]->ipc.intended, TID_NIL);
+    assert_true(ipc_fastpath(th[0], tid_utcb_ptr(th[2]), TID_NIL, 0, tag2));
+    assert_int_equal(th[2]->state, TS_READY);
+    assert_int_equal(ipc_result_tag(th[2]), tag2);
+    sp->redirector = old;
+}
+
 static void test_ipc_fastpath_declines_caller_without_utcb(void **state)
 {
     wait_for(5, TID_ANY);
@@ -1380,6 +1400,7 @@ int main(void)
         T(test_ipc_fastpath_delivers_63_untyped),
         T(test_ipc_fastpath_declines_flags),
         T(test_ipc_fastpath_declines_redirected_space),
+        T(test_ipc_fastpath_redirected_space_within),
         T(test_ipc_fastpath_declines_caller_without_utcb),
         T(test_ipc_fastpath_declines_caller_without_utcb_location),
         T(test_ipc_fastpath_declines_pending_caller),

@@ -24,7 +24,8 @@
  *    that it blocks without a timer; either way with receive timeout Never
  *    (tested first and alone: it is the general path's most common reason,
  *    and a send-only call from an X.2 library passes Never there). A caller
- *    whose space has a redirector (ABI 5.7) always takes the general path.
+ *    whose space has a redirector (ABI 5.7) takes the general path for a
+ *    message to another space (one within the space is never redirected).
  *
  *  - The scheduler ends as on the general path: without a receive phase
  *    the receiver and then the caller are made ready (sched_make_ready);

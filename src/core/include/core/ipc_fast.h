@@ -159,7 +159,8 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
 /* ipc_fast_try() for a call of shape `kind`, whose receive timeout is
  * Never and whose tag is untyped without flags (checked). A local ID names
  * a thread of self's space only, so that commit needs no compare of the
- * spaces. */
+ * spaces, nor a look at the redirector, which only messages to other
+ * spaces pass. */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
@@ -167,22 +168,25 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
     /* a receive phase blocks at once only with nobody queued to send */
     if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
         return false;
-    /* a space with a redirector: ipc_invoke decides where the message goes
-     * (SpaceControl stores anythread for none, never nilthread: a space
-     * that held it would merely decline) */
-    if (self->space->redirector != TID_ANY)
-        return false;
     /* a receive timeout the receiver waits with is stopped on delivery
      * (fast_deliver) */
     if (tid_is_global(to)) {
         struct tcb *r = tid_global_slot(to);
         if (r->gid != to || !fast_receiver_ready(r, self, false))
             return false;
-        /* POINT OF NO RETURN (fast_commit) */
-        if (r->space == self->space)
+        if (r->space == self->space) {
+            /* POINT OF NO RETURN (fast_commit) */
             fast_commit(self, r, to, from_spec, tag, sw, kind, true);
-        else
+        } else {
+            /* a space with a redirector: ipc_invoke decides where a
+             * message to another space goes (redirect_target; one within
+             * the space never is; SpaceControl stores anythread for none,
+             * never nilthread: a space that held it would merely decline) */
+            if (self->space->redirector != TID_ANY)
+                return false;
+            /* POINT OF NO RETURN (fast_commit) */
             fast_commit(self, r, to, from_spec, tag, sw, kind, false);
+        }
     } else {
         struct tcb *r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
         if (r == NULL || !fast_receiver_ready(r, self, true))
