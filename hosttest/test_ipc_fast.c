@@ -688,7 +688,8 @@ static void test_ipc_fastpath_redirected_space_within(void **state)
     assert_true(ipc_fastpath(th[0], gid_of(1), TID_NIL, 0, tag2));
     assert_int_equal(th[1]->state, TS_READY);
     assert_int_equal(ipc_result_from(th[1]), tid_utcb_ptr(th[0]));
-    assert_int_equal(th[1]->ipc.intended, TID_NIL);
+    assert_int_equal(ipc_result_tag(th[1]), tag2);   /* (not redirected: no r flag) */
+    assert_false(ipc_pending(th[0]));
     assert_true(ipc_fastpath(th[0], tid_utcb_ptr(th[2]), TID_NIL, 0, tag2));
     assert_int_equal(th[2]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[2]), tag2);
