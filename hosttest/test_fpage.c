@@ -75,12 +75,28 @@ static void test_range_overlaps_edges(void **state)
     assert_false(range_overlaps(0xBF000000u, 17, 0xBFF00000u, 12));
 }
 
+/* fpage_base below and above the 2^10 border (the word's bits 9..0 hold
+ * the size and the rights), fpage_is_mappable above 2^32, and fpage_make
+ * for an unaligned base and for the complete space with partial rights. */
+static void test_fpage_base_and_make_borders(void **state)
+{
+    (void)state;
+    assert_int_equal(fpage_base(0x00001C00u | (4u << 4) | 7u), 0x00001C00u);
+    assert_int_equal(fpage_base(0x00001C00u | (11u << 4)), 0x00001800u);
+    assert_false(fpage_is_mappable(33u << 4));
+    assert_true(fpage_is_mappable(0x00003000u | (12u << 4)));
+    assert_int_equal(fpage_make(0x00003457u, 12, 4), 0x00003000u | (12u << 4) | 4u);
+    assert_int_equal(fpage_make(0, 32, 4), FPAGE_COMPLETE | 4u);
+    assert_int_equal(fpage_make(0, 32, 0), FPAGE_COMPLETE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fpage_decode_abi_vectors),
         cmocka_unit_test(test_fpage_complete_and_nil),
         cmocka_unit_test(test_fpage_base_ignores_unaligned_bits),
+        cmocka_unit_test(test_fpage_base_and_make_borders),
         cmocka_unit_test(test_fpage_io),
         cmocka_unit_test(test_range_overlaps_edges),
     };

@@ -2329,11 +2329,24 @@ static void test_ipc_send_to_nonexistent_exact_tag(void **state)
     assert_int_equal(err_of(0), msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0));
 }
 
+/* ipc_pending: exactly the four IPC states (blocked or in a transfer). */
+static void test_ipc_pending_states(void **state)
+{
+    (void)state;
+    struct tcb t = {0};
+    for (unsigned s = TS_FREE; s <= TS_DEAD; s++) {
+        t.state = (uint8_t)s;
+        bool in_ipc = s == TS_SEND_WAIT || s == TS_SENDING || s == TS_RECV_WAIT || s == TS_RECEIVING;
+        assert_int_equal(ipc_pending(&t), in_ipc);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         T(test_ipc_invoke_send_to_nonexistent),
+        T(test_ipc_pending_states),
         T(test_ipc_invoke_dead_partner),
         T(test_ipc_invoke_nil_nil_is_noop),
         T(test_ipc_invoke_send_zero_timeout_fails),

@@ -406,6 +406,42 @@ static void test_msg_validate_typed_random_roundtrip(void **state)
     }
 }
 
+/* The TCR word indexes relative to MR0 (ABI 2, the UTCB layout table) and
+ * the IPC error codes (ABI 1.7): binaries built for any X.2 kernel read
+ * and write these words and test these codes. */
+static void test_msg_tcr_indexes_and_error_codes_abi(void **state)
+{
+    (void)state;
+    assert_int_equal(UTCB_MY_GLOBAL_ID, -15);
+    assert_int_equal(UTCB_PROCESSOR_NO, -14);
+    assert_int_equal(UTCB_USER_HANDLE, -13);
+    assert_int_equal(UTCB_PAGER, -12);
+    assert_int_equal(UTCB_EXCEPTION_HANDLER, -11);
+    assert_int_equal(UTCB_FLAGS, -10);
+    assert_int_equal(UTCB_ERROR_CODE, -9);
+    assert_int_equal(UTCB_XFER_TIMEOUTS, -8);
+    assert_int_equal(UTCB_INTENDED_RECEIVER, -7);
+    assert_int_equal(UTCB_VIRTUAL_SENDER, -6);
+    assert_int_equal(utcb_br_index(0), -16);
+    assert_int_equal(utcb_br_index(32), -48);
+    assert_int_equal(IPC_OK, 0);
+    assert_int_equal(IPC_ERR_TIMEOUT, 1);
+    assert_int_equal(IPC_ERR_NO_PARTNER, 2);
+    assert_int_equal(IPC_ERR_CANCELED, 3);
+    assert_int_equal(IPC_ERR_OVERFLOW, 4);
+    assert_int_equal(IPC_ERR_XFER_OWN, 5);
+    assert_int_equal(IPC_ERR_XFER_PARTNER, 6);
+    assert_int_equal(IPC_ERR_ABORTED, 7);
+}
+
+/* A map item's word 0 keeps the send base's bits 31..10 only. */
+static void test_msg_map_item_word0_drops_low_base_bits(void **state)
+{
+    (void)state;
+    assert_int_equal(msg_map_item_word0(0x12401u, false, false), 0x12400u | MSG_ITEM_MAP_BITS);
+    assert_int_equal(msg_map_item_word0(0x123FFu, true, true), 0x12000u | MSG_ITEM_GRANT_BITS | 1u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -413,6 +449,8 @@ int main(void)
         cmocka_unit_test(test_msgtag_fits_limit),
         cmocka_unit_test(test_msg_error_word_abi_vectors),
         cmocka_unit_test(test_msg_error_word_offset_saturates),
+        cmocka_unit_test(test_msg_tcr_indexes_and_error_codes_abi),
+        cmocka_unit_test(test_msg_map_item_word0_drops_low_base_bits),
         cmocka_unit_test(test_msg_item_type_recognition),
         cmocka_unit_test(test_msg_item_decode_map_grant),
         cmocka_unit_test(test_msg_item_decode_map_truncated),

@@ -1176,11 +1176,30 @@ static void test_sys_thread_control_create_utcb_misaligned_by_a_byte(void **stat
     assert_int_equal(T(7)->utcb_location, 0x1200u);
 }
 
+/* Who user mode may name (sys_user_visible): a user thread number from
+ * TID_USER_BASE on; below it only an interrupt thread with a handler. */
+static void test_sys_user_visible_borders(void **state)
+{
+    (void)state;
+    struct tcb t = {0};
+    t.gid = tid_make_global(TID_USER_BASE, 1);
+    assert_true(sys_user_visible(&t));
+    t.gid = tid_make_global(TID_USER_BASE - 1u, 1);
+    assert_false(sys_user_visible(&t));
+    t.gid = tid_make_global(3, 1);
+    mock_irq_handler[3] = NULL;
+    assert_false(sys_user_visible(&t));
+    mock_irq_handler[3] = &t;
+    assert_true(sys_user_visible(&t));
+    mock_irq_handler[3] = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T_(f) cmocka_unit_test_setup_teardown(f, env_setup, env_teardown)
         T_(test_sys_thread_control_unprivileged),
+        T_(test_sys_user_visible_borders),
         T_(test_sys_thread_control_invalid_dest),
         T_(test_sys_thread_control_irq_attach_detach),
         T_(test_sys_thread_control_irq_errors),
