@@ -88,6 +88,7 @@ static void test_msg_item_decode_map_grant(void **state)
     assert_int_equal(it.type, MSG_ITEM_GRANT);
     assert_int_equal(it.first, 2);
     assert_true(it.more);
+    assert_int_equal(it.snd_base, 0x12345000u);   /* without the c bit (bit 0) */
     assert_int_equal(it.fpage, 0x001000C6u);
 }
 
