@@ -401,6 +401,8 @@ static void test_wakeup_retime_in_place_or_moved(void **state)
     struct wakeup_node *first = wakeup_expire(&q, T0 + TICK);
     struct wakeup_node *left = first == &due ? &other : &due;
     assert_int_equal(wakeup_node_class(left), WAKEUP_DUE);
+    assert_ptr_equal(wakeup_list_next(&q, WAKEUP_DUE, NULL), left);   /* the due list walks too */
+    assert_null(wakeup_list_next(&q, WAKEUP_DUE, left));
     wakeup_retime(&q, left, T0 + 3 * TICK);
     assert_int_equal(wakeup_node_class(left), WAKEUP_SOON);
     assert_int_equal(wakeup_count(&q, WAKEUP_DUE), 0);
