@@ -8,6 +8,9 @@
 #include <core/msg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static struct msg_words words_of(const word_t *w, unsigned n)
 {
@@ -443,6 +446,181 @@ static void test_msg_map_item_word0_drops_low_base_bits(void **state)
     assert_int_equal(msg_map_item_word0(0x123FFu, true, true), 0x12000u | MSG_ITEM_GRANT_BITS | 1u);
 }
 
+/* Three pages, the outer two inaccessible: a word sequence placed against
+ * either guard page faults on any read past its end. */
+static word_t *guarded_page(void)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    char *m = mmap(NULL, 3 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(m != MAP_FAILED);
+    assert_int_equal(mprotect(m, (size_t)pg, PROT_NONE), 0);
+    assert_int_equal(mprotect(m + 2 * pg, (size_t)pg, PROT_NONE), 0);
+    return (word_t *)(m + pg);
+}
+
+static void guarded_release(word_t *page)
+{
+    long pg = sysconf(_SC_PAGESIZE);
+    munmap((char *)page - pg, 3 * (size_t)pg);
+}
+
+/* The decoders read no word outside the sequence they were given (design
+ * note, first guarantee): items and buffers running to the end, and a
+ * position at the end, are reported as IPC_ERR_OVERFLOW without a read
+ * past it. Typed words run upwards against the upper guard page, receive
+ * buffers (step -1) downwards against the lower one. */
+static void test_msg_decoders_never_read_past_the_sequence(void **state)
+{
+    (void)state;
+    word_t *page = guarded_page();
+    unsigned per_page = (unsigned)(sysconf(_SC_PAGESIZE) / (long)sizeof(word_t));
+    struct msg_item it;
+    struct msg_summary sum;
+
+    /* a compound string whose continuation would be the first word after */
+    word_t *w = page + per_page - 2u;
+    w[0] = msg_string_header(8, 1, true, false);
+    w[1] = 0x1000;
+    struct msg_words s = words_of(w, 2);
+    assert_int_equal(msg_item_decode(&s, 0, &it), IPC_ERR_OVERFLOW);
+    assert_int_equal(msg_validate_typed(&s, &sum), IPC_ERR_OVERFLOW);
+    assert_int_equal(msg_item_decode(&s, 2, &it), IPC_ERR_OVERFLOW);   /* at the end */
+    assert_int_equal(msg_item_decode(&s, 7, &it), IPC_ERR_OVERFLOW);   /* past it */
+    /* a map item cut after word 0, and the empty sequence */
+    w[1] = 0x12345008u;
+    s = words_of(w + 1, 1);
+    assert_int_equal(msg_item_decode(&s, 0, &it), IPC_ERR_OVERFLOW);
+    s = words_of(page + per_page, 0);
+    assert_int_equal(msg_item_decode(&s, 0, &it), IPC_ERR_OVERFLOW);
+    assert_int_equal(msg_validate_typed(&s, &sum), IPC_OK);
+
+    /* receive buffers: word i at page[1 - i], so word 2 would be below */
+    word_t *b = page + 1;
+    b[0] = msg_string_header(8, 1, true, false);
+    b[-1] = 0x2000;
+    struct msg_words brs = { b, -1, 2 };
+    assert_int_equal(msg_buffer_decode(&brs, 0, &it), IPC_ERR_OVERFLOW);
+    assert_int_equal(msg_buffer_decode(&brs, 2, &it), IPC_ERR_OVERFLOW);
+    b[0] = msg_string_header(8, 1, false, false);
+    assert_int_equal(msg_buffer_decode(&brs, 0, &it), IPC_OK);
+    assert_int_equal(it.words, 2);
+    guarded_release(page);
+}
+
+/* Expect every field of decoded item `it`. */
+static void item_is(const struct msg_item *it, enum msg_item_type type, unsigned first, unsigned words,
+                    word_t snd_base, fpage_t fpage, word_t length, bool more)
+{
+    assert_int_equal(it->type, type);
+    assert_int_equal(it->first, first);
+    assert_int_equal(it->words, words);
+    assert_int_equal(it->snd_base, snd_base);
+    assert_int_equal(it->fpage, fpage);
+    assert_int_equal(it->length, length);
+    assert_int_equal(it->more, more);
+}
+
+/* Every field of a decoded item is set: those that do not apply to its
+ * type are 0 (fpage: nil), whatever the caller's struct held before. */
+static void test_msg_decode_sets_every_field(void **state)
+{
+    (void)state;
+    word_t w[] = { 0x12345009u, 0x123450C0u, msg_string_header(5, 1, false, true), 0x4000 };
+    struct msg_words s = words_of(w, 4);
+    struct msg_item it;
+    memset(&it, 0xA5, sizeof(it));
+    assert_int_equal(msg_item_decode(&s, 0, &it), IPC_OK);
+    item_is(&it, MSG_ITEM_MAP, 0, 2, 0x12345000u, 0x123450C0u, 0, true);
+    memset(&it, 0xA5, sizeof(it));
+    assert_int_equal(msg_item_decode(&s, 2, &it), IPC_OK);
+    item_is(&it, MSG_ITEM_STRING, 2, 2, 0, FPAGE_NIL, 5, true);
+    /* decoded into the same struct: a map item without the C bit */
+    w[0] = 0x12345008u;
+    assert_int_equal(msg_item_decode(&s, 0, &it), IPC_OK);
+    item_is(&it, MSG_ITEM_MAP, 0, 2, 0x12345000u, 0x123450C0u, 0, false);
+    word_t block[128] = { 0 };
+    word_t *utcb = block + 64;
+    utcb[utcb_br_index(1)] = msg_string_header(6, 1, false, false);
+    struct msg_words b = msg_words_buffers(utcb);
+    memset(&it, 0xA5, sizeof(it));
+    assert_int_equal(msg_buffer_decode(&b, 0, &it), IPC_OK);
+    item_is(&it, MSG_ITEM_STRING, 0, 2, 0, FPAGE_NIL, 6, false);
+}
+
+/* Random fpage pairs against a 64-bit model of ABI 5.5's placement: the
+ * smaller of the two is placed at the send base's offset (modulo the larger
+ * size, rounded down to the smaller one) inside the larger. Send bases have
+ * random low bits, size fields run over all 64 values (above 32 is
+ * malformed; s = 1 is the complete space). */
+static void test_msg_place_fpage_random_model(void **state)
+{
+    (void)state;
+    unsigned seed = 0x5EED0002u;
+    srand(seed);
+    for (int round = 0; round < 20000; round++) {
+        word_t snd = (word_t)rand() ^ ((word_t)rand() << 16);
+        unsigned sf = (unsigned)rand() % 64u, wf = (unsigned)rand() % 64u;
+        fpage_t f = (((word_t)rand() << 12) & ~0x3FFu) | (sf << 4) | ((unsigned)rand() % 8u);
+        fpage_t win = (((word_t)rand() << 12) & ~0x3FFu) | (wf << 4);
+        if (fpage_is_nil(win) || fpage_is_io(f) || fpage_is_io(win))
+            continue;
+        struct msg_placement p;
+        enum ipc_error e = msg_place_fpage(snd, f, win, &p);
+        unsigned s = fpage_log2(f), w = fpage_log2(win);
+        bool bad = s > 32u || w > 32u;
+        uint64_t low = (uint64_t)1 << (s < w ? s : w), high = (uint64_t)1 << (s < w ? w : s);
+        uint64_t off = ((uint64_t)snd % high) / low * low;
+        uint64_t src = fpage_base(f) + (s > w ? off : 0), dst = fpage_base(win) + (s > w ? 0 : off);
+        if (bad ? e != IPC_ERR_OVERFLOW
+                : e != IPC_OK || p.io || p.log2 != (s < w ? s : w) || p.src_base != (word_t)src ||
+                      p.dst_base != (word_t)dst || p.src_base % low != 0 || p.dst_base % low != 0) {
+            fprintf(stderr, "seed 0x%x round %d: snd 0x%x f 0x%x win 0x%x\n", seed, round, snd, f, win);
+            fail();
+        }
+    }
+}
+
+/* Placements above 2^30 bytes come in 2^30 pieces that advance on both
+ * sides; smaller ones and IO placements are one piece, unchanged. */
+static void test_msg_placement_pieces(void **state)
+{
+    (void)state;
+    struct msg_placement p;
+    assert_int_equal(msg_place_fpage(0, fpage_make(0x80000000u, 31, 7), FPAGE_COMPLETE, &p), IPC_OK);
+    assert_int_equal(p.src_base, 0x80000000u);
+    assert_int_equal(p.dst_base, 0);
+    assert_int_equal(msg_placement_pieces(&p), 2);
+    struct msg_placement q = msg_placement_piece(&p, 1);
+    assert_int_equal(q.src_base, 0xC0000000u);
+    assert_int_equal(q.dst_base, 0x40000000u);
+    assert_int_equal(q.log2, MSG_PIECE_LOG2);
+    assert_false(q.io);
+    q = msg_placement_piece(&p, 0);
+    assert_int_equal(q.src_base, 0x80000000u);
+    assert_int_equal(q.dst_base, 0);
+    assert_int_equal(q.log2, MSG_PIECE_LOG2);
+    /* the complete space into the complete space: four pieces */
+    assert_int_equal(msg_place_fpage(0, FPAGE_COMPLETE, FPAGE_COMPLETE, &p), IPC_OK);
+    assert_int_equal(msg_placement_pieces(&p), 4);
+    q = msg_placement_piece(&p, 3);
+    assert_int_equal(q.src_base, 0xC0000000u);
+    assert_int_equal(q.dst_base, 0xC0000000u);
+    /* 2^30 and below: the placement itself */
+    assert_int_equal(msg_place_fpage(0x40000000u, fpage_make(0x40000000u, 30, 7),
+                                     fpage_make(0, 31, 0), &p), IPC_OK);
+    assert_int_equal(msg_placement_pieces(&p), 1);
+    q = msg_placement_piece(&p, 0);
+    assert_int_equal(q.src_base, 0x40000000u);
+    assert_int_equal(q.dst_base, 0x40000000u);
+    assert_int_equal(q.log2, 30);
+    assert_int_equal(msg_place_fpage(0, fpage_io_make(0x60, 4), FPAGE_NIL, &p), IPC_OK);
+    assert_int_equal(msg_placement_pieces(&p), 1);
+    q = msg_placement_piece(&p, 0);
+    assert_true(q.io);
+    assert_int_equal(q.src_base, 0x60);
+    assert_int_equal(q.log2, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +651,10 @@ int main(void)
         cmocka_unit_test(test_msg_place_fpage_equal_and_complete),
         cmocka_unit_test(test_msg_place_fpage_nil_window_and_io),
         cmocka_unit_test(test_msg_validate_typed_random_roundtrip),
+        cmocka_unit_test(test_msg_decoders_never_read_past_the_sequence),
+        cmocka_unit_test(test_msg_decode_sets_every_field),
+        cmocka_unit_test(test_msg_place_fpage_random_model),
+        cmocka_unit_test(test_msg_placement_pieces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

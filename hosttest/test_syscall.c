@@ -61,6 +61,11 @@ static void test_sys_thread_control_invalid_dest(void **state)
     tc_fails(TID_ANY, G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
     tc_fails(L(ROOT_UTCB), G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
     tc_fails(TID_ANYLOCAL, G(6), G(ROOT_N), TID_NIL, NOCHG, SYS_ERR_INVALID_THREAD);
+    /* a local ID whose bits 31..14 name a free user thread slot is no
+     * global ID of version 0: nothing is created there */
+    tc_fails((word_t)(TID_USER_BASE + 6u) << TID_VERSION_BITS, G(6), G(ROOT_N), TID_NIL, NOCHG,
+             SYS_ERR_INVALID_THREAD);
+    assert_int_equal(T(6)->state, TS_FREE);
     tc_fails(tid_make_global(ENV_THREADS, 1), tid_make_global(ENV_THREADS, 1), G(ROOT_N), TID_NIL,
              NOCHG, SYS_ERR_INVALID_THREAD);
     /* kernel range: also the idle thread cannot be touched */
@@ -338,6 +343,9 @@ static void test_sys_thread_control_modify_activate(void **state)
     /* change the location while inactive, then activate using the stored one */
     assert_int_equal(tc(G(5), G(5), TID_NIL, TID_NIL, ROOT_UTCB + 512u * 9u), 1);
     assert_int_equal(T(5)->utcb_location, ROOT_UTCB + 512u * 9u);
+    /* a modification that gives no location (-1) keeps the stored one */
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(T(5)->utcb_location, ROOT_UTCB + 512u * 9u);
     assert_int_equal(tc(G(5), G(5), TID_NIL, G(ROOT_N), NOCHG), 1);
     assert_true(tcb_is_active(T(5)));
     assert_int_equal(T(5)->utcb_location, ROOT_UTCB + 512u * 9u);
@@ -469,6 +477,20 @@ static void test_sys_space_control_errors(void **state)
     assert_int_equal(send_start(G(7), 1, 2), IPC_DONE);
     as(T(7));
     sc_fails(G(5), KAREA, UAREA, TID_NIL, SYS_ERR_NO_PRIVILEGE);
+}
+
+/* Areas that end exactly at the user limit are inside the user area. */
+static void test_sys_space_control_areas_at_the_user_limit(void **state)
+{
+    (void)state;
+    assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(5), 0, fpage_make(MDB_USER_LIMIT - 0x1000u, 12, 0),
+                        fpage_make(MDB_USER_LIMIT - 0x20000u, 16, 0), TID_NIL, NULL), 1);
+    assert_int_equal(T(5)->space->kip_area, fpage_make(MDB_USER_LIMIT - 0x1000u, 12, 0));
+    assert_int_equal(tc(G(6), G(6), G(ROOT_N), TID_NIL, NOCHG), 1);
+    assert_int_equal(sc(G(6), 0, KAREA, fpage_make(MDB_USER_LIMIT - 0x10000u, 16, 0), TID_NIL, NULL), 1);
+    assert_int_equal(T(6)->space->utcb_area, fpage_make(MDB_USER_LIMIT - 0x10000u, 16, 0));
+    assert_int_equal(env_check(), 0);
 }
 
 static void test_sys_space_control_redirector_and_reinit(void **state)
@@ -1216,6 +1238,7 @@ int main(void)
         T_(test_sys_thread_control_modify_errors),
         T_(test_sys_thread_control_modify_migrate),
         T_(test_sys_space_control_errors),
+        T_(test_sys_space_control_areas_at_the_user_limit),
         T_(test_sys_space_control_redirector_and_reinit),
         T_(test_sys_space_control_small_spaces),
         T_(test_sys_thread_control_many_threads_and_kill_all),

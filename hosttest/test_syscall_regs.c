@@ -477,8 +477,10 @@ static void test_sys_unmap_status_and_revoke(void **state)
     assert_int_equal(root->utcb[0], r.esi);
     assert_int_equal(root->utcb[1] & 7u, 5u);                     /* referenced: r+x */
     assert_int_equal(mock_pt_node_entries(c->space), 3);
-    /* unmap w of page 0: derived mapping loses w; own keeps it */
-    r = regs(0, 0xC0FFEE, 0, fpage_make(0x10000, 12, FPAGE_RIGHTS_W), 0, 0, 0);
+    /* unmap w of page 0 (k = 1: bit 0 of the control word is no flush bit):
+     * derived mapping loses w; own keeps it */
+    root->utcb[1] = FPAGE_NIL;
+    r = regs(1, 0xC0FFEE, 0, fpage_make(0x10000, 12, FPAGE_RIGHTS_W), 0, 0, 0);
     sys_unmap(root, &r);
     struct pt_entry e;
     assert_true(arch_pt_lookup(c->space, 0x50000, &e));
@@ -561,8 +563,20 @@ static void test_sys_memory_control(void **state)
     assert_int_equal(r.eax, 1);
     assert_int_equal(mock_cache_calls[3].va, 0xBFFFF000u);
     assert_int_equal(mock_cache_calls[3].attr, 4);
-    /* errors: 5 */
+    /* k = 63: MR0..MR63, all but MR0 nil here */
+    for (unsigned i = 1; i < 64; i++)
+        root->utcb[i] = FPAGE_NIL;
+    r = regs(63, 4, 0, fpage_make(0x30000, 12, 0), 0, 0, 0);
+    sys_memory_control(root, &r);
+    assert_int_equal(r.eax, 1);
+    assert_int_equal(mock_cache_count, 5);
+    assert_int_equal(mock_cache_calls[4].va, 0x30000);
+    /* errors: 5. k = 64 would take the word after MR63 as a 65th fpage; the
+     * mock keeps a canary there (an invalid fpage), made nil for this call */
+    word_t canary = root->utcb[64];
+    root->utcb[64] = FPAGE_NIL;
     mc_fails(64, fpage_make(0x10000, 12, 0), 0, 0, 0, 0, SYS_ERR_INVALID_PARAM);
+    root->utcb[64] = canary;
     mc_fails(0, fpage_make(0x10000, 12, 0), 6, 0, 0, 0, SYS_ERR_INVALID_PARAM);
     mc_fails(0, fpage_make(0x10000, 12, 0), 7, 0, 0, 0, SYS_ERR_INVALID_PARAM);
     mc_fails(0, fpage_make(0x10000, 12, 0) | 1u, 0, 9, 0, 0, SYS_ERR_INVALID_PARAM);

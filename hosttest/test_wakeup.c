@@ -520,6 +520,43 @@ static void test_wakeup_next_expiry_soon_minimum(void **state)
     assert_true(wakeup_next_expiry(&q) == UINT64_MAX);
 }
 
+/* With regular ticks each correction runs once per period, not on every
+ * tick after its first: late_next and soon_next move on with it. */
+static void test_wakeup_corrections_once_per_period(void **state)
+{
+    (void)state;
+    struct wakeup_queue q;
+    wakeup_init(&q, T0);
+    for (unsigned t = 1; t <= 4 * WAKEUP_LATE_TICKS; t++)
+        assert_null(wakeup_expire(&q, T0 + t * TICK));
+    assert_int_equal(wakeup_corrections(&q, WAKEUP_LATE), 4);
+    assert_int_equal(wakeup_corrections(&q, WAKEUP_SOON), 4 * WAKEUP_LATE_TICKS / WAKEUP_SOON_TICKS);
+    assert_true(wakeup_check(&q));
+}
+
+/* soon_min, the bound that lets a tick with nothing due skip the soon
+ * list: none (UINT64_MAX) in a fresh queue, lowered by each soon insert,
+ * and exact again after every collection of due entries. */
+static void test_wakeup_soon_min_tracks_the_soon_list(void **state)
+{
+    (void)state;
+    struct wakeup_queue q;
+    struct wakeup_node a = {0}, b = {0}, late = {0};
+    memset(&q, 0, sizeof(q));
+    wakeup_init(&q, T0);
+    assert_true(q.soon_min == UINT64_MAX);
+    wakeup_insert(&q, &late, T0 + WAKEUP_SOON_WINDOW_US);
+    assert_true(q.soon_min == UINT64_MAX);          /* late entries do not count */
+    wakeup_insert(&q, &b, T0 + 5 * TICK);
+    wakeup_insert(&q, &a, T0 + 3 * TICK);
+    assert_true(q.soon_min == T0 + 3 * TICK);
+    assert_ptr_equal(wakeup_expire(&q, T0 + 3 * TICK), &a);
+    assert_true(q.soon_min == T0 + 5 * TICK);
+    assert_ptr_equal(wakeup_expire(&q, T0 + 5 * TICK), &b);
+    assert_true(q.soon_min == UINT64_MAX);
+    assert_true(wakeup_check(&q));
+}
+
 /* ---- limits near the end of time -------------------------------------- */
 
 static void test_wakeup_init_saturates_near_max(void **state)
@@ -553,14 +590,19 @@ static void test_wakeup_check_detects_corruption(void **state)
     wakeup_insert(&q, &d, T0 + WAKEUP_LATE_WINDOW_US);
     assert_true(wakeup_check(&q));
 
-    struct wakeup_queue bad;
-    /* limits out of order */
-    bad = q; bad.soon_limit = bad.late_limit + 1;
-    assert_false(wakeup_check(&bad));
-    bad = q; bad.soon_next = bad.soon_limit + 1;
-    assert_false(wakeup_check(&bad));
-    bad = q; bad.late_next = bad.late_limit + 1;
-    assert_false(wakeup_check(&bad));
+    /* limits out of order (changed in place: the nodes link to q's own
+     * sentinels, so a copy of q would fail the list checks anyway) */
+    struct wakeup_queue keep_q = q;
+    q.soon_limit = q.late_limit + 1;
+    assert_false(wakeup_check(&q));
+    q = keep_q;
+    q.soon_next = q.soon_limit + 1;
+    assert_false(wakeup_check(&q));
+    q = keep_q;
+    q.late_next = q.late_limit + 1;
+    assert_false(wakeup_check(&q));
+    q = keep_q;
+    assert_true(wakeup_check(&q));
 
     /* entries on the wrong side of a border (checked in place, then restored) */
     uint64_t keep = a.deadline;
@@ -917,6 +959,8 @@ int main(void)
         cmocka_unit_test_setup(test_wakeup_remove_corrupt_node_panics, setup),
         cmocka_unit_test_setup(test_wakeup_insert_again_after_remove_and_expire, setup),
         cmocka_unit_test_setup(test_wakeup_next_expiry_soon_minimum, setup),
+        cmocka_unit_test_setup(test_wakeup_corrections_once_per_period, setup),
+        cmocka_unit_test_setup(test_wakeup_soon_min_tracks_the_soon_list, setup),
         cmocka_unit_test_setup(test_wakeup_init_saturates_near_max, setup),
         cmocka_unit_test_setup(test_wakeup_check_detects_corruption, setup),
         cmocka_unit_test_setup(test_wakeup_expire_random_model, setup),
