@@ -291,15 +291,28 @@ static void test_mdb_map_grant_onto_same_frame_lifts_children(void **state)
     assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, RWX, false), MDB_OK);
     assert_int_equal(mdb_map(A, 0x1000, B, 0x2000, 12, R, false), MDB_OK);
     assert_int_equal(mdb_map(B, 0x2000, C, 0x3000, 12, R, false), MDB_OK);
+    /* more of B's subtree: a second child and a grandchild */
+    assert_int_equal(mdb_map(B, 0x2000, C, 0x6000, 12, R, false), MDB_OK);
+    assert_int_equal(mdb_map(C, 0x3000, A, 0x7000, 12, R, false), MDB_OK);
     assert_int_equal(mdb_map(s0, 0x5000, D, 0x4000, 12, R, false), MDB_OK);
     /* B grants onto D's mapping of the same frame */
     assert_int_equal(mdb_map(B, 0x2000, D, 0x4000, 12, RWX, true), MDB_OK);
     expect_unmapped(B, 0x2000);
     expect_map(D, 0x4000, 0x5000, R);
-    assert_int_equal(node_at(C, 0x3000).depth, 2);   /* lifted under A */
+    struct mdb_node_info c = node_at(C, 0x3000);
+    assert_int_equal(c.depth, 2);                    /* lifted under A */
+    assert_ptr_equal(c.space, C);
+    assert_int_equal(c.va, 0x3000);
+    assert_int_equal(c.log2, 12);
+    assert_int_equal(c.rights, R);
+    assert_int_equal(c.phys, 0x5000);
+    assert_int_equal(node_at(C, 0x6000).depth, 2);
+    assert_int_equal(node_at(A, 0x7000).depth, 3);
     expect_consistent();
     unmap(A, 0x1000, 12, RWX, false);
     expect_unmapped(C, 0x3000);
+    expect_unmapped(C, 0x6000);
+    expect_unmapped(A, 0x7000);
     expect_map(D, 0x4000, 0x5000, R);
     /* granting a page onto itself changes nothing */
     assert_int_equal(mdb_map(D, 0x4000, D, 0x4000, 12, RWX, true), MDB_OK);
@@ -426,6 +439,49 @@ static void test_mdb_map_large_region_small_sender_pages(void **state)
     assert_int_equal(page_log2(D, 0x0), 22);
     assert_int_equal(mdb_map(s0, 0x01001000, D, 0x00400000, 12, R, false), MDB_OK);
     assert_int_equal(page_log2(D, 0x0), 12);
+    expect_consistent();
+}
+
+/* Which 4 KB pages keep a 4 MB map from being one 4 MB page: a kernel page
+ * at the slot's first page does, one in the next slot does not. */
+static void test_mdb_map_large_kernel_page_borders(void **state)
+{
+    (void)state;
+    mock_pt_kernel_map(D, 0x00400000, 12, 0x00100000, R);          /* slot 1, page 0 */
+    assert_int_equal(mdb_map(s0, 0x03000000, D, 0x00400000, 22, RWX, false), MDB_OK);
+    expect_map(D, 0x00400000, 0x00100000, R);
+    expect_map(D, 0x00401000, 0x03001000, RWX);
+    assert_int_equal(page_log2(D, 0x00401000), 12);
+    /* slot 0 holds a user 4 KB page; slot 1's kernel page is not its business */
+    assert_int_equal(mdb_map(s0, 0x5000, D, 0x1000, 12, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x02000000, D, 0x0, 22, RWX, false), MDB_OK);
+    assert_int_equal(page_log2(D, 0x0), 22);
+    expect_map(D, 0x1000, 0x02001000, RWX);
+    expect_consistent();
+}
+
+/* Rights bits above RWX are no rights: a map gives at most RWX. */
+static void test_mdb_map_masks_rights(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x1000, 12, 0xFFu, false), MDB_OK);
+    expect_map(A, 0x1000, 0x5000, RWX);
+    assert_int_equal(node_at(A, 0x1000).rights, RWX);
+    assert_int_equal(mdb_map(s0, 0x6000, A, 0x2000, 12, 0xF8u, false), MDB_OK);
+    expect_unmapped(A, 0x2000);
+    expect_consistent();
+}
+
+/* An unmap that ends where a 4 MB page begins leaves that page whole. */
+static void test_mdb_unmap_ending_at_a_large_page(void **state)
+{
+    (void)state;
+    assert_int_equal(mdb_map(s0, 0x03000000, A, 0x00800000, 22, RWX, false), MDB_OK);
+    assert_int_equal(mdb_map(s0, 0x5000, A, 0x007FF000, 12, RWX, false), MDB_OK);
+    unmap(A, 0x007FF000, 12, RWX, true);
+    expect_unmapped(A, 0x007FF000);
+    assert_int_equal(page_log2(A, 0x00800000), 22);
+    expect_map(A, 0x00800000, 0x03000000, RWX);
     expect_consistent();
 }
 
@@ -1436,6 +1492,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_map_large_replaces_small_receiver_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_large_region_small_sender_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_skips_reserved_and_kernel_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_large_kernel_page_borders, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_map_masks_rights, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_unmap_ending_at_a_large_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_sigma0_device_memory_above_user_area, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_sigma0_self_mapping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_map_out_of_memory_changes_nothing, setup, teardown),
