@@ -351,7 +351,7 @@ static void test_kip_add_memdesc_rejects_invalid(void **state)
 
 static void test_kip_add_memdesc_bad_memdescptr(void **state)
 {
-    static const unsigned bad[] = { 0x0, 0x11C, 0x202, 0x800, 0xFFF8, 0x7FC };
+    static const unsigned bad[] = { 0x0, 0x11C, 0x201, 0x202, 0x800, 0xFFF8, 0x7FC };
     for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         raw_put(&kk, 0x54, bad[i] << 16);
         bool ok = kip_add_memdesc(&kk, KIP_MEM_SHARED, 0, false, 0, 0xFFF);
@@ -359,6 +359,10 @@ static void test_kip_add_memdesc_bad_memdescptr(void **state)
             fail_msg("MemDescPtr 0x%X accepted", bad[i]);
         assert_int_equal(raw_word(&kk, 0x54), bad[i] << 16);
     }
+    /* the first word after the header is a body offset too */
+    raw_put(&kk, 0x54, KIP_HEADER_SIZE << 16);
+    assert_true(kip_add_memdesc(&kk, KIP_MEM_SHARED, 0, false, 0, 0xFFF));
+    assert_int_equal(raw_word(&kk, KIP_HEADER_SIZE), 0x00000004u);
     /* a pointer leaving room for exactly one descriptor */
     raw_put(&kk, 0x54, 0x7F8u << 16);
     assert_true(kip_add_memdesc(&kk, KIP_MEM_SHARED, 0, false, 0, 0xFFF));
@@ -417,9 +421,17 @@ static void test_kip_add_e820_entries(void **state)
     assert_int_equal(d.high, 0xFFFFFFFFu);
     assert_int_equal(d.type, KIP_MEM_ARCH);
     assert_int_equal(d.subtype, 2);
+    /* one byte, and one byte past 1 KB: the descriptor ends at the last byte */
+    assert_true(kip_add_e820(&kk, 0x1000, 1, 1));
+    assert_true(kip_memdesc(&kk, 5, &d));
+    assert_int_equal(d.low, 0x1000u);
+    assert_int_equal(d.high, 0x13FFu);
+    assert_true(kip_add_e820(&kk, 0x2000, 0x401, 1));
+    assert_true(kip_memdesc(&kk, 6, &d));
+    assert_int_equal(d.high, 0x27FFu);
     /* the last byte below 4 GB exactly */
     assert_true(kip_add_e820(&kk, 0xFFFFFC00ull, 0x400, 1));
-    assert_true(kip_memdesc(&kk, 5, &d));
+    assert_true(kip_memdesc(&kk, 7, &d));
     assert_int_equal(d.low, 0xFFFFFC00u);
     assert_int_equal(d.high, 0xFFFFFFFFu);
 }
@@ -536,9 +548,24 @@ static void test_kip_complete_rejects_invalid_params(void **state)
     assert_false(kip_complete(&kk, &p));
     assert_memory_equal(&before, &kk, sizeof(kk));
     p = default_params;
+    p.image_low = p.image_high;      /* one-byte ranges are ranges */
+    p.kmem_low = p.kmem_high;
+    assert_true(kip_complete(&kk, &p));
+    memcpy(&kk, &before, sizeof(kk));
+    p = default_params;
     p.kmem_low = 0;                  /* a kernel-memory range starting at 0 is fine */
     assert_true(kip_complete(&kk, &p));
     assert_int_equal(raw_memdesc_n(&kk), 3);
+}
+
+static void test_kip_complete_needs_room_for_two(void **state)
+{
+    for (unsigned i = 0; i < KIP_MEMDESC_MAX - 1u; i++)
+        assert_true(kip_add_memdesc(&kk, KIP_MEM_SHARED, 0, false, 0, 0xFFF));
+    struct kip_boot_params p = default_params;
+    p.kmem_low = p.kmem_high = 0;                               /* needs 2, 1 free */
+    assert_false(kip_complete(&kk, &p));
+    assert_int_equal(raw_memdesc_n(&kk), KIP_MEMDESC_MAX - 1u);
 }
 
 static void test_kip_complete_needs_room_for_all(void **state)
@@ -780,6 +807,9 @@ static void test_kip_add_memdesc_random_model(void **state)
 static void test_kip_complete_feature_list_of_the_build(void **state)
 {
     (void)state;
+    /* garbage after the version string: the list's end is written, not assumed */
+    memset(kk.kernel_desc.strings + sizeof(KIP_VERSION_STRING), 0xFF,
+           KIP_KERNEL_STRINGS_SIZE - sizeof(KIP_VERSION_STRING));
     assert_true(kip_complete(&kk, &default_params));
     const uint8_t *b = (const uint8_t *)&kk;
     unsigned str = raw_word(&kk, 0x0C) + 16u;
@@ -822,6 +852,12 @@ static void test_kip_feature_walks_the_list(void **state)
     s[0] = 'x';
     s[KIP_KERNEL_STRINGS_SIZE - 1] = '\0';
     assert_null(kip_feature(&kk, 0));
+    /* a feature whose NUL is the descriptor's last byte is complete */
+    memset(s, 'z', KIP_KERNEL_STRINGS_SIZE);
+    s[0] = '\0';
+    s[KIP_KERNEL_STRINGS_SIZE - 1] = '\0';
+    assert_ptr_equal(kip_feature(&kk, 0), s + 1);
+    assert_null(kip_feature(&kk, 1));
     /* the first feature complete, the second cut off */
     memset(s, 'y', KIP_KERNEL_STRINGS_SIZE);
     memcpy(s, "v\0one\0", 6);
@@ -833,11 +869,13 @@ static void test_kip_feature_walks_the_list(void **state)
 
 static void test_kip_complete_zeroes_garbage_processor_descriptors(void **state)
 {
-    /* a garbage page: every processor descriptor word set */
+    /* a garbage page: every processor descriptor word set, and the pointer to them */
     memset(kk.proc_desc, 0xA5, sizeof(kk.proc_desc));
+    raw_put(&kk, 0xBC, 0xA5A5A5A5u);
     struct kip_boot_params p = default_params;
     p.ncpus = 2;
     assert_true(kip_complete(&kk, &p));
+    assert_int_equal(raw_word(&kk, 0xBC), 0x120);
     for (unsigned cpu = 0; cpu < KIP_MAX_CPUS; cpu++) {
         unsigned d = 0x120 + cpu * 16u;
         assert_int_equal(raw_word(&kk, d + 0), cpu < 2 ? 100000u : 0u);
@@ -888,6 +926,7 @@ int main(void)
         cmocka_unit_test_setup(test_kip_complete_multiprocessor, kip_setup),
         cmocka_unit_test_setup(test_kip_complete_rejects_invalid_params, kip_setup),
         cmocka_unit_test_setup(test_kip_complete_needs_room_for_all, kip_setup),
+        cmocka_unit_test_setup(test_kip_complete_needs_room_for_two, kip_setup),
         cmocka_unit_test_setup(test_kip_complete_multiboot_path_order, kip_setup),
         cmocka_unit_test_setup(test_kip_set_server_fields, kip_setup),
         cmocka_unit_test_setup(test_kip_set_server_rejects_invalid, kip_setup),

@@ -105,6 +105,8 @@ static void test_kprintf_width_with_zero_digit(void **state)
     CHECK_PRINT("-000000042", "%010d", -42);
     CHECK_PRINT("                  ff", "%20x", 0xFFu);
     CHECK_PRINT("      ab", "%8s", "ab");
+    CHECK_PRINT("        9", "%9u", 9u);                 /* 9 is a width digit too */
+    CHECK_PRINT("   |", "%3s|", "");                     /* the empty string padded */
     CHECK_PRINT("                                                                                                   7",
                 "%100u", 7u);
 }
@@ -115,6 +117,7 @@ static void test_kprintf_pointer_hex_letters(void **state)
     CHECK_PRINT("0x00000abc", "%p", (void *)(uintptr_t)0xABCu);
     CHECK_PRINT("0x00000000cafe", "%12p", (void *)(uintptr_t)0xCAFEu);
     CHECK_PRINT("0x0000f00d", "%4p", (void *)(uintptr_t)0xF00Du);
+    CHECK_PRINT("0x00000f00d", "%9p", (void *)(uintptr_t)0xF00Du);
 }
 
 static void test_kprintf_long_is_fetched_as_long(void **state)
