@@ -244,6 +244,22 @@ static void test_mdb_check_link_turns_back(void **state)
     expect_link_corruption(node_of(B, B_VA), 0, 1);
 }
 
+/* A root-table chunk is empty when its own slots are: the word after it
+ * (the next chunk's first slot) is not looked at. */
+static void test_mdb_chunk_empty_reads_only_its_slots(void **state)
+{
+    (void)state;
+    struct root_chunk *a = kmem_alloc(&chunk_cache), *b = kmem_alloc(&chunk_cache);
+    assert_ptr_equal((char *)b, (char *)a + chunk_cache.obj_size);   /* neighbours */
+    b->slot[0] = b;
+    assert_true(chunk_empty(a));
+    a->slot[CHUNK_SLOTS - 1u] = b;
+    assert_false(chunk_empty(a));
+    a->slot[CHUNK_SLOTS - 1u] = b->slot[0] = NULL;
+    kmem_free(&chunk_cache, b);
+    kmem_free(&chunk_cache, a);
+}
+
 /* ---- counts and the caches ------------------------------------------------ */
 
 /* A live count one above the nodes in the trees: one violation for mdb_check
@@ -296,6 +312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mdb_check_node_in_wrong_tree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_link_loses_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_link_turns_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mdb_chunk_empty_reads_only_its_slots, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_check_node_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_pool_check_free_chunk_overwritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mdb_page_count_sums_caches, setup, teardown),
