@@ -551,6 +551,38 @@ static void handoff_compare(unsigned variant, unsigned expect)
         fail_msg("handoff (variant %u) differs from the general path in %s", variant, d);
 }
 
+/* handoff_scene(0) with the receiver in the caller's space: 1 waits for
+ * anyone, blocked but still queued right behind the caller. */
+static void intra_handoff_scene(void)
+{
+    handoff_scene(0);
+    ipc_cancel(th[1], true, false);
+    wait_for(1, TID_ANY);
+    assert_ptr_equal(th[0]->ready_next, th[1]);
+    mock_current = th[0];
+}
+
+/* A call within a space is handed off directly too: the fast path's own
+ * switch (the intra-space one) runs the receiver, and both paths end alike. */
+static void test_ipc_fastpath_handoff_within_space(void **state)
+{
+    (void)state;
+    intra_handoff_scene();
+    U(0)[0] = tag2;
+    ipc_invoke(th[0], lid_of(1), lid_of(1), 0);
+    slow_tail(th[0], &snap_a);
+    intra_handoff_scene();
+    unsigned switches = mock_switch_count;
+    assert_true(ipc_fastpath(th[0], lid_of(1), lid_of(1), 0, tag2));
+    assert_ptr_equal(mock_current, th[1]);
+    assert_int_equal(mock_switch_count, switches + 1);
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
+    fast_tail(th[0], &snap_b);
+    snapshot_drop_blocked(&snap_a);
+    snapshot_drop_blocked(&snap_b);
+    assert_null(snapshot_diff(&snap_a, &snap_b));
+}
+
 static void test_ipc_fastpath_handoff_equal_priority(void **state)
 {
     handoff_compare(0, 5);
@@ -1392,6 +1424,7 @@ int main(void)
         T(test_ipc_fastpath_send_only_finishes_caller),
         T(test_ipc_fastpath_send_only_requeues_caller),
         T(test_ipc_fastpath_handoff_equal_priority),
+        T(test_ipc_fastpath_handoff_within_space),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),
         T(test_ipc_fastpath_declines_halted_receiver),
