@@ -6,6 +6,7 @@
 # of header helpers (fpage.h, msg.h, sched.h, tcb.h) in call sites that never
 # see that case, and new small-space and reclaim branches still to be tested.
 # Raised to 97.4 in session 11, at 97.5 % measured (60 of 2,379 branch
-# sides untaken; the report rounds to one decimal).
+# sides untaken; the report rounds to one decimal). Raised to 97.5 in
+# session 14, at 97.54 % measured (59 of 2,399 untaken).
 set(L4_COVERAGE_MIN_LINES 100)
-set(L4_COVERAGE_MIN_BRANCHES 97.4)
+set(L4_COVERAGE_MIN_BRANCHES 97.5)
