@@ -13,6 +13,7 @@
 #include <core/check.h>
 #include <core/kmem.h>
 
+#define ENV_THREADS 8192u       /* room for one thread in each of 4096 spaces and more */
 #include "sys_env.h"
 
 #define N_A 3u          /* created, waiting for its start message (closed receive on root) */
@@ -114,8 +115,9 @@ static int scene_setup(void **state)
     return 0;
 }
 
-/* kcheck_all() finds at least one violation, the first being `what` about thread `n`. */
-static void expect_violation(const char *what, word_t n)
+/* kcheck_all() finds at least one violation, the first being `what` about
+ * thread `n`; returns how many it found. */
+static unsigned expect_violation(const char *what, word_t n)
 {
     unsigned bad = kcheck_all();
     if (bad == 0 || kcheck_first() == NULL || strcmp(kcheck_first(), what) != 0 ||
@@ -125,6 +127,7 @@ static void expect_violation(const char *what, word_t n)
     assert_true(bad > 0);
     assert_string_equal(kcheck_first(), what);
     assert_int_equal(kcheck_first_thread(), n);
+    return bad;
 }
 
 static word_t no(unsigned n) { return TID_USER_BASE + n; }
@@ -292,6 +295,64 @@ static void test_kcheck_detects_marked_but_unqueued(void **state)
     a->in_ready_queue = false;
 }
 
+/* Ready threads only in the first bitmap word (priority 0 among them), and
+ * none at all (top 0), are consistent states. */
+static void test_kcheck_accepts_lowest_priorities_and_no_ready_thread(void **state)
+{
+    (void)state;
+    static uint8_t prio[ENV_THREADS];
+    static bool halted[ENV_THREADS];
+    for (word_t no = 0; no < tcb_area_used(); no++) {
+        struct tcb *t = tcb_of_number(no);
+        prio[no] = t->prio;
+        if (t->in_ready_queue)
+            sched_set_priority(t, t == T(N_D) ? 0 : 31);
+    }
+    assert_int_equal(sched_bitmap_word(SCHED_PRIORITIES / 32u), 1u);
+    assert_int_equal(sched_state.top, 31);
+    expect_clean();
+    /* every queue empty: the runnable threads halted */
+    for (word_t no = 0; no < tcb_area_used(); no++) {
+        struct tcb *t = tcb_of_number(no);
+        halted[no] = t->state != TS_FREE && sched_runnable(t);
+        t->halted |= halted[no];
+        sched_remove(t);
+    }
+    assert_int_equal(sched_bitmap_word(SCHED_PRIORITIES / 32u), 0u);
+    assert_int_equal(sched_state.top, 0);
+    expect_clean();
+    for (word_t no = 0; no < tcb_area_used(); no++) {
+        struct tcb *t = tcb_of_number(no);
+        if (halted[no]) {
+            t->halted = false;
+            sched_make_ready(t);
+        }
+        if (t->state != TS_FREE)
+            sched_set_priority(t, prio[no]);
+    }
+    assert_int_equal(sched_state.top, 255);
+    expect_clean();
+}
+
+/* Summary bit i must say whether bitmap word i is non-empty, for every word. */
+static void test_kcheck_detects_summary_bit_wrong(void **state)
+{
+    (void)state;
+    for (unsigned i = 0; i < SCHED_PRIORITIES / 32u; i++) {
+        sched_state.summary ^= 1u << i;
+        expect_violation("ready bitmap summary wrong", KCHECK_NO_THREAD);
+        sched_state.summary ^= 1u << i;
+    }
+    /* a bit beyond the bitmap's words: reported, and the checker itself
+     * reads no word past the bitmap (the asan build would see it) */
+    for (unsigned i = SCHED_PRIORITIES / 32u; i < 32u; i++) {
+        sched_state.summary ^= 1u << i;
+        assert_int_equal(expect_violation("ready bitmap summary wrong", KCHECK_NO_THREAD), 1);
+        sched_state.summary ^= 1u << i;
+    }
+    expect_clean();
+}
+
 /* ---- IPC queues ---------------------------------------------------------- */
 
 static void test_kcheck_detects_blocked_sender_made_ready(void **state)
@@ -359,7 +420,8 @@ static void test_kcheck_stale_wait_queue_member(void **state)
     d->ipc.partner = NULL;
     unqueue(d);
     enqueue(&root->ipc.sendq, d);             /* a stale member of a send queue */
-    expect_violation("thread in an IPC queue its state does not call for", no(N_D));
+    /* (twice from root's queue walk, once from D's own place) */
+    assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_D)), 3);
     unqueue(d);
     expect_clean();
 }
@@ -410,8 +472,8 @@ static void test_kcheck_detects_queue_tail(void **state)
     assert_ptr_equal(tail, &T(N_B)->ipc.q_link);
     root->ipc.sendq.ends.prev = &root->ipc.sendq.ends;
     expect_violation("IPC queue tail wrong", ROOT_N + TID_USER_BASE);
-    root->ipc.sendq.ends.prev = NULL;
-    expect_violation("IPC queue not initialised", ROOT_N + TID_USER_BASE);
+    root->ipc.sendq.ends.prev = NULL;         /* (B, still on it, is then counted in no queue) */
+    assert_int_equal(expect_violation("IPC queue not initialised", ROOT_N + TID_USER_BASE), 2);
     root->ipc.sendq.ends.prev = tail;
     expect_clean();
 }
@@ -466,6 +528,19 @@ static void test_kcheck_detects_stale_utcb_in_transfer(void **state)
     r->utcb = &elsewhere[64];
     expect_violation("string transfer points outside the partners' UTCBs", no(N_S));
     r->utcb = saved;
+    /* a cursor may point anywhere in the sender's UTCB, not one word past it */
+    struct tcb *s = T(N_S);
+    const word_t *src = s->ipc.xfer.src.s.w;
+    const word_t below = TID_UTCB_MR0_OFFSET / sizeof(word_t);
+    const word_t above = ((1u << TID_UTCB_SIZE_LOG2) - TID_UTCB_MR0_OFFSET) / sizeof(word_t);
+    s->ipc.xfer.src.s.w = s->utcb - below;
+    expect_clean();
+    s->ipc.xfer.src.s.w = s->utcb + above - 1;
+    expect_clean();
+    s->ipc.xfer.src.s.w = s->utcb + above;
+    expect_violation("string transfer points outside the partners' UTCBs", no(N_S));
+    s->ipc.xfer.src.s.w = src;
+    expect_clean();
 }
 
 static void test_kcheck_detects_transfer_partner_mismatch(void **state)
@@ -477,6 +552,22 @@ static void test_kcheck_detects_transfer_partner_mismatch(void **state)
     r->ipc.saved.xfer_partner = s;
     s->ipc.xfer_partner = T(60);
     expect_violation("transfer partner freed", no(N_S));
+    /* an odd address inside a slot, where a thread's state byte would read live */
+    uint8_t *odd = (uint8_t *)((uintptr_t)T(60) + 1u);
+    odd[offsetof(struct tcb, state)] = TS_READY;
+    s->ipc.xfer_partner = (struct tcb *)(uintptr_t)odd;
+    expect_violation("transfer partner freed", no(N_S));
+    odd[offsetof(struct tcb, state)] = 0;
+    /* the first slot past the area (one of 128 slots here), holding a thread */
+    struct tid_slots area = tid_slots;
+    struct tcb *past = tcb_of_number(128);
+    tid_slots.nthreads = 128;
+    tid_slots.slot_mask = (128u - 1u) << TCB_SIZE_LOG2;
+    past->state = TS_READY;
+    s->ipc.xfer_partner = past;
+    expect_violation("transfer partner freed", no(N_S));
+    past->state = TS_FREE;
+    tid_slots = area;
     s->ipc.xfer_partner = r;
     expect_clean();
 }
@@ -534,6 +625,29 @@ static void test_kcheck_detects_timer_of_ready_thread(void **state)
     wakeup_remove(&env_wq, &f->wakeup);
 }
 
+/* Stale nodes (lazy timers) are counted in every class: late, late-late and
+ * due (expired, not yet handed out), besides soon. */
+static void test_kcheck_counts_nodes_of_every_class(void **state)
+{
+    (void)state;
+    uint64_t now = env_wq.now;
+    assert_true(T(N_B)->wakeup.deadline > now + 500u);       /* B's and C's stay soon */
+    wakeup_insert(&env_wq, &T(N_D)->wakeup, now + 100u);
+    wakeup_insert(&env_wq, &T(N_P)->wakeup, now + 100u);
+    wakeup_insert(&env_wq, &T(N_A)->wakeup, now + 100000u);
+    wakeup_insert(&env_wq, &root->wakeup, now + 10000000u);
+    assert_non_null(wakeup_expire(&env_wq, now + 500u));      /* D or P; the other stays due */
+    assert_int_equal(wakeup_count(&env_wq, WAKEUP_DUE), 1);
+    assert_int_equal(wakeup_node_class(&T(N_A)->wakeup), WAKEUP_LATE);
+    assert_int_equal(wakeup_node_class(&root->wakeup), WAKEUP_LATELATE);
+    expect_clean();
+    wakeup_remove(&env_wq, &T(N_D)->wakeup);
+    wakeup_remove(&env_wq, &T(N_P)->wakeup);
+    wakeup_remove(&env_wq, &T(N_A)->wakeup);
+    wakeup_remove(&env_wq, &root->wakeup);
+    expect_clean();
+}
+
 static void test_kcheck_detects_foreign_wakeup_node(void **state)
 {
     (void)state;
@@ -552,11 +666,16 @@ static void test_kcheck_detects_foreign_wakeup_node(void **state)
 static void test_kcheck_detects_wakeup_queue_damage(void **state)
 {
     (void)state;
-    struct tcb *b = T(N_B);
+    struct tcb *b = T(N_B), *c = T(N_C);
+    wakeup_remove(&env_wq, &c->wakeup);       /* C waits without a timeout: B's is the only timer */
+    c->ipc.timer_live = false;
+    expect_clean();
     uint64_t saved = b->wakeup.deadline;
     b->wakeup.deadline = UINT64_MAX;          /* outside its class */
-    expect_violation("wakeup queue inconsistent", KCHECK_NO_THREAD);
+    /* (and the walk of the damaged queue finds none of the one timer) */
+    assert_int_equal(expect_violation("wakeup queue inconsistent", KCHECK_NO_THREAD), 2);
     b->wakeup.deadline = saved;
+    expect_clean();
 }
 
 static void test_kcheck_detects_unlinked_timer(void **state)
@@ -583,14 +702,22 @@ static void test_kcheck_detects_bad_identity(void **state)
     assert_true(tid_lookup(d->gid) == d);     /* version is stored in the TCB ... */
     d->gid = Gv(N_D + 1, 1);                  /* ... but the number must be the slot's */
     expect_violation("thread not found by its global ID", no(N_D));
+    d->gid = Gv(N_D + ENV_THREADS, 1);        /* even one the lookup maps onto the slot */
+    assert_ptr_equal(tid_lookup(d->gid), d);
+    expect_violation("thread not found by its global ID", no(N_D));
     d->gid = G(N_D);
     tid_local_unregister(d);
     expect_violation("thread not found by its local ID", no(N_D));
     tid_local_register(d);
-    d->state = 200;
-    assert_true(kcheck_all() > 0);
-    assert_string_equal(kcheck_first(), "thread state out of range");
+    d->local_registered = false;              /* on its hash chain, but says not */
+    expect_violation("thread not found by its local ID", no(N_D));
+    d->local_registered = true;
+    d->state = TS_DEAD;                       /* the last state (aborted, left queued) */
+    expect_clean();
+    d->state = TS_DEAD + 1;
+    expect_violation("thread state out of range", no(N_D));
     d->state = TS_READY;
+    expect_clean();
 }
 
 static void test_kcheck_detects_utcb_outside_area(void **state)
@@ -612,7 +739,9 @@ static void test_kcheck_detects_freed_space(void **state)
     d->space = gone;
     tid_local_register(d);
     gone->thread_count = 1;
-    expect_violation("thread in a freed space", no(N_D));
+    /* (and D's machine state, D's UTCB, root's count of D; no more: a
+     * freed space is not counted as a live one) */
+    assert_int_equal(expect_violation("thread in a freed space", no(N_D)), 4);
     tid_local_unregister(d);
     d->space = root_space;
     tid_local_register(d);
@@ -627,10 +756,17 @@ static void test_kcheck_detects_kernel_space_misuse(void **state)
     T(12)->local_registered = true;
     expect_violation("inactive thread has a local ID", no(12));
     T(12)->local_registered = false;
-    /* ... and no user thread lives in the kernel's space */
+    /* ... and no user thread lives in the kernel's space (not even the first) */
     struct tcb *k;
-    assert_int_equal(tcb_create(G(13), &env_kspace, TID_NIL, &k), TCB_OK);
-    expect_violation("user thread in the kernel's space", no(13));
+    assert_int_equal(tcb_create(G(0), &env_kspace, TID_NIL, &k), TCB_OK);
+    expect_violation("user thread in the kernel's space", no(0));
+    mock_current = env_idle;
+    assert_false(tcb_delete(k, &env_wq));
+    as(root);
+    expect_clean();
+    /* a second kernel thread is counted with idle for the kernel's space */
+    assert_int_equal(tcb_create(tid_make_global(TID_SYSTEM_BASE + 1u, 1), &env_kspace, TID_NIL, &k), TCB_OK);
+    expect_clean();
     mock_current = env_idle;
     assert_false(tcb_delete(k, &env_wq));
     as(root);
@@ -646,6 +782,26 @@ static void test_kcheck_detects_thread_count(void **state)
     root_space->thread_count++;
     expect_violation("space thread count wrong", KCHECK_NO_THREAD);
     root_space->thread_count--;
+    env_kspace.thread_count++;                /* the kernel's space (idle's, the first counted) */
+    expect_violation("space thread count wrong", KCHECK_NO_THREAD);
+    env_kspace.thread_count--;
+    expect_clean();
+}
+
+/* More distinct spaces than the checker can count (4096) are reported, and
+ * the thread beyond them is counted for none. */
+static void test_kcheck_detects_too_many_spaces(void **state)
+{
+    (void)state;
+    const unsigned first = 100, extra = 4095;          /* idle's, root's and 4095 spaces */
+    for (unsigned i = 0; i < extra; i++) {
+        struct tcb *t;
+        assert_int_equal(tcb_create(G(first + i), space_create(), G(ROOT_N), &t), TCB_OK);
+    }
+    /* (its space is then "without threads") */
+    assert_int_equal(expect_violation("more spaces than the checker can count", no(first + extra - 1)), 2);
+    env_kill(T(first + extra - 1));
+    expect_clean();
 }
 
 static void test_kcheck_detects_space_without_threads(void **state)
@@ -664,6 +820,27 @@ static void test_kcheck_detects_linked_free_slot(void **state)
     f->in_ready_queue = true;
     expect_violation("freed thread still linked", no(60));
     f->in_ready_queue = false;
+    struct tcb *z = tcb_of_number(0);         /* the first slot is walked, too */
+    z->in_ready_queue = true;
+    assert_int_equal(expect_violation("freed thread still linked", 0), 1);
+    z->in_ready_queue = false;
+    expect_clean();
+}
+
+/* A thread in the area's last slot is checked (and the walk ends there). */
+static void test_kcheck_checks_the_last_slot(void **state)
+{
+    (void)state;
+    word_t last = tcb_area_threads() - 1u;
+    struct tcb *t;
+    assert_int_equal(tcb_create(tid_make_global(last, 1), root_space, G(ROOT_N), &t), TCB_OK);
+    assert_int_equal(tcb_area_used(), tcb_area_threads());
+    expect_clean();
+    t->quantum_out = true;
+    expect_violation("quantum flag differs from the quantum", last);
+    t->quantum_out = false;
+    env_kill(t);
+    expect_clean();
 }
 
 /* ---- memory ------------------------------------------------------------------ */
@@ -778,6 +955,8 @@ int main(void)
         T_(test_kcheck_detects_open_ready_queue),
         T_(test_kcheck_detects_runnable_thread_not_queued),
         T_(test_kcheck_detects_marked_but_unqueued),
+        T_(test_kcheck_accepts_lowest_priorities_and_no_ready_thread),
+        T_(test_kcheck_detects_summary_bit_wrong),
         T_(test_kcheck_detects_blocked_sender_made_ready),
         T_(test_kcheck_detects_sender_outside_partner_queue),
         T_(test_kcheck_detects_closed_receiver_outside_queue),
@@ -793,6 +972,7 @@ int main(void)
         T_(test_kcheck_detects_transfer_partner_mismatch),
         T_(test_kcheck_detects_stale_transfer_fields),
         T_(test_kcheck_detects_timer_of_ready_thread),
+        T_(test_kcheck_counts_nodes_of_every_class),
         T_(test_kcheck_detects_foreign_wakeup_node),
         T_(test_kcheck_detects_wakeup_queue_damage),
         T_(test_kcheck_detects_unlinked_timer),
@@ -801,8 +981,10 @@ int main(void)
         T_(test_kcheck_detects_freed_space),
         T_(test_kcheck_detects_kernel_space_misuse),
         T_(test_kcheck_detects_thread_count),
+        T_(test_kcheck_detects_too_many_spaces),
         T_(test_kcheck_detects_space_without_threads),
         T_(test_kcheck_detects_linked_free_slot),
+        T_(test_kcheck_checks_the_last_slot),
         T_(test_kcheck_detects_mdb_page_table_mismatch),
         T_(test_kcheck_detects_pool_damage),
         T_(test_kcheck_after_syscall_panics_on_violation),

@@ -190,9 +190,11 @@ static word_t kcheck_sched(void)
     uint32_t summary = sched_bitmap_word(SCHED_PRIORITIES / 32u);
     for (unsigned i = 0; i < SCHED_PRIORITIES / 32u; i++)
         kcheck(((summary >> i) & 1u) == (sched_bitmap_word(i) != 0), "ready bitmap summary wrong", NULL);
-    kcheck(summary >> (SCHED_PRIORITIES / 32u) == 0, "ready bitmap summary wrong", NULL);
-    kcheck(sched_state.top == (summary != 0 ? (unsigned)sched_highest_queued() : 0u),
-           "highest ready priority differs from the bitmap", NULL);
+    /* (a summary bit beyond the words would make sched_highest_queued read
+     * past the bitmap: the top is compared only with a sane summary) */
+    if (kcheck(summary >> (SCHED_PRIORITIES / 32u) == 0, "ready bitmap summary wrong", NULL))
+        kcheck(sched_state.top == (summary != 0 ? (unsigned)sched_highest_queued() : 0u),
+               "highest ready priority differs from the bitmap", NULL);
     return queued;
 }
 
