@@ -1079,8 +1079,9 @@ static unsigned check_tree(const struct mapnode *r, word_t phys, bool large, uns
     bad += r->link == 0;    /* a root without children must have been freed */
     /* No walk back from the tail is needed: a step of the XOR list can be
      * undone (the predecessor of (cur, next) is cur->link ^ next), so a
-     * walk back always retraces this one. A broken link loses nodes or
-     * visits some twice, and then the node count disagrees. */
+     * walk back always retraces this one. A broken link that loses nodes
+     * or visits some twice shows in the node count (unless it does both
+     * equally often). */
     const struct mapnode *prev = NULL, *n = r;
     unsigned steps = 0;
     while (n) {
