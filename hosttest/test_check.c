@@ -562,7 +562,7 @@ static void test_kcheck_detects_transfer_partner_mismatch(void **state)
     struct tid_slots area = tid_slots;
     struct tcb *past = tcb_of_number(128);
     tid_slots.nthreads = 128;
-    tid_slots.slot_mask = (128u - 1u) << TCB_SIZE_LOG2;
+    tid_slots.view.slot_mask = (128u - 1u) << TCB_SIZE_LOG2;
     past->state = TS_READY;
     s->ipc.xfer_partner = past;
     expect_violation("transfer partner freed", no(N_S));
@@ -788,6 +788,36 @@ static void test_kcheck_detects_thread_count(void **state)
     expect_clean();
 }
 
+/* A space's fast view that is not the one its redirector gives: the
+ * redirector set behind space_set_redirector's back (either way), a view
+ * of another base or mask, the kernel's space too. Exactly one violation
+ * each. */
+static void test_kcheck_detects_fast_view_wrong(void **state)
+{
+    (void)state;
+    struct tid_view area = tid_slots.view, empty = tid_empty_view();
+    root_space->redirector = G(ROOT_N);       /* a redirector, the area's view kept */
+    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
+    space_set_redirector(root_space, G(ROOT_N));
+    assert_true(root_space->fast_view.base == empty.base && root_space->fast_view.slot_mask == 0);
+    expect_clean();
+    root_space->redirector = TID_ANY;         /* none, the empty view kept */
+    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
+    space_set_redirector(root_space, TID_ANY);
+    assert_true(root_space->fast_view.base == area.base && root_space->fast_view.slot_mask == area.slot_mask);
+    expect_clean();
+    root_space->fast_view.base += TCB_SIZE;   /* the area's mask, another base */
+    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
+    root_space->fast_view.base = area.base;
+    root_space->fast_view.slot_mask >>= 1;    /* the area's base, half its slots */
+    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
+    root_space->fast_view = area;
+    env_kspace.fast_view = area;              /* the kernel's: nilthread, the empty view */
+    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
+    env_kspace.fast_view = empty;
+    expect_clean();
+}
+
 /* More distinct spaces than the checker can count (4096) are reported, and
  * the thread beyond them is counted for none. */
 static void test_kcheck_detects_too_many_spaces(void **state)
@@ -981,6 +1011,7 @@ int main(void)
         T_(test_kcheck_detects_freed_space),
         T_(test_kcheck_detects_kernel_space_misuse),
         T_(test_kcheck_detects_thread_count),
+        T_(test_kcheck_detects_fast_view_wrong),
         T_(test_kcheck_detects_too_many_spaces),
         T_(test_kcheck_detects_space_without_threads),
         T_(test_kcheck_detects_linked_free_slot),

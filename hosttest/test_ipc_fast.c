@@ -700,24 +700,42 @@ static void test_ipc_fastpath_declines_redirected_space(void **state)
     wait_for(5, TID_ANY);
     struct space *sp = th[0]->space;
     tid_t old = sp->redirector;
-    sp->redirector = gid_of(5);                    /* any redirector: general path decides */
+    space_set_redirector(sp, gid_of(5));           /* any redirector: general path decides */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
-    sp->redirector = TID_ANY;                      /* anythread: no redirection, fast again */
+    space_set_redirector(sp, TID_NIL);             /* (never stored by SpaceControl) */
+    expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    space_set_redirector(sp, TID_ANY);             /* anythread: no redirection, fast again */
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
-    sp->redirector = old;
+    space_set_redirector(sp, old);
+}
+
+/* The redirector is the space's, not the destination's: a thread of
+ * another space sends to a thread of the redirected space fast. */
+static void test_ipc_fastpath_redirected_receiver_space(void **state)
+{
+    space_set_redirector(th[5]->space, gid_of(6));
+    wait_for(5, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[5]), gid_of(0));
+    space_set_redirector(th[5]->space, TID_ANY);
 }
 
 /* A redirector takes only messages that leave the space: within it the
- * fast path delivers, to a global ID and to a local one. */
+ * fast path delivers to a local ID; a global ID goes to the general path
+ * (the space's fast view is empty), which delivers it unredirected. */
 static void test_ipc_fastpath_redirected_space_within(void **state)
 {
     struct space *sp = th[0]->space;
     tid_t old = sp->redirector;
-    sp->redirector = gid_of(5);
+    space_set_redirector(sp, gid_of(5));
     wait_for(1, TID_ANY);
     wait_for(2, TID_ANY);
     mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(1), TID_NIL, 0, tag2));
+    expect_decline(0, gid_of(1), TID_NIL, 0, tag2);
+    U(0)[0] = tag2;
+    assert_int_equal(ipc_invoke(th[0], gid_of(1), TID_NIL, 0), IPC_DONE);
     assert_int_equal(th[1]->state, TS_READY);
     assert_int_equal(ipc_result_from(th[1]), tid_utcb_ptr(th[0]));
     assert_int_equal(ipc_result_tag(th[1]), tag2);   /* (not redirected: no r flag) */
@@ -725,7 +743,7 @@ static void test_ipc_fastpath_redirected_space_within(void **state)
     assert_true(ipc_fastpath(th[0], tid_utcb_ptr(th[2]), TID_NIL, 0, tag2));
     assert_int_equal(th[2]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[2]), tag2);
-    sp->redirector = old;
+    space_set_redirector(sp, old);
 }
 
 static void test_ipc_fastpath_declines_caller_without_utcb(void **state)
@@ -1047,7 +1065,7 @@ static void scenario_furnish(bool redirect)
                 assert_true(mock_usermem_map(&spc[sp], DST_VA + k * MOCK_PAGE_SIZE, true));
         /* anythread is what SpaceControl stores for none; nilthread it
          * never stores (the fast path would merely decline it: drawn rarely) */
-        spc[sp].redirector = redirect || pick(16) == 0 ? random_redirector() : TID_ANY;
+        space_set_redirector(&spc[sp], redirect || pick(16) == 0 ? random_redirector() : TID_ANY);
     }
     mock_fpage_backs = pick(2) != 0;
     for (unsigned i = 0; i < NT; i++) {
@@ -1119,8 +1137,8 @@ static bool nested_receiver(unsigned r, unsigned *pager)
     unsigned s = idle_thread(r, p);
     if (s == NT)
         return false;
-    th[p]->space->redirector = TID_ANY;           /* the fault reaches the pager */
-    th[s]->space->redirector = TID_ANY;
+    space_set_redirector(th[p]->space, TID_ANY);  /* the fault reaches the pager */
+    space_set_redirector(th[s]->space, TID_ANY);
     mock_current = th[p];
     ipc_invoke(th[p], TID_NIL, TID_ANY, 0);
     U(r)[UTCB_PAGER] = gid_of(p);
@@ -1169,7 +1187,7 @@ static bool feature_apply(enum feature f, struct call *k, unsigned r)
         return true;
     }
     case F_REDIRECT:
-        th[c]->space->redirector = gid_of(pick(NT));
+        space_set_redirector(th[c]->space, gid_of(pick(NT)));
         return true;
     case F_SENDQ: {
         unsigned q = idle_thread(c, r);
@@ -1435,6 +1453,7 @@ int main(void)
         T(test_ipc_fastpath_declines_flags),
         T(test_ipc_fastpath_declines_redirected_space),
         T(test_ipc_fastpath_redirected_space_within),
+        T(test_ipc_fastpath_redirected_receiver_space),
         T(test_ipc_fastpath_declines_caller_without_utcb),
         T(test_ipc_fastpath_declines_caller_without_utcb_location),
         T(test_ipc_fastpath_declines_pending_caller),

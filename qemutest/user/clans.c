@@ -119,12 +119,14 @@ static void member(void)
     mr[0] = L4_MsgTagMake(LABEL_INTRA, 1, 0).raw;
     mr[1] = 0x1111u;
     m_intra_tag = L4_Send_Timeout(m2_id, two_seconds()).raw;
-    /* 2: call the outsider (redirected to the chief) */
+    /* 2: call the outsider (redirected to the chief), which waits for it:
+     * a receive timeout of Never, so that the kernel's fast path is asked
+     * first and must leave the redirection to the general path */
     mr[0] = L4_MsgTagMake(LABEL_REQ, 2, 0).raw;
     mr[1] = 0xC1A0u;
     mr[2] = 0x2222u;
     from = L4_nilthread;
-    L4_MsgTag_t tag = L4_Ipc(root_id, root_id, L4_Timeouts(two_seconds(), two_seconds()), &from);
+    L4_MsgTag_t tag = L4_Ipc(root_id, root_id, L4_Timeouts(two_seconds(), L4_Never), &from);
     m_call_tag = tag.raw;
     m_call_from = from.raw;
     m_call_mr1 = mr[1];

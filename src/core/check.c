@@ -36,8 +36,9 @@
  *    KIP or UTCB areas; what the machine part of a thread keeps of its
  *    space agrees with it (arch_tcb_space_agrees: in the kernel, the page
  *    directory every switch loads); every space's thread_count is exact and every
- *    allocated space has threads (their number equals space_count()); a
- *    free slot is linked nowhere.
+ *    allocated space has threads (their number equals space_count());
+ *    every space's fast view is the one its redirector gives
+ *    (space_fast_view_ok); a free slot is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
  *    the bookkeeping of every kmem cache (spaces, mapnodes, root tables).
  *
@@ -379,6 +380,7 @@ static void kcheck_spaces(unsigned nspaces)
     unsigned live = 0;
     for (unsigned i = 0; i < nspaces; i++) {
         kcheck(kc_spaces[i].space->thread_count == kc_spaces[i].threads, "space thread count wrong", NULL);
+        kcheck(space_fast_view_ok(kc_spaces[i].space), "space's fast view not its redirector's", NULL);
         live += kc_spaces[i].space != kc.idle->space && space_live(kc_spaces[i].space);
     }
     kcheck(live == space_count(), "space without threads", NULL);

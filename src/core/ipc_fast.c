@@ -25,7 +25,11 @@
  *    (tested first and alone: it is the general path's most common reason,
  *    and a send-only call from an X.2 library passes Never there). A caller
  *    whose space has a redirector (ABI 5.7) takes the general path for a
- *    message to another space (one within the space is never redirected).
+ *    message to a global ID, which the general path may redirect (one
+ *    within the space is never redirected, but only a local ID finds it
+ *    fast then): the global-ID lookup goes through the space's view of
+ *    the TCB area (space.h: fast_view), which is empty while the space
+ *    has a redirector, so that it costs no test of its own.
  *
  *  - The scheduler ends as on the general path: without a receive phase
  *    the receiver and then the caller are made ready (sched_make_ready);
@@ -44,8 +48,9 @@
  *    space, else its global ID (ipc_from_id, as on the general path).
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
- *    once; both ID lookups are inline (tid_global_slot: the thread
- *    number masked to the TCB area, no range compare, its gid compared;
+ *    once; both ID lookups are inline (tid_view_slot in the space's
+ *    fast view: the thread number masked to the TCB area, no range
+ *    compare, its gid compared;
  *    the local-ID hash chain, tid_lookup_local_inline); no kassert, no
  *    arch_current(), one
  *    `rep movsl` for MR0 and the words. The kernel has one copy of the

@@ -41,12 +41,19 @@ void tcb_area_init(void *base, word_t nthreads)
 {
     kassert(((uintptr_t)base & (TCB_SIZE - 1u)) == 0);
     kassert(nthreads <= TID_MAX_THREADS && (nthreads & (nthreads - 1u)) == 0);
-    tid_slots.base = nthreads != 0 ? (uintptr_t)base : (uintptr_t)&tid_no_slot;
+    if (nthreads != 0)
+        tid_slots.view = (struct tid_view){ (uintptr_t)base, (nthreads - 1u) << TCB_SIZE_LOG2 };
+    else
+        tid_slots.view = tid_empty_view();
     tid_slots.nthreads = nthreads;
-    tid_slots.slot_mask = nthreads != 0 ? (nthreads - 1u) << TCB_SIZE_LOG2 : 0;
     tid_slots_used = 0;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
         tid_local_chains[i] = &tid_local_end;
+}
+
+struct tid_view tid_empty_view(void)
+{
+    return (struct tid_view){ (uintptr_t)&tid_no_slot, 0 };
 }
 
 word_t tcb_area_threads(void)

@@ -160,7 +160,8 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
  * Never and whose tag is untyped without flags (checked). A local ID names
  * a thread of self's space only, so that commit needs no compare of the
  * spaces, nor a look at the redirector, which only messages to other
- * spaces pass. */
+ * spaces pass; a global ID is looked up in the view of self's space,
+ * empty while that has a redirector. */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
@@ -171,22 +172,18 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
     /* a receive timeout the receiver waits with is stopped on delivery
      * (fast_deliver) */
     if (tid_is_global(to)) {
-        struct tcb *r = tid_global_slot(to);
+        /* (a space with a redirector finds nobody: its fast view is empty,
+         * and ipc_invoke decides where its messages go, redirect_target;
+         * within the space none is redirected, but only a local ID goes
+         * fast there) */
+        struct tcb *r = tid_view_slot(&self->space->fast_view, to);
         if (r->gid != to || !fast_receiver_ready(r, self, false))
             return false;
-        if (r->space == self->space) {
-            /* POINT OF NO RETURN (fast_commit) */
+        /* POINT OF NO RETURN (fast_commit) */
+        if (r->space == self->space)
             fast_commit(self, r, to, from_spec, tag, sw, kind, true);
-        } else {
-            /* a space with a redirector: ipc_invoke decides where a
-             * message to another space goes (redirect_target; one within
-             * the space never is; SpaceControl stores anythread for none,
-             * never nilthread: a space that held it would merely decline) */
-            if (self->space->redirector != TID_ANY)
-                return false;
-            /* POINT OF NO RETURN (fast_commit) */
+        else
             fast_commit(self, r, to, from_spec, tag, sw, kind, false);
-        }
     } else {
         struct tcb *r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
         if (r == NULL || !fast_receiver_ready(r, self, true))

@@ -189,19 +189,26 @@ static inline struct tcb *tid_slot(word_t no)
 {
     if (no >= tid_slots.nthreads)
         return NULL;
-    return (struct tcb *)(tid_slots.base + ((uintptr_t)no << TCB_SIZE_LOG2));
+    return (struct tcb *)(tid_slots.view.base + ((uintptr_t)no << TCB_SIZE_LOG2));
 }
 
 _Static_assert(TID_VERSION_BITS >= TCB_SIZE_LOG2, "a global ID shifted right gives its slot offset");
 
-/* The TCB slot of the thread number in the global ID `gid` (of any form),
- * never NULL: the slot of the number modulo nthreads (a power of two), so
- * that a number beyond the area lands on a slot whose gid has another
- * number. tid_lookup_global compares its gid. */
+/* The slot of `v` for the thread number in the global ID `gid` (of any
+ * form), never NULL: in the area's view, the slot of the number modulo
+ * nthreads (a power of two), so that a number beyond the area lands on a
+ * slot whose gid has another number; in the empty view, its one slot.
+ * The caller compares the slot's gid. */
+static inline __attribute__((always_inline)) struct tcb *tid_view_slot(const struct tid_view *v, tid_t gid)
+{
+    word_t offset = (gid >> (TID_VERSION_BITS - TCB_SIZE_LOG2)) & v->slot_mask;
+    return (struct tcb *)(v->base + offset);
+}
+
+/* tid_view_slot() of the whole area. tid_lookup_global compares its gid. */
 static inline __attribute__((always_inline)) struct tcb *tid_global_slot(tid_t gid)
 {
-    word_t offset = (gid >> (TID_VERSION_BITS - TCB_SIZE_LOG2)) & tid_slots.slot_mask;
-    return (struct tcb *)(tid_slots.base + offset);
+    return tid_view_slot(&tid_slots.view, gid);
 }
 
 /* The thread with global ID `gid` or NULL, for a `gid` in global form

@@ -15,11 +15,17 @@
 
 typedef word_t tid_t;
 
+/* A view of TCB slots for the global-ID lookup (tid_view_slot, tcb.h):
+ * the slot of a thread number is base + (number * TCB_SIZE & slot_mask). */
+struct tid_view {
+    uintptr_t base;                          /* TCB slot 0 */
+    word_t slot_mask;                        /* (slots - 1) * TCB_SIZE */
+};
+
 /* The TCB array (tid.c owns it; exposed for the inline lookups in tcb.h). */
 struct tid_slots {
-    uintptr_t base;                          /* TCB slot 0 */
+    struct tid_view view;                    /* every slot; tid_empty_view() for none */
     word_t nthreads;                         /* slots in the area: 0 or a power of two */
-    word_t slot_mask;                        /* (nthreads - 1) * TCB_SIZE, 0 for none */
 };
 extern struct tid_slots tid_slots;
 
@@ -72,6 +78,11 @@ struct space;
  * than comparing it); forgets every local-ID registration. nthreads is 0
  * or a power of two <= TID_MAX_THREADS. */
 void tcb_area_init(void *base, word_t nthreads);
+
+/* The view of one slot that no global ID names (its gid is nilthread):
+ * what the area's view is while it has no slots, and what a space's IPC
+ * fast path looks through while the space has a redirector (space.h). */
+struct tid_view tid_empty_view(void);
 
 /* Number of TCB slots of the area (0 before tcb_area_init). */
 word_t tcb_area_threads(void);
