@@ -100,14 +100,6 @@ static int scene_setup(void **state)
     assert_int_equal(ipc_thread_state(T(N_R)), TS_RECEIVING);
     assert_int_equal(T(N_R)->state, TS_RECV_WAIT);          /* waits for P's reply */
     assert_int_equal(mdb_map(&env_s0, 0x00100000u, root_space, MAP_VA, 12, 7, false), MDB_OK);
-    /* D waited in root's wait queue for its start message and is a stale
-     * member of it now (lazy wait queues); the tests want it in none */
-    assert_ptr_equal(T(N_D)->ipc.q_on, &root->ipc.waitq);
-    if (kcheck_all() != 0) {
-        printf("scene rejected: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
-        return -1;
-    }
-    unqueue(T(N_D));
     if (kcheck_all() != 0) {
         printf("scene rejected: %s (thread %u)\n", kcheck_first(), (unsigned)kcheck_first_thread());
         return -1;
@@ -374,20 +366,30 @@ static void test_kcheck_detects_sender_outside_partner_queue(void **state)
     b->ipc.partner = root;
 }
 
-static void test_kcheck_detects_closed_receiver_outside_queue(void **state)
+/* A closed receiver (A, waiting for root's start message, in no queue)
+ * must wait for a live thread, the one its global FromSpecifier names;
+ * nothing but a queue its state calls for may hold it. */
+static void test_kcheck_detects_closed_receiver_partner(void **state)
 {
     (void)state;
     struct tcb *a = T(N_A);
-    a->ipc.partner = T(N_D);
-    expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_A));
+    assert_null(a->ipc.q_on);
+    assert_int_equal(a->ipc.from_spec, G(ROOT_N));
+    a->ipc.partner = T(N_D);                  /* live, but not the one it named */
+    assert_int_equal(expect_violation("closed receiver waits for another thread than it named", no(N_A)), 1);
+    a->ipc.partner = T(60);                   /* a freed slot (its deletion missed A) */
+    assert_int_equal(expect_violation("closed receiver waits for a freed thread", no(N_A)), 1);
+    a->ipc.partner = T(N_D);                  /* named by a local ID: not compared */
+    a->ipc.from_spec = tid_local_of(T(N_D));
+    expect_clean();
+    a->ipc.from_spec = G(ROOT_N);
     a->ipc.partner = root;
-    /* a closed receiver that no wait queue holds */
-    struct tcb *d = T(N_D);
-    d->state = TS_RECV_WAIT;
-    d->ipc.partner = root;
-    expect_violation("closed receiver not in its partner's wait queue", no(N_D));
-    d->ipc.partner = NULL;
-    d->state = TS_READY;
+    expect_clean();
+    enqueue(&root->ipc.sendq, a);             /* queued as if it sent to root */
+    /* (once from root's queue walk, once from A's own place) */
+    assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_A)), 2);
+    unqueue(a);
+    expect_clean();
 }
 
 static void test_kcheck_detects_queue_on_freed_thread(void **state)
@@ -404,24 +406,24 @@ static void test_kcheck_detects_queue_on_freed_thread(void **state)
     d->state = TS_READY;
 }
 
-static void test_kcheck_stale_wait_queue_member(void **state)
+/* Send queues are exact: a member that does not send to the owner. */
+static void test_kcheck_send_queue_member_not_sending(void **state)
 {
     (void)state;
     struct tcb *d = T(N_D);
-    enqueue(&root->ipc.waitq, d);             /* stale: ready, waits for nobody */
+    enqueue(&root->ipc.sendq, d);             /* ready, in root's send queue */
+    /* (root's queue walk, and D's own place: not a sender, yet queued) */
+    assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_D)), 2);
+    d->state = TS_RECV_WAIT;                  /* an open receiver */
+    assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_D)), 2);
+    d->state = TS_SEND_WAIT;                  /* a sender to another thread */
+    d->ipc.partner = T(N_B);
+    /* (root's walk; D's place: not in B's send queue) */
+    assert_int_equal(expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_D)), 2);
+    d->ipc.partner = root;                    /* a sender to root: clean */
     expect_clean();
-    d->state = TS_RECV_WAIT;                  /* an open receiver may stay, too */
-    expect_clean();
-    d->ipc.partner = T(N_B);                  /* a closed receiver of another thread */
-    expect_violation("thread in the IPC queue of a thread it does not wait for", no(N_D));
-    d->state = TS_SEND_WAIT;                  /* a sender: send queues are exact */
-    expect_violation("thread in an IPC queue its state does not call for", no(N_D));
     d->state = TS_READY;
     d->ipc.partner = NULL;
-    unqueue(d);
-    enqueue(&root->ipc.sendq, d);             /* a stale member of a send queue */
-    /* (twice from root's queue walk, once from D's own place) */
-    assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_D)), 3);
     unqueue(d);
     expect_clean();
 }
@@ -429,14 +431,25 @@ static void test_kcheck_stale_wait_queue_member(void **state)
 static void test_kcheck_detects_queue_member_state(void **state)
 {
     (void)state;
-    /* root's wait queue holds A (closed receive): make A a sender */
-    struct tcb *a = T(N_A);
-    a->state = TS_SEND_WAIT;
-    expect_violation("thread in an IPC queue its state does not call for", no(N_A));
-    a->state = TS_RECV_WAIT;
-    root->ipc.waitq.ends.next = &T(N_B)->ipc.q_link;   /* a sender in a wait queue */
-    expect_violation("IPC queue links broken", no(N_B));
-    root->ipc.waitq.ends.next = &a->ipc.q_link;
+    /* root's send queue holds B (a send with a timeout): make B a receiver */
+    struct tcb *b = T(N_B);
+    assert_ptr_equal(b->ipc.q_on, &root->ipc.sendq);
+    b->state = TS_RECV_WAIT;
+    expect_violation("thread in an IPC queue its state does not call for", no(N_B));
+    b->state = TS_SEND_WAIT;
+    expect_clean();
+    root->ipc.sendq.ends.next = &T(N_C)->ipc.q_link;   /* C (receiving, NULL links) linked in instead */
+    /* (C's links, its state, and the walk's end at C's NULL link; the
+     * queue is restored before the count is asserted: the teardown
+     * deletes root) */
+    unsigned bad = expect_violation("IPC queue links broken", no(N_C));
+    root->ipc.sendq.ends.next = &b->ipc.q_link;
+    assert_int_equal(bad, 3);
+    expect_clean();
+    b->ipc.q_link.prev = &T(N_C)->ipc.q_link;           /* B's back link wrong */
+    bad = expect_violation("IPC queue links broken", no(N_B));
+    b->ipc.q_link.prev = &root->ipc.sendq.ends;
+    assert_int_equal(bad, 1);
     expect_clean();
 }
 
@@ -989,9 +1002,9 @@ int main(void)
         T_(test_kcheck_detects_summary_bit_wrong),
         T_(test_kcheck_detects_blocked_sender_made_ready),
         T_(test_kcheck_detects_sender_outside_partner_queue),
-        T_(test_kcheck_detects_closed_receiver_outside_queue),
+        T_(test_kcheck_detects_closed_receiver_partner),
         T_(test_kcheck_detects_queue_on_freed_thread),
-        T_(test_kcheck_stale_wait_queue_member),
+        T_(test_kcheck_send_queue_member_not_sending),
         T_(test_kcheck_detects_queue_member_state),
         T_(test_kcheck_detects_wrong_top_priority),
         T_(test_kcheck_detects_links_outside_queues),

@@ -190,7 +190,8 @@ static void test_ipc_invoke_call_blocks_in_send_first(void **state)
     /* server receives: takes the call, client moves to its receive phase */
     assert_int_equal(do_ipc(1, TID_NIL, TID_ANY, 0), IPC_DONE);
     assert_int_equal(th[0]->state, TS_RECV_WAIT);
-    assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);    /* on the server's waitq */
+    assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);    /* closed on the server, in no queue */
+    assert_null(th[0]->ipc.q_on);
     msg_load2(1, 0x3, 1, 2);
     assert_int_equal(do_ipc(1, gid_of(0), TID_NIL, TO(ZERO, 0)), IPC_DONE);
     assert_int_equal(ipc_result_tag(th[0]), msgtag_make(0x3, 2, 0, 0));
@@ -1241,7 +1242,7 @@ static void test_ipc_propagation_forwarded_call(void **state)
     assert_int_equal(ipc_result_tag(th[2]), msgtag_make(0x10, 2, 0, MSG_TAG_P));
     assert_int_equal(U(2)[UTCB_VIRTUAL_SENDER], gid_of(1));      /* ActualSender */
     assert_ptr_equal(ipc_blocked_on(th[0]), th[2]);                /* re-targeted */
-    assert_ptr_equal(th[0]->ipc.q_on, &th[2]->ipc.waitq);         /* in 2's wait queue */
+    assert_null(th[0]->ipc.q_on);                                  /* (in no queue) */
     /* server 2's reply reaches the client directly */
     msg_load2(2, 0x20, 7, 7);
     assert_int_equal(do_ipc(2, gid_of(0), TID_NIL, TO(ZERO, 0)), IPC_DONE);
@@ -1674,7 +1675,7 @@ static const struct tcb *outer_partner_of(const struct tcb *t)
 /* Queue links, queue membership, transfer pairing and timers. */
 static void model_check_queues(void)
 {
-    unsigned seen[NT] = { 0 }, stale[NT] = { 0 };
+    unsigned seen[NT] = { 0 };
     for (unsigned i = 0; i < NT; i++) {
         const struct tcb *prev = NULL;
         for (const struct tcb *s = ipc_sendq_head(th[i]); s != NULL; s = ipc_queue_next(s)) {
@@ -1686,29 +1687,18 @@ static void model_check_queues(void)
             prev = s;
         }
         CHECK(ipc_queue_last(&th[i]->ipc.sendq) == prev);
-        prev = NULL;
-        for (const struct tcb *r = ipc_queue_first(&th[i]->ipc.waitq); r != NULL; r = ipc_queue_next(r)) {
-            unsigned k = idx_of(r);
-            CHECK(k < NT);
-            if (r->state == TS_RECV_WAIT && r->ipc.partner == th[i]) {
-                seen[k]++;
-                CHECK(ipc_blocked_on(r) == th[i]);
-            } else {                    /* a stale member (lazy wait queues) */
-                stale[k]++;
-                CHECK(r->state != TS_SEND_WAIT && ipc_blocked_on(r) == NULL);
-            }
-            CHECK(ipc_queue_prev(r) == prev);
-            prev = r;
-        }
-        CHECK(ipc_queue_last(&th[i]->ipc.waitq) == prev);
     }
     for (unsigned i = 0; i < NT; i++) {
         const struct tcb *t = th[i];
         bool open_recv = t->state == TS_RECV_WAIT &&
                          (t->ipc.from_spec == TID_ANY || t->ipc.from_spec == TID_ANYLOCAL);
-        bool queued = t->state == TS_SEND_WAIT || (t->state == TS_RECV_WAIT && !open_recv);
         CHECK(t->state == TS_READY || ipc_pending(t));
-        CHECK(seen[i] == (queued ? 1u : 0u) && seen[i] + stale[i] <= 1u);
+        /* queued exactly while sending; a closed receiver waits for the
+         * thread it named, in no queue */
+        CHECK(seen[i] == (t->state == TS_SEND_WAIT ? 1u : 0u));
+        CHECK((t->ipc.q_on != NULL) == (t->state == TS_SEND_WAIT));
+        if (t->state == TS_RECV_WAIT && !open_recv && tid_is_global(t->ipc.from_spec))
+            CHECK(ipc_blocked_on(t) != NULL && ipc_blocked_on(t)->gid == t->ipc.from_spec);
         if (i < MT)
             CHECK(busy[i] == (t->state != TS_READY));
         if (t->state == TS_READY)
@@ -2205,11 +2195,10 @@ static void test_ipc_assert_queue_append_once(void **state)
     th[1]->ipc.q_on = NULL;
 }
 
-static void test_ipc_thread_deleted_spares_stale_waiters(void **state)
+static void test_ipc_thread_deleted_spares_former_waiters(void **state)
 {
-    /* lazy wait queues: 1 got its message from 3, 4 was cancelled, 5 went
-     * on to an open receive; all three stay in 3's wait queue, only 6
-     * still waits for 3 there. Deleting 3 fails 6 alone. */
+    /* 1 got its message from 3, 4 was cancelled, 5 went on to an open
+     * receive; only 6 still waits for 3. Deleting 3 fails 6 alone. */
     assert_int_equal(do_ipc(1, TID_NIL, gid_of(3), 0), IPC_BLOCKED);
     msg_load2(3, 0x31, 7, 8);
     assert_int_equal(do_ipc(3, gid_of(1), TID_NIL, 0), IPC_DONE);
@@ -2220,16 +2209,12 @@ static void test_ipc_thread_deleted_spares_stale_waiters(void **state)
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     assert_int_equal(do_ipc(6, TID_NIL, gid_of(3), 0), IPC_BLOCKED);
     for (unsigned i = 1; i <= 6; i++)
-        if (i != 2 && i != 3)
-            assert_ptr_equal(th[i]->ipc.q_on, &th[3]->ipc.waitq);
+        assert_null(th[i]->ipc.q_on);        /* (receivers are in no queue) */
     assert_null(ipc_blocked_on(th[1]));
     assert_null(ipc_blocked_on(th[5]));
     assert_ptr_equal(ipc_blocked_on(th[6]), th[3]);
     word_t err4 = err_of(4), mr5 = U(5)[0];
     ipc_thread_deleted(th[3]);
-    assert_true(ipc_queue_empty(&th[3]->ipc.waitq));
-    for (unsigned i = 1; i <= 6; i++)
-        assert_null(th[i]->ipc.q_on);
     assert_int_equal(U(1)[0], msgtag_make(0x31, 2, 0, 0));
     assert_int_equal(U(1)[1], 7);
     assert_int_equal(th[1]->state, TS_READY);
@@ -2238,6 +2223,36 @@ static void test_ipc_thread_deleted_spares_stale_waiters(void **state)
     assert_int_equal(U(5)[0], mr5);
     assert_int_equal(th[6]->state, TS_READY);
     assert_int_equal(err_of(6), msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0));
+}
+
+/* Deletion finds closed receivers by walking the TCB slots (receivers are
+ * in no queue): below and above the deleted thread's number, up to the
+ * highest number a thread was ever created with (the area's last slot
+ * here), and in another space; a receiver closed on another thread and an
+ * open one stay. */
+static void test_ipc_thread_deleted_walks_every_slot(void **state)
+{
+    static word_t last_utcb[128];
+    struct tcb *last = NULL;
+    assert_int_equal(tcb_create(tid_make_global(AREA_THREADS - 1u, 1), &spc[1], TID_NIL, &last), TCB_OK);
+    tcb_activate(last, loc_of(NT), &last_utcb[64]);
+    sched_make_ready(last);
+    assert_int_equal(tcb_area_used(), AREA_THREADS);
+    mock_current = last;
+    assert_int_equal(ipc_invoke(last, TID_NIL, gid_of(3), TO(NEVER, NEVER)), IPC_BLOCKED);
+    assert_int_equal(do_ipc(1, TID_NIL, gid_of(3), 0), IPC_BLOCKED);     /* below 3 */
+    assert_int_equal(do_ipc(6, TID_NIL, gid_of(3), 0), IPC_BLOCKED);     /* above, space 1 */
+    assert_int_equal(do_ipc(4, TID_NIL, gid_of(2), 0), IPC_BLOCKED);     /* closed on another */
+    assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);       /* open */
+    ipc_thread_deleted(th[3]);
+    struct tcb *failed[] = { th[1], th[6], last };
+    for (unsigned i = 0; i < 3; i++) {
+        assert_int_equal(failed[i]->state, TS_READY);
+        assert_int_equal(failed[i]->utcb[UTCB_ERROR_CODE], msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0));
+    }
+    assert_int_equal(th[4]->state, TS_RECV_WAIT);
+    assert_ptr_equal(ipc_blocked_on(th[4]), th[2]);
+    assert_int_equal(th[5]->state, TS_RECV_WAIT);
 }
 
 static void test_ipc_thread_deleted_exact_results(void **state)
@@ -2375,7 +2390,7 @@ int main(void)
         T(test_ipc_cancel_send_and_receive),
         T(test_ipc_cancel_call_in_receive_phase),
         T(test_ipc_thread_deleted_fails_blocked_partners),
-        T(test_ipc_thread_deleted_spares_stale_waiters),
+        T(test_ipc_thread_deleted_spares_former_waiters),
         T(test_ipc_receive_on_behalf_start_message),
         T(test_ipc_transfer_overflow_u_plus_t),
         T(test_ipc_transfer_single_typed_word),
@@ -2436,6 +2451,7 @@ int main(void)
         T(test_ipc_string_sender_pager_is_receiver_aborts),
         T(test_ipc_assert_queue_append_once),
         T(test_ipc_thread_deleted_exact_results),
+        T(test_ipc_thread_deleted_walks_every_slot),
         T(test_ipc_string_xfer_timer_only_when_finite),
         T(test_ipc_string_cursor_restarts_after_aborted_substring),
         T(test_ipc_string_receive_timeout_stops_when_transfer_starts),

@@ -401,13 +401,14 @@ static void test_ipc_fastpath_reply_wait_to_closed_receiver(void **state)
     assert_null(ipc_blocked_on(th[0]));            /* open receive: in no queue */
 }
 
-/* The wait queues of closed receives in both shapes: the receiver alone in
- * the caller's wait queue or behind/ahead of another closed waiter, and the
- * caller's closed receive appended to an empty or a non-empty wait queue.
+/* Closed receives around a call in both shapes (there are no wait
+ * queues: each closed receiver only names its partner): the receiver
+ * waiting for the caller alone or beside other closed waiters, and the
+ * caller's closed receive on a thread others wait for too.
  * Scene `v`: threads 1 (and with v & 1 also 2) wait closed for 0; with
  * v & 2 thread 3 waits closed for 1. Then 0 calls 1 (closed on 1). Slow and
  * fast path end alike; the fast path took the call. */
-static void waitq_scene(unsigned v)
+static void closed_scene(unsigned v)
 {
     machine_reset(NULL);
     if (v & 1u)
@@ -423,21 +424,21 @@ static void waitq_scene(unsigned v)
     mock_current = th[0];
 }
 
-static void waitq_compare(unsigned v)
+static void closed_compare(unsigned v)
 {
     word_t tag = msgtag_make(0x33, 2, 0, 0);
-    waitq_scene(v);
+    closed_scene(v);
     U(0)[0] = tag;
     ipc_invoke(th[0], gid_of(1), gid_of(1), 0);
     slow_tail(th[0], &snap_a);
-    waitq_scene(v);
+    closed_scene(v);
     assert_true(ipc_fastpath(th[0], gid_of(1), gid_of(1), 0, tag));
     fast_tail(th[0], &snap_b);
     snapshot_drop_blocked(&snap_a);
     snapshot_drop_blocked(&snap_b);
     const char *d = snapshot_diff(&snap_a, &snap_b);
     if (d != NULL)
-        fail_msg("wait-queue scene %u differs from the general path in %s", v, d);
+        fail_msg("closed-receive scene %u differs from the general path in %s", v, d);
     assert_ptr_equal(ipc_blocked_on(th[0]), th[1]);
     assert_null(ipc_blocked_on(th[1]));
     if (v & 1u)
@@ -448,11 +449,11 @@ static void waitq_compare(unsigned v)
         assert_ptr_equal(ipc_blocked_on(th[3]), th[1]);
 }
 
-static void test_ipc_fastpath_wait_queues(void **state)
+static void test_ipc_fastpath_closed_receivers_around(void **state)
 {
     (void)state;
     for (unsigned v = 0; v < 8; v++)
-        waitq_compare(v);
+        closed_compare(v);
 }
 
 static void test_ipc_fastpath_send_only_finishes_caller(void **state)
@@ -800,13 +801,14 @@ static void test_ipc_fastpath_declines_caller_queued(void **state)
     th[0]->ipc.q_on = &th[3]->ipc.sendq;           /* (cannot happen from a system call) */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
     th[0]->ipc.q_on = NULL;
-    /* a stale member of a wait queue (lazy wait queues) may call */
+    /* a closed receive that was cancelled leaves it in no queue: it may call */
     mock_current = th[0];
     assert_int_equal(ipc_invoke(th[0], TID_NIL, gid_of(3), 0), IPC_BLOCKED);
+    assert_null(th[0]->ipc.q_on);
     ipc_cancel(th[0], true, true);
-    assert_ptr_equal(th[0]->ipc.q_on, &th[3]->ipc.waitq);
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
-    assert_ptr_equal(th[0]->ipc.q_on, &th[5]->ipc.waitq);
+    assert_null(th[0]->ipc.q_on);
+    assert_ptr_equal(ipc_blocked_on(th[0]), th[5]);
 }
 
 static void test_ipc_fastpath_declines_other_receive_spec(void **state)
@@ -1438,7 +1440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_ipc_fastpath_call_to_open_receiver),
         T(test_ipc_fastpath_reply_wait_to_closed_receiver),
-        T(test_ipc_fastpath_wait_queues),
+        T(test_ipc_fastpath_closed_receivers_around),
         T(test_ipc_fastpath_send_only_finishes_caller),
         T(test_ipc_fastpath_send_only_requeues_caller),
         T(test_ipc_fastpath_handoff_equal_priority),

@@ -19,7 +19,11 @@
  *  - a thread that blocked in the fast path and runs again sets its own
  *    flags (ExchangeRegisters) and goes on;
  *  - a caller waiting with a finite receive timeout gets its reply through
- *    the fast path, and the stopped timeout does not fire later.
+ *    the fast path, and the stopped timeout does not fire later;
+ *  - a caller blocked in the fast path's closed receive on a thread that
+ *    is then deleted fails with "non-existing partner" in the receive
+ *    phase (a closed receiver is in no queue: deletion finds it by
+ *    walking the TCB slots).
  */
 #include "ktest_user.h"
 
@@ -436,6 +440,47 @@ static void check_timed_caller(void)
               "a reply to a caller waiting with a timeout was lost, or a stopped timeout fired");
 }
 
+/* ---- a caller whose partner is deleted ---------------------------------------- */
+
+static volatile unsigned d_tag, d_err;
+
+/* Takes one message (worker 4's call), tells us (label 17), never replies. */
+static void worker_sink(void)
+{
+    L4_ThreadId_t from;
+    L4_Wait(&from);
+    L4_LoadMR(0, 17u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Calls worker 3, records the outcome, reports it with label 16. */
+static void worker_caller(void)
+{
+    L4_LoadMR(0, 18u << 16);
+    L4_MsgTag_t t = L4_Call(worker_gid(3));
+    d_tag = t.raw;
+    d_err = L4_ErrorCode();
+    L4_LoadMR(0, 16u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+static void check_partner_deleted(void)
+{
+    int ok = worker_start(3, worker_sink) && worker_start(4, worker_caller) && receive_label(3, 17);
+    /* worker 4 now waits in its call's closed receive on worker 3 */
+    ok &= L4_ThreadControl(worker_gid(3), L4_nilthread, L4_nilthread, L4_nilthread, (void *)-1) == 1;
+    L4_MsgTag_t t = L4_Receive_Timeout(worker_gid(4), L4_TimePeriod(2000000));
+    ok &= L4_IpcSucceeded(t) && L4_Label(t) == 16u;
+    ktu_check("fast_blocked_partner_deleted",
+              ok && (d_tag & 0x8000u) != 0 && L4_IpcErrorCode(d_err) == L4_ErrNonExist &&
+                  L4_IpcErrorInReceivePhase(d_err),
+              "the caller of a deleted thread did not fail in its receive phase");
+}
+
 extern char _end[];
 
 /* Touch every page of our image (read, then write back) so that sigma0
@@ -463,5 +508,6 @@ int main(void)
     check_blocked_flags_resumed_fast();
     check_self_flags_after_fast_block();
     check_timed_caller();
+    check_partner_deleted();
     ktu_finish();
 }

@@ -11,13 +11,13 @@
  *    runnable thread is queued (lazy dispatching may leave non-runnable ones
  *    queued, never the reverse).
  *  - IPC queues: every send queue holds only threads in TS_SEND_WAIT whose
- *    partner is the queue's owner, every wait queue only closed receivers
- *    (TS_RECV_WAIT) of its owner; every live thread's two queues are
- *    initialised circles whose links agree both ways and close at the
+ *    partner is the queue's owner; every live thread's send queue is an
+ *    initialised circle whose links agree both ways and close at the
  *    queue's ends; each thread's q_on names the queue that holds it, which
- *    its state demands (SEND_WAIT: its partner's send queue; closed
- *    RECV_WAIT: its partner's wait queue; otherwise none, with NULL links),
- *    so each thread is linked at most once.
+ *    its state demands (SEND_WAIT: its partner's send queue; otherwise
+ *    none, with NULL links), so each thread is linked at most once; a
+ *    closed receiver (in no queue) waits for a live thread, the one its
+ *    FromSpecifier names when that is a global ID.
  *  - The run word: its spare byte is zero; the idle thread is in no IPC
  *    (the fast path's receiver test relies on both).
  *  - Transfers: a thread whose (outer) state is TS_SENDING / TS_RECEIVING
@@ -128,12 +128,11 @@ static bool kcheck_live(const struct tcb *t)
     return kcheck_is_slot(t) && t->state != TS_FREE;          /* NULL is no slot */
 }
 
-/* The live thread whose IPC send or wait queue is `q`, else NULL. */
+/* The live thread whose IPC send queue is `q`, else NULL. */
 static struct tcb *kcheck_queue_owner(const struct ipc_queue *q)
 {
     struct tcb *o = tcb_from_sp((uintptr_t)q);
-    bool at_queue = (q == &o->ipc.sendq) | (q == &o->ipc.waitq);
-    return at_queue && kcheck_live(o) ? o : NULL;
+    return q == &o->ipc.sendq && kcheck_live(o) ? o : NULL;
 }
 
 /* The live thread whose embedded wakeup node is `n`, else NULL. */
@@ -201,40 +200,33 @@ static word_t kcheck_sched(void)
 
 /* ---- IPC ------------------------------------------------------------------- */
 
-/* Walk IPC queue `q` of `owner`: members in `state` with `owner` as
- * partner; a wait queue (`state` TS_RECV_WAIT) may also hold stale members
- * (ipc.c design note: lazy wait queues), which wait for nobody else. */
-static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *q, uint8_t state)
+/* Walk the send queue `q` of `owner`: members blocked sending to `owner`. */
+static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *q)
 {
     word_t n = 0;
     const struct ipc_link *ends = &q->ends, *prev = ends;
     if (!kcheck((ends->next != NULL) & (ends->prev != NULL), "IPC queue not initialised", owner))
         return 0;
     for (const struct ipc_link *l = ends->next; l != ends; prev = l, l = l->next) {
+        if (!kcheck(l != NULL, "IPC queue does not end", owner))    /* (a member's NULL link) */
+            return n;
         const struct tcb *t = ipc_link_owner(l);
         if (!kcheck(kcheck_live(t), "freed or foreign thread in an IPC queue", owner) ||
             !kcheck(n++ < kc.nthreads, "IPC queue does not end", owner))
             return n;
         kcheck((t->ipc.q_on == q) & (l->prev == prev), "IPC queue links broken", t);
-        bool waits = (t->state == state) & (t->ipc.partner == owner);
-        bool stale = (state == TS_RECV_WAIT) & (t->state != TS_SEND_WAIT) &
-                     ((t->state != TS_RECV_WAIT) | (t->ipc.partner == NULL));
-        kcheck(waits | stale | (t->state == state), "thread in an IPC queue its state does not call for", t);
-        kcheck(waits | stale, "thread in the IPC queue of a thread it does not wait for", t);
+        if (kcheck(t->state == TS_SEND_WAIT, "thread in an IPC queue its state does not call for", t))
+            kcheck(t->ipc.partner == owner, "thread in the IPC queue of a thread it does not wait for", t);
     }
     kcheck(ends->prev == prev, "IPC queue tail wrong", owner);
     return n;
 }
 
-/* The send (send) or wait queue of thread `p`; NULL for no thread. */
-static const struct ipc_queue *kcheck_queue_of(const struct tcb *p, bool send)
-{
-    if (p == NULL)
-        return NULL;
-    return send ? &p->ipc.sendq : &p->ipc.waitq;
-}
-
-/* The queue `t`'s own state demands it is in: its place must match. */
+/* The queue `t`'s own state demands it is in (a sender's partner's send
+ * queue, else none): its place must match. A closed receiver, in no
+ * queue, waits for a live thread, the one its FromSpecifier names when
+ * that is a global ID (its partner's deletion fails it: nothing else
+ * keeps the pointer from outliving the partner). */
 static void kcheck_ipc_place(const struct tcb *t)
 {
     const struct tcb *p = t->ipc.partner;
@@ -242,14 +234,14 @@ static void kcheck_ipc_place(const struct tcb *t)
     if (q != NULL)
         kcheck(kcheck_queue_owner(q) != NULL, "thread queued on a freed thread or on no queue", t);
     if (t->state == TS_SEND_WAIT) {
-        bool at = q == kcheck_queue_of(p, true);
+        bool at = p != NULL && q == &p->ipc.sendq;
         kcheck(kcheck_live(p) & at, "sending thread not in its partner's send queue", t);
-    } else if (t->state == TS_RECV_WAIT && p != NULL) {
-        bool at = q == kcheck_queue_of(p, false);
-        kcheck(kcheck_live(p) & at, "closed receiver not in its partner's wait queue", t);
     } else {
-        bool stale_ok = q == NULL || q == kcheck_queue_of(kcheck_queue_owner(q), false);
-        kcheck(stale_ok, "thread in an IPC queue its state does not call for", t);
+        kcheck(q == NULL, "thread in an IPC queue its state does not call for", t);
+        if (t->state == TS_RECV_WAIT && p != NULL &&
+            kcheck(kcheck_live(p), "closed receiver waits for a freed thread", t))
+            kcheck(!tid_is_global(t->ipc.from_spec) || p->gid == t->ipc.from_spec,
+                   "closed receiver waits for another thread than it named", t);
     }
     kcheck(t->ipc.q_on != NULL || (t->ipc.q_link.next == NULL && t->ipc.q_link.prev == NULL),
            "IPC queue links of a thread in no queue", t);
@@ -292,15 +284,14 @@ static void kcheck_timer(const struct tcb *t, uint8_t outer)
            "timer queued for a thread not waiting in IPC", t);
 }
 
-/* The IPC state of live thread `t`; returns the members of its two queues. */
+/* The IPC state of live thread `t`; returns the members of its send queue. */
 static word_t kcheck_ipc(const struct tcb *t)
 {
     uint8_t outer = ipc_thread_state(t);
     kcheck_ipc_place(t);
     kcheck_transfer(t, outer);
     kcheck_timer(t, outer);
-    return kcheck_ipc_queue(t, &t->ipc.sendq, TS_SEND_WAIT) +
-           kcheck_ipc_queue(t, &t->ipc.waitq, TS_RECV_WAIT);
+    return kcheck_ipc_queue(t, &t->ipc.sendq);
 }
 
 /* Walk the lists of the IPC wakeup queue; returns the nodes found. */
@@ -370,7 +361,7 @@ static void kcheck_free_slot(const struct tcb *t)
 {
     bool unlinked = (t->gid == TID_NIL) & (t->space == NULL) & (t->utcb == NULL) & !t->local_registered &
                     !t->in_ready_queue & !wakeup_queued(&t->wakeup) & (t->ipc.q_on == NULL) &
-                    (t->ipc.sendq.ends.next == NULL) & (t->ipc.waitq.ends.next == NULL);
+                    (t->ipc.sendq.ends.next == NULL);
     kcheck(unlinked, "freed thread still linked", t);
 }
 

@@ -5,8 +5,8 @@
  *
  *  - Non-blocking operations. ipc_invoke() and friends never switch
  *    threads. A thread that must wait is put into TS_SEND_WAIT (queued FIFO
- *    on its destination's sendq) or TS_RECV_WAIT (for a closed receive
- *    queued on the expected sender's waitq, so deletion finds it) and the
+ *    on its destination's sendq) or TS_RECV_WAIT (in no queue; a closed
+ *    receive names the expected sender as its partner) and the
  *    call answers IPC_BLOCKED. Blocked threads are completed by whoever
  *    acts: the partner that completes the rendezvous does the transfer, a
  *    timeout (ipc_timeout), a cancel (ipc_cancel) or a deletion
@@ -22,17 +22,14 @@
  *    cannot be missed. Chains (a receive phase that finds a queued sender
  *    whose own receive phase then starts) are processed iteratively.
  *
- *  - Lazy wait queues. Send queues hold exactly the threads blocked
- *    sending to their owner. A wait queue holds every thread blocked in a
- *    closed receive from its owner, and possibly stale members: a thread
- *    that stops waiting (message, error, cancel) is not unlinked; it leaves
- *    when it is queued elsewhere (ipc_waitq_join, ipc_queue_append) or when
- *    either thread is deleted (ipc_thread_deleted fails only the members
- *    really waiting for the deleted owner). A thread that waits on the same
- *    partner again finds itself a member already, so a call/reply
- *    ping-pong moves no queue links at all (the fast path relies on it).
- *    The order of a wait queue is not observable (deletion fails every
- *    waiter), so keeping an old place is harmless.
+ *  - No wait queues. Send queues hold exactly the threads blocked
+ *    sending to their owner (a receive phase takes senders from there). A
+ *    thread blocked in a closed receive is in no queue: only the deletion
+ *    of its partner has to find it, and ipc_thread_deleted walks the TCB
+ *    slots for it (up to tcb_area_used: O(threads ever numbered), in a
+ *    privileged system call), so that no IPC pays for keeping it findable;
+ *    a call/reply ping-pong moves no queue links at all. The waiters of a
+ *    deleted thread fail in the order of their thread numbers.
  *
  *  - Lazy timers. A thread's timeout runs (ipc.timer_live) only while it
  *    is blocked in a phase with a finite timeout (or, as the sender of a
@@ -177,13 +174,7 @@ struct tcb *ipc_queue_prev(const struct tcb *t)
 struct tcb *ipc_blocked_on(const struct tcb *t)
 {
     bool blocked = t->state == TS_SEND_WAIT || t->state == TS_RECV_WAIT;
-    return blocked && t->ipc.q_on != NULL ? t->ipc.partner : NULL;
-}
-
-__attribute__((noinline)) void ipc_waitq_move(struct ipc_queue *q, struct tcb *t)
-{
-    ipc_queue_unlink(t);
-    ipc_queue_append_free(q, t);
+    return blocked ? t->ipc.partner : NULL;
 }
 
 /* ---- timers ------------------------------------------------------------- */
@@ -244,8 +235,7 @@ static inline uint16_t recv_timeout(const struct tcb *t) { return (uint16_t)t->i
 
 static void nested_done(struct tcb *x, bool ok);
 
-/* ipc_finish() for `t` in no send queue (a receiver: at most a member of
- * a wait queue, where it stays: lazy). */
+/* ipc_finish() for `t` in no send queue (a receiver). */
 IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
 {
     /* (its partner is left: meaningful only while blocked, see the note) */
@@ -265,7 +255,7 @@ IPC_HOT void ipc_finish_unqueued(struct tcb *t, word_t tag, tid_t from)
  * a nested pagefault IPC instead returns to its suspended transfer. */
 IPC_HOT void ipc_finish(struct tcb *t, word_t tag, tid_t from)
 {
-    ipc_queue_leave(t);
+    ipc_queue_unlink(t);
     ipc_finish_unqueued(t, tag, from);
 }
 
@@ -424,7 +414,6 @@ IPC_HOT void xfer_deliver(struct tcb *s, struct tcb *r)
     if (vs->state == TS_RECV_WAIT && vs->ipc.partner == s) {
         vs->ipc.partner = r;                          /* re-target its reply */
         vs->ipc.from_spec = r->gid;
-        ipc_waitq_join(&r->ipc.waitq, vs);
     }
     ipc_finish_unqueued(r, rtag | MSG_TAG_P, vs->gid);
 }
@@ -548,8 +537,7 @@ static enum xfer_result xfer_continue(struct tcb *s)
  * `s` is in no send queue and has no phase timer running: a sender that
  * waited has left both (recv_phase); one in its send phase never had them
  * (ipc_start: not pending; a nested pagefault IPC keeps the outer timer).
- * `r`, a receiver, is in no send queue either (at most a stale member of
- * a wait queue, where it stays). */
+ * `r`, a receiver, is in no queue. */
 IPC_HOT enum xfer_result xfer_start(struct tcb *s, struct tcb *r)
 {
     word_t tag = s->utcb[0];
@@ -613,7 +601,7 @@ static void nested_pop(struct tcb *x)
 {
     struct ipc_saved *sv = &x->ipc.saved;
     kassert(x->ipc_nested);
-    ipc_queue_leave(x);
+    ipc_queue_unlink(x);
     for (unsigned i = 0; i < 3; i++)
         x->utcb[i] = sv->mr[i];
     x->utcb[utcb_br_index(0)] = sv->br0;
@@ -750,8 +738,6 @@ IPC_HOT enum ipc_outcome recv_phase(struct tcb *t, struct tcb **next, struct tcb
     }
     t->state = TS_RECV_WAIT;
     t->ipc.partner = closed;
-    if (closed != NULL)
-        ipc_waitq_join(&closed->ipc.waitq, t);
     return IPC_BLOCKED;
 }
 
@@ -947,8 +933,9 @@ void ipc_thread_deleted(struct tcb *t)
     struct tcb *w;
     while ((w = ipc_queue_first(&t->ipc.sendq)) != NULL)
         ipc_fail(w, w->utcb[0], IPC_ERR_NO_PARTNER, IPC_PHASE_SEND, 0);
-    while ((w = ipc_queue_first(&t->ipc.waitq)) != NULL) {
-        ipc_queue_unlink(w);                    /* waiting, or a stale member */
+    /* the closed receivers waiting for t (in no queue: the design note) */
+    for (word_t no = 0, used = tcb_area_used(); no < used; no++) {
+        w = tcb_of_number(no);
         if (w->state == TS_RECV_WAIT && w->ipc.partner == t)
             ipc_fail(w, 0, IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0);
     }

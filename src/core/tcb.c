@@ -60,7 +60,6 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->local_next = NULL;
     t->local_registered = false;
     ipc_queue_init(&t->ipc.sendq);
-    ipc_queue_init(&t->ipc.waitq);
 }
 
 word_t tcb_create(tid_t gid, struct space *space, tid_t scheduler, struct tcb **out)

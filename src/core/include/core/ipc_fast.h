@@ -50,23 +50,20 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
      * tag's low byte, as the fast path takes no tag with bits 15..6 set
      * (ipc_fast_try: FAST_TAG_DECLINE) */
     ipc_copy_mr0_and(ru, su, (uint8_t)tag);
-    /* r stays in the wait queue it may be in (lazy: ipc_queue_leave), its
-     * partner as it was (stale once it is not blocked, as on the general
-     * path) */
+    /* r is in no queue; its partner stays as it was (stale once it is not
+     * blocked, as on the general path) */
     r->ipc.timer_live = false;
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and a
  * UTCB location (an interrupt thread's kernel UTCB has none) and no IPC
- * in progress (not blocked, no nested IPC, no timer, in no send queue: at
- * most a stale member of a wait queue).
+ * in progress (not blocked, no nested IPC, no timer, in no queue).
  * Every thread that runs in user mode is; ipc_fastpath() checks it, the
  * kernel's sysenter entry, whose caller is such a thread, does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
     return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB && !ipc_pending(self) &&
-           !self->ipc_nested && !self->ipc.timer_live &&
-           (self->ipc.q_on == NULL || ipc_queue_is_wait(self->ipc.q_on));
+           !self->ipc_nested && !self->ipc.timer_live && self->ipc.q_on == NULL;
 }
 
 /* The three shapes of call the fast path takes, each compiled as its own
@@ -113,8 +110,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     r->ipc.result_from = intra ? tid_utcb_ptr(self) : self->gid;
     self->state = TS_RECV_WAIT;
     if (kind == FAST_CALL) {
-        self->ipc.partner = r;
-        ipc_waitq_join(&r->ipc.waitq, self);     /* a member already in a ping-pong */
+        self->ipc.partner = r;       /* (no queue to join: ipc.c's design note) */
     } else {
         self->ipc.partner = NULL;
     }

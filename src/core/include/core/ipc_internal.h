@@ -12,17 +12,9 @@
 #include <core/kassert.h>
 #include <core/tcb.h>
 
-/* Wait queues are lazy (design note in ipc.c): a closed receiver joins
- * its partner's wait queue when it starts waiting and stays there, as a
- * stale member, after it stops waiting, until it is queued somewhere else
- * or either thread is deleted. So a ping-pong between two threads moves
- * no links at all. Send queues are exact. */
-
-/* True when `q` (the queue of a TCB) is a wait queue, not a send queue. */
-static inline bool ipc_queue_is_wait(const struct ipc_queue *q)
-{
-    return ((uintptr_t)q & (TCB_SIZE - 1u)) == offsetof(struct tcb, ipc.waitq);
-}
+/* The only IPC queues are send queues, and they are exact: a thread is
+ * in one exactly while it is blocked sending to the queue's owner. A
+ * closed receiver is in none (design note in ipc.c). */
 
 /* Take `t`, a member of an IPC queue, out of it; the same four stores
  * wherever it stands (the queue's ends close the circle). */
@@ -53,35 +45,11 @@ static inline __attribute__((always_inline)) void ipc_queue_append_free(struct i
     t->ipc.q_on = q;
 }
 
-/* Append `t` (in no queue, or a stale member of a wait queue) at the tail
- * of the send queue `q`. */
+/* Append `t`, in no queue, at the tail of the send queue `q`. */
 static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
-    kassert(t->ipc.q_on == NULL || ipc_queue_is_wait(t->ipc.q_on));
-    ipc_queue_unlink(t);
+    kassert(t->ipc.q_on == NULL);
     ipc_queue_append_free(q, t);
-}
-
-/* Make `t`, not a member of the wait queue `q`, one (leaving any other:
- * ipc_waitq_join's rare case, out of line). */
-void ipc_waitq_move(struct ipc_queue *q, struct tcb *t);
-
-/* `t` starts a closed receive: make it a member of the wait queue `q`
- * (nothing to do when it is one already, e.g. from its last receive: the
- * common case, one compare of t's queue word in memory, as the move that
- * would need it in a register is out of line). */
-static inline __attribute__((always_inline)) void ipc_waitq_join(struct ipc_queue *q, struct tcb *t)
-{
-    if (t->ipc.q_on != q)
-        ipc_waitq_move(q, t);
-}
-
-/* `t` stops waiting: it leaves a send queue at once; in a wait queue it
- * stays as a stale member (lazy). */
-static inline __attribute__((always_inline)) void ipc_queue_leave(struct tcb *t)
-{
-    if (t->ipc.q_on != NULL && !ipc_queue_is_wait(t->ipc.q_on))
-        ipc_queue_unlink(t);
 }
 
 /* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the

@@ -65,11 +65,11 @@ struct ipc_saved {
 
 
 struct ipc_state {
-    /* queues of other threads blocked on this one */
-    struct ipc_queue sendq;      /* senders waiting until we receive from them */
-    struct ipc_queue waitq;      /* closed receivers waiting for a message from us */
+    /* senders blocked on this one, waiting until we receive from them
+     * (a closed receiver waiting for us is in no queue: ipc.c) */
+    struct ipc_queue sendq;
 
-    /* this thread's place while blocked in another thread's queue */
+    /* this thread's place while blocked in another thread's send queue */
     struct ipc_link q_link;      /* both NULL when not queued */
     struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
     struct tcb *partner;         /* SEND_WAIT: destination; RECV_WAIT: closed sender,
