@@ -2226,18 +2226,24 @@ static void test_ipc_thread_deleted_spares_former_waiters(void **state)
 }
 
 /* Deletion finds closed receivers by walking the TCB slots (receivers are
- * in no queue): below and above the deleted thread's number, up to the
- * highest number a thread was ever created with (the area's last slot
- * here), and in another space; a receiver closed on another thread and an
- * open one stay. */
+ * in no queue): from slot 0 (an interrupt thread's number, waiting for its
+ * handler) up to the highest number a thread was ever created with (the
+ * area's last slot here), below and above the deleted thread's number and
+ * in another space; a receiver closed on another thread and an open one
+ * stay. */
 static void test_ipc_thread_deleted_walks_every_slot(void **state)
 {
-    static word_t last_utcb[128];
-    struct tcb *last = NULL;
+    static word_t edge_utcb[2][128];
+    struct tcb *first = NULL, *last = NULL;
+    assert_int_equal(tcb_create(tid_make_global(0, 1), &spc[0], TID_NIL, &first), TCB_OK);
     assert_int_equal(tcb_create(tid_make_global(AREA_THREADS - 1u, 1), &spc[1], TID_NIL, &last), TCB_OK);
-    tcb_activate(last, loc_of(NT), &last_utcb[64]);
+    tcb_activate(first, loc_of(NT), &edge_utcb[0][64]);
+    tcb_activate(last, loc_of(NT + 1u), &edge_utcb[1][64]);
+    sched_make_ready(first);
     sched_make_ready(last);
     assert_int_equal(tcb_area_used(), AREA_THREADS);
+    mock_current = first;
+    assert_int_equal(ipc_invoke(first, TID_NIL, gid_of(3), TO(NEVER, NEVER)), IPC_BLOCKED);
     mock_current = last;
     assert_int_equal(ipc_invoke(last, TID_NIL, gid_of(3), TO(NEVER, NEVER)), IPC_BLOCKED);
     assert_int_equal(do_ipc(1, TID_NIL, gid_of(3), 0), IPC_BLOCKED);     /* below 3 */
@@ -2245,8 +2251,8 @@ static void test_ipc_thread_deleted_walks_every_slot(void **state)
     assert_int_equal(do_ipc(4, TID_NIL, gid_of(2), 0), IPC_BLOCKED);     /* closed on another */
     assert_int_equal(do_ipc(5, TID_NIL, TID_ANY, 0), IPC_BLOCKED);       /* open */
     ipc_thread_deleted(th[3]);
-    struct tcb *failed[] = { th[1], th[6], last };
-    for (unsigned i = 0; i < 3; i++) {
+    struct tcb *failed[] = { first, th[1], th[6], last };
+    for (unsigned i = 0; i < 4; i++) {
         assert_int_equal(failed[i]->state, TS_READY);
         assert_int_equal(failed[i]->utcb[UTCB_ERROR_CODE], msg_error_word(IPC_ERR_NO_PARTNER, IPC_PHASE_RECV, 0));
     }

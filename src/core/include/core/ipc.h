@@ -144,7 +144,7 @@ static inline struct tcb *ipc_queue_last(const struct ipc_queue *q)
     const struct ipc_link *l = q->ends.prev;
     return l == &q->ends ? NULL : ipc_link_owner(l);
 }
-struct tcb *ipc_blocked_on(const struct tcb *t);      /* the thread whose queue holds t */
+struct tcb *ipc_blocked_on(const struct tcb *t);      /* blocked t: the thread it sends to or closed-receives from */
 struct wakeup_queue *ipc_wakeup_queue(void);          /* the queue given to ipc_init */
 
 /* ---- provided by the mapping database (mdb) ---------------------------
