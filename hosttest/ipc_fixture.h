@@ -51,8 +51,7 @@ static inline bool ipc_machine_reset(const uint8_t *prio)
     memset(utcb_mem, 0, sizeof(utcb_mem));
     memset(&wq, 0, sizeof(wq));
     tcb_area_init(area, AREA_THREADS);
-    space_set_redirector(&spc[0], TID_ANY);    /* none, as space_create() */
-    space_set_redirector(&spc[1], TID_ANY);
+    spc[0].redirector = spc[1].redirector = TID_ANY;    /* none, as space_create() */
     wakeup_init(&wq, 0);
     ipc_init(&wq);
     if (tcb_create(tid_make_global(100, 1), &spc[0], TID_NIL, &idle) != TCB_OK)

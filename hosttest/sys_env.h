@@ -76,8 +76,6 @@ static inline int env_setup(void **state)
     tcb_area_init(env_area, ENV_THREADS);
     memset(&env_kspace, 0, sizeof(env_kspace));
     memset(&env_s0, 0, sizeof(env_s0));
-    space_set_redirector(&env_kspace, TID_NIL);   /* (as threads_init: the empty fast view) */
-    space_set_redirector(&env_s0, TID_ANY);       /* (as space_create) */
     env_kspace.privileged = true;
     env_s0.is_sigma0 = true;
     env_s0.privileged = true;

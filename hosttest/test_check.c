@@ -401,8 +401,11 @@ static void test_kcheck_detects_queue_on_freed_thread(void **state)
     d->ipc.q_on = (struct ipc_queue *)&root->ipc.partner;      /* a live thread, but no queue */
     expect_violation("thread queued on a freed thread or on no queue", no(N_D));
     d->ipc.q_on = NULL;
-    d->state = TS_SEND_WAIT;                  /* sending to nobody */
-    expect_violation("sending thread not in its partner's send queue", no(N_D));
+    d->state = TS_SEND_WAIT;                  /* sending to a thread, in no queue */
+    d->ipc.partner = root;
+    assert_int_equal(expect_violation("sending thread not in its partner's send queue", no(N_D)), 1);
+    d->ipc.partner = NULL;                    /* sending to nobody */
+    assert_int_equal(expect_violation("sending thread not in its partner's send queue", no(N_D)), 1);
     d->state = TS_READY;
 }
 
@@ -575,7 +578,6 @@ static void test_kcheck_detects_transfer_partner_mismatch(void **state)
     struct tid_slots area = tid_slots;
     struct tcb *past = tcb_of_number(128);
     tid_slots.nthreads = 128;
-    tid_slots.view.slot_mask = (128u - 1u) << TCB_SIZE_LOG2;
     past->state = TS_READY;
     s->ipc.xfer_partner = past;
     expect_violation("transfer partner freed", no(N_S));
@@ -801,33 +803,49 @@ static void test_kcheck_detects_thread_count(void **state)
     expect_clean();
 }
 
-/* A space's fast view that is not the one its redirector gives: the
- * redirector set behind space_set_redirector's back (either way), a view
- * of another base or mask, the kernel's space too. Exactly one violation
- * each. */
+/* A thread's fast view that is not the one its send queue and its space's
+ * redirector give: root (B queued to it) with the area's view, another
+ * base or mask, the redirector changed behind tcb_space_redirect's back
+ * (either way), the idle thread (the kernel's space: nilthread). */
 static void test_kcheck_detects_fast_view_wrong(void **state)
 {
     (void)state;
     struct tid_view area = tid_slots.view, empty = tid_empty_view();
-    root_space->redirector = G(ROOT_N);       /* a redirector, the area's view kept */
-    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
-    space_set_redirector(root_space, G(ROOT_N));
-    assert_true(root_space->fast_view.base == empty.base && root_space->fast_view.slot_mask == 0);
+    struct tcb *d = T(N_D), *idle = tcb_of_number(TID_SYSTEM_BASE);
+    assert_true(root->fast_view.base == empty.base && d->fast_view.base == area.base);
+    root->fast_view = area;                   /* B waits in its send queue */
+    assert_int_equal(expect_violation("fast view not the one its send queue and redirector give", ROOT_N + TID_USER_BASE), 1);
+    root->fast_view = empty;
+    d->fast_view.base += TCB_SIZE;            /* the area's mask, another base */
+    assert_int_equal(expect_violation("fast view not the one its send queue and redirector give", no(N_D)), 1);
+    d->fast_view.base = area.base;
+    d->fast_view.slot_mask >>= 1;             /* the area's base, half its slots */
+    assert_int_equal(expect_violation("fast view not the one its send queue and redirector give", no(N_D)), 1);
+    d->fast_view = area;
     expect_clean();
-    root_space->redirector = TID_ANY;         /* none, the empty view kept */
-    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
-    space_set_redirector(root_space, TID_ANY);
-    assert_true(root_space->fast_view.base == area.base && root_space->fast_view.slot_mask == area.slot_mask);
+    /* a redirector for root's space: every thread of it looks through the empty view */
+    unsigned in_space = 0;
+    for (word_t n = 0; n < tcb_area_used(); n++) {
+        const struct tcb *t = tcb_of_number(n);
+        in_space += t->state != TS_FREE && t->space == root_space;
+    }
+    tcb_space_redirect(root_space, G(ROOT_N));
+    assert_true(d->fast_view.base == empty.base && d->fast_view.slot_mask == 0);
     expect_clean();
-    root_space->fast_view.base += TCB_SIZE;   /* the area's mask, another base */
-    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
-    root_space->fast_view.base = area.base;
-    root_space->fast_view.slot_mask >>= 1;    /* the area's base, half its slots */
-    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
-    root_space->fast_view = area;
-    env_kspace.fast_view = area;              /* the kernel's: nilthread, the empty view */
-    assert_int_equal(expect_violation("space's fast view not its redirector's", KCHECK_NO_THREAD), 1);
-    env_kspace.fast_view = empty;
+    root_space->redirector = TID_ANY;         /* none, the empty views kept: all but root's wrong */
+    assert_int_equal(kcheck_all(), in_space - 1u);
+    assert_string_equal(kcheck_first(), "fast view not the one its send queue and redirector give");
+    tcb_space_redirect(root_space, TID_ANY);
+    assert_true(d->fast_view.base == area.base && root->fast_view.base == empty.base);
+    expect_clean();
+    root_space->redirector = G(ROOT_N);       /* a redirector, the area's views kept */
+    assert_int_equal(kcheck_all(), in_space - 1u);
+    assert_string_equal(kcheck_first(), "fast view not the one its send queue and redirector give");
+    tcb_space_redirect(root_space, TID_ANY);
+    expect_clean();
+    idle->fast_view = area;                   /* the kernel's space has no TID_ANY */
+    assert_int_equal(expect_violation("fast view not the one its send queue and redirector give", TID_SYSTEM_BASE), 1);
+    idle->fast_view = empty;
     expect_clean();
 }
 

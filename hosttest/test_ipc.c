@@ -1324,7 +1324,7 @@ static void clan_setup(void)
 {
     memset(&spc_out, 0, sizeof(spc_out));
     tcb_set_space(th[OUTSIDER], &spc_out);
-    space_set_redirector(&spc[1], gid_of(CHIEF));
+    tcb_space_redirect(&spc[1], gid_of(CHIEF));
 }
 
 static void test_ipc_invoke_redirected_send_reaches_redirector(void **state)
@@ -1388,7 +1388,7 @@ static void test_ipc_invoke_redirector_in_own_space(void **state)
     /* redirector 7 lives inside the clan: 5's outbound send goes to 7, but
      * 7's own send leaves the space directly */
     clan_setup();
-    space_set_redirector(&spc[1], gid_of(7));
+    tcb_space_redirect(&spc[1], gid_of(7));
     assert_int_equal(do_ipc(7, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
     msg_load2(5, 0x3, 0, 0);
     assert_int_equal(do_ipc(5, gid_of(1), TID_NIL, 0), IPC_DONE);
@@ -1438,7 +1438,7 @@ static void test_ipc_invoke_redirector_anythread_or_nil_disables(void **state)
     clan_setup();
     const tid_t none[2] = { TID_ANY, TID_NIL };
     for (unsigned k = 0; k < 2; k++) {
-        space_set_redirector(&spc[1], none[k]);
+        tcb_space_redirect(&spc[1], none[k]);
         assert_int_equal(do_ipc(OUTSIDER, TID_NIL, TID_ANY, 0), IPC_BLOCKED);
         msg_load2(5, 0x7, k, 0);
         assert_int_equal(do_ipc(5, gid_of(OUTSIDER), TID_NIL, TO(ZERO, 0)), IPC_DONE);

@@ -701,26 +701,44 @@ static void test_ipc_fastpath_declines_redirected_space(void **state)
     wait_for(5, TID_ANY);
     struct space *sp = th[0]->space;
     tid_t old = sp->redirector;
-    space_set_redirector(sp, gid_of(5));           /* any redirector: general path decides */
+    tcb_space_redirect(sp, gid_of(5));           /* any redirector: general path decides */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
-    space_set_redirector(sp, TID_NIL);             /* (never stored by SpaceControl) */
+    tcb_space_redirect(sp, TID_NIL);             /* (never stored by SpaceControl) */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
-    space_set_redirector(sp, TID_ANY);             /* anythread: no redirection, fast again */
+    tcb_space_redirect(sp, TID_ANY);             /* anythread: no redirection, fast again */
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
-    space_set_redirector(sp, old);
+    tcb_space_redirect(sp, old);
+}
+
+/* A global ID of a thread in the caller's own space goes fast (no
+ * redirector): the receiver gets the caller's local ID as From, and a
+ * call hands the CPU over with the intra-space switch. */
+static void test_ipc_fastpath_global_id_within_space(void **state)
+{
+    wait_for(1, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(1), TID_NIL, 0, tag2));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[1]), tid_utcb_ptr(th[0]));
+    wait_for(2, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(2), gid_of(2), 0, tag2));   /* (the switch asserts intra) */
+    assert_int_equal(th[2]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[2]), tid_utcb_ptr(th[0]));
+    assert_ptr_equal(ipc_blocked_on(th[0]), th[2]);
 }
 
 /* The redirector is the space's, not the destination's: a thread of
  * another space sends to a thread of the redirected space fast. */
 static void test_ipc_fastpath_redirected_receiver_space(void **state)
 {
-    space_set_redirector(th[5]->space, gid_of(6));
+    tcb_space_redirect(th[5]->space, gid_of(6));
     wait_for(5, TID_ANY);
     mock_current = th[0];
     assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
     assert_int_equal(th[5]->state, TS_READY);
     assert_int_equal(ipc_result_from(th[5]), gid_of(0));
-    space_set_redirector(th[5]->space, TID_ANY);
+    tcb_space_redirect(th[5]->space, TID_ANY);
 }
 
 /* A redirector takes only messages that leave the space: within it the
@@ -730,7 +748,7 @@ static void test_ipc_fastpath_redirected_space_within(void **state)
 {
     struct space *sp = th[0]->space;
     tid_t old = sp->redirector;
-    space_set_redirector(sp, gid_of(5));
+    tcb_space_redirect(sp, gid_of(5));
     wait_for(1, TID_ANY);
     wait_for(2, TID_ANY);
     mock_current = th[0];
@@ -744,7 +762,7 @@ static void test_ipc_fastpath_redirected_space_within(void **state)
     assert_true(ipc_fastpath(th[0], tid_utcb_ptr(th[2]), TID_NIL, 0, tag2));
     assert_int_equal(th[2]->state, TS_READY);
     assert_int_equal(ipc_result_tag(th[2]), tag2);
-    space_set_redirector(sp, old);
+    tcb_space_redirect(sp, old);
 }
 
 static void test_ipc_fastpath_declines_caller_without_utcb(void **state)
@@ -827,12 +845,33 @@ static void test_ipc_fastpath_declines_receive_timeout(void **state)
     expect_decline(0, gid_of(5), TID_NIL, TO(NEVER, ZERO), tag2);
 }
 
+/* A sender queued on the caller: a receive phase would take it, so every
+ * shape to a global ID declines (send-only too: the caller's fast view is
+ * empty while its queue is not) and a call to a local ID too. Once the
+ * queue is empty again (the general path took the sender) the caller goes
+ * fast once more. */
 static void test_ipc_fastpath_declines_queued_sender(void **state)
 {
     mock_current = th[2];
     assert_int_equal(ipc_invoke(th[2], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
+    mock_current = th[3];
+    assert_int_equal(ipc_invoke(th[3], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
     wait_for(5, TID_ANY);
+    wait_for(1, TID_ANY);
     expect_decline(0, gid_of(5), TID_ANY, 0, tag2);
+    expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    expect_decline(0, gid_of(5), TID_NIL, 0, tag2);
+    expect_decline(0, lid_of(1), lid_of(1), 0, tag2);
+    /* the general path takes 2, then 3: the view comes back with the last */
+    mock_current = th[0];
+    assert_int_equal(ipc_invoke(th[0], TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
+    expect_decline(0, gid_of(5), TID_NIL, 0, tag2);           /* (3 still queued) */
+    mock_current = th[0];
+    assert_int_equal(ipc_invoke(th[0], TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
+    assert_null(ipc_sendq_head(th[0]));
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
+    assert_int_equal(th[5]->state, TS_READY);
 }
 
 static void test_ipc_fastpath_declines_no_destination(void **state)
@@ -1067,7 +1106,7 @@ static void scenario_furnish(bool redirect)
                 assert_true(mock_usermem_map(&spc[sp], DST_VA + k * MOCK_PAGE_SIZE, true));
         /* anythread is what SpaceControl stores for none; nilthread it
          * never stores (the fast path would merely decline it: drawn rarely) */
-        space_set_redirector(&spc[sp], redirect || pick(16) == 0 ? random_redirector() : TID_ANY);
+        tcb_space_redirect(&spc[sp], redirect || pick(16) == 0 ? random_redirector() : TID_ANY);
     }
     mock_fpage_backs = pick(2) != 0;
     for (unsigned i = 0; i < NT; i++) {
@@ -1139,8 +1178,8 @@ static bool nested_receiver(unsigned r, unsigned *pager)
     unsigned s = idle_thread(r, p);
     if (s == NT)
         return false;
-    space_set_redirector(th[p]->space, TID_ANY);  /* the fault reaches the pager */
-    space_set_redirector(th[s]->space, TID_ANY);
+    tcb_space_redirect(th[p]->space, TID_ANY);  /* the fault reaches the pager */
+    tcb_space_redirect(th[s]->space, TID_ANY);
     mock_current = th[p];
     ipc_invoke(th[p], TID_NIL, TID_ANY, 0);
     U(r)[UTCB_PAGER] = gid_of(p);
@@ -1189,7 +1228,7 @@ static bool feature_apply(enum feature f, struct call *k, unsigned r)
         return true;
     }
     case F_REDIRECT:
-        space_set_redirector(th[c]->space, gid_of(pick(NT)));
+        tcb_space_redirect(th[c]->space, gid_of(pick(NT)));
         return true;
     case F_SENDQ: {
         unsigned q = idle_thread(c, r);
@@ -1456,6 +1495,7 @@ int main(void)
         T(test_ipc_fastpath_declines_redirected_space),
         T(test_ipc_fastpath_redirected_space_within),
         T(test_ipc_fastpath_redirected_receiver_space),
+        T(test_ipc_fastpath_global_id_within_space),
         T(test_ipc_fastpath_declines_caller_without_utcb),
         T(test_ipc_fastpath_declines_caller_without_utcb_location),
         T(test_ipc_fastpath_declines_pending_caller),

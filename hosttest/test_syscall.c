@@ -499,11 +499,12 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(tc(G(5), G(5), G(ROOT_N), TID_NIL, NOCHG), 1);
     struct space *s = T(5)->space;
     assert_int_equal(s->redirector, TID_ANY);
-    assert_true(s->fast_view.base == tid_slots.view.base);
+    assert_true(T(5)->fast_view.base == tid_slots.view.base);
     assert_int_equal(sc(G(5), 0, KAREA, UAREA, L(ROOT_UTCB), NULL), 1);
     assert_int_equal(s->redirector, G(ROOT_N));
-    assert_true(s->fast_view.base == tid_empty_view().base);   /* the fast path finds no global ID */
-    assert_int_equal(s->fast_view.slot_mask, 0);
+    assert_true(T(5)->fast_view.base == tid_empty_view().base);   /* its fast path finds no global ID */
+    assert_int_equal(T(5)->fast_view.slot_mask, 0);
+    assert_true(root->fast_view.base == tid_slots.view.base);      /* (another space's thread) */
     assert_int_equal(mock_kip_map_calls, 1);
     /* later calls ignore the areas (even invalid ones); nil keeps the redirector */
     assert_int_equal(sc(G(5), 0, FPAGE_NIL, FPAGE_NIL, TID_NIL, NULL), 1);
@@ -512,8 +513,8 @@ static void test_sys_space_control_redirector_and_reinit(void **state)
     assert_int_equal(mock_kip_map_calls, 1);
     assert_int_equal(sc(G(5), 0, 0, 0, TID_ANY, NULL), 1);
     assert_int_equal(s->redirector, TID_ANY);
-    assert_true(s->fast_view.base == tid_slots.view.base);
-    assert_int_equal(s->fast_view.slot_mask, tid_slots.view.slot_mask);
+    assert_true(T(5)->fast_view.base == tid_slots.view.base);
+    assert_int_equal(T(5)->fast_view.slot_mask, tid_slots.view.slot_mask);
     /* a small-space request the root space cannot satisfy (its areas lie at
      * 0xBF000000): the call succeeds, e = 0, ECX = the previous descriptor 0 */
     word_t ecx = 1;

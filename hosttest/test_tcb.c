@@ -242,6 +242,30 @@ static void test_tcb_set_space_migrates(void **state)
     assert_ptr_equal(tid_lookup_local(&space_b, UTCB_AREA_BASE + 256u), t);
 }
 
+/* A thread's fast view follows its space's redirector: at creation, when
+ * it moves into a space with one and back, and when tcb_space_redirect
+ * sets or clears it (for that space's threads only). */
+static void test_tcb_fast_view_follows_space(void **state)
+{
+    const struct tid_view all = tid_slots.view, empty = tid_empty_view();
+    space_b.redirector = tid_make_global(NO + 5, 1);
+    struct tcb *t = create(NO, &space_a), *u = create(NO + 1, &space_a), *v = create(NO + 2, &space_b);
+    assert_true(t->fast_view.base == all.base && t->fast_view.slot_mask == all.slot_mask);
+    assert_true(v->fast_view.base == empty.base && v->fast_view.slot_mask == 0);
+    assert_false(tcb_set_space(t, &space_b));           /* into the redirected space */
+    assert_true(t->fast_view.base == empty.base && t->fast_view.slot_mask == 0);
+    assert_false(tcb_set_space(t, &space_a));           /* and back */
+    assert_true(t->fast_view.base == all.base && t->fast_view.slot_mask == all.slot_mask);
+    tcb_space_redirect(&space_a, tid_make_global(NO + 5, 1));
+    assert_int_equal(space_a.redirector, tid_make_global(NO + 5, 1));
+    assert_true(t->fast_view.base == empty.base && u->fast_view.base == empty.base);
+    tcb_space_redirect(&space_b, TID_ANY);              /* v's space only */
+    assert_true(v->fast_view.base == all.base && v->fast_view.slot_mask == all.slot_mask);
+    assert_true(t->fast_view.base == empty.base && u->fast_view.base == empty.base);
+    tcb_space_redirect(&space_a, TID_ANY);
+    assert_true(t->fast_view.base == all.base && u->fast_view.slot_mask == all.slot_mask);
+}
+
 static void test_tcb_set_space_last_thread_and_inactive(void **state)
 {
     struct tcb *t = create(NO, &space_a);
@@ -498,6 +522,7 @@ int main(void)
         T(test_tcb_set_version_inactive),
         T(test_tcb_set_version_other_number_panics),
         T(test_tcb_set_space_migrates),
+        T(test_tcb_fast_view_follows_space),
         T(test_tcb_set_space_last_thread_and_inactive),
         T(test_tcb_set_space_same_space),
         T(test_tcb_set_space_null_panics),

@@ -17,7 +17,9 @@
  *    its state demands (SEND_WAIT: its partner's send queue; otherwise
  *    none, with NULL links), so each thread is linked at most once; a
  *    closed receiver (in no queue) waits for a live thread, the one its
- *    FromSpecifier names when that is a global ID.
+ *    FromSpecifier names when that is a global ID; every thread's fast
+ *    view is the TCB area's exactly while its send queue is empty and
+ *    its space has no redirector (tcb_fast_view_of).
  *  - The run word: its spare byte is zero; the idle thread is in no IPC
  *    (the fast path's receiver test relies on both).
  *  - Transfers: a thread whose (outer) state is TS_SENDING / TS_RECEIVING
@@ -36,9 +38,8 @@
  *    KIP or UTCB areas; what the machine part of a thread keeps of its
  *    space agrees with it (arch_tcb_space_agrees: in the kernel, the page
  *    directory every switch loads); every space's thread_count is exact and every
- *    allocated space has threads (their number equals space_count());
- *    every space's fast view is the one its redirector gives
- *    (space_fast_view_ok); a free slot is linked nowhere.
+ *    allocated space has threads (their number equals space_count()); a
+ *    free slot is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
  *    the bookkeeping of every kmem cache (spaces, mapnodes, root tables).
  *
@@ -284,10 +285,23 @@ static void kcheck_timer(const struct tcb *t, uint8_t outer)
            "timer queued for a thread not waiting in IPC", t);
 }
 
+/* The fast view of live thread `t` is the one its send queue and its
+ * space's redirector give (only with a space to read: a freed one is
+ * reported elsewhere). */
+static void kcheck_fast_view(const struct tcb *t)
+{
+    if (t->space != kc.idle->space && !space_live(t->space))
+        return;
+    struct tid_view v = tcb_fast_view_of(t);
+    kcheck((t->fast_view.base == v.base) & (t->fast_view.slot_mask == v.slot_mask),
+           "fast view not the one its send queue and redirector give", t);
+}
+
 /* The IPC state of live thread `t`; returns the members of its send queue. */
 static word_t kcheck_ipc(const struct tcb *t)
 {
     uint8_t outer = ipc_thread_state(t);
+    kcheck_fast_view(t);
     kcheck_ipc_place(t);
     kcheck_transfer(t, outer);
     kcheck_timer(t, outer);
@@ -371,7 +385,6 @@ static void kcheck_spaces(unsigned nspaces)
     unsigned live = 0;
     for (unsigned i = 0; i < nspaces; i++) {
         kcheck(kc_spaces[i].space->thread_count == kc_spaces[i].threads, "space thread count wrong", NULL);
-        kcheck(space_fast_view_ok(kc_spaces[i].space), "space's fast view not its redirector's", NULL);
         live += kc_spaces[i].space != kc.idle->space && space_live(kc_spaces[i].space);
     }
     kcheck(live == space_count(), "space without threads", NULL);

@@ -27,9 +27,11 @@
  *    whose space has a redirector (ABI 5.7) takes the general path for a
  *    message to a global ID, which the general path may redirect (one
  *    within the space is never redirected, but only a local ID finds it
- *    fast then): the global-ID lookup goes through the space's view of
- *    the TCB area (space.h: fast_view), which is empty while the space
- *    has a redirector, so that it costs no test of its own.
+ *    fast then). The global-ID lookup goes through the caller's view of
+ *    the TCB area (tcb.h: fast_view), which is empty while a sender is
+ *    queued on the caller or its space has a redirector, so that neither
+ *    costs a test of its own there (a send-only call with senders queued
+ *    declines too); the local-ID branch tests the sender queue itself.
  *
  *  - The scheduler ends as on the general path: without a receive phase
  *    the receiver and then the caller are made ready (sched_make_ready);

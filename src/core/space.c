@@ -22,30 +22,12 @@ struct space *space_create(void)
     struct space *s = kmem_alloc(&space_cache);
     if (!s)
         return NULL;
-    space_set_redirector(s, TID_ANY);
+    s->redirector = TID_ANY;
     if (!arch_space_init(s)) {
         kmem_free(&space_cache, s);
         return NULL;
     }
     return s;
-}
-
-/* The fast path's view for a space whose redirector is `redirector`. */
-static struct tid_view space_view_for(tid_t redirector)
-{
-    return redirector == TID_ANY ? tid_slots.view : tid_empty_view();
-}
-
-void space_set_redirector(struct space *s, tid_t redirector)
-{
-    s->redirector = redirector;
-    s->fast_view = space_view_for(redirector);
-}
-
-bool space_fast_view_ok(const struct space *s)
-{
-    struct tid_view v = space_view_for(s->redirector);
-    return s->fast_view.base == v.base && s->fast_view.slot_mask == v.slot_mask;
 }
 
 void space_destroy(struct space *s)

@@ -116,7 +116,7 @@ static word_t sc_do(struct tcb *self, const struct sys_regs *r, struct space **s
         s->kip_area = fpage_make(fpage_base(kip), fpage_log2(kip), 0);
         s->utcb_area = fpage_make(fpage_base(utcb), fpage_log2(utcb), 0);
     }
-    space_set_redirector(s, redir);
+    tcb_space_redirect(s, redir);
     *sp = s;
     return SYS_ERR_OK;
 }

@@ -60,6 +60,7 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->local_next = NULL;
     t->local_registered = false;
     ipc_queue_init(&t->ipc.sendq);
+    tcb_fast_view_refresh(t);
 }
 
 word_t tcb_create(tid_t gid, struct space *space, tid_t scheduler, struct tcb **out)
@@ -119,9 +120,32 @@ bool tcb_set_space(struct tcb *t, struct space *to)
     to->thread_count++;
     t->space = to;
     arch_tcb_space_changed(t);
+    tcb_fast_view_refresh(t);
     if (registered)
         tid_local_register(t);
     return from->thread_count == 0;
+}
+
+struct tid_view tcb_fast_view_of(const struct tcb *t)
+{
+    if (ipc_queue_empty(&t->ipc.sendq) && t->space->redirector == TID_ANY)
+        return tid_slots.view;
+    return tid_empty_view();
+}
+
+void tcb_fast_view_refresh(struct tcb *t)
+{
+    t->fast_view = tcb_fast_view_of(t);
+}
+
+void tcb_space_redirect(struct space *s, tid_t redirector)
+{
+    s->redirector = redirector;
+    for (word_t no = 0, used = tcb_area_used(); no < used; no++) {
+        struct tcb *t = tcb_of_number(no);
+        if (t->state != TS_FREE && t->space == s)
+            tcb_fast_view_refresh(t);
+    }
 }
 
 bool tcb_delete(struct tcb *t, struct wakeup_queue *wq)

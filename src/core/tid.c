@@ -30,9 +30,9 @@ struct tid_slots tid_slots;
 struct tcb *tid_local_chains[TID_LOCAL_BUCKETS];
 struct tcb tid_local_end = { .utcb_ptr = 1 };   /* (1: not of local form) */
 
-/* The one slot the global-ID lookup reads while the area has none: all
- * zero, so its gid is nilthread (not global) and its state TS_FREE. */
-static struct tcb tid_no_slot;
+/* The one slot of the empty view (tid_empty_view): all zero, so its gid
+ * is nilthread (not global) and its state TS_FREE. */
+struct tcb tid_no_slot;
 
 /* tcb_area_used() */
 static word_t tid_slots_used;
@@ -49,11 +49,6 @@ void tcb_area_init(void *base, word_t nthreads)
     tid_slots_used = 0;
     for (unsigned i = 0; i < TID_LOCAL_BUCKETS; i++)
         tid_local_chains[i] = &tid_local_end;
-}
-
-struct tid_view tid_empty_view(void)
-{
-    return (struct tid_view){ (uintptr_t)&tid_no_slot, 0 };
 }
 
 word_t tcb_area_threads(void)

@@ -19,7 +19,6 @@
 #include <core/msg.h>
 #include <core/wakeup.h>
 #include <core/sched.h>
-#include <core/space.h>
 #include <core/syscall.h>
 #include <core/tid.h>
 
@@ -44,9 +43,6 @@ int threads_init(void)
     kernel_space.arch = kernel_space_arch;
     kernel_space.privileged = true;
     tcb_area_init((void *)TCB_AREA_BASE, TID_MAX_THREADS);
-    /* (no redirector to apply, but its threads make no system calls: its
-     * fast view is the empty one, as for any redirector but TID_ANY) */
-    space_set_redirector(&kernel_space, TID_NIL);
     wakeup_init(&kernel_wakeups, arch_timer_now());
     ipc_init(&kernel_wakeups);
     sys_init(&kernel_wakeups);

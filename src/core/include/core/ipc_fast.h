@@ -156,23 +156,23 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
  * Never and whose tag is untyped without flags (checked). A local ID names
  * a thread of self's space only, so that commit needs no compare of the
  * spaces, nor a look at the redirector, which only messages to other
- * spaces pass; a global ID is looked up in the view of self's space,
- * empty while that has a redirector. */
+ * spaces pass. A global ID is looked up in self's fast view, which is
+ * empty (no global ID finds a thread) while somebody is queued to send
+ * to self or self's space has a redirector: so neither needs a test of
+ * its own there. */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
 {
-    /* a receive phase blocks at once only with nobody queued to send */
-    if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
-        return false;
     /* a receive timeout the receiver waits with is stopped on delivery
      * (fast_deliver) */
     if (tid_is_global(to)) {
-        /* (a space with a redirector finds nobody: its fast view is empty,
-         * and ipc_invoke decides where its messages go, redirect_target;
-         * within the space none is redirected, but only a local ID goes
-         * fast there) */
-        struct tcb *r = tid_view_slot(&self->space->fast_view, to);
+        /* (a queued sender: a receive phase would take it rather than
+         * block, and the general path decides for a send-only call too;
+         * a redirector: ipc_invoke decides where a message goes,
+         * redirect_target; within the space none is redirected, but only
+         * a local ID goes fast there) */
+        struct tcb *r = tid_view_slot(&self->fast_view, to);
         if (r->gid != to || !fast_receiver_ready(r, self, false))
             return false;
         /* POINT OF NO RETURN (fast_commit) */
@@ -181,6 +181,9 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
         else
             fast_commit(self, r, to, from_spec, tag, sw, kind, false);
     } else {
+        /* a receive phase blocks at once only with nobody queued to send */
+        if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
+            return false;
         struct tcb *r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
         if (r == NULL || !fast_receiver_ready(r, self, true))
             return false;

@@ -14,17 +14,28 @@
 
 /* The only IPC queues are send queues, and they are exact: a thread is
  * in one exactly while it is blocked sending to the queue's owner. A
- * closed receiver is in none (design note in ipc.c). */
+ * closed receiver is in none (design note in ipc.c). The owner's fast
+ * view (tcb.h) is the empty one while its queue holds anybody. */
+
+/* The thread whose send queue `q` is. */
+static inline struct tcb *ipc_queue_owner(const struct ipc_queue *q)
+{
+    return tcb_from_sp((uintptr_t)q);
+}
 
 /* Take `t`, a member of an IPC queue, out of it; the same four stores
- * wherever it stands (the queue's ends close the circle). */
+ * wherever it stands (the queue's ends close the circle). The last one
+ * out gives the owner its fast view back (if its space allows it). */
 static inline __attribute__((always_inline)) void ipc_queue_remove(struct tcb *t)
 {
+    struct ipc_queue *q = t->ipc.q_on;
     struct ipc_link *next = t->ipc.q_link.next, *prev = t->ipc.q_link.prev;
     next->prev = prev;
     prev->next = next;
     t->ipc.q_link.next = t->ipc.q_link.prev = NULL;
     t->ipc.q_on = NULL;
+    if (ipc_queue_empty(q))
+        tcb_fast_view_refresh(ipc_queue_owner(q));
 }
 
 /* Take `t` out of whatever IPC queue holds it (no-op if none). */
@@ -34,7 +45,8 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
         ipc_queue_remove(t);
 }
 
-/* Append `t`, known to be in no queue, at the tail of `q`. */
+/* Append `t`, known to be in no queue, at the tail of `q`; its owner's
+ * fast path now looks through the empty view. */
 static inline __attribute__((always_inline)) void ipc_queue_append_free(struct ipc_queue *q, struct tcb *t)
 {
     struct ipc_link *tail = q->ends.prev;
@@ -43,6 +55,7 @@ static inline __attribute__((always_inline)) void ipc_queue_append_free(struct i
     tail->next = &t->ipc.q_link;
     q->ends.prev = &t->ipc.q_link;
     t->ipc.q_on = q;
+    ipc_queue_owner(q)->fast_view = tid_empty_view();
 }
 
 /* Append `t`, in no queue, at the tail of the send queue `q`. */

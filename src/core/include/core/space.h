@@ -20,13 +20,7 @@ struct space {
     struct arch_space arch;   /* page directory etc.; first, by value */
     word_t kip_area;          /* fpage of the KIP area; 0 while uninitialised */
     word_t utcb_area;         /* fpage of the UTCB area; 0 while uninitialised */
-    tid_t redirector;         /* TID_ANY: no redirection (space_set_redirector) */
-    /* The TCB slots the IPC fast path finds global IDs in for this space's
-     * threads (ipc_fast.h): the area's view while the redirector is
-     * TID_ANY, else the empty one, so that no message of a redirected
-     * space to a global ID takes the fast path (one lookup instead of a
-     * lookup and a redirector test). space_set_redirector keeps both. */
-    struct tid_view fast_view;
+    tid_t redirector;         /* TID_ANY: no redirection (tcb_space_redirect sets it) */
     word_t thread_count;      /* threads living in this space */
     bool privileged;          /* one of the initial servers' spaces */
     bool is_sigma0;           /* idempotent physical space (ABI 7.4) */
@@ -35,14 +29,6 @@ struct space {
 
 /* A new, uninitialised space (redirector: none), or NULL when out of memory. */
 struct space *space_create(void);
-
-/* Set the redirector of `s` (TID_ANY: none) and the fast path's view that
- * goes with it; the TCB area must be set up (tcb_area_init) already. */
-void space_set_redirector(struct space *s, tid_t redirector);
-
-/* True when the fast path's view of `s` is the one its redirector and the
- * current TCB area give (kernel invariant checker). */
-bool space_fast_view_ok(const struct space *s);
 
 /* Remove all mappings of `s` and free it. It must have no threads left. */
 void space_destroy(struct space *s);

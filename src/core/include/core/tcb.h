@@ -49,6 +49,13 @@ struct tcb {
                                     outer one (owned by the ipc module) */
     bool quantum_out;            /* quantum_us == 0 (kept so by the sched module) */
     struct space *space;
+    /* The TCB slots the IPC fast path looks this thread's global
+     * destinations up in (ipc_fast.h): the area's view while nobody is
+     * queued to send to it and its space has no redirector, else the
+     * empty one, whose slot no global ID names. So one lookup also tests
+     * both conditions (tcb_fast_view_of; kept so by tcb_fast_view_refresh,
+     * the IPC queue operations and tcb_space_redirect). */
+    struct tid_view fast_view;
     word_t utcb_location;        /* user address of the UTCB block, ~0u if none */
     tid_t utcb_ptr;              /* utcb_location + TID_UTCB_MR0_OFFSET: the local ID
                                     (tcb_set_utcb_location keeps the two together) */
@@ -166,6 +173,18 @@ void tcb_set_version(struct tcb *t, tid_t gid);
  * initialised and the UTCB location valid there if t is active). Returns
  * true when the old space has no threads left. */
 bool tcb_set_space(struct tcb *t, struct space *to);
+
+/* The fast view `t` must have (struct tcb: fast_view): the TCB area's
+ * when its send queue is empty and its space's redirector is TID_ANY,
+ * else the empty view. */
+struct tid_view tcb_fast_view_of(const struct tcb *t);
+
+/* Give `t` the fast view tcb_fast_view_of() says. */
+void tcb_fast_view_refresh(struct tcb *t);
+
+/* Set the redirector of space `s` (TID_ANY: none) and refresh the fast
+ * view of each of its threads (a walk over the TCB slots: SpaceControl). */
+void tcb_space_redirect(struct space *s, tid_t redirector);
 
 /* Delete `t` (not the current thread, not idle). Call order: first
  * ipc_thread_deleted(t) (ipc module) cancels t's own IPC and fails every

@@ -80,9 +80,13 @@ struct space;
 void tcb_area_init(void *base, word_t nthreads);
 
 /* The view of one slot that no global ID names (its gid is nilthread):
- * what the area's view is while it has no slots, and what a space's IPC
- * fast path looks through while the space has a redirector (space.h). */
-struct tid_view tid_empty_view(void);
+ * what the area's view is while it has no slots, and what a thread's IPC
+ * fast path looks through while it may not use it (tcb.h: fast_view). */
+extern struct tcb tid_no_slot;
+static inline struct tid_view tid_empty_view(void)
+{
+    return (struct tid_view){ (uintptr_t)&tid_no_slot, 0 };
+}
 
 /* Number of TCB slots of the area (0 before tcb_area_init). */
 word_t tcb_area_threads(void);
