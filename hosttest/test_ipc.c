@@ -1242,6 +1242,7 @@ static void test_ipc_propagation_forwarded_call(void **state)
     assert_int_equal(ipc_result_tag(th[2]), msgtag_make(0x10, 2, 0, MSG_TAG_P));
     assert_int_equal(U(2)[UTCB_VIRTUAL_SENDER], gid_of(1));      /* ActualSender */
     assert_ptr_equal(ipc_blocked_on(th[0]), th[2]);                /* re-targeted */
+    assert_int_equal(th[0]->ipc.from_spec, gid_of(2));             /* (and named: kcheck) */
     assert_null(th[0]->ipc.q_on);                                  /* (in no queue) */
     /* server 2's reply reaches the client directly */
     msg_load2(2, 0x20, 7, 7);

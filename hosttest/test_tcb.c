@@ -256,9 +256,11 @@ static void test_tcb_fast_view_follows_space(void **state)
     assert_true(t->fast_view.base == empty.base && t->fast_view.slot_mask == 0);
     assert_false(tcb_set_space(t, &space_a));           /* and back */
     assert_true(t->fast_view.base == all.base && t->fast_view.slot_mask == all.slot_mask);
+    struct tcb *z = create(0, &space_a);                /* slot 0 (the walk's first) */
     tcb_space_redirect(&space_a, tid_make_global(NO + 5, 1));
     assert_int_equal(space_a.redirector, tid_make_global(NO + 5, 1));
     assert_true(t->fast_view.base == empty.base && u->fast_view.base == empty.base);
+    assert_true(z->fast_view.base == empty.base);
     tcb_space_redirect(&space_b, TID_ANY);              /* v's space only */
     assert_true(v->fast_view.base == all.base && v->fast_view.slot_mask == all.slot_mask);
     assert_true(t->fast_view.base == empty.base && u->fast_view.base == empty.base);
