@@ -385,6 +385,9 @@ static void test_kcheck_detects_closed_receiver_partner(void **state)
     a->ipc.from_spec = G(ROOT_N);
     a->ipc.partner = root;
     expect_clean();
+    tcb_set_version(root, tid_make_global(TID_USER_BASE + ROOT_N, 2));   /* ThreadControl renamed it */
+    expect_clean();                           /* (A still waits for that thread) */
+    tcb_set_version(root, G(ROOT_N));
     enqueue(&root->ipc.sendq, a);             /* queued as if it sent to root */
     /* (once from root's queue walk, once from A's own place) */
     assert_int_equal(expect_violation("thread in an IPC queue its state does not call for", no(N_A)), 2);

@@ -16,8 +16,8 @@
  *    queue's ends; each thread's q_on names the queue that holds it, which
  *    its state demands (SEND_WAIT: its partner's send queue; otherwise
  *    none, with NULL links), so each thread is linked at most once; a
- *    closed receiver (in no queue) waits for a live thread, the one its
- *    FromSpecifier names when that is a global ID; every thread's fast
+ *    closed receiver (in no queue) waits for a live thread, the one whose
+ *    number its FromSpecifier names when that is a global ID; every thread's fast
  *    view is the TCB area's exactly while its send queue is empty and
  *    its space has no redirector (tcb_fast_view_of).
  *  - The run word: its spare byte is zero; the idle thread is in no IPC
@@ -225,9 +225,11 @@ static word_t kcheck_ipc_queue(const struct tcb *owner, const struct ipc_queue *
 
 /* The queue `t`'s own state demands it is in (a sender's partner's send
  * queue, else none): its place must match. A closed receiver, in no
- * queue, waits for a live thread, the one its FromSpecifier names when
- * that is a global ID (its partner's deletion fails it: nothing else
- * keeps the pointer from outliving the partner). */
+ * queue, waits for a live thread (its partner's deletion fails it:
+ * nothing else keeps the pointer from outliving the partner), the one
+ * whose number its FromSpecifier names when that is a global ID (only
+ * the number: ThreadControl may change the partner's version while it is
+ * waited for, and the receiver goes on waiting for that thread). */
 static void kcheck_ipc_place(const struct tcb *t)
 {
     const struct tcb *p = t->ipc.partner;
@@ -241,7 +243,7 @@ static void kcheck_ipc_place(const struct tcb *t)
         kcheck(q == NULL, "thread in an IPC queue its state does not call for", t);
         if (t->state == TS_RECV_WAIT && p != NULL &&
             kcheck(kcheck_live(p), "closed receiver waits for a freed thread", t))
-            kcheck(!tid_is_global(t->ipc.from_spec) || p->gid == t->ipc.from_spec,
+            kcheck(!tid_is_global(t->ipc.from_spec) || tid_number(p->gid) == tid_number(t->ipc.from_spec),
                    "closed receiver waits for another thread than it named", t);
     }
     kcheck(t->ipc.q_on != NULL || (t->ipc.q_link.next == NULL && t->ipc.q_link.prev == NULL),
