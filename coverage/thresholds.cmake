@@ -7,6 +7,7 @@
 # see that case, and new small-space and reclaim branches still to be tested.
 # Raised to 97.4 in session 11, at 97.5 % measured (60 of 2,379 branch
 # sides untaken; the report rounds to one decimal). Raised to 97.5 in
-# session 14, at 97.54 % measured (59 of 2,399 untaken).
+# session 14, at 97.54 % measured (59 of 2,399 untaken). Raised to 97.7 in
+# session 15, at 97.79 % measured (53 of 2,393 untaken).
 set(L4_COVERAGE_MIN_LINES 100)
-set(L4_COVERAGE_MIN_BRANCHES 97.5)
+set(L4_COVERAGE_MIN_BRANCHES 97.7)
