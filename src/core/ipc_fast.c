@@ -50,7 +50,7 @@
  *    space, else its global ID (ipc_from_id, as on the general path).
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
- *    once; both ID lookups are inline (tid_view_slot in the space's
+ *    once; both ID lookups are inline (tid_view_slot in the caller's
  *    fast view: the thread number masked to the TCB area, no range
  *    compare, its gid compared;
  *    the local-ID hash chain, tid_lookup_local_inline); no kassert, no

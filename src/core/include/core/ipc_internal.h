@@ -45,10 +45,11 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
         ipc_queue_remove(t);
 }
 
-/* Append `t`, known to be in no queue, at the tail of `q`; its owner's
+/* Append `t`, in no queue, at the tail of the send queue `q`; its owner's
  * fast path now looks through the empty view. */
-static inline __attribute__((always_inline)) void ipc_queue_append_free(struct ipc_queue *q, struct tcb *t)
+static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
+    kassert(t->ipc.q_on == NULL);
     struct ipc_link *tail = q->ends.prev;
     t->ipc.q_link.next = &q->ends;
     t->ipc.q_link.prev = tail;
@@ -56,13 +57,6 @@ static inline __attribute__((always_inline)) void ipc_queue_append_free(struct i
     q->ends.prev = &t->ipc.q_link;
     t->ipc.q_on = q;
     ipc_queue_owner(q)->fast_view = tid_empty_view();
-}
-
-/* Append `t`, in no queue, at the tail of the send queue `q`. */
-static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
-{
-    kassert(t->ipc.q_on == NULL);
-    ipc_queue_append_free(q, t);
 }
 
 /* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the

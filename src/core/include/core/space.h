@@ -4,9 +4,8 @@
  *
  * Guarantees: space_create() returns a zeroed, uninitialised space without
  * a redirector, with its machine state ready, or NULL having acquired
- * nothing; space_destroy()
- * removes every mapping of the space (mapping database) and returns all of
- * its memory. Spaces come from a kmem cache, so the kernel never allocates
+ * nothing; space_destroy() removes every mapping of the space (mapping
+ * database) and returns all of its memory. Spaces come from a kmem cache, so the kernel never allocates
  * more than it can give back.
  */
 #ifndef CORE_SPACE_H
