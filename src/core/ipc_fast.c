@@ -73,10 +73,12 @@
 #include <core/kassert.h>
 
 /* arch_switch_to for a pair that the fast path found in different spaces
- * (`differ`) or in one space (kassert_hot: the host tests check it). */
+ * (`differ`) or in one space (kassert_hot: the host tests check it),
+ * after giving `to` its From (struct fast_switches). */
 static void fast_switch_checked(struct tcb *from, struct tcb *to, bool differ)
 {
     kassert_hot((from->space != to->space) == differ);
+    to->ipc.result_from = fast_from_id(from, !differ);
     arch_switch_to(from, to);
 }
 

@@ -70,7 +70,7 @@ extern char iret_outputs[];
 
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
- * sysexit_exit would: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
+ * sysexit_exit would, its From being `from`: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
  * the three from its UTCB, EDI and the return point from the frame; its
  * selectors are the flat ones its entry checked, still loaded, and its
  * flags 0x202, see ipc_sysenter_flags_set), or once a space has been
@@ -84,13 +84,13 @@ extern char iret_outputs[];
  * written only after that use (a clobber costs GCC nothing here:
  * -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
-                                                                             bool small)
+                                                                             tid_t from, bool small)
 {
     if (small)
         __asm__ volatile("lea %c5(%0), %%esp\n\t"
                          "jmp iret_outputs"
                          :
-                         : "r"(t), "a"(ipc_result_from(t)), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
+                         : "r"(t), "a"(from), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
                            "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
                          : "memory");
     else
@@ -104,7 +104,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                          "sti\n\t"
                          "sysexit"
                          :
-                         : "r"(t), "a"(ipc_result_from(t)),
+                         : "r"(t), "a"(from),
                            "i"(offsetof(struct tcb, utcb)),
                            "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
                          : "memory", "ebx", "edx", "esi", "edi");
@@ -116,15 +116,23 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
  * kernel context becomes fast_context(). If `to` was blocked the same way,
  * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
  * reschedule pending: sched_handoff_direct), else its context is resumed.
- * Never returns. */
+ * Called by the fast path with the spaces known (`spaces` SAME or DIFFER),
+ * it gives `to` its From first (struct fast_switches): in a register when
+ * `to` leaves at once (the field, read by nothing else, stays as it was),
+ * else in the field. Never returns. */
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
     switch_prepare(from, to, small_seen, spaces);
     /* (from's arch.ksp reads KSP_FAST_CONTEXT already: it runs, resumed by
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
-    if (to->arch.ksp == KSP_FAST_CONTEXT)
-        leave_with_outputs(to, small_seen);     /* (to's arch.ksp stays so) */
+    if (to->arch.ksp == KSP_FAST_CONTEXT)    /* (to's arch.ksp stays so) */
+        leave_with_outputs(to,
+                           spaces == SWITCH_SPACES_ANY ? ipc_result_from(to)
+                                                       : fast_from_id(from, spaces == SWITCH_SPACES_SAME),
+                           small_seen);
+    if (spaces != SWITCH_SPACES_ANY)
+        to->ipc.result_from = fast_from_id(from, spaces == SWITCH_SPACES_SAME);
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
     uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;

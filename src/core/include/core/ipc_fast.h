@@ -75,13 +75,24 @@ enum fast_kind {
     FAST_OPEN,     /* FromSpecifier anythread / anylocalthread */
 };
 
+/* The From a fast IPC gives the receiver: the sender `s`'s local ID when
+ * `intra` (both in one space), else its global ID (ipc_from_id, the
+ * spaces known; s has a UTCB location: ipc_fast_caller_ok). */
+static inline __attribute__((always_inline)) tid_t fast_from_id(const struct tcb *s, bool intra)
+{
+    return intra ? tid_utcb_ptr(s) : s->gid;
+}
+
 /* The switch functions a caller that blocks in the fast path hands the CPU
  * on with: `any` for any pair of threads (the general hand-off too),
  * `inter` for a receiver in another space than the caller's, `intra` for
- * one in the caller's space. For such a pair each ends in the state `any`
- * would (arch_switch_to for all three in the host build and the `int`
- * entry); the kernel's sysenter entry passes variants that need not
- * compare the two spaces again. */
+ * one in the caller's space. `inter` and `intra` also give the receiver
+ * its From, fast_from_id(from, intra) (the fast path does not store it
+ * first: the kernel's sysenter variants hand it straight to the
+ * receiver's exit, which is its only reader), and then end in the state
+ * `any` would (arch_switch_to in the host build and the `int` entry);
+ * the kernel's sysenter entry passes variants that need not compare the
+ * two spaces again. */
 struct fast_switches {
     sched_switch_fn any, inter, intra;
 };
@@ -106,8 +117,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
                  enum fast_kind kind, bool intra)
 {
     fast_deliver(self, r, tag);
-    /* (ipc_from_id, the spaces known; self has a UTCB location: ipc_fast_caller_ok) */
-    r->ipc.result_from = intra ? tid_utcb_ptr(self) : self->gid;
+    /* (r's From: the switch gives it, struct fast_switches) */
     self->state = TS_RECV_WAIT;
     if (kind == FAST_CALL) {
         self->ipc.partner = r;       /* (no queue to join: ipc.c's design note) */
@@ -116,8 +126,10 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     }
     /* sched_handoff, its common case inline (r is not halted and has
      * quantum left: run word; nor idle, which never waits in an IPC) */
-    if (!sched_handoff_direct(self, r, intra ? sw->intra : sw->inter))
+    if (!sched_handoff_direct(self, r, intra ? sw->intra : sw->inter)) {
+        r->ipc.result_from = fast_from_id(self, intra);
         sched_handoff_by(self, r, sw->any);
+    }
 }
 
 /* The receiver `r` can take a message from `s` now: waiting to receive,
