@@ -72,27 +72,23 @@
 #include <core/ipc_fast.h>
 #include <core/kassert.h>
 
-/* arch_switch_to for a pair that the fast path found in different spaces
- * (`differ`) or in one space (kassert_hot: the host tests check it),
- * after giving `to` its From (struct fast_switches). */
-static void fast_switch_checked(struct tcb *from, struct tcb *to, bool differ)
+/* The fast switches of the host build and the `int` entry (struct
+ * fast_switches): give `to` its From, then arch_switch_to. */
+static void fast_switch_global(struct tcb *from, struct tcb *to)
 {
-    kassert_hot((from->space != to->space) == differ);
-    to->ipc.result_from = fast_from_id(from, !differ);
+    to->ipc.result_from = fast_from_id(from, from->space == to->space);
     arch_switch_to(from, to);
 }
 
-static void fast_switch_inter(struct tcb *from, struct tcb *to)
-{
-    fast_switch_checked(from, to, true);
-}
-
+/* (`to` was found by a local ID: kassert_hot, the host tests check it) */
 static void fast_switch_intra(struct tcb *from, struct tcb *to)
 {
-    fast_switch_checked(from, to, false);
+    kassert_hot(from->space == to->space);
+    to->ipc.result_from = fast_from_id(from, true);
+    arch_switch_to(from, to);
 }
 
-static const struct fast_switches fast_switch_arch = { arch_switch_to, fast_switch_inter, fast_switch_intra };
+static const struct fast_switches fast_switch_arch = { arch_switch_to, fast_switch_global, fast_switch_intra };
 
 bool ipc_fastpath(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_t tag)
 {

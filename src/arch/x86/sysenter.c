@@ -116,7 +116,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
  * kernel context becomes fast_context(). If `to` was blocked the same way,
  * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
  * reschedule pending: sched_handoff_direct), else its context is resumed.
- * Called by the fast path with the spaces known (`spaces` SAME or DIFFER),
+ * Called by the fast path with the spaces compared (`spaces` SAME or DIFFER),
  * it gives `to` its From first (struct fast_switches): in a register when
  * `to` leaves at once (the field, read by nothing else, stays as it was),
  * else in the field. Never returns. */
@@ -156,12 +156,26 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred_small(stru
     switch_deferred(from, to, true, SWITCH_SPACES_ANY);
 }
 
-/* The fast path's variants of both for two threads of different spaces,
- * and of one space (struct fast_switches). */
-static inline __attribute__((always_inline)) void ipc_switch_deferred_inter(struct tcb *from,
-                                                                           struct tcb *to)
+/* The fast path's variants of both (struct fast_switches): for a receiver
+ * found by its global ID, the spaces compared (while no space has been
+ * small, through the page directories: one per space,
+ * arch_tcb_space_agrees, so equal exactly when the spaces are, and the
+ * CR3 write then reuses the load; else the spaces, which
+ * smallspace_activate reads); and for one found by a local ID, in the
+ * caller's space. */
+static inline __attribute__((always_inline)) void switch_deferred_global(struct tcb *from, struct tcb *to,
+                                                                        bool small_seen)
 {
-    switch_deferred(from, to, false, SWITCH_SPACES_DIFFER);
+    if (small_seen ? to->space != from->space : to->arch.pdir_phys != from->arch.pdir_phys)
+        switch_deferred(from, to, small_seen, SWITCH_SPACES_DIFFER);
+    else
+        switch_deferred(from, to, small_seen, SWITCH_SPACES_SAME);
+}
+
+static inline __attribute__((always_inline)) void ipc_switch_deferred_global(struct tcb *from,
+                                                                            struct tcb *to)
+{
+    switch_deferred_global(from, to, false);
 }
 
 static inline __attribute__((always_inline)) void ipc_switch_deferred_intra(struct tcb *from,
@@ -170,10 +184,10 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred_intra(stru
     switch_deferred(from, to, false, SWITCH_SPACES_SAME);
 }
 
-static inline __attribute__((always_inline)) void ipc_switch_deferred_small_inter(struct tcb *from,
-                                                                                 struct tcb *to)
+static inline __attribute__((always_inline)) void ipc_switch_deferred_small_global(struct tcb *from,
+                                                                                  struct tcb *to)
 {
-    switch_deferred(from, to, true, SWITCH_SPACES_DIFFER);
+    switch_deferred_global(from, to, true);
 }
 
 static inline __attribute__((always_inline)) void ipc_switch_deferred_small_intra(struct tcb *from,
@@ -183,10 +197,10 @@ static inline __attribute__((always_inline)) void ipc_switch_deferred_small_intr
 }
 
 static const struct fast_switches sysenter_switches = {
-    ipc_switch_deferred, ipc_switch_deferred_inter, ipc_switch_deferred_intra
+    ipc_switch_deferred, ipc_switch_deferred_global, ipc_switch_deferred_intra
 };
 static const struct fast_switches sysenter_switches_small = {
-    ipc_switch_deferred_small, ipc_switch_deferred_small_inter, ipc_switch_deferred_small_intra
+    ipc_switch_deferred_small, ipc_switch_deferred_small_global, ipc_switch_deferred_small_intra
 };
 
 /* The general path of a sysenter Ipc: a caller left blocked gives the CPU

@@ -85,20 +85,20 @@ static inline __attribute__((always_inline)) tid_t fast_from_id(const struct tcb
 
 /* The switch functions a caller that blocks in the fast path hands the CPU
  * on with: `any` for any pair of threads (the general hand-off too),
- * `inter` for a receiver in another space than the caller's, `intra` for
- * one in the caller's space. `inter` and `intra` also give the receiver
- * its From, fast_from_id(from, intra) (the fast path does not store it
- * first: the kernel's sysenter variants hand it straight to the
+ * `global` for a receiver found by its global ID (in any space: the
+ * switch compares the spaces, which it needs to know anyway, the kernel's
+ * through their page directories), `intra` for one found by a local ID
+ * (in the caller's space). `global` and `intra` also give the receiver
+ * its From, fast_from_id(from, same space) (the fast path does not store
+ * it first: the kernel's sysenter variants hand it straight to the
  * receiver's exit, which is its only reader), and then end in the state
- * `any` would (arch_switch_to in the host build and the `int` entry);
- * the kernel's sysenter entry passes variants that need not compare the
- * two spaces again. */
+ * `any` would (arch_switch_to in the host build and the `int` entry). */
 struct fast_switches {
-    sched_switch_fn any, inter, intra;
+    sched_switch_fn any, global, intra;
 };
 
 /* In the kernel the fast path's helpers below are inlined into one copy
- * per call shape and space relation (their `kind` and `intra` constants);
+ * per call shape and ID kind (their `kind` and `local` constants);
  * in the host build each is one out-of-line copy with run-time arguments,
  * so that coverage counts the branches of the helpers it inlines once
  * rather than once per copy. */
@@ -109,12 +109,12 @@ struct fast_switches {
 #endif
 
 /* The commit of a call (kind FAST_CALL or FAST_OPEN) past the point of no
- * return: deliver to `r`, which is in `self`'s space when `intra` (the
- * From is then self's local ID, as ipc_from_id gives), block `self` in its
- * receive phase and hand the CPU to `r`. */
+ * return: deliver to `r`, found by a local ID when `local` (so in `self`'s
+ * space), else by its global ID, block `self` in its receive phase and
+ * hand the CPU to `r`. */
 FAST_TRY_AS void
 fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_switches *sw,
-                 enum fast_kind kind, bool intra)
+                 enum fast_kind kind, bool local)
 {
     fast_deliver(self, r, tag);
     /* (r's From: the switch gives it, struct fast_switches) */
@@ -126,8 +126,8 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     }
     /* sched_handoff, its common case inline (r is not halted and has
      * quantum left: run word; nor idle, which never waits in an IPC) */
-    if (!sched_handoff_direct(self, r, intra ? sw->intra : sw->inter)) {
-        r->ipc.result_from = fast_from_id(self, intra);
+    if (!sched_handoff_direct(self, r, local ? sw->intra : sw->global)) {
+        r->ipc.result_from = fast_from_id(self, local || r->space == self->space);
         sched_handoff_by(self, r, sw->any);
     }
 }
@@ -142,14 +142,14 @@ static inline __attribute__((always_inline)) bool fast_receiver_ready(const stru
 }
 
 /* The commit of ipc_fast_try() past the point of no return, the receiver
- * `r` found and ready: the call completes as ipc_invoke would; `intra`
- * when `r` is in `self`'s space. (Dead fields are left: the result until
+ * `r` found and ready: the call completes as ipc_invoke would; `local`
+ * when `r` was found by a local ID. (Dead fields are left: the result until
  * the IPC completes; IntendedReceiver outside a redirected send and the
  * Timeouts word, whose receive half is read once, when the receive phase
  * starts, here at once with Never: ipc_start sets both for the next IPC.) */
 FAST_TRY_AS void
 fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t tag,
-            const struct fast_switches *sw, enum fast_kind kind, bool intra)
+            const struct fast_switches *sw, enum fast_kind kind, bool local)
 {
     self->ipc.from_spec = kind == FAST_CALL ? to : from_spec;
     if (kind == FAST_SEND) {
@@ -160,7 +160,7 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
         sched_make_ready_by(r, self);      /* (self runs) */
         sched_make_ready_by(self, self);   /* (sets self->state) */
     } else {
-        fast_call_commit(self, r, tag, sw, kind, intra);
+        fast_call_commit(self, r, tag, sw, kind, local);
     }
 }
 
@@ -187,11 +187,9 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
         struct tcb *r = tid_view_slot(&self->fast_view, to);
         if (r->gid != to || !fast_receiver_ready(r, self, false))
             return false;
-        /* POINT OF NO RETURN (fast_commit) */
-        if (r->space == self->space)
-            fast_commit(self, r, to, from_spec, tag, sw, kind, true);
-        else
-            fast_commit(self, r, to, from_spec, tag, sw, kind, false);
+        /* POINT OF NO RETURN (fast_commit; the spaces are compared where
+         * needed: for the From, and by sw->global) */
+        fast_commit(self, r, to, from_spec, tag, sw, kind, false);
     } else {
         /* a receive phase blocks at once only with nobody queued to send */
         if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))

@@ -103,15 +103,22 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
                                                                  bool small_possible,
                                                                  enum switch_spaces spaces)
 {
+    /* (every live thread has a space: tcb_create. Without small spaces the
+     * address space first, so that no store comes between a caller's
+     * compare of the page directories and the load for CR3, which the
+     * compiler may then share; with them esp0 first, so that its value
+     * need not be kept across the call of smallspace_activate) */
     context_switch_count();
-    tss_set_esp0((uint32_t)tcb_stack_top(to));
-    /* (every live thread has a space: tcb_create) */
+    if (small_possible)
+        tss_set_esp0((uint32_t)tcb_stack_top(to));
     if (spaces == SWITCH_SPACES_DIFFER || (spaces == SWITCH_SPACES_ANY && to->space != from->space)) {
         if (!small_possible || __builtin_expect(!smallspace_seen, 1))
             cr3_load(to->arch.pdir_phys);          /* (to->space's: arch_tcb_space_changed) */
         else
             smallspace_activate(&to->space->arch);
     }
+    if (!small_possible)
+        tss_set_esp0((uint32_t)tcb_stack_top(to));
     /* its local ID (a thread without a UTCB, TCB_NO_UTCB = ~0, never runs
      * in user mode: the word it gets, 255, is never read) */
     utcb_gs_set(tid_utcb_ptr(to));
