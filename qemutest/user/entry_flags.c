@@ -10,9 +10,12 @@
  * set checks that the flag does not leak into sigma0's return either.
  * Then sysenter with every data segment register (DS, ES, FS, GS) set to
  * the null selector or the UTCB selector: the kernel must not run on them
- * (it survives) and the thread gets them back unchanged (ABI 4.3).
+ * (it survives) and the thread gets them back unchanged (ABI 4.3). Last,
+ * SS after a sysenter when an earlier `int` left 0x2B in the frame's SS
+ * slot (odd_ss.h), through the sysexit and the declined (iret) exit.
  */
 #include "ktest_user.h"
+#include "odd_ss.h"
 
 #include <l4/kip.h>
 #include <l4/utcb.h>
@@ -246,6 +249,27 @@ static void check_segments(L4_ThreadId_t s0)
     }
 }
 
+/* odd_ss.h: a sigma0 page call, through the fast path (sysexit) with DS
+ * 0x23 and through the general entry (iret) with DS null; SS must come
+ * back 0x23 either way. */
+static void check_stale_ss(L4_ThreadId_t s0)
+{
+    static const struct {
+        const char *name;
+        unsigned ds;
+    } cases[] = { { "ss_after_sysexit", 0x23 }, { "ss_after_declined_sysenter", 0 } };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned *mr = utcb();
+        mr[1] = 0xFFFFFCC8u;
+        mr[2] = 0;
+        mr[-16] = 0x10;
+        odd_ss = (struct odd_ss_io){ s0.raw, 0, s0.raw, 0xFFA00002u, (unsigned)mr, cases[i].ds, 0, 0, 0 };
+        ipc_after_odd_ss();
+        ktu_check(cases[i].name, odd_ss_flat() && odd_ss.from_out == s0.raw && odd_ss.tag_out == 0x80u,
+                  "SS not 0x23 after the Ipc, or the Ipc failed");
+    }
+}
+
 int main(void)
 {
     void *kip = L4_GetKernelInterface();
@@ -272,5 +296,6 @@ int main(void)
     ktu_check("flags_sysenter_tf_sigma0_call", sigma0_call_with(FL_TF, s0),
               "sigma0 call with TF set failed");
     check_segments(s0);
+    check_stale_ss(s0);
     ktu_finish();
 }

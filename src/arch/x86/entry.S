@@ -98,19 +98,15 @@ vec_1:
  * takes the general entry (trap_saved, which loads the kernel's). Once a
  * space has been small, SYSENTER_EIP is sysenter_entry_small instead.
  */
-/* (SEL_UDATA as a flags image: no bit but arithmetic flags and the
- * fixed or reserved bits 1, 3 and 5, so TF, IF, DF, IOPL, NT, AC, ID end
- * clear) */
-.if SEL_UDATA & ~0x8FF
-.error "SEL_UDATA cannot serve as the kernel's flags"
-.endif
 .macro SYSENTER_FRAME
-    mov (%esp), %esp
-    /* The kernel's flags: all clear but bit 1 and those of SEL_UDATA's
-     * bits that are arithmetic flags (CF), which mean nothing to the
-     * kernel; the word popped stays in the uss slot, its value. */
-    push $SEL_UDATA
+    /* The kernel's flags (TF, IF, DF, IOPL, NT, AC, ID clear): the TSS's
+     * link word, EFLAGS_FIXED, where SYSENTER_ESP points (desc.h); ESP
+     * then points at esp0, the kernel stack of the thread. */
     popf
+    mov (%esp), %esp
+    /* (the uss slot is not written: SS after sysexit is SEL_UDATA, and
+     * every way out of a sysenter frame through iret stores that first:
+     * sysenter_iret, iret_outputs, sysenter_declined) */
     mov %ebp, -8(%esp)              /* usp */
     movl $(EFLAGS_FIXED | EFLAGS_IF), -12(%esp)
     mov %ebx, -20(%esp)             /* eip (below the cs slot, SEL_UCODE already) */
@@ -164,9 +160,9 @@ ipc_fast_resume:
     .global sysexit_exit
 sysexit_exit:
     cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
-    jne trap_exit
+    jne sysenter_iret
     cmpl $0, %ss:smallspace_seen    /* small spaces: segments come from the GDT (iret) */
-    jne trap_exit
+    jne sysenter_iret
     mov FRAME_EIP(%esp), %edx
     mov FRAME_USP(%esp), %ecx
     mov FRAME_EAX(%esp), %eax
@@ -176,6 +172,11 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
+/* The iret exit of a sysenter frame, whose uss slot its entry left as it
+ * was: SS becomes SEL_UDATA, as sysexit would make it. */
+sysenter_iret:
+    movl $SEL_UDATA, FRAME_USS(%esp)
+    jmp trap_exit
 /* ipc_fast_resume for a thread blocked in the fast path whose flags
  * ExchangeRegisters set (ipc_sysenter_flags_set): its context is a switch
  * frame right below the fast one, so the frame lies that much higher.
@@ -206,6 +207,7 @@ sysenter_entry_small:
  * fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
 iret_outputs:
+    movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret) */
     mov %eax, FRAME_EAX(%esp)
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
@@ -213,6 +215,7 @@ iret_outputs:
     jmp trap_exit
 
 sysenter_declined:
+    movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret: this frame leaves through trap_exit) */
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
     movl $(SYSCALL_VECTOR_BASE + SYS_IPC), FRAME_VECTOR(%esp)
     jmp trap_saved

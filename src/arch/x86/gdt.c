@@ -11,6 +11,7 @@
  */
 #include <arch/cpu.h>
 #include <arch/desc.h>
+#include <arch/frame.h>
 #include <arch/layout.h>
 #include <arch/trap.h>
 
@@ -38,6 +39,8 @@ static void ldt_load_null(void)
     __asm__ volatile("lldt %w0" : : "r"(0) : "memory");
 }
 
+_Static_assert(SYSENTER_FLAGS == EFLAGS_FIXED, "the sysenter entry's flags: all clear but the fixed bit");
+
 void gdt_init(void)
 {
     gdt[0] = 0;
@@ -48,6 +51,7 @@ void gdt_init(void)
     gdt[SEL_TSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&kernel_tss, sizeof kernel_tss - 1, 0x89, 0);
     gdt[SEL_DFTSS >> 3] = gdt_entry((uint32_t)(uintptr_t)&df_tss, sizeof df_tss - 1, 0x89, 0);
 
+    kernel_tss.link = SYSENTER_FLAGS;        /* (the sysenter entry pops it: desc.h) */
     kernel_tss.ss0 = SEL_KDATA;
     kernel_tss.iomap_base = sizeof kernel_tss;   /* no IO bitmap yet: all user port access faults */
 

@@ -19,14 +19,20 @@ _Static_assert(sizeof(struct tss) == 104, "TSS size");
 
 extern struct tss kernel_tss;
 
-/* The SYSENTER_ESP MSR points at the esp0 field of the TSS (at its
- * link-time address): the sysenter entry's first instruction loads ESP from
- * it, so one store (tss_set_esp0) serves both entries. A #DB (user TF) or
- * an NMI taken on that instruction pushes its frame over the TSS's link
- * field, which nothing reads (the kernel never returns from a nested task:
- * NT is clear whenever it runs), and into the unused TSS page below. */
-#define SYSENTER_ESP_VADDR (TSS_VADDR + 4u)
-_Static_assert(__builtin_offsetof(struct tss, esp0) == 4, "esp0 is the TSS's second word");
+/* The SYSENTER_ESP MSR points at the link field of the TSS (at its
+ * link-time address), which holds the kernel's flags, SYSENTER_FLAGS: the
+ * sysenter entry's first instruction pops them, its second loads ESP from
+ * esp0, the next word, so one store (tss_set_esp0) serves both entries.
+ * The link field is otherwise unused: the kernel never returns from a
+ * nested task (NT is clear whenever it runs), and the CPU writes the link
+ * of a task it switches to, never of the one it leaves (the double-fault
+ * task's). A #DB (user TF) or an NMI taken on the entry's first
+ * instruction pushes its frame into the unused TSS page below; an NMI on
+ * the second over the link field, with the flags just popped. */
+#define SYSENTER_ESP_VADDR TSS_VADDR
+#define SYSENTER_FLAGS     0x00000002u      /* EFLAGS_FIXED (frame.h) */
+_Static_assert(__builtin_offsetof(struct tss, link) == 0 && __builtin_offsetof(struct tss, esp0) == 4,
+               "the TSS's first words are link and esp0");
 
 /* Load GDT (kernel/user code and data, UTCB GS, TSS, double-fault TSS), TR and
  * a null LDT (LDT selectors fault). */
