@@ -47,7 +47,11 @@
  *    when it can (src/arch/x86/syscall.c); both end in the same state.
  *
  *  - The From the receiver gets is the caller's local ID when both share a
- *    space, else its global ID (ipc_from_id, as on the general path).
+ *    space, else its global ID (ipc_from_id, as on the general path). A
+ *    caller that blocks leaves it to its switch to give (struct
+ *    fast_switches), which in the kernel's sysenter entry hands it
+ *    straight to the receiver's exit; the field, which only that exit
+ *    reads, is then not stored at all.
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
  *    once; both ID lookups are inline (tid_view_slot in the caller's
@@ -59,12 +63,13 @@
  *    path per call shape (fast_try_as: call or reply-and-wait, send only,
  *    open receive), so that the FromSpecifier is tested once and, in a
  *    call, needs no register of its own, and in the two blocking shapes
- *    one copy of the commit per space relation (fast_call_commit: the
- *    receiver in the caller's space or not), so that the spaces are
- *    compared once for the From and the switch (struct fast_switches: the
- *    switch function for that relation need not compare them), and not
- *    at all for a local ID, whose lookup matched the caller's space; the host
- *    build has one copy of each with the shape and relation as arguments
+ *    one copy of the commit per ID kind (fast_call_commit: the receiver
+ *    found by a local ID, so in the caller's space, or by its global ID),
+ *    so that the spaces are compared once, by the switch for a global ID
+ *    (struct fast_switches: it needs to know for the address space and
+ *    the From; the kernel's compares the page directories, whose load
+ *    its CR3 write reuses), and not at all for a local ID; the host
+ *    build has one copy of each with the shape and ID kind as arguments
  *    (the same source, its branches counted once).
  *
  *  - IPC_FAST_ENABLED = false turns it off (every call answers false).
