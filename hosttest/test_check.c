@@ -852,6 +852,32 @@ static void test_kcheck_detects_fast_view_wrong(void **state)
     expect_clean();
 }
 
+/* A local-ID hint that is neither the sentinel nor the start of a TCB
+ * slot: NULL, inside a slot, below the area; another thread's slot (live
+ * or never used: a cache, checked before use) and the sentinel are fine,
+ * for the idle thread too. */
+static void test_kcheck_detects_local_hint_wrong(void **state)
+{
+    (void)state;
+    struct tcb *d = T(N_D), *idle = tcb_of_number(TID_SYSTEM_BASE);
+    assert_ptr_equal(d->local_hint, &tid_local_end);     /* (tcb_create) */
+    d->local_hint = NULL;
+    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
+    d->local_hint = (struct tcb *)((char *)root + 4);
+    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
+    d->local_hint = (struct tcb *)((char *)tcb_of_number(0) - TCB_SIZE);
+    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
+    d->local_hint = root;
+    expect_clean();
+    d->local_hint = tcb_of_number(tcb_area_used());      /* never used */
+    expect_clean();
+    d->local_hint = &tid_local_end;
+    idle->local_hint = NULL;
+    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", TID_SYSTEM_BASE), 1);
+    idle->local_hint = &tid_local_end;
+    expect_clean();
+}
+
 /* More distinct spaces than the checker can count (4096) are reported, and
  * the thread beyond them is counted for none. */
 static void test_kcheck_detects_too_many_spaces(void **state)
@@ -1046,6 +1072,7 @@ int main(void)
         T_(test_kcheck_detects_kernel_space_misuse),
         T_(test_kcheck_detects_thread_count),
         T_(test_kcheck_detects_fast_view_wrong),
+        T_(test_kcheck_detects_local_hint_wrong),
         T_(test_kcheck_detects_too_many_spaces),
         T_(test_kcheck_detects_space_without_threads),
         T_(test_kcheck_detects_linked_free_slot),

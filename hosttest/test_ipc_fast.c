@@ -96,7 +96,9 @@ static void snapshot_blank_idle_xfer(unsigned char *t)
  * Timeouts word outside a send phase (ipc_start sets both for the next
  * IPC; the fast path, whose sends are never redirected and never wait,
  * leaves them: the receive timeout is read once, when the receive phase
- * starts, which for the fast path's caller is at once and with Never). */
+ * starts, which for the fast path's caller is at once and with Never);
+ * and the local-ID hint, a cache of the fast path's, which any slot may
+ * fill (the random states draw it, the fast path checks it). */
 static void snapshot_blank_dead_results(unsigned char *t)
 {
     struct tcb img;
@@ -108,6 +110,7 @@ static void snapshot_blank_dead_results(unsigned char *t)
         img.ipc.intended = 0;
         img.ipc.timeouts = 0;
     }
+    img.local_hint = NULL;
     memcpy(t, &img, sizeof(img));
 }
 
@@ -644,6 +647,43 @@ static void expect_decline(unsigned c, tid_t to, tid_t from, word_t timeouts, wo
         fail_msg("declined fast path changed %s", d);
 }
 
+/* The local-ID hint (tcb.h): the thread a caller last sent to by a local
+ * ID, checked before use. The first send finds the receiver in the table
+ * and makes it the hint; a hint that cannot take the message declines,
+ * the hint kept; a hint naming another thread of the space, a thread of
+ * another space whose UTCB pointer the ID is, or a slot never used is
+ * passed over for the table's answer (none for the other space's ID). */
+static void test_ipc_fastpath_local_hint(void **state)
+{
+    (void)state;
+    word_t tag = msgtag_make(0x42, 0, 0, 0);
+    assert_ptr_equal(th[0]->local_hint, &tid_local_end);     /* (tcb_create) */
+    wait_for(1, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[1]), lid_of(0));
+    assert_ptr_equal(th[0]->local_hint, th[1]);
+    expect_decline(0, lid_of(1), TID_NIL, TO(NEVER, NEVER), tag);   /* th[1] runs, not waiting */
+    assert_ptr_equal(th[0]->local_hint, th[1]);
+    wait_for(2, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], lid_of(2), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[2]->state, TS_READY);
+    assert_ptr_equal(th[0]->local_hint, th[2]);
+    wait_for(5, TID_ANY);
+    th[0]->local_hint = th[5];                 /* lid_of(5) is th[5]'s, but in space 1 */
+    expect_decline(0, lid_of(5), TID_NIL, TO(NEVER, NEVER), tag);
+    assert_int_equal(th[5]->state, TS_RECV_WAIT);
+    assert_ptr_equal(th[0]->local_hint, th[5]);
+    wait_for(3, TID_ANY);
+    th[0]->local_hint = tcb_of_number(tcb_area_used());
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], lid_of(3), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[3]->state, TS_READY);
+    assert_ptr_equal(th[0]->local_hint, th[3]);
+}
+
 /* A halted receiver (variant 3) or one out of quantum (4) fails the run
  * word: the general path delivers (and nobody runnable is left: idle). */
 static void declines_receiver_of(unsigned variant)
@@ -1110,6 +1150,10 @@ static void scenario_furnish(bool redirect)
     }
     mock_fpage_backs = pick(2) != 0;
     for (unsigned i = 0; i < NT; i++) {
+        /* the local-ID hint: any thread (of either space), a slot never
+         * used, or none */
+        unsigned h = pick(NT + 2u);
+        th[i]->local_hint = h < NT ? th[h] : h == NT ? tcb_of_number(tcb_area_used()) : &tid_local_end;
         U(i)[UTCB_PAGER] = pick(4) != 0 ? gid_of(pick(NT)) : TID_NIL;
         U(i)[UTCB_XFER_TIMEOUTS] = TO(random_timeout(), random_timeout());
         U(i)[UTCB_VIRTUAL_SENDER] = random_id(i);
@@ -1484,6 +1528,7 @@ int main(void)
         T(test_ipc_fastpath_send_only_requeues_caller),
         T(test_ipc_fastpath_handoff_equal_priority),
         T(test_ipc_fastpath_handoff_within_space),
+        T(test_ipc_fastpath_local_hint),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),
         T(test_ipc_fastpath_declines_halted_receiver),

@@ -59,6 +59,7 @@ static void tcb_init_fields(struct tcb *t, tid_t gid, struct space *space, tid_t
     t->quantum_out = false;
     t->local_next = NULL;
     t->local_registered = false;
+    t->local_hint = &tid_local_end;
     ipc_queue_init(&t->ipc.sendq);
     tcb_fast_view_refresh(t);
 }

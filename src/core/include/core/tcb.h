@@ -76,6 +76,12 @@ struct tcb {
     /* local-ID table (tid.c): chain of the hash bucket of (space, UTCB) */
     struct tcb *local_next;
     bool local_registered;
+    /* The thread this one last sent to by a local ID on the IPC fast path:
+     * a cache only, checked before use (tid_local_is), so that a ping-pong
+     * within a space skips the hash; a TCB slot (one freed since reads as
+     * the zero page or holds another thread) or tid_local_end, never NULL
+     * (ipc_fast.h; kcheck) */
+    struct tcb *local_hint;
 
     /* delayed preemption (sched module, ABI 5.15): Schedule's
      * PreemptionControl and the delay granted (sched_preempt) */
