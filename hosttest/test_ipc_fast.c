@@ -684,6 +684,56 @@ static void test_ipc_fastpath_local_hint(void **state)
     assert_ptr_equal(th[0]->local_hint, th[3]);
 }
 
+/* The table's answer when the destination is not first in its hash
+ * chain: a thread of the space registered later in the same bucket comes
+ * first, and the walk finds the destination (the hint names nobody). */
+static void test_ipc_fastpath_local_chain_walk(void **state)
+{
+    (void)state;
+    static word_t extra_utcb[128];
+    unsigned b = tid_local_bucket(&spc[0], lid_of(1));
+    word_t loc = 0;
+    for (word_t k = NT; k < (1u << 16) && loc == 0; k++)
+        if (tid_local_bucket(&spc[0], loc_of(0) + k * 512u + 256u) == b)
+            loc = loc_of(0) + k * 512u;
+    assert_int_not_equal(loc, 0);
+    struct tcb *x;
+    assert_int_equal(tcb_create(gid_of(NT), &spc[0], TID_NIL, &x), TCB_OK);
+    tcb_activate(x, loc, extra_utcb);
+    assert_ptr_equal(tid_local_chains[b], x);
+    assert_ptr_equal(x->local_next, th[1]);
+    wait_for(1, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, NEVER), msgtag_make(0x42, 0, 0, 0)));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_ptr_equal(th[0]->local_hint, th[1]);
+}
+
+/* A receiver found through the hint is asked whether it accepts the
+ * caller as one found in the table would be: waiting for anylocalthread
+ * or for the caller by name, it takes the message; waiting for another
+ * thread, the call declines. */
+static void test_ipc_fastpath_local_hint_acceptance(void **state)
+{
+    (void)state;
+    word_t tag = msgtag_make(0x42, 0, 0, 0);
+    const tid_t from[] = { TID_ANYLOCAL, lid_of(0), gid_of(0), lid_of(2) };
+    for (unsigned k = 0; k < 4; k++) {
+        wait_for(1, from[k]);
+        th[0]->local_hint = th[1];
+        if (k == 3) {
+            expect_decline(0, lid_of(1), TID_NIL, TO(NEVER, NEVER), tag);
+            assert_int_equal(th[1]->state, TS_RECV_WAIT);
+            break;
+        }
+        mock_current = th[0];
+        assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, NEVER), tag));
+        assert_int_equal(th[1]->state, TS_READY);
+        assert_int_equal(ipc_result_from(th[1]), lid_of(0));
+        assert_ptr_equal(th[0]->local_hint, th[1]);
+    }
+}
+
 /* A halted receiver (variant 3) or one out of quantum (4) fails the run
  * word: the general path delivers (and nobody runnable is left: idle). */
 static void declines_receiver_of(unsigned variant)
@@ -1529,6 +1579,8 @@ int main(void)
         T(test_ipc_fastpath_handoff_equal_priority),
         T(test_ipc_fastpath_handoff_within_space),
         T(test_ipc_fastpath_local_hint),
+        T(test_ipc_fastpath_local_hint_acceptance),
+        T(test_ipc_fastpath_local_chain_walk),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),
         T(test_ipc_fastpath_declines_halted_receiver),
