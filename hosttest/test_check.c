@@ -852,28 +852,28 @@ static void test_kcheck_detects_fast_view_wrong(void **state)
     expect_clean();
 }
 
-/* A local-ID hint that is neither the sentinel nor the start of a TCB
- * slot: NULL, inside a slot, below the area; another thread's slot (live
- * or never used: a cache, checked before use) and the sentinel are fine,
- * for the idle thread too. */
+/* A local-ID hint that is neither the sentinel nor a live thread of its
+ * owner's space: NULL, inside a slot, below the area, a slot never used,
+ * a thread of another space (the idle thread's, and root for idle);
+ * another thread of the space and the sentinel are fine. */
 static void test_kcheck_detects_local_hint_wrong(void **state)
 {
     (void)state;
+    const char *what = "local-ID hint neither a thread of its space nor the sentinel";
     struct tcb *d = T(N_D), *idle = tcb_of_number(TID_SYSTEM_BASE);
     assert_ptr_equal(d->local_hint, &tid_local_end);     /* (tcb_create) */
-    d->local_hint = NULL;
-    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
-    d->local_hint = (struct tcb *)((char *)root + 4);
-    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
-    d->local_hint = (struct tcb *)((char *)tcb_of_number(0) - TCB_SIZE);
-    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", no(N_D)), 1);
+    struct tcb *wrong[] = { NULL, (struct tcb *)((char *)root + 4),
+                            (struct tcb *)((char *)tcb_of_number(0) - TCB_SIZE),
+                            tcb_of_number(tcb_area_used()), idle };
+    for (unsigned k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        d->local_hint = wrong[k];
+        assert_int_equal(expect_violation(what, no(N_D)), 1);
+    }
     d->local_hint = root;
     expect_clean();
-    d->local_hint = tcb_of_number(tcb_area_used());      /* never used */
-    expect_clean();
     d->local_hint = &tid_local_end;
-    idle->local_hint = NULL;
-    assert_int_equal(expect_violation("local-ID hint neither a TCB slot nor the sentinel", TID_SYSTEM_BASE), 1);
+    idle->local_hint = root;
+    assert_int_equal(expect_violation(what, TID_SYSTEM_BASE), 1);
     idle->local_hint = &tid_local_end;
     expect_clean();
 }

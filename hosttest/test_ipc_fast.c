@@ -648,11 +648,11 @@ static void expect_decline(unsigned c, tid_t to, tid_t from, word_t timeouts, wo
 }
 
 /* The local-ID hint (tcb.h): the thread a caller last sent to by a local
- * ID, checked before use. The first send finds the receiver in the table
- * and makes it the hint; a hint that cannot take the message declines,
- * the hint kept; a hint naming another thread of the space, a thread of
- * another space whose UTCB pointer the ID is, or a slot never used is
- * passed over for the table's answer (none for the other space's ID). */
+ * ID. The first send finds the receiver in the table and makes it the
+ * hint; a hint that cannot take the message declines, the hint kept; a
+ * hint naming another thread of the space is passed over for the table's
+ * answer; an ID of another space's thread finds nobody (its thread is
+ * never a hint of this space's threads: tcb.h). */
 static void test_ipc_fastpath_local_hint(void **state)
 {
     (void)state;
@@ -672,12 +672,11 @@ static void test_ipc_fastpath_local_hint(void **state)
     assert_int_equal(th[2]->state, TS_READY);
     assert_ptr_equal(th[0]->local_hint, th[2]);
     wait_for(5, TID_ANY);
-    th[0]->local_hint = th[5];                 /* lid_of(5) is th[5]'s, but in space 1 */
-    expect_decline(0, lid_of(5), TID_NIL, TO(NEVER, NEVER), tag);
+    expect_decline(0, lid_of(5), TID_NIL, TO(NEVER, NEVER), tag);   /* lid_of(5): space 1's */
     assert_int_equal(th[5]->state, TS_RECV_WAIT);
-    assert_ptr_equal(th[0]->local_hint, th[5]);
+    assert_ptr_equal(th[0]->local_hint, th[2]);
     wait_for(3, TID_ANY);
-    th[0]->local_hint = tcb_of_number(tcb_area_used());
+    th[0]->local_hint = th[4];
     mock_current = th[0];
     assert_true(ipc_fastpath(th[0], lid_of(3), TID_NIL, TO(NEVER, NEVER), tag));
     assert_int_equal(th[3]->state, TS_READY);
@@ -1200,10 +1199,9 @@ static void scenario_furnish(bool redirect)
     }
     mock_fpage_backs = pick(2) != 0;
     for (unsigned i = 0; i < NT; i++) {
-        /* the local-ID hint: any thread (of either space), a slot never
-         * used, or none */
-        unsigned h = pick(NT + 2u);
-        th[i]->local_hint = h < NT ? th[h] : h == NT ? tcb_of_number(tcb_area_used()) : &tid_local_end;
+        /* the local-ID hint: any thread of the space, or none (tcb.h) */
+        unsigned h = pick(NT + 1u);
+        th[i]->local_hint = h < NT && (h < 5) == (i < 5) ? th[h] : &tid_local_end;
         U(i)[UTCB_PAGER] = pick(4) != 0 ? gid_of(pick(NT)) : TID_NIL;
         U(i)[UTCB_XFER_TIMEOUTS] = TO(random_timeout(), random_timeout());
         U(i)[UTCB_VIRTUAL_SENDER] = random_id(i);

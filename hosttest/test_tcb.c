@@ -268,6 +268,34 @@ static void test_tcb_fast_view_follows_space(void **state)
     assert_true(t->fast_view.base == all.base && u->fast_view.slot_mask == all.slot_mask);
 }
 
+/* Local-ID hints name threads of their owner's space only (tcb.h): a
+ * thread that moves to another space is dropped from every hint naming
+ * it (slot 0's included, the walk's first) and drops its own; one that
+ * stays in its space keeps it; a deleted thread is dropped too, and hints
+ * naming others are left. */
+static void test_tcb_local_hints_follow_space(void **state)
+{
+    struct tcb *t = create(NO, &space_a), *u = create(NO + 1, &space_a), *w = create(NO + 2, &space_a);
+    struct tcb *z = create(0, &space_a);
+    assert_ptr_equal(t->local_hint, &tid_local_end);
+    u->local_hint = t;
+    z->local_hint = t;
+    w->local_hint = u;
+    t->local_hint = u;
+    assert_false(tcb_set_space(t, &space_a));           /* no move: kept */
+    assert_true(u->local_hint == t && t->local_hint == u);
+    assert_false(tcb_set_space(t, &space_b));
+    assert_ptr_equal(u->local_hint, &tid_local_end);
+    assert_ptr_equal(z->local_hint, &tid_local_end);
+    assert_ptr_equal(t->local_hint, &tid_local_end);
+    assert_ptr_equal(w->local_hint, u);
+    z->local_hint = w;
+    u->local_hint = z;
+    assert_false(tcb_delete(w, NULL));
+    assert_ptr_equal(z->local_hint, &tid_local_end);
+    assert_ptr_equal(u->local_hint, z);
+}
+
 static void test_tcb_set_space_last_thread_and_inactive(void **state)
 {
     struct tcb *t = create(NO, &space_a);
@@ -525,6 +553,7 @@ int main(void)
         T(test_tcb_set_version_other_number_panics),
         T(test_tcb_set_space_migrates),
         T(test_tcb_fast_view_follows_space),
+        T(test_tcb_local_hints_follow_space),
         T(test_tcb_set_space_last_thread_and_inactive),
         T(test_tcb_set_space_same_space),
         T(test_tcb_set_space_null_panics),

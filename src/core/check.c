@@ -359,9 +359,10 @@ static void kcheck_thread(const struct tcb *t, word_t no)
      * the kernel's space, which is no such object) */
     kcheck(kernel_space || space_live(t->space), "thread in a freed space", t);
     kcheck(arch_tcb_space_agrees(t), "machine state of the thread not of its space", t);
-    /* (the fast path reads the hint's UTCB pointer and space unchecked) */
-    kcheck((t->local_hint == &tid_local_end) | kcheck_is_slot(t->local_hint),
-           "local-ID hint neither a TCB slot nor the sentinel", t);
+    /* (the fast path trusts the hint to be of t's space: tcb.h) */
+    const struct tcb *h = t->local_hint;
+    kcheck(h == &tid_local_end || (kcheck_live(h) && h->space == t->space),
+           "local-ID hint neither a thread of its space nor the sentinel", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;

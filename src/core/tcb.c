@@ -109,12 +109,27 @@ void tcb_set_version(struct tcb *t, tid_t gid)
         t->utcb[TCB_UTCB_MY_GLOBAL_ID] = gid;
 }
 
+/* No thread's local-ID hint names `t` any more, which leaves its space
+ * (tcb.h: a hint names a thread of its owner's space). A walk over the
+ * TCB slots, in the privileged ThreadControl; a freed or never used slot
+ * reads as the zero page, whose hint names nobody. */
+static void tcb_local_hints_drop(const struct tcb *t)
+{
+    for (word_t no = 0, used = tcb_area_used(); no < used; no++) {
+        struct tcb *w = tcb_of_number(no);
+        if (w->local_hint == t)
+            w->local_hint = &tid_local_end;
+    }
+}
+
 bool tcb_set_space(struct tcb *t, struct space *to)
 {
     kassert(to != NULL && t->space != NULL && t->space->thread_count > 0);
     struct space *from = t->space;
     if (from == to)
         return false;
+    tcb_local_hints_drop(t);
+    t->local_hint = &tid_local_end;
     bool registered = t->local_registered;
     tid_local_unregister(t);
     from->thread_count--;
@@ -158,6 +173,7 @@ bool tcb_delete(struct tcb *t, struct wakeup_queue *wq)
     if (wakeup_queued(&t->wakeup))
         wakeup_remove(wq, &t->wakeup);
     tid_local_unregister(t);
+    tcb_local_hints_drop(t);
     struct space *s = t->space;
     s->thread_count--;
     t->state = TS_FREE;

@@ -194,13 +194,13 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
         /* a receive phase blocks at once only with nobody queued to send */
         if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
             return false;
-        /* the thread last sent to by a local ID, if it is this one: its
-         * UTCB pointer the ID, its space self's (tid_local_is, spelled
-         * out: so only the live thread that has this local ID in self's
-         * space matches); else the local-ID table's answer, which becomes
-         * the hint */
+        /* the thread last sent to by a local ID, if it is this one: a
+         * live thread of self's space (tcb.h), so its UTCB pointer
+         * equals the ID only if it is the thread the local-ID table
+         * would give (the sentinel's never does); else the table's
+         * answer, which becomes the hint */
         struct tcb *r = self->local_hint;
-        if (__builtin_expect(tid_utcb_ptr(r) == to && r->space == self->space, 1)) {
+        if (__builtin_expect(tid_utcb_ptr(r) == to, 1)) {
             if (!fast_receiver_ready(r, self, true))
                 return false;
             /* POINT OF NO RETURN (fast_commit) */

@@ -76,11 +76,12 @@ struct tcb {
     /* local-ID table (tid.c): chain of the hash bucket of (space, UTCB) */
     struct tcb *local_next;
     bool local_registered;
-    /* The thread this one last sent to by a local ID on the IPC fast path:
-     * a cache only, checked before use (tid_local_is), so that a ping-pong
-     * within a space skips the hash; a TCB slot (one freed since reads as
-     * the zero page or holds another thread) or tid_local_end, never NULL
-     * (ipc_fast.h; kcheck) */
+    /* The thread this one last sent to by a local ID on the IPC fast path,
+     * so that a ping-pong within a space skips the hash: a live thread of
+     * this one's space or tid_local_end, never NULL (kcheck). So the fast
+     * path checks only its UTCB pointer (ipc_fast.h); a thread that leaves
+     * its space (tcb_set_space, tcb_delete) is dropped from every hint
+     * that names it, and its own hint is dropped when it moves. */
     struct tcb *local_hint;
 
     /* delayed preemption (sched module, ABI 5.15): Schedule's
