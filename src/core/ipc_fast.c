@@ -58,8 +58,9 @@
  *    fast view: the thread number masked to the TCB area, no range
  *    compare, its gid compared;
  *    the local-ID hash chain, tid_lookup_local_inline, after the caller's
- *    local-ID hint, the thread it last sent to by a local ID, which
- *    tid_local_is checks like a chain entry); no kassert, no
+ *    local-ID hint, the thread it last sent to by a local ID, always one
+ *    of its space (tcb.h), so that one compare of its UTCB pointer
+ *    suffices); no kassert, no
  *    arch_current(), one
  *    `rep movsl` for MR0 and the words. The kernel has one copy of the
  *    path per call shape (fast_try_as: call or reply-and-wait, send only,

@@ -6,7 +6,9 @@
  * and the slot before anything is changed, then backs the slot
  * (arch_tcb_alloc, which also zeroes it) and fills in the X.2 defaults.
  * tcb_delete() leaves no trace of the thread in any kernel queue it owns or
- * knows of: the ready queue, the wakeup queue and the local-ID table; the
+ * knows of: the ready queue, the wakeup queue, the local-ID table and the
+ * other threads' local-ID hints (which, like a migration, it drops by a
+ * walk over the TCB slots: a hint names a thread of its owner's space); the
  * IPC module must have cancelled the thread's IPC before (documented call
  * order in tcb.h), and then returns the slot's memory (arch_tcb_free), so
  * that create/delete cycles over fresh thread numbers never drain the
