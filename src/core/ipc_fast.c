@@ -84,7 +84,7 @@
  * fast_switches): give `to` its From, then arch_switch_to. */
 static void fast_switch_global(struct tcb *from, struct tcb *to)
 {
-    to->ipc.result_from = fast_from_id(from, from->space == to->space);
+    to->ipc.result_from = ipc_from_id_known(from, from->space == to->space);
     arch_switch_to(from, to);
 }
 
@@ -92,7 +92,7 @@ static void fast_switch_global(struct tcb *from, struct tcb *to)
 static void fast_switch_intra(struct tcb *from, struct tcb *to)
 {
     kassert_hot(from->space == to->space);
-    to->ipc.result_from = fast_from_id(from, true);
+    to->ipc.result_from = ipc_from_id_known(from, true);
     arch_switch_to(from, to);
 }
 

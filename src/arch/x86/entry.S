@@ -106,7 +106,7 @@ vec_1:
     mov (%esp), %esp
     /* (the uss slot is not written: SS after sysexit is SEL_UDATA, and
      * every way out of a sysenter frame through iret stores that first:
-     * sysenter_iret, iret_outputs, sysenter_declined) */
+     * sysenter_iret, which iret_outputs ends in, and sysenter_declined) */
     mov %ebp, -8(%esp)              /* usp */
     movl $(EFLAGS_FIXED | EFLAGS_IF), -12(%esp)
     mov %ebx, -20(%esp)             /* eip (below the cs slot, SEL_UCODE already) */
@@ -172,6 +172,18 @@ sysexit_exit:
     mov FRAME_EBP(%esp), %ebp
     sti
     sysexit
+/* The exit of a thread blocked in the sysenter fast path that the fast
+ * path resumes (ipc_switch_deferred) once a space has been small: ESP its
+ * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
+ * for EBP) go into the frame, then the iret exit of a sysenter frame
+ * below. (Before, the fast path leaves with sysexit straight from C:
+ * leave_with_outputs.) */
+    .global iret_outputs
+iret_outputs:
+    mov %eax, FRAME_EAX(%esp)
+    mov %esi, FRAME_ESI(%esp)
+    mov %ebx, FRAME_EBX(%esp)
+    mov %ecx, FRAME_EBP(%esp)
 /* The iret exit of a sysenter frame, whose uss slot its entry left as it
  * was: SS becomes SEL_UDATA, as sysexit would make it. */
 sysenter_iret:
@@ -199,20 +211,6 @@ sysenter_entry_small:
     lea -FRAME_TCB_OFFSET(%esp), %ebx   /* EBX: the caller's TCB, as above */
     sub $SWITCH_FRAME_SIZE, %esp
     jmp SYSENTER_SYM(ipc_sysenter_small)   /* EAX, EDX, ECX (ESI, EDI) as above */
-
-/* The exit of a thread blocked in the sysenter fast path that the fast
- * path resumes (ipc_switch_deferred) once a space has been small: ESP its
- * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
- * for EBP) go into the frame, then the common iret exit. (Before, the
- * fast path leaves with sysexit straight from C: leave_with_outputs.) */
-    .global iret_outputs
-iret_outputs:
-    movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret) */
-    mov %eax, FRAME_EAX(%esp)
-    mov %esi, FRAME_ESI(%esp)
-    mov %ebx, FRAME_EBX(%esp)
-    mov %ecx, FRAME_EBP(%esp)
-    jmp trap_exit
 
 sysenter_declined:
     movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret: this frame leaves through trap_exit) */

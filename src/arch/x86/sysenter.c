@@ -126,13 +126,12 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
     switch_prepare(from, to, small_seen, spaces);
     /* (from's arch.ksp reads KSP_FAST_CONTEXT already: it runs, resumed by
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
+    /* (the caller has a UTCB location: ipc_fast_caller_ok) */
+    tid_t given = ipc_from_id_known(from, spaces == SWITCH_SPACES_SAME);
     if (to->arch.ksp == KSP_FAST_CONTEXT)    /* (to's arch.ksp stays so) */
-        leave_with_outputs(to,
-                           spaces == SWITCH_SPACES_ANY ? ipc_result_from(to)
-                                                       : fast_from_id(from, spaces == SWITCH_SPACES_SAME),
-                           small_seen);
+        leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen);
     if (spaces != SWITCH_SPACES_ANY)
-        to->ipc.result_from = fast_from_id(from, spaces == SWITCH_SPACES_SAME);
+        to->ipc.result_from = given;
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
     uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;

@@ -75,21 +75,14 @@ enum fast_kind {
     FAST_OPEN,     /* FromSpecifier anythread / anylocalthread */
 };
 
-/* The From a fast IPC gives the receiver: the sender `s`'s local ID when
- * `intra` (both in one space), else its global ID (ipc_from_id, the
- * spaces known; s has a UTCB location: ipc_fast_caller_ok). */
-static inline __attribute__((always_inline)) tid_t fast_from_id(const struct tcb *s, bool intra)
-{
-    return intra ? tid_utcb_ptr(s) : s->gid;
-}
-
 /* The switch functions a caller that blocks in the fast path hands the CPU
  * on with: `any` for any pair of threads (the general hand-off too),
  * `global` for a receiver found by its global ID (in any space: the
  * switch compares the spaces, which it needs to know anyway, the kernel's
  * through their page directories), `intra` for one found by a local ID
  * (in the caller's space). `global` and `intra` also give the receiver
- * its From, fast_from_id(from, same space) (the fast path does not store
+ * its From, ipc_from_id_known(from, same space) (a fast path caller has
+ * a UTCB location: ipc_fast_caller_ok; the fast path does not store
  * it first: the kernel's sysenter variants hand it straight to the
  * receiver's exit, which is its only reader), and then end in the state
  * `any` would (arch_switch_to in the host build and the `int` entry). */
@@ -127,7 +120,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     /* sched_handoff, its common case inline (r is not halted and has
      * quantum left: run word; nor idle, which never waits in an IPC) */
     if (!sched_handoff_direct(self, r, local ? sw->intra : sw->global)) {
-        r->ipc.result_from = fast_from_id(self, local || r->space == self->space);
+        r->ipc.result_from = ipc_from_id_known(self, local || r->space == self->space);
         sched_handoff_by(self, r, sw->any);
     }
 }

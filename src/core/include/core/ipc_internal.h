@@ -88,13 +88,19 @@ static inline void ipc_copy_mr0_and(word_t *dst, const word_t *src, unsigned u)
 }
 #endif
 
+/* The From a receiver gets for a message from `s` (ABI 5.3) when it is
+ * known whether both live in the same space and `s` has a UTCB location
+ * (`local`): the sender's local ID then, else its global ID. */
+static inline __attribute__((always_inline)) tid_t ipc_from_id_known(const struct tcb *s, bool local)
+{
+    return local ? tid_utcb_ptr(s) : s->gid;
+}
+
 /* The From a receiver `r` gets for a message from `s` (ABI 5.3): the
  * sender's local ID when both live in the same space, else its global ID. */
 static inline tid_t ipc_from_id(const struct tcb *s, const struct tcb *r)
 {
-    if (s->space == r->space && s->utcb_location != TCB_NO_UTCB)
-        return tid_utcb_ptr(s);
-    return s->gid;
+    return ipc_from_id_known(s, s->space == r->space && s->utcb_location != TCB_NO_UTCB);
 }
 
 #endif
