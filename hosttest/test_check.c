@@ -855,7 +855,8 @@ static void test_kcheck_detects_fast_view_wrong(void **state)
 /* A local-ID hint that is neither the sentinel nor a live thread of its
  * owner's space: NULL, inside a slot, below the area, a slot never used,
  * a thread of another space (the idle thread's, and root for idle);
- * another thread of the space and the sentinel are fine. */
+ * another thread of the space and the sentinel are fine. And a hint of a
+ * thread with a sender queued (root's, B waits) other than the sentinel. */
 static void test_kcheck_detects_local_hint_wrong(void **state)
 {
     (void)state;
@@ -875,6 +876,12 @@ static void test_kcheck_detects_local_hint_wrong(void **state)
     idle->local_hint = root;
     assert_int_equal(expect_violation(what, TID_SYSTEM_BASE), 1);
     idle->local_hint = &tid_local_end;
+    expect_clean();
+    /* root, with B queued to send to it, may have no hint but the sentinel */
+    assert_ptr_equal(root->local_hint, &tid_local_end);
+    root->local_hint = d;
+    assert_int_equal(expect_violation("local-ID hint kept with a sender queued", ROOT_N + TID_USER_BASE), 1);
+    root->local_hint = &tid_local_end;
     expect_clean();
 }
 

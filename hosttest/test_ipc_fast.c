@@ -936,13 +936,17 @@ static void test_ipc_fastpath_declines_receive_timeout(void **state)
 
 /* A sender queued on the caller: a receive phase would take it, so every
  * shape to a global ID declines (send-only too: the caller's fast view is
- * empty while its queue is not) and a call to a local ID too. Once the
- * queue is empty again (the general path took the sender) the caller goes
- * fast once more. */
+ * empty while its queue is not) and a call to a local ID too (the first
+ * sender dropped the caller's local-ID hint, so the table's branch tests
+ * the queue); a send-only call to a local ID goes fast and keeps no hint.
+ * Once the queue is empty again (the general path took the sender) the
+ * caller goes fast once more. */
 static void test_ipc_fastpath_declines_queued_sender(void **state)
 {
+    th[0]->local_hint = th[1];                     /* (dropped by the first sender) */
     mock_current = th[2];
     assert_int_equal(ipc_invoke(th[2], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
+    assert_ptr_equal(th[0]->local_hint, &tid_local_end);
     mock_current = th[3];
     assert_int_equal(ipc_invoke(th[3], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
     wait_for(5, TID_ANY);
@@ -955,6 +959,10 @@ static void test_ipc_fastpath_declines_queued_sender(void **state)
     mock_current = th[0];
     assert_int_equal(ipc_invoke(th[0], TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
     expect_decline(0, gid_of(5), TID_NIL, 0, tag2);           /* (3 still queued) */
+    mock_current = th[0];                          /* a send by local ID goes, no hint kept */
+    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, 0, tag2));
+    assert_int_equal(th[1]->state, TS_READY);
+    assert_ptr_equal(th[0]->local_hint, &tid_local_end);
     mock_current = th[0];
     assert_int_equal(ipc_invoke(th[0], TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
     assert_null(ipc_sendq_head(th[0]));

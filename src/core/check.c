@@ -363,6 +363,7 @@ static void kcheck_thread(const struct tcb *t, word_t no)
     const struct tcb *h = t->local_hint;
     kcheck(h == &tid_local_end || (kcheck_live(h) && h->space == t->space),
            "local-ID hint neither a thread of its space nor the sentinel", t);
+    kcheck(h == &tid_local_end || ipc_queue_empty(&t->ipc.sendq), "local-ID hint kept with a sender queued", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;

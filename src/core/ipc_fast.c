@@ -31,7 +31,8 @@
  *    the TCB area (tcb.h: fast_view), which is empty while a sender is
  *    queued on the caller or its space has a redirector, so that neither
  *    costs a test of its own there (a send-only call with senders queued
- *    declines too); the local-ID branch tests the sender queue itself.
+ *    declines too). The local-ID hint (tcb.h) is the sentinel while a
+ *    sender is queued, so only a miss of it tests the sender queue.
  *
  *  - The scheduler ends as on the general path: without a receive phase
  *    the receiver and then the caller are made ready (sched_make_ready);

@@ -184,14 +184,12 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
          * needed: for the From, and by sw->global) */
         fast_commit(self, r, to, from_spec, tag, sw, kind, false);
     } else {
-        /* a receive phase blocks at once only with nobody queued to send */
-        if (kind != FAST_SEND && !ipc_queue_empty(&self->ipc.sendq))
-            return false;
         /* the thread last sent to by a local ID, if it is this one: a
          * live thread of self's space (tcb.h), so its UTCB pointer
          * equals the ID only if it is the thread the local-ID table
-         * would give (the sentinel's never does); else the table's
-         * answer, which becomes the hint */
+         * would give (the sentinel's never does). A hint other than
+         * the sentinel also says that nobody is queued to send to self
+         * (tcb.h), so a receive phase blocks at once. */
         struct tcb *r = self->local_hint;
         if (__builtin_expect(tid_utcb_ptr(r) == to, 1)) {
             if (!fast_receiver_ready(r, self, true))
@@ -200,11 +198,18 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             fast_commit(self, r, to, from_spec, tag, sw, kind, true);
             return true;
         }
+        /* else the table's answer, which becomes the hint while nobody
+         * is queued to send to self (a receive phase blocks at once only
+         * then; a send-only call goes fast either way) */
+        bool queue_empty = ipc_queue_empty(&self->ipc.sendq);
+        if (kind != FAST_SEND && !queue_empty)
+            return false;
         r = tid_lookup_local_inline(self->space, to);  /* nil / anylocal: NULL */
         if (r == NULL || !fast_receiver_ready(r, self, true))
             return false;
         /* POINT OF NO RETURN (fast_commit) */
-        self->local_hint = r;
+        if (queue_empty)
+            self->local_hint = r;
         fast_commit(self, r, to, from_spec, tag, sw, kind, true);
     }
     return true;

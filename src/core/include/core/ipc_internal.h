@@ -15,7 +15,8 @@
 /* The only IPC queues are send queues, and they are exact: a thread is
  * in one exactly while it is blocked sending to the queue's owner. A
  * closed receiver is in none (design note in ipc.c). The owner's fast
- * view (tcb.h) is the empty one while its queue holds anybody. */
+ * view (tcb.h) is the empty one and its local-ID hint the sentinel while
+ * its queue holds anybody. */
 
 /* The thread whose send queue `q` is. */
 static inline struct tcb *ipc_queue_owner(const struct ipc_queue *q)
@@ -46,7 +47,8 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
 }
 
 /* Append `t`, in no queue, at the tail of the send queue `q`; its owner's
- * fast path now looks through the empty view. */
+ * fast path now looks through the empty view and has no local-ID hint
+ * (tcb.h). */
 static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     kassert(t->ipc.q_on == NULL);
@@ -56,7 +58,9 @@ static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_qu
     tail->next = &t->ipc.q_link;
     q->ends.prev = &t->ipc.q_link;
     t->ipc.q_on = q;
-    ipc_queue_owner(q)->fast_view = tid_empty_view();
+    struct tcb *owner = ipc_queue_owner(q);
+    owner->fast_view = tid_empty_view();
+    owner->local_hint = &tid_local_end;
 }
 
 /* Copy `n` message words from `src` to `dst` (distinct UTCBs). In the

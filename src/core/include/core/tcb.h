@@ -81,7 +81,10 @@ struct tcb {
      * this one's space or tid_local_end, never NULL (kcheck). So the fast
      * path checks only its UTCB pointer (ipc_fast.h); a thread that leaves
      * its space (tcb_set_space, tcb_delete) is dropped from every hint
-     * that names it, and its own hint is dropped when it moves. */
+     * that names it, and its own hint is dropped when it moves. While
+     * somebody is queued to send to this thread its hint is the sentinel
+     * (ipc_queue_append drops it; the fast path sets it only with the
+     * queue empty), so a hint that hits also says the queue is empty. */
     struct tcb *local_hint;
 
     /* delayed preemption (sched module, ABI 5.15): Schedule's
