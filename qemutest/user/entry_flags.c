@@ -251,22 +251,25 @@ static void check_segments(L4_ThreadId_t s0)
 
 /* odd_ss.h: a sigma0 page call, through the fast path (sysexit) with DS
  * 0x23 and through the general entry (iret) with DS null; SS must come
- * back 0x23 either way. */
+ * back 0x23 either way, and EFLAGS without the AC and ID of the `int`
+ * before. */
 static void check_stale_ss(L4_ThreadId_t s0)
 {
     static const struct {
-        const char *name;
+        const char *name, *flags_name;
         unsigned ds;
-    } cases[] = { { "ss_after_sysexit", 0x23 }, { "ss_after_declined_sysenter", 0 } };
+    } cases[] = { { "ss_after_sysexit", "flags_after_sysexit", 0x23 },
+                  { "ss_after_declined_sysenter", "flags_after_declined_sysenter", 0 } };
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         unsigned *mr = utcb();
         mr[1] = 0xFFFFFCC8u;
         mr[2] = 0;
         mr[-16] = 0x10;
-        odd_ss = (struct odd_ss_io){ s0.raw, 0, s0.raw, 0xFFA00002u, (unsigned)mr, cases[i].ds, 0, 0, 0 };
+        odd_ss = (struct odd_ss_io){ s0.raw, 0, s0.raw, 0xFFA00002u, (unsigned)mr, cases[i].ds, 0, 0, 0, 0 };
         ipc_after_odd_ss();
         ktu_check(cases[i].name, odd_ss_flat() && odd_ss.from_out == s0.raw && odd_ss.tag_out == 0x80u,
                   "SS not 0x23 after the Ipc, or the Ipc failed");
+        ktu_check(cases[i].flags_name, odd_ss_flags_fresh(), "stale EFLAGS after the Ipc");
     }
 }
 

@@ -321,10 +321,30 @@ static void check_blocked_deleted(void)
     ktu_check("fast_blocked_deleted", ok && w_returned == 0, "deletion of a fast-blocked thread");
 }
 
+/* A ThreadSwitch `int` taken with EFLAGS.AC and ID set, which leaves
+ * them in the frame's EFLAGS slot; both are clear again afterwards. */
+static void int_with_ac_id(void)
+{
+    __asm__ volatile("pushf\n\t"
+                     "orl $0x240000, (%%esp)\n\t"
+                     "popf\n\t"
+                     "xor %%eax, %%eax\n\t"       /* ThreadSwitch(nilthread) */
+                     "int $0x39\n\t"
+                     "pushf\n\t"
+                     "andl $~0x240000, (%%esp)\n\t"
+                     "popf\n\t"
+                     :
+                     :
+                     : "eax", "memory", "cc");
+}
+
 /* Calls us through the KIP with raw_call (label 10; cio is its own
- * meanwhile) until the answer has label 13, then reports with label 12. */
+ * meanwhile) until the answer has label 13, then reports with label 12.
+ * Its frame's EFLAGS slot holds AC and ID from an `int` first (which no
+ * sysenter rewrites: its flags are 0x202 all the same). */
 static void worker_flags(void)
 {
+    int_with_ac_id();
     cio.to = root_gid.raw;
     cio.tag = 10u << 16;
     cio.utcb = L4_MyLocalId().raw;
@@ -355,9 +375,12 @@ static void check_blocked_flags_resumed_fast(void)
         L4_MsgTag_t t = L4_Call(worker_gid(6));
         ok &= L4_IpcSucceeded(t) && L4_Label(t) == 10u;
     }
-    /* worker 6 waits in the fast path's closed receive on us: new flags only */
+    /* worker 6 waits in the fast path's closed receive on us: new flags
+     * only; the old ones are those of a thread in a sysenter Ipc, 0x202,
+     * not what its `int` left in the frame */
     L4_ExchangeRegisters(worker_gid(6), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0, L4_nilthread, &c, &osp,
                          &oip, &oflags, &ohandle, &opager);
+    ktu_check("exreg_reads_fast_blocked_flags", oflags == 0x202u, "flags of a thread in a sysenter Ipc not 0x202");
     L4_LoadMR(0, (13u << 16) | 2u);
     L4_LoadMR(1, 0x1111u);
     L4_LoadMR(2, 0x2222u);

@@ -1,36 +1,47 @@
 /*
  * An Ipc by a raw sysenter (the KIP entry's convention: EBX = return
  * address, EBP = ESP) right after a ThreadSwitch `int` (which preserves
- * every register) taken with SS = the UTCB selector 0x2B, so that the
- * thread's frame holds 0x2B in its SS slot from that entry. The sysenter
- * entry does not write the slot (SS after sysexit is 0x23), so every exit
- * of a sysenter frame through iret must store 0x23 there first; a kernel
- * that forgets one hands the thread the stale 0x2B (whose 4-byte limit
- * makes its next push fault on hardware that checks limits). The caller
- * fills odd_ss.{to, timeouts, from_spec, tag, utcb, ds} (DS for the
- * sysenter: 0x23, or another selector to make the entry decline) and
- * reads back {from_out, tag_out, ss_out}; DS and SS are 0x23 again
- * before memory is touched.
+ * every register) taken with SS = the UTCB selector 0x2B and EFLAGS.AC
+ * and ID set, so that the thread's frame holds 0x2B in its SS slot and
+ * those flags in its EFLAGS slot from that entry. The sysenter entry
+ * writes neither slot (SS after sysexit is 0x23, the flags 0x202), so
+ * every exit of a sysenter frame through iret must store both first; a
+ * kernel that forgets one hands the thread the stale 0x2B (whose 4-byte
+ * limit makes its next push fault on hardware that checks limits) or the
+ * stale AC and ID (cleared again before the sysenter). The caller fills
+ * odd_ss.{to, timeouts, from_spec, tag, utcb, ds} (DS for the sysenter:
+ * 0x23, or another selector to make the entry decline) and reads back
+ * {from_out, tag_out, ss_out, flags_out}; DS and SS are 0x23 again before
+ * memory is touched.
  */
 #ifndef ODD_SS_H
 #define ODD_SS_H
 
 struct odd_ss_io {
     unsigned to, timeouts, from_spec, tag, utcb, ds;   /* 0..20 */
-    unsigned from_out, tag_out, ss_out;               /* 24..32 */
+    unsigned from_out, tag_out, ss_out, flags_out;    /* 24..36 */
 };
+
+/* EFLAGS.AC and ID: set for the `int`, clear for the sysenter. */
+#define ODD_SS_FLAGS 0x240000u
 static struct odd_ss_io odd_ss __attribute__((used));
 
 static void ipc_after_odd_ss(void)
 {
     __asm__ volatile("push %%ebp\n\t"
                      "push %%ebx\n\t"
+                     "pushf\n\t"
+                     "orl $0x240000, (%%esp)\n\t"   /* ODD_SS_FLAGS */
+                     "popf\n\t"
                      "xor %%eax, %%eax\n\t"          /* ThreadSwitch(nilthread) */
                      "mov $0x2B, %%ecx\n\t"
                      "mov %%ecx, %%ss\n\t"
                      "int $0x39\n\t"
                      "mov $0x23, %%ecx\n\t"
                      "mov %%ecx, %%ss\n\t"
+                     "pushf\n\t"
+                     "andl $~0x240000, (%%esp)\n\t"
+                     "popf\n\t"
                      "mov odd_ss+0, %%eax\n\t"
                      "mov odd_ss+4, %%ecx\n\t"
                      "mov odd_ss+8, %%edx\n\t"
@@ -49,6 +60,8 @@ static void ipc_after_odd_ss(void)
                      "mov %%ecx, odd_ss+32\n\t"
                      "mov %%eax, odd_ss+24\n\t"
                      "mov %%esi, odd_ss+28\n\t"
+                     "pushf\n\t"                     /* (segment loads keep the flags) */
+                     "popl odd_ss+36\n\t"
                      "pop %%ebx\n\t"
                      "pop %%ebp\n\t"
                      :
@@ -60,6 +73,12 @@ static void ipc_after_odd_ss(void)
 static inline int odd_ss_flat(void)
 {
     return (odd_ss.ss_out & 0xFFFFu) == 0x23u;
+}
+
+/* EFLAGS came back without the `int`'s AC and ID, with IF. */
+static inline int odd_ss_flags_fresh(void)
+{
+    return (odd_ss.flags_out & ODD_SS_FLAGS) == 0 && (odd_ss.flags_out & 0x200u) != 0;
 }
 
 #endif

@@ -729,13 +729,13 @@ static void check_sysenter_tf_small_mode(void)
  * later through the general path: R resumes in ipc_fast_resume and leaves
  * through sysexit_exit's iret branch), and a send to a thread that does
  * not exist (an error at once, the same exit). SS must come back 0x23
- * every time. */
+ * every time, and EFLAGS without the AC and ID of the `int` before. */
 static void check_stale_ss_small_mode(void)
 {
     L4_Word_t *mr = mrs();
     L4_ThreadId_t c1 = wid[W_C1], none = L4_GlobalId(L4_ThreadNo(root_id) + 200u, 1);
     mr[1] = 7;
-    odd_ss = (struct odd_ss_io){ c1.raw, 0, c1.raw, L4_MsgTagMake(OP_PONG, 1, 0).raw, (unsigned)mr, 0x23, 0, 0, 0 };
+    odd_ss = (struct odd_ss_io){ c1.raw, 0, c1.raw, L4_MsgTagMake(OP_PONG, 1, 0).raw, (unsigned)mr, 0x23, 0, 0, 0, 0 };
     ipc_after_odd_ss();
     int answered = odd_ss.from_out == c1.raw && L4_Label((L4_MsgTag_t){ .raw = odd_ss.tag_out }) == OP_PONG &&
                    mr[1] == 8;
@@ -743,15 +743,18 @@ static void check_stale_ss_small_mode(void)
     L4_Send(c1);
     ktu_check("ss_after_switch_exit_small_mode", odd_ss_flat() && answered,
               "SS not 0x23 after the call, or the call failed");
-    odd_ss = (struct odd_ss_io){ c1.raw, 0, c1.raw, L4_MsgTagMake(OP_PING, 0, 0).raw, (unsigned)mr, 0x23, 0, 0, 0 };
+    ktu_check("flags_after_switch_exit_small_mode", odd_ss_flags_fresh(), "stale EFLAGS after the call");
+    odd_ss = (struct odd_ss_io){ c1.raw, 0, c1.raw, L4_MsgTagMake(OP_PING, 0, 0).raw, (unsigned)mr, 0x23, 0, 0, 0, 0 };
     ipc_after_odd_ss();
     ktu_check("ss_after_resumed_call_small_mode",
               odd_ss_flat() && odd_ss.from_out == c1.raw && (odd_ss.tag_out & 0x8000u) == 0,
               "SS not 0x23 after the call, or the call failed");
-    odd_ss = (struct odd_ss_io){ none.raw, 0, 0, 0, (unsigned)mr, 0x23, 0, 0, 0 };
+    ktu_check("flags_after_resumed_call_small_mode", odd_ss_flags_fresh(), "stale EFLAGS after the call");
+    odd_ss = (struct odd_ss_io){ none.raw, 0, 0, 0, (unsigned)mr, 0x23, 0, 0, 0, 0 };
     ipc_after_odd_ss();
     ktu_check("ss_after_failed_send_small_mode", odd_ss_flat() && (odd_ss.tag_out & 0x8000u) != 0,
               "SS not 0x23 after the send, or it did not fail");
+    ktu_check("flags_after_failed_send_small_mode", odd_ss_flags_fresh(), "stale EFLAGS after the send");
 }
 
 int main(void)

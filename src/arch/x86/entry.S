@@ -28,7 +28,7 @@ vec_\n:
     /* #DB: a single-step trap raised by `sysenter` itself (user TF set)
      * arrives at CPL 0 with EIP = sysenter_entry, on the sysenter scratch
      * stack. Resume the entry with TF cleared; the user's TF is dropped
-     * for this system call (the entry saves the flags after this). */
+     * for this system call (its frame's flags are 0x202: frame.h). */
     .global vec_1
 vec_1:
     cmpl $sysenter_entry, (%esp)
@@ -85,14 +85,19 @@ vec_1:
  * return, DF would reverse string instructions, TF was handled by vec_1).
  *
  * The complete struct frame is pushed (no segment loads: the kernel runs
- * on the user's flat selectors, see gdt_init), but for its vector and
- * error slots: nothing reads those of a sysenter frame except the general
- * entry after sysenter_declined, which writes them; and for its CS slot,
+ * on the user's flat selectors, see gdt_init), but for its error slot:
+ * nothing reads that of a sysenter frame except the general entry after
+ * sysenter_declined, which writes it; for its vector slot, which holds
+ * FRAME_VECTOR_SYSENTER already (frame.h: every exit through iret stores
+ * it, trap_exit, and every exit through sysexit leaves a frame that holds
+ * it); and so for its EFLAGS slot, whose value that vector implies: 0x202
+ * (an Ipc returns with the arithmetic flags clobbered, ABI 4.3, DF, TF,
+ * NT, AC and ID clear, IF set; frame_flags reads it so, and each way out
+ * of a sysenter frame through iret stores it first: sysenter_iret,
+ * iret_outputs, sysenter_declined); and for its CS slot,
  * which holds SEL_UCODE already: thread_init_user writes it, and every
  * other write of it is the CPU's entry from user mode, where CS can only
- * be SEL_UCODE (the one user code descriptor); its EFLAGS image is 0x202:
- * an Ipc returns with the arithmetic flags clobbered (ABI 4.3), DF, TF, NT,
- * AC and ID clear, IF set. With the flat data selectors (the kernel's
+ * be SEL_UCODE (the one user code descriptor). With the flat data selectors (the kernel's
  * own) the whole call runs in C on this frame (ipc_sysenter: the fast
  * path, else the general one) and leaves with sysexit; any other selector
  * takes the general entry (trap_saved, which loads the kernel's). Once a
@@ -106,11 +111,10 @@ vec_1:
     mov (%esp), %esp
     /* (the uss slot is not written: SS after sysexit is SEL_UDATA, and
      * every way out of a sysenter frame through iret stores that first:
-     * sysenter_iret, which iret_outputs ends in, and sysenter_declined) */
-    mov %ebp, -8(%esp)              /* usp */
-    movl $(EFLAGS_FIXED | EFLAGS_IF), -12(%esp)
+     * sysenter_iret, iret_outputs and sysenter_declined) */
+    mov %ebp, -8(%esp)              /* usp (the eflags slot: implied, see above) */
     mov %ebx, -20(%esp)             /* eip (below the cs slot, SEL_UCODE already) */
-    sub $28, %esp                   /* cs, eip; error, vector: read only after sysenter_declined */
+    sub $28, %esp                   /* cs, eip; error: read only after sysenter_declined; vector */
     pusha
     pushw %ds
     pushw %es
@@ -156,10 +160,11 @@ ipc_fast_resume:
     add $4, %esp
     /* The call is done (the caller may have run others meanwhile): back
      * to user mode with sysexit unless something (ExchangeRegisters) gave
-     * the frame flags that only iret can restore. ESP: the frame. */
+     * the frame flags that only iret can restore (and with them another
+     * vector: frame.h). ESP: the frame. */
     .global sysexit_exit
 sysexit_exit:
-    cmpl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
+    cmpl $FRAME_VECTOR_SYSENTER, FRAME_VECTOR(%esp)
     jne sysenter_iret
     cmpl $0, %ss:smallspace_seen    /* small spaces: segments come from the GDT (iret) */
     jne sysenter_iret
@@ -176,7 +181,7 @@ sysexit_exit:
  * path resumes (ipc_switch_deferred) once a space has been small: ESP its
  * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
  * for EBP) go into the frame, then the iret exit of a sysenter frame
- * below. (Before, the fast path leaves with sysexit straight from C:
+ * (as sysenter_iret below, which need not test its flags here). (Before, the fast path leaves with sysexit straight from C:
  * leave_with_outputs.) */
     .global iret_outputs
 iret_outputs:
@@ -184,10 +189,20 @@ iret_outputs:
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
     mov %ecx, FRAME_EBP(%esp)
+    /* (as sysenter_iret below; its flags are 0x202: a fast context,
+     * ipc_sysenter_flags_set) */
+    movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
+    movl $SEL_UDATA, FRAME_USS(%esp)
+    jmp trap_exit
 /* The iret exit of a sysenter frame, whose uss slot its entry left as it
- * was: SS becomes SEL_UDATA, as sysexit would make it. */
+ * was: SS becomes SEL_UDATA, as sysexit would make it; and its EFLAGS slot
+ * too, unless ExchangeRegisters wrote it (then the vector is another:
+ * frame.h): 0x202, as sysexit would leave them. */
 sysenter_iret:
     movl $SEL_UDATA, FRAME_USS(%esp)
+    cmpl $FRAME_VECTOR_SYSENTER, FRAME_VECTOR(%esp)
+    jne trap_exit
+    movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
     jmp trap_exit
 /* ipc_fast_resume for a thread blocked in the fast path whose flags
  * ExchangeRegisters set (ipc_sysenter_flags_set): its context is a switch
@@ -214,6 +229,7 @@ sysenter_entry_small:
 
 sysenter_declined:
     movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret: this frame leaves through trap_exit) */
+    movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)   /* (the vector below is another) */
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
     movl $(SYSCALL_VECTOR_BASE + SYS_IPC), FRAME_VECTOR(%esp)
     jmp trap_saved
@@ -256,6 +272,10 @@ trap_exit:
 trap_return:
     mov 4(%esp), %esp
 1:
+    /* (a frame left through iret holds this vector until the next entry
+     * writes one, which the sysenter entry does not: frame.h; the slot of
+     * a nested kernel frame is dropped anyway) */
+    movl $FRAME_VECTOR_SYSENTER, FRAME_VECTOR(%esp)
     popw %gs
     popw %fs
     popw %es

@@ -115,8 +115,7 @@ extern char ipc_fast_resume_iret[];
 void ipc_sysenter_flags_set(struct tcb *t)
 {
     const struct frame *f = thread_user_frame(t);
-    if (t == arch_current() || t->arch.ksp != KSP_FAST_CONTEXT ||
-        f->eflags == (EFLAGS_FIXED | EFLAGS_IF))
+    if (t == arch_current() || t->arch.ksp != KSP_FAST_CONTEXT || f->vector == FRAME_VECTOR_SYSENTER)
         return;
     /* a second switch frame right below the fast context (the stack of a
      * thread that is not running is free below its context) */

@@ -68,7 +68,7 @@ void arch_user_regs(const struct tcb *t, word_t *sp, word_t *ip, word_t *flags)
     const struct frame *f = thread_user_frame((struct tcb *)(uintptr_t)t);
     *sp = f->usp;
     *ip = f->eip;
-    *flags = f->eflags;
+    *flags = frame_flags(f);
 }
 
 void arch_user_regs_set(struct tcb *t, word_t sp, word_t ip, word_t flags)
@@ -77,6 +77,10 @@ void arch_user_regs_set(struct tcb *t, word_t sp, word_t ip, word_t flags)
     f->usp = sp;
     f->eip = ip;
     f->eflags = (flags & 0x8D5u) | 0x202u;   /* user flags; IF on, IOPL 0 */
+    /* a frame whose flags are implied (frame_flags) holds them from now on
+     * when they differ: its slot is read again (FRAME_VECTOR_SYSENTER) */
+    if (f->vector == FRAME_VECTOR_SYSENTER && f->eflags != (EFLAGS_FIXED | EFLAGS_IF))
+        f->vector = SYSCALL_VECTOR_BASE + SYS_IPC;
     ipc_sysenter_flags_set(t);
 }
 

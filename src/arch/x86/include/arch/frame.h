@@ -40,6 +40,17 @@
  * (arch/context.h), for the assembler: TCB_SIZE - FRAME_SIZE. */
 #define FRAME_TCB_OFFSET  0xFBC
 
+/* The vector slot of a frame whose EFLAGS slot is not written: every exit
+ * through iret stores it (trap_exit), every other entry overwrites it
+ * with a vector, and the sysenter entry leaves it. So a frame whose slot
+ * holds it is that of a thread in user mode or in a sysenter Ipc, whose
+ * flags are EFLAGS_FIXED | EFLAGS_IF (0x202) whatever its EFLAGS slot
+ * holds (frame_flags; the sysenter entry saves a store). ExchangeRegisters
+ * that gives such a thread other flags writes them and another vector
+ * (arch_user_regs_set); the iret exits of a sysenter frame store 0x202
+ * first while it holds this (sysenter_iret). No vector is this large. */
+#define FRAME_VECTOR_SYSENTER 0xFFFFFFFF   /* (no suffix: the assembler reads it too) */
+
 /* EFLAGS bits the entry paths care about. */
 #define EFLAGS_FIXED  0x00000002   /* bit 1 always reads 1 */
 #define EFLAGS_TF     0x00000100
@@ -83,6 +94,12 @@ _Static_assert(offsetof(struct frame, eflags) == FRAME_EFLAGS, "frame layout");
 _Static_assert(offsetof(struct frame, usp) == FRAME_USP, "frame layout");
 _Static_assert(offsetof(struct frame, uss) == FRAME_USS, "frame layout");
 _Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout");
+
+/* The user flags of frame `f` (FRAME_VECTOR_SYSENTER: 0x202, else its slot). */
+static inline uint32_t frame_flags(const struct frame *f)
+{
+    return f->vector == FRAME_VECTOR_SYSENTER ? (EFLAGS_FIXED | EFLAGS_IF) : f->eflags;
+}
 
 /* True when the frame was pushed on entry from user mode (CPL 3). */
 static inline int frame_from_user(const struct frame *f) { return (f->cs & 3u) == 3u; }
