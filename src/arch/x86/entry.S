@@ -94,11 +94,11 @@ vec_1:
  * (an Ipc returns with the arithmetic flags clobbered, ABI 4.3, DF, TF,
  * NT, AC and ID clear, IF set; frame_flags reads it so, and each way out
  * of a sysenter frame through iret stores it first: sysenter_iret,
- * iret_outputs, sysenter_declined); and for its CS slot,
- * which holds SEL_UCODE already: thread_init_user writes it, and every
- * other write of it is the CPU's entry from user mode, where CS can only
- * be SEL_UCODE (the one user code descriptor). With the flat data selectors (the kernel's
- * own) the whole call runs in C on this frame (ipc_sysenter: the fast
+ * iret_outputs, sysenter_declined); and for its CS slot, which holds
+ * SEL_UCODE already: thread_init_user writes it, and every other write of
+ * it is the CPU's entry from user mode, where CS can only be SEL_UCODE
+ * (the one user code descriptor). With the flat data selectors (the
+ * kernel's own) the whole call runs in C on this frame (ipc_sysenter: the fast
  * path, else the general one) and leaves with sysexit; any other selector
  * takes the general entry (trap_saved, which loads the kernel's). Once a
  * space has been small, SYSENTER_EIP is sysenter_entry_small instead.
@@ -181,8 +181,8 @@ sysexit_exit:
  * path resumes (ipc_switch_deferred) once a space has been small: ESP its
  * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
  * for EBP) go into the frame, then the iret exit of a sysenter frame
- * (as sysenter_iret below, which need not test its flags here). (Before, the fast path leaves with sysexit straight from C:
- * leave_with_outputs.) */
+ * (as sysenter_iret below, but without its test of the flags). (Before,
+ * the fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
 iret_outputs:
     mov %eax, FRAME_EAX(%esp)
