@@ -128,8 +128,15 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
     tid_t given = ipc_from_id_known(from, spaces == SWITCH_SPACES_SAME);
-    if (to->arch.ksp == KSP_FAST_CONTEXT)    /* (to's arch.ksp stays so) */
+    if (to->arch.ksp == KSP_FAST_CONTEXT) {    /* (to's arch.ksp stays so) */
+        /* (its flags are 0x202: ExchangeRegisters gives a thread other
+         * ones only with another context, ipc_sysenter_flags_set; so its
+         * frame holds the sysenter vector, frame.h, which debug kernels
+         * check) */
+        if (L4_KCHECK)
+            kassert(thread_user_frame(to)->vector == FRAME_VECTOR_SYSENTER);
         leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen);
+    }
     if (spaces != SWITCH_SPACES_ANY)
         to->ipc.result_from = given;
     /* (read anew: the test above then compares memory with the constant
