@@ -23,8 +23,9 @@
  *    through its own frame (leave_with_outputs: sysexit; iret_outputs
  *    once a space has been small). Else the context is loaded
  *    (context_load).
- *  - Its flags are then 0x202, as its entry pushed them: ExchangeRegisters
- *    that sets others replaces the context (ipc_sysenter_flags_set).
+ *  - Its flags are then 0x202, as its frame's mark says (arch/frame.h:
+ *    FRAME_VECTOR_SYSENTER): ExchangeRegisters that sets others replaces
+ *    the mark and the context (ipc_sysenter_flags_set).
  *  - Equivalence: the switch functions differ from arch_switch_to only in
  *    how the kernel context is kept; the core's state changes are the same
  *    (the host test test_ipc_fast compares the core's paths byte for byte,
