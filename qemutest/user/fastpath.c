@@ -34,6 +34,8 @@
 
 #define FL_IF 0x200u
 #define FL_DF 0x400u
+#define FL_AC 0x40000u
+#define FL_ID 0x200000u
 #define PRIO 255u
 
 unsigned kip_entry __attribute__((used));
@@ -326,15 +328,15 @@ static void check_blocked_deleted(void)
 static void int_with_ac_id(void)
 {
     __asm__ volatile("pushf\n\t"
-                     "orl $0x240000, (%%esp)\n\t"
+                     "orl %[set], (%%esp)\n\t"
                      "popf\n\t"
                      "xor %%eax, %%eax\n\t"       /* ThreadSwitch(nilthread) */
                      "int $0x39\n\t"
                      "pushf\n\t"
-                     "andl $~0x240000, (%%esp)\n\t"
+                     "andl %[clear], (%%esp)\n\t"
                      "popf\n\t"
                      :
-                     :
+                     : [set] "i"(FL_AC | FL_ID), [clear] "i"(~(FL_AC | FL_ID))
                      : "eax", "memory", "cc");
 }
 

@@ -31,7 +31,7 @@ static void ipc_after_odd_ss(void)
     __asm__ volatile("push %%ebp\n\t"
                      "push %%ebx\n\t"
                      "pushf\n\t"
-                     "orl $0x240000, (%%esp)\n\t"   /* ODD_SS_FLAGS */
+                     "orl %[set], (%%esp)\n\t"
                      "popf\n\t"
                      "xor %%eax, %%eax\n\t"          /* ThreadSwitch(nilthread) */
                      "mov $0x2B, %%ecx\n\t"
@@ -40,7 +40,7 @@ static void ipc_after_odd_ss(void)
                      "mov $0x23, %%ecx\n\t"
                      "mov %%ecx, %%ss\n\t"
                      "pushf\n\t"
-                     "andl $~0x240000, (%%esp)\n\t"
+                     "andl %[clear], (%%esp)\n\t"
                      "popf\n\t"
                      "mov odd_ss+0, %%eax\n\t"
                      "mov odd_ss+4, %%ecx\n\t"
@@ -65,7 +65,7 @@ static void ipc_after_odd_ss(void)
                      "pop %%ebx\n\t"
                      "pop %%ebp\n\t"
                      :
-                     :
+                     : [set] "i"(ODD_SS_FLAGS), [clear] "i"(~ODD_SS_FLAGS)
                      : "eax", "ecx", "edx", "esi", "edi", "memory", "cc");
 }
 
