@@ -232,13 +232,21 @@ void sched_dispatch(void)
     sched_dispatch_by(arch_switch_to);
 }
 
-__attribute__((noinline)) bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p)
+/* sched_handoff_behind, and also the case where `from` heads queue `p`
+ * alone and `to` (not queued: it has priority `p`) joins it right behind:
+ * the pair a ping-pong then keeps. True if it switched; else nothing
+ * changed. */
+static bool sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
-    if (from->ready_next != from || to->prio != p)
+    if (sched_handoff_behind(from, to, switch_fn))
+        return true;
+    word_t p = sched_state.top;
+    if (sched_state.queue_head[p] != from || from->ready_next != from || to->prio != p)
         return false;
     to->ready_next = to->ready_prev = from;
     from->ready_next = from->ready_prev = to;
     to->in_ready_queue = true;
+    sched_handoff_to_next(from, to, p, switch_fn);
     return true;
 }
 

@@ -8,7 +8,6 @@ _Static_assert(FPU_AREA_OFFSET + 512u <= TCB_SIZE / 2, "the FXSAVE area eats the
 
 #define CR0_MP 0x00000002u
 #define CR0_EM 0x00000004u
-#define CR0_TS 0x00000008u
 #define CR0_NE 0x00000020u
 #define CR4_OSFXSR 0x00000200u
 #define CR4_OSXMMEXCPT 0x00000400u
@@ -32,12 +31,6 @@ void fpu_init(void)
     fpu_ts_set = true;
     if (fpu_fxsr)
         cpu_write_cr4(cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-}
-
-void fpu_ts_set_now(void)
-{
-    cpu_write_cr0(cpu_read_cr0() | CR0_TS);
-    fpu_ts_set = true;
 }
 
 bool fpu_trap(void)

@@ -119,7 +119,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     }
     /* sched_handoff, its common case inline (r is not halted and has
      * quantum left: run word; nor idle, which never waits in an IPC) */
-    if (!sched_handoff_direct(self, r, local ? sw->intra : sw->global)) {
+    if (!sched_handoff_behind(self, r, local ? sw->intra : sw->global)) {
         r->ipc.result_from = ipc_from_id_known(self, local || r->space == self->space);
         sched_handoff_by(self, r, sw->any);
     }
@@ -150,8 +150,11 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
         r->ipc.result_from = ipc_from_id(self, r);
         /* (its result tag is MR0, `tag`, stored; its partner stays stale) */
         self->ipc.result_from = TID_NIL;
+        /* sched_make_ready_by(self, self) for a caller that is queued
+         * (ipc_fast_try), first: r's may end in a call, after which
+         * nothing is left to do */
+        self->state = TS_READY;
         sched_make_ready_by(r, self);      /* (self runs) */
-        sched_make_ready_by(self, self);   /* (sets self->state) */
     } else {
         fast_call_commit(self, r, tag, sw, kind, local);
     }
@@ -234,8 +237,10 @@ ipc_fast_try(struct tcb *self, tid_t to, tid_t from_spec, word_t timeouts, word_
         return false;
     if (__builtin_expect(from_spec == to, 1))
         return fast_try_as(self, to, from_spec, tag, sw, FAST_CALL);
+    /* (a send-only caller stays ready: one that is not queued, which no
+     * thread running in user mode is, would have to join its queue) */
     if (from_spec == TID_NIL)
-        return fast_try_as(self, to, from_spec, tag, sw, FAST_SEND);
+        return self->in_ready_queue && fast_try_as(self, to, from_spec, tag, sw, FAST_SEND);
     if (from_spec == TID_ANY || from_spec == TID_ANYLOCAL)
         return fast_try_as(self, to, from_spec, tag, sw, FAST_OPEN);
     return false;

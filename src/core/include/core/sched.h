@@ -80,10 +80,12 @@ static inline __attribute__((always_inline)) void sched_make_ready_inline(struct
      * run word's flag), not idle (asserted) */
     if ((tcb_run_word(t) & SCHED_RUN_MASK) != TS_READY)
         return;
-    if (!t->in_ready_queue)
-        sched_enqueue_ready(t);
+    /* (the request first: the call below then ends the function, and
+     * keeps no register of the caller's alive) */
     if ((int)t->prio > sched_prio_of_current(cur))
         sched_state.resched = true;
+    if (!t->in_ready_queue)
+        sched_enqueue_ready(t);
 }
 
 /* Make `t` (state TS_READY) eligible to run; queues it if not yet queued.
@@ -133,46 +135,20 @@ void sched_wake(struct tcb *to);
  * thread `from` that has just stopped being runnable (IPC fast path: caller
  * blocked in its receive phase, receiver `to` just finished): the same
  * thread runs and the runnable threads stand in the same order. Skips the
- * queue round trip in sched_handoff_direct's case (which may leave `from`
- * queued, blocked: lazy dispatching). */
+ * queue round trip in sched_handoff_behind's case and when `from` is alone
+ * in its queue and `to` can join it (both may leave `from` queued, blocked:
+ * lazy dispatching). */
 void sched_handoff(struct tcb *from, struct tcb *to);
 
 /* sched_handoff() switching with `switch_fn`. */
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
-/* sched_handoff_direct's rare case, out of line (so that its common test
- * compares from's queue link in memory): `from` heads queue `p` and `to`
- * is not right behind it. When `from` is alone there and `to` has
- * priority `p`, `to` (not queued) joins behind it: true; else false,
- * nothing changed. */
-bool sched_handoff_pair(struct tcb *from, struct tcb *to, word_t p);
-
-/* The common case of sched_handoff, inline: `from` heads the highest
- * non-empty queue, `to` (another thread, not halted, with quantum left, not
- * the idle thread: the caller knows) has its priority, and the queue holds `from` alone or
- * has `to` right behind it. make_ready + dispatch would then keep `to`
- * there (or queue it behind `from`), drop the blocked `from` and pick `to`.
- * This makes `to` the head instead and leaves the blocked `from` queued
- * behind the others (lazy dispatching: the dispatcher drops it when it
- * meets it; if it is ready again first, it keeps that place, which is the
- * tail, where make_ready would have put it). In a ping-pong the two threads
- * stay queued and each hand-off writes the queue head only. The order of
- * the runnable threads is the same as on the general path. Returns false,
- * changing nothing, in every other case. `switch_fn` is arch_switch_to,
- * or an arch variant with the same end state (the IPC fast path of the
- * kernel's sysenter entry passes one that may leave the switch to the
- * entry's exit). */
-static inline __attribute__((always_inline)) bool
-sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
+/* The hand-off of sched_handoff_behind once it applies: `from` heads
+ * queue `p`, the highest, with `to` right behind it; `to` becomes the
+ * head and runs. */
+static inline __attribute__((always_inline)) void
+sched_handoff_to_next(struct tcb *from, struct tcb *to, word_t p, sched_switch_fn switch_fn)
 {
-    word_t p = sched_state.top;
-    /* (from heads a queue: from != idle, which is never queued; a queued
-     * thread is in the queue of its priority, so from's is p; to right
-     * behind from is in the same queue: it has priority p) */
-    if (sched_state.queue_head[p] != from)
-        return false;
-    if (from->ready_next != to && !sched_handoff_pair(from, to, p))
-        return false;
     to->state = TS_READY;
     sched_state.queue_head[p] = to;
     /* (a reschedule request stays: none is due, as `from` heads the
@@ -180,13 +156,42 @@ sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn
      * finds `to` again; and none is pending when a thread enters from user
      * mode, as every exit consumes it) */
     switch_fn(from, to);
+}
+
+/* The common case of sched_handoff, inline: `from` heads the highest
+ * non-empty queue and `to` (another thread, not halted, with quantum left,
+ * not the idle thread: the caller knows) is queued right behind it (so it
+ * has from's priority). make_ready + dispatch would then keep `to` there,
+ * drop the blocked `from` and pick `to`. This makes `to` the head instead
+ * and leaves the blocked `from` queued behind the others (lazy
+ * dispatching: the dispatcher drops it when it meets it; if it is ready
+ * again first, it keeps that place, which is the tail, where make_ready
+ * would have put it). In a ping-pong the two threads stay queued and each
+ * hand-off writes the queue head only. The order of the runnable threads
+ * is the same as on the general path. Returns false, changing nothing, in
+ * every other case (sched_handoff_by also takes the one where `from` is
+ * alone in its queue and `to` joins it: the first hand-off of a
+ * ping-pong, which makes the two such a pair). `switch_fn` is
+ * arch_switch_to, or an arch variant with the same end state (the IPC
+ * fast path of the kernel's sysenter entry passes one that may leave the
+ * switch to the entry's exit). */
+static inline __attribute__((always_inline)) bool
+sched_handoff_behind(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
+{
+    word_t p = sched_state.top;
+    /* (from heads a queue: from != idle, which is never queued; a queued
+     * thread is in the queue of its priority, so from's is p, and to's,
+     * right behind it) */
+    if (sched_state.queue_head[p] != from || from->ready_next != to)
+        return false;
+    sched_handoff_to_next(from, to, p, switch_fn);
     return true;
 }
 
 /* sched_dispatch_by() for the current thread `from`, which has just
  * stopped being runnable (an IPC blocked it): when it heads the highest
  * non-empty queue and the thread right behind it can run, that one runs
- * through sched_handoff_direct (`from` stays queued, behind the others, as
+ * through sched_handoff_behind (`from` stays queued, behind the others, as
  * above); otherwise the dispatcher decides. The same thread runs and the
  * runnable threads stand in the same order either way. */
 static inline __attribute__((always_inline)) void
@@ -195,7 +200,7 @@ sched_block_by(struct tcb *from, sched_switch_fn switch_fn)
     struct tcb *next = from->ready_next;     /* NULL: from is not queued */
     /* (run word TS_READY: ready, not halted, quantum left) */
     if (next == NULL || next == from || tcb_run_word(next) != TS_READY ||
-        !sched_handoff_direct(from, next, switch_fn))
+        !sched_handoff_behind(from, next, switch_fn))
         sched_dispatch_by(switch_fn);
 }
 

@@ -11,6 +11,9 @@
 #include <core/tcb.h>
 #include <stdbool.h>
 
+/* CR0's task-switched flag: the next FPU instruction raises #NM. */
+#define CR0_TS 0x00000008u
+
 /* Offset of a thread's 512-byte FXSAVE area inside its TCB block. */
 #define FPU_AREA_OFFSET 512u
 
@@ -22,8 +25,19 @@ void fpu_init(void);
 extern struct tcb *fpu_owner;
 extern bool fpu_ts_set;
 
-/* Set CR0.TS (and its shadow). */
-void fpu_ts_set_now(void);
+/* Set CR0.TS (and its shadow). Inline: the switch that calls it keeps
+ * every register but one. */
+static inline __attribute__((always_inline)) void fpu_ts_set_now(void)
+{
+    uint32_t cr0;
+    __asm__ volatile("mov %%cr0, %0\n\t"
+                     "or %1, %0\n\t"
+                     "mov %0, %%cr0"
+                     : "=&r"(cr0)
+                     : "i"(CR0_TS)
+                     : "memory");
+    fpu_ts_set = true;
+}
 
 /* Called on every switch to `to`: arm #NM when switching away from the
  * FPU's owner (TS is clear only while the owner runs: fpu_trap clears it,
