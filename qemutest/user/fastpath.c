@@ -106,7 +106,9 @@ struct call_io {
 };
 struct call_io cio __attribute__((used));
 
-static void raw_call(void)
+/* (out of line: its return point, raw_call_return, is a global label) */
+void raw_call_return(void);
+static __attribute__((noinline)) void raw_call(void)
 {
     __asm__ volatile("push %%ebp\n\t"
                      "push %%ebx\n\t"
@@ -119,6 +121,8 @@ static void raw_call(void)
                      "mov $0xdead0002, %%ebp\n\t"
                      "mov %%esp, cio+32\n\t"
                      "call *kip_entry\n\t"
+                     ".global raw_call_return\n"
+                     "raw_call_return:\n\t"
                      "pushf\n\t"
                      "popl cio+36\n\t"
                      "sub %%esp, cio+32\n\t"
@@ -377,9 +381,19 @@ static void check_blocked_flags_resumed_fast(void)
         L4_MsgTag_t t = L4_Call(worker_gid(6));
         ok &= L4_IpcSucceeded(t) && L4_Label(t) == 10u;
     }
-    /* worker 6 waits in the fast path's closed receive on us: new flags
-     * only; the old ones are those of a thread in a sysenter Ipc, 0x202,
-     * not what its `int` left in the frame */
+    /* worker 6 waits in the fast path's closed receive on us: its SP and
+     * IP are those its call left with (ESP before the call, cio+32 not
+     * yet turned into a difference; the return point in raw_call), read
+     * twice, so that reading changes nothing */
+    for (unsigned k = 0; k < 2; k++) {
+        L4_ExchangeRegisters(worker_gid(6), 0, 0, 0, 0, 0, L4_nilthread, &c, &osp, &oip, &oflags,
+                             &ohandle, &opager);
+        ktu_check(k == 0 ? "exreg_reads_fast_blocked_sp_ip" : "exreg_reads_fast_blocked_sp_ip_again",
+                  osp == cio.esp_delta && oip == (L4_Word_t)raw_call_return && oflags == 0x202u,
+                  "SP, IP or flags of a thread in a sysenter Ipc wrong");
+    }
+    /* new flags only; the old ones are those of a thread in a sysenter
+     * Ipc, 0x202, not what its `int` left in the frame */
     L4_ExchangeRegisters(worker_gid(6), L4_EXREG_SET_FLAGS, 0, 0, 0x8C1u, 0, L4_nilthread, &c, &osp,
                          &oip, &oflags, &ohandle, &opager);
     ktu_check("exreg_reads_fast_blocked_flags", oflags == 0x202u, "flags of a thread in a sysenter Ipc not 0x202");
@@ -506,6 +520,66 @@ static void check_partner_deleted(void)
               "the caller of a deleted thread did not fail in its receive phase");
 }
 
+/* ---- new SP and IP for a thread blocked in the fast path ------------------------ */
+
+volatile unsigned n_tag __attribute__((used)), n_sp __attribute__((used));
+
+void new_ip_landing_c(void);
+void new_ip_landing_c(void)
+{
+    L4_LoadMR(0, 21u << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Where ExchangeRegisters sends worker 2: what its Ipc returned in ESI
+ * (the tag) and ESP first. */
+__asm__(".text\n"
+        "new_ip_landing:\n\t"
+        "mov %esi, n_tag\n\t"
+        "mov %esp, n_sp\n\t"
+        "call new_ip_landing_c\n");
+void new_ip_landing(void);
+
+/* Calls us (label 19) and must never come back from that call. */
+static void worker_new_ip(void)
+{
+    L4_LoadMR(0, 19u << 16);
+    L4_Call(root_gid);
+    w_returned = 3;
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+/* Worker 2 waits in the fast path's closed receive on us; we give it a new
+ * SP and IP only (its flags stay 0x202) and then answer its call (label
+ * 20): it must leave its Ipc with our answer at the new IP, on the new
+ * stack, not where its call would have returned. */
+static void check_blocked_new_sp_ip(void)
+{
+    L4_Word_t c, osp, oip, oflags, ohandle;
+    L4_ThreadId_t opager;
+    unsigned control = L4_EXREG_SET_SP | L4_EXREG_SET_IP;
+    L4_Word_t sp = (L4_Word_t)stack_top(2) - 64u;
+    int ok = worker_start(2, worker_new_ip) && receive_label(2, 19);
+    L4_ExchangeRegisters(worker_gid(2), control, sp, (L4_Word_t)new_ip_landing, 0, 0, L4_nilthread, &c,
+                         &osp, &oip, &oflags, &ohandle, &opager);
+    ok &= (c & L4_EXREG_ABORT_RECEIVE) != 0 && oflags == 0x202u;   /* it was receiving */
+    L4_ExchangeRegisters(worker_gid(2), 0, 0, 0, 0, 0, L4_nilthread, &c, &osp, &oip, &oflags,
+                         &ohandle, &opager);
+    ktu_check("exreg_reads_new_sp_ip_of_fast_blocked",
+              ok && osp == sp && oip == (L4_Word_t)new_ip_landing && oflags == 0x202u,
+              "SP or IP read back differ from those just set");
+    L4_LoadMR(0, 20u << 16);
+    L4_MsgTag_t t = L4_Call(worker_gid(2));
+    ktu_check("fast_blocked_new_sp_ip_resumed",
+              ok && L4_IpcSucceeded(t) && L4_Label(t) == 21u && w_returned == 0 &&
+                  n_tag == (20u << 16) && n_sp == sp,
+              "did not leave its Ipc at the new IP on the new stack with our answer");
+}
+
+extern char _end[];
 extern char _end[];
 
 /* Touch every page of our image (read, then write back) so that sigma0
@@ -534,5 +608,6 @@ int main(void)
     check_self_flags_after_fast_block();
     check_timed_caller();
     check_partner_deleted();
+    check_blocked_new_sp_ip();
     ktu_finish();
 }

@@ -84,24 +84,26 @@ vec_1:
  * all of them clear (NT would turn a later iret of any thread into a task
  * return, DF would reverse string instructions, TF was handled by vec_1).
  *
- * The complete struct frame is pushed (no segment loads: the kernel runs
- * on the user's flat selectors, see gdt_init), but for its error slot:
- * nothing reads that of a sysenter frame except the general entry after
- * sysenter_declined, which writes it; for its vector slot, which holds
- * FRAME_VECTOR_SYSENTER already (frame.h: every exit through iret stores
- * it, trap_exit, and every exit through sysexit leaves a frame that holds
- * it); and so for its EFLAGS slot, whose value that vector implies: 0x202
- * (an Ipc returns with the arithmetic flags clobbered, ABI 4.3, DF, TF,
- * NT, AC and ID clear, IF set; frame_flags reads it so, and each way out
- * of a sysenter frame through iret stores it first: sysenter_iret,
- * iret_outputs, sysenter_declined); and for its CS slot, which holds
- * SEL_UCODE already: thread_init_user writes it, and every other write of
- * it is the CPU's entry from user mode, where CS can only be SEL_UCODE
- * (the one user code descriptor). With the flat data selectors (the
- * kernel's own) the whole call runs in C on this frame (ipc_sysenter: the fast
- * path, else the general one) and leaves with sysexit; any other selector
- * takes the general entry (trap_saved, which loads the kernel's). Once a
- * space has been small, SYSENTER_EIP is sysenter_entry_small instead.
+ * Of the struct frame only the registers and selectors are pushed (no
+ * segment loads: the kernel runs on the user's flat selectors, see
+ * gdt_init), EIP and ESP with them in the EBX and EBP slots (frame.h).
+ * The rest is known or not read: the error slot is read only by the
+ * general entry after sysenter_declined, which writes it; the vector slot
+ * holds FRAME_VECTOR_SYSENTER already (frame.h: every exit through iret
+ * stores it, trap_exit, and every exit through sysexit leaves a frame
+ * that holds it), which says where EIP and ESP are and what the EFLAGS
+ * slot would hold: 0x202 (an Ipc returns with the arithmetic flags
+ * clobbered, ABI 4.3, DF, TF, NT, AC and ID clear, IF set; frame_flags
+ * reads it so, and each way out of a sysenter frame through iret stores
+ * it first: sysenter_iret, iret_outputs, sysenter_declined); the CS slot
+ * holds SEL_UCODE already: thread_init_user writes it, and every other
+ * write of it is the CPU's entry from user mode, where CS can only be
+ * SEL_UCODE (the one user code descriptor). With the flat data selectors
+ * (the kernel's own) the whole call runs in C on this frame
+ * (ipc_sysenter: the fast path, else the general one) and leaves with
+ * sysexit; any other selector takes the general entry (trap_saved, which
+ * loads the kernel's). Once a space has been small, SYSENTER_EIP is
+ * sysenter_entry_small instead.
  */
 .macro SYSENTER_FRAME
     /* The kernel's flags (TF, IF, DF, IOPL, NT, AC, ID clear): the TSS's
@@ -109,12 +111,16 @@ vec_1:
      * then points at esp0, the kernel stack of the thread. */
     popf
     mov (%esp), %esp
-    /* (the uss slot is not written: SS after sysexit is SEL_UDATA, and
+    /* Only the registers: EIP and ESP stay in the EBX and EBP slots,
+     * where pusha puts them (frame.h: FRAME_VECTOR_SYSENTER). The slots
+     * above are not written: uss (SS after sysexit is SEL_UDATA, and
      * every way out of a sysenter frame through iret stores that first:
-     * sysenter_iret, iret_outputs and sysenter_declined) */
-    mov %ebp, -8(%esp)              /* usp (the eflags slot: implied, see above) */
-    mov %ebx, -20(%esp)             /* eip (below the cs slot, SEL_UCODE already) */
-    sub $28, %esp                   /* cs, eip; error: read only after sysenter_declined; vector */
+     * sysenter_iret, iret_outputs and sysenter_declined), usp and eip
+     * (every way out moves them there first: ipc_fast_resume,
+     * iret_outputs, sysenter_declined; leave_with_outputs reads them
+     * where they are), eflags (implied, see above), cs (SEL_UCODE
+     * already), error (read only after sysenter_declined), vector. */
+    sub $28, %esp
     pusha
     pushw %ds
     pushw %es
@@ -154,6 +160,16 @@ sysenter_entry:
      * code that runs with ESP at a user frame pushes into it. */
     .global ipc_fast_resume
 ipc_fast_resume:
+    /* The frame is as the entry pushed it: EIP and ESP from the EBX and
+     * EBP slots to their own, before ipc_sysenter_resume writes the
+     * outputs there (frame.h; the frame keeps its vector, so that both
+     * readings agree until then, and nothing reads it after that but
+     * the exit below) */
+    mov FRAME_EBX(%esp), %eax
+    mov %eax, FRAME_EIP(%esp)
+    mov FRAME_EBP(%esp), %eax
+    mov %eax, FRAME_USP(%esp)
+ipc_fast_resume_moved:
     mov %esp, %eax
     sub $4, %esp                    /* (the return slot) */
     call ipc_sysenter_resume
@@ -185,12 +201,16 @@ sysexit_exit:
  * the fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
 iret_outputs:
+    mov FRAME_EBX(%esp), %edx       /* EIP and ESP to their slots first (frame.h) */
+    mov %edx, FRAME_EIP(%esp)
+    mov FRAME_EBP(%esp), %edx
+    mov %edx, FRAME_USP(%esp)
     mov %eax, FRAME_EAX(%esp)
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
     mov %ecx, FRAME_EBP(%esp)
     /* (as sysenter_iret below; its flags are 0x202: a fast context,
-     * ipc_sysenter_flags_set) */
+     * ipc_sysenter_regs_set) */
     movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
     movl $SEL_UDATA, FRAME_USS(%esp)
     jmp trap_exit
@@ -204,14 +224,15 @@ sysenter_iret:
     jne trap_exit
     movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)
     jmp trap_exit
-/* ipc_fast_resume for a thread blocked in the fast path whose flags
- * ExchangeRegisters set (ipc_sysenter_flags_set): its context is a switch
- * frame right below the fast one, so the frame lies that much higher.
- * sysexit_exit then leaves with iret (its flags are not 0x202). */
+/* ipc_fast_resume for a thread blocked in the fast path whose user
+ * registers ExchangeRegisters set (ipc_sysenter_regs_set): its context
+ * is a switch frame right below the fast one, so the frame lies that much
+ * higher; its EIP and ESP are in their slots already (arch_user_regs_set).
+ * sysexit_exit then leaves with iret (another vector: frame.h). */
     .global ipc_fast_resume_iret
 ipc_fast_resume_iret:
     add $SWITCH_FRAME_SIZE, %esp
-    jmp ipc_fast_resume
+    jmp ipc_fast_resume_moved
 /* The sysenter entry once a space has been small (smallspace_first sets
  * SYSENTER_EIP): the user's data selectors may be a small space's
  * segments, so the kernel loads its own (DS/ES; it uses no other) and
@@ -228,6 +249,10 @@ sysenter_entry_small:
     jmp SYSENTER_SYM(ipc_sysenter_small)   /* EAX, EDX, ECX (ESI, EDI) as above */
 
 sysenter_declined:
+    mov FRAME_EBX(%esp), %eax           /* EIP and ESP to their slots (frame.h) */
+    mov %eax, FRAME_EIP(%esp)
+    mov FRAME_EBP(%esp), %eax
+    mov %eax, FRAME_USP(%esp)
     movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret: this frame leaves through trap_exit) */
     movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)   /* (the vector below is another) */
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)

@@ -5,7 +5,7 @@
  *
  * The sysenter Ipc's C path is in sysenter.c (its design note); here
  * are what other code calls of it: ipc_sysenter_resume (entry.S) and
- * ipc_sysenter_flags_set (ExchangeRegisters).
+ * ipc_sysenter_regs_set (ExchangeRegisters).
  */
 #include <arch/kipboot.h>
 #include <arch/syscall.h>
@@ -105,17 +105,21 @@ __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f)
     kassert(((struct switch_frame *)f - 1)->ret == (uint32_t)(uintptr_t)ipc_fast_resume);
     while (ipc_pending(self))
         sched_dispatch();
-    ipc_outputs(self, f);
+    /* (preempted first: the outputs EBX and EBP overwrite the slots of a
+     * sysenter frame that ExchangeRegisters reads EIP and ESP from while
+     * the thread is not running, frame.h; nothing it did changes them) */
     if (sched_resched_pending())
         sched_preempt();
+    ipc_outputs(self, f);
 }
 
 extern char ipc_fast_resume_iret[];
 
-void ipc_sysenter_flags_set(struct tcb *t)
+void ipc_sysenter_regs_set(struct tcb *t)
 {
     const struct frame *f = thread_user_frame(t);
-    if (t == arch_current() || t->arch.ksp != KSP_FAST_CONTEXT || f->vector == FRAME_VECTOR_SYSENTER)
+    kassert(f->vector != FRAME_VECTOR_SYSENTER);   /* (arch_user_regs_set replaced it) */
+    if (t == arch_current() || t->arch.ksp != KSP_FAST_CONTEXT)
         return;
     /* a second switch frame right below the fast context (the stack of a
      * thread that is not running is free below its context) */
@@ -167,7 +171,7 @@ static void sys_exchange_registers_frame(struct frame *f)
 {
     core_call(f, sys_exchange_registers);
     /* the caller runs: its arch.ksp stays the constant (context_take), also
-     * when it set its own flags (ipc_sysenter_flags_set skips it) */
+     * when it set its own flags (ipc_sysenter_regs_set skips it) */
     kassert(frame_owner(f)->arch.ksp == KSP_FAST_CONTEXT);
     while (frame_owner(f)->halted)
         sched_dispatch();

@@ -3,9 +3,10 @@
  * inline (core/ipc_fast.h), else the general path, on the caller's frame.
  *
  * Design note, the sysenter Ipc (entry.S -> ipc_sysenter[_small]):
- *  - The entry pushes a complete frame and calls ipc_sysenter (jumps to
- *    ipc_sysenter_small), which never returns: it leaves through
- *    sysexit_exit on some thread's frame.
+ *  - The entry pushes the registers and selectors (EIP and ESP in the
+ *    EBX and EBP slots, arch/frame.h: FRAME_VECTOR_SYSENTER) and calls
+ *    ipc_sysenter (jumps to ipc_sysenter_small), which never returns: it
+ *    leaves through sysexit_exit on some thread's frame.
  *  - A caller that blocks (fast path hand-off, or the general path's
  *    dispatch) switches with ipc_switch_deferred: its own C frames are
  *    dropped and its kernel context becomes the switch frame right below
@@ -23,9 +24,10 @@
  *    through its own frame (leave_with_outputs: sysexit; iret_outputs
  *    once a space has been small). Else the context is loaded
  *    (context_load).
- *  - Its flags are then 0x202, as its frame's mark says (arch/frame.h:
- *    FRAME_VECTOR_SYSENTER): ExchangeRegisters that sets others replaces
- *    the mark and the context (ipc_sysenter_flags_set).
+ *  - Its flags are then 0x202 and its EIP and ESP in the EBX and EBP
+ *    slots, as its frame's mark says (arch/frame.h: FRAME_VECTOR_SYSENTER):
+ *    ExchangeRegisters that sets any of them replaces the mark and the
+ *    context (ipc_sysenter_regs_set).
  *  - Equivalence: the switch functions differ from arch_switch_to only in
  *    how the kernel context is kept; the core's state changes are the same
  *    (the host test test_ipc_fast compares the core's paths byte for byte,
@@ -36,7 +38,10 @@
  *    in sysexit or a context load). So the callee-saved registers of the
  *    C ABI mean nothing here, and GCC builds this file with EBX, ESI and
  *    EDI call-clobbered (-fcall-used-*, CMakeLists.txt): the fast path's
- *    prologue saves one register instead of four. Clang has no such
+ *    prologue saves one register instead of four; and with a 4-byte
+ *    aligned stack: as nothing on the fast path spills (no value lives
+ *    across a call there: its callees are inline or end it, or end
+ *    what it does, sched.h), it needs no stack frame. Clang has no such
  *    option: there ipc_sysenter[_small] use the regcall convention
  *    (SYSENTER_REGCALL, arch/syscall.h; ESI and EDI caller-saved, MR0 an
  *    argument) and the file is built without LLVM's hoisting of common
@@ -72,9 +77,11 @@ extern char iret_outputs[];
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
  * sysexit_exit would, its From being `from`: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
- * the three from its UTCB, EDI and the return point from the frame; its
+ * the three from its UTCB, EDI and the return point from the frame, which
+ * holds the sysenter vector, so EIP and ESP in the EBX and EBP slots,
+ * frame.h; its
  * selectors are the flat ones its entry checked, still loaded, and its
- * flags 0x202, see ipc_sysenter_flags_set), or once a space has been
+ * flags 0x202, see ipc_sysenter_regs_set), or once a space has been
  * small (`small`) through iret_outputs (entry.S: EBX MR1, ECX MR2 into the
  * frame, then the common iret exit, which reloads every selector from
  * it). The asm never returns, so it may overwrite any register once it has
@@ -107,7 +114,8 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                          :
                          : "r"(t), "a"(from),
                            "i"(offsetof(struct tcb, utcb)),
-                           "i"(USER_FRAME_OFFSET), "i"(FRAME_EIP), "i"(FRAME_USP), "i"(FRAME_EDI)
+                           "i"(USER_FRAME_OFFSET), "i"(FRAME_SYSENTER_EIP), "i"(FRAME_SYSENTER_USP),
+                           "i"(FRAME_EDI)
                          : "memory", "ebx", "edx", "esi", "edi");
     __builtin_unreachable();
 }
@@ -131,7 +139,7 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
     tid_t given = ipc_from_id_known(from, spaces == SWITCH_SPACES_SAME);
     if (to->arch.ksp == KSP_FAST_CONTEXT) {    /* (to's arch.ksp stays so) */
         /* (its flags are 0x202: ExchangeRegisters gives a thread other
-         * ones only with another context, ipc_sysenter_flags_set; so its
+         * ones only with another context, ipc_sysenter_regs_set; so its
          * frame holds the sysenter vector, frame.h, which debug kernels
          * check) */
         if (L4_KCHECK)

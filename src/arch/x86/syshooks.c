@@ -66,8 +66,8 @@ void arch_thread_prepare_start(struct tcb *t)
 void arch_user_regs(const struct tcb *t, word_t *sp, word_t *ip, word_t *flags)
 {
     const struct frame *f = thread_user_frame((struct tcb *)(uintptr_t)t);
-    *sp = f->usp;
-    *ip = f->eip;
+    *sp = frame_user_sp(f);
+    *ip = frame_user_ip(f);
     *flags = frame_flags(f);
 }
 
@@ -77,11 +77,12 @@ void arch_user_regs_set(struct tcb *t, word_t sp, word_t ip, word_t flags)
     f->usp = sp;
     f->eip = ip;
     f->eflags = (flags & 0x8D5u) | 0x202u;   /* user flags; IF on, IOPL 0 */
-    /* a frame whose flags are implied (frame_flags) holds them from now on
-     * when they differ: its slot is read again (FRAME_VECTOR_SYSENTER) */
-    if (f->vector == FRAME_VECTOR_SYSENTER && f->eflags != (EFLAGS_FIXED | EFLAGS_IF))
+    /* a frame as the sysenter entry pushed it (FRAME_VECTOR_SYSENTER):
+     * its slots hold the registers from now on, read as any frame's; and
+     * the thread, if blocked in the fast path, leaves through iret */
+    if (f->vector == FRAME_VECTOR_SYSENTER)
         f->vector = SYSCALL_VECTOR_BASE + SYS_IPC;
-    ipc_sysenter_flags_set(t);
+    ipc_sysenter_regs_set(t);
 }
 
 bool arch_irq_attach(unsigned irq, struct tcb *handler)

@@ -40,16 +40,29 @@
  * (arch/context.h), for the assembler: TCB_SIZE - FRAME_SIZE. */
 #define FRAME_TCB_OFFSET  0xFBC
 
-/* The vector slot of a frame whose EFLAGS slot is not written: every exit
+/* The vector slot of a frame that the sysenter entry pushed: every exit
  * through iret stores it (trap_exit), every other entry overwrites it
  * with a vector, and the sysenter entry leaves it. So a frame whose slot
- * holds it is that of a thread in user mode or in a sysenter Ipc, whose
- * flags are EFLAGS_FIXED | EFLAGS_IF (0x202) whatever its EFLAGS slot
- * holds (frame_flags; the sysenter entry saves a store). ExchangeRegisters
- * that gives such a thread other flags writes them and another vector
- * (arch_user_regs_set); the iret exits of a sysenter frame store 0x202
- * first while it holds this (sysenter_iret). No vector is this large. */
+ * holds it is that of a thread in user mode (the running one) or in a
+ * sysenter Ipc, which the entry pushed with pusha alone (three stores
+ * fewer), so that for the latter:
+ *  - its flags are EFLAGS_FIXED | EFLAGS_IF (0x202) whatever its EFLAGS
+ *    slot holds (frame_flags);
+ *  - its EIP and ESP are in the EBX and EBP slots (FRAME_SYSENTER_EIP,
+ *    FRAME_SYSENTER_USP: the KIP's entry code hands them over in those
+ *    registers, which Ipc takes no input in), not in their own
+ *    (frame_user_ip, frame_user_sp). Every way out moves them there
+ *    before it writes the outputs EBX and EBP or leaves through iret
+ *    (ipc_fast_resume, iret_outputs, sysenter_declined), but for the
+ *    fast path's sysexit, which reads them where they are
+ *    (leave_with_outputs); so do ExchangeRegisters that sets SP, IP or
+ *    flags, which then writes another vector (arch_user_regs_set).
+ * After ipc_fast_resume has moved them, both readings agree until
+ * ipc_sysenter_resume writes the outputs, and the thread leaves right
+ * after that. No vector is this large. */
 #define FRAME_VECTOR_SYSENTER 0xFFFFFFFF   /* (no suffix: the assembler reads it too) */
+#define FRAME_SYSENTER_EIP FRAME_EBX
+#define FRAME_SYSENTER_USP FRAME_EBP
 
 /* EFLAGS bits the entry paths care about. */
 #define EFLAGS_FIXED  0x00000002   /* bit 1 always reads 1 */
@@ -99,6 +112,19 @@ _Static_assert(sizeof(struct frame) == FRAME_SIZE, "frame layout");
 static inline uint32_t frame_flags(const struct frame *f)
 {
     return f->vector == FRAME_VECTOR_SYSENTER ? (EFLAGS_FIXED | EFLAGS_IF) : f->eflags;
+}
+
+/* The user EIP and ESP of frame `f`, a thread's user frame that the
+ * thread is not running on (FRAME_VECTOR_SYSENTER: the EBX and EBP slots,
+ * else their own). */
+static inline uint32_t frame_user_ip(const struct frame *f)
+{
+    return f->vector == FRAME_VECTOR_SYSENTER ? f->ebx : f->eip;
+}
+
+static inline uint32_t frame_user_sp(const struct frame *f)
+{
+    return f->vector == FRAME_VECTOR_SYSENTER ? f->ebp : f->usp;
 }
 
 /* True when the frame was pushed on entry from user mode (CPL 3). */

@@ -83,19 +83,19 @@ __attribute__((regparm(3))) _Noreturn void ipc_sysenter_small(tid_t to, tid_t fr
 #endif
 
 /* The end of an Ipc of the sysenter entry, also where a thread blocked in
- * its fast path resumes (ipc_fast_resume, entry.S): wait until the IPC of
- * the owner of `f` is over, write its outputs into `f`, run the dispatcher
- * if a reschedule is pending. */
+ * its fast path resumes (ipc_fast_resume, entry.S, which moved EIP and ESP
+ * to their slots): wait until the IPC of the owner of `f` is over, run the
+ * dispatcher if a reschedule is pending, write its outputs into `f`. */
 __attribute__((regparm(1))) void ipc_sysenter_resume(struct frame *f);
 
-/* The user flags in the frame of `t` have been set (ExchangeRegisters).
- * If `t` is not running, its kernel context is the fast path's and the
- * flags are not those sysexit leaves with (0x202), its context becomes one
- * that ends its Ipc through ipc_fast_resume, whose exit takes iret for
- * such flags (ipc_fast_resume_iret, entry.S): so the fast path, which leaves through
- * a fast context with sysexit (leave_with_outputs), never has to look at the
- * flags. */
-void ipc_sysenter_flags_set(struct tcb *t);
+/* The user registers in the frame of `t` have been set (ExchangeRegisters:
+ * SP, IP, flags; its vector is no longer FRAME_VECTOR_SYSENTER). If `t` is
+ * not running and its kernel context is the fast path's, that context
+ * becomes one that ends its Ipc through ipc_fast_resume_iret (entry.S),
+ * whose exit takes iret: so the fast path, which leaves through a fast
+ * context with sysexit (leave_with_outputs), never has to look at the
+ * flags, nor at where EIP and ESP are (frame.h). */
+void ipc_sysenter_regs_set(struct tcb *t);
 
 /* From now on `sysenter` enters at sysenter_entry_small (the first space
  * has become small: smallspace_first). */
