@@ -35,14 +35,17 @@
  *    sender is queued, so only a miss of it tests the sender queue.
  *
  *  - The scheduler ends as on the general path: without a receive phase
- *    the receiver and then the caller are made ready (sched_make_ready);
- *    a caller now blocked in its receive phase hands the CPU on with
- *    sched_handoff(), which equals making the receiver ready and then the
- *    dispatch the system-call layer runs after ipc_invoke() answered
- *    IPC_BLOCKED (a second dispatch there finds nothing to change), and
- *    switches straight to the receiver in the common case of equal
- *    priorities with the caller alone in the highest non-empty ready
- *    queue (sched_state.top). The switch itself is the caller's
+ *    the receiver and then the caller are made ready (sched_make_ready;
+ *    the caller must be queued, as every thread running in user mode is,
+ *    so that its part is one store); a caller now blocked in its receive
+ *    phase hands the CPU on with sched_handoff(), which equals making the
+ *    receiver ready and then the dispatch the system-call layer runs
+ *    after ipc_invoke() answered IPC_BLOCKED (a second dispatch there
+ *    finds nothing to change), and switches straight to the receiver in
+ *    the common case of equal priorities with the caller heading the
+ *    highest non-empty ready queue (sched_state.top) and the receiver
+ *    right behind it (sched_handoff_behind, inline; when the two are not
+ *    yet such a pair, sched_handoff_by makes them one). The switch itself is the caller's
  *    `switch_fn`: arch_switch_to here (host tests, the `int` entry), the
  *    x86 sysenter entry's variant that leaves through the receiver's frame
  *    when it can (src/arch/x86/syscall.c); both end in the same state.

@@ -14,9 +14,9 @@
  * dispatcher unlinks non-runnable threads it meets at a queue head. A
  * thread that becomes ready again while still queued keeps its place and is
  * never queued twice (tcb->in_ready_queue). The IPC hand-off
- * (sched_handoff_direct, sched.h) rotates the blocked caller to the tail
- * instead of unlinking it, so that two threads calling each other stay
- * queued and each hand-off writes one queue head.
+ * (sched_handoff_behind, sched.h; sched_handoff_direct) rotates the
+ * blocked caller to the tail instead of unlinking it, so that two threads
+ * calling each other stay queued and each hand-off writes one queue head.
  *
  * Round robin: sched_tick() charges the running thread; when its slice is
  * used up it goes to the tail of its queue with a fresh slice and a

@@ -124,7 +124,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
  * at the bottom of its kernel stack: its C frames are dropped and its
  * kernel context becomes fast_context(). If `to` was blocked the same way,
  * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
- * reschedule pending: sched_handoff_direct), else its context is resumed.
+ * reschedule pending: sched_handoff_behind), else its context is resumed.
  * Called by the fast path with the spaces compared (`spaces` SAME or DIFFER),
  * it gives `to` its From first (struct fast_switches): in a register when
  * `to` leaves at once (the field, read by nothing else, stays as it was),
