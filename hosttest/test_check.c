@@ -806,6 +806,28 @@ static void test_kcheck_detects_thread_count(void **state)
     expect_clean();
 }
 
+/* Two spaces with one page directory (the mocks number each space's):
+ * root's and the kernel's, then root's and a new one's; each is reported
+ * once, as the pair it is. */
+static void test_kcheck_detects_shared_page_directory(void **state)
+{
+    (void)state;
+    const char *what = "two spaces with one page directory";
+    unsigned keep = root_space->arch.root;
+    root_space->arch.root = env_kspace.arch.root;
+    assert_int_equal(expect_violation(what, KCHECK_NO_THREAD), 1);
+    root_space->arch.root = keep;
+    struct tcb *t;
+    assert_int_equal(tcb_create(G(70), space_create(), G(ROOT_N), &t), TCB_OK);
+    expect_clean();
+    t->space->arch.root = keep;
+    assert_int_equal(expect_violation(what, KCHECK_NO_THREAD), 1);
+    t->space->arch.root = keep + 1000u;
+    expect_clean();
+    env_kill(t);
+    expect_clean();
+}
+
 /* A thread's fast view that is not the one its send queue and its space's
  * redirector give: root (B queued to it) with the area's view, another
  * base or mask, the redirector changed behind tcb_space_redirect's back
@@ -1078,6 +1100,7 @@ int main(void)
         T_(test_kcheck_detects_freed_space),
         T_(test_kcheck_detects_kernel_space_misuse),
         T_(test_kcheck_detects_thread_count),
+        T_(test_kcheck_detects_shared_page_directory),
         T_(test_kcheck_detects_fast_view_wrong),
         T_(test_kcheck_detects_local_hint_wrong),
         T_(test_kcheck_detects_too_many_spaces),

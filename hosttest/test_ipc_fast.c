@@ -876,11 +876,17 @@ static void test_ipc_fastpath_declines_caller_without_utcb_location(void **state
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
 }
 
+/* A caller that is not ready (blocked, or in a state no thread that runs
+ * has): the fast path leaves it to the general path, whatever its kind. */
 static void test_ipc_fastpath_declines_pending_caller(void **state)
 {
     wait_for(5, TID_ANY);
-    th[0]->state = TS_SEND_WAIT;                   /* (cannot happen from a system call) */
-    expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+    static const uint8_t odd[] = { TS_SEND_WAIT, TS_RECEIVING, TS_INACTIVE, TS_DEAD };
+    for (unsigned k = 0; k < sizeof odd; k++) {   /* (cannot happen from a system call) */
+        th[0]->state = odd[k];
+        expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
+        expect_decline(0, gid_of(5), TID_NIL, 0, tag2);
+    }
     th[0]->state = TS_READY;
 }
 

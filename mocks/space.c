@@ -7,6 +7,7 @@
 
 unsigned mock_space_init_failures;
 unsigned mock_spaces_live;
+static unsigned mock_space_roots;
 
 bool arch_space_init(struct space *s)
 {
@@ -15,8 +16,14 @@ bool arch_space_init(struct space *s)
         return false;
     }
     s->arch.pt = NULL;
+    s->arch.root = ++mock_space_roots;
     mock_spaces_live++;
     return true;
+}
+
+bool arch_space_shares_root(const struct space *a, const struct space *b)
+{
+    return a->arch.root == b->arch.root;
 }
 
 void arch_space_free(struct space *s)

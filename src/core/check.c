@@ -38,8 +38,10 @@
  *    KIP or UTCB areas; what the machine part of a thread keeps of its
  *    space agrees with it (arch_tcb_space_agrees: in the kernel, the page
  *    directory every switch loads); every space's thread_count is exact and every
- *    allocated space has threads (their number equals space_count()); a
- *    free slot is linked nowhere.
+ *    allocated space has threads (their number equals space_count()); no
+ *    two spaces share that machine root (arch_space_shares_root: the
+ *    fast path tells spaces apart by their page directories); a free slot
+ *    is linked nowhere.
  *  - Memory: mdb_check() (every mapping tree against the page tables) and
  *    the bookkeeping of every kmem cache (spaces, mapnodes, root tables).
  *
@@ -386,7 +388,8 @@ static void kcheck_free_slot(const struct tcb *t)
     kcheck(unlinked, "freed thread still linked", t);
 }
 
-/* Thread counts of the spaces against space_count(). */
+/* Thread counts of the spaces against space_count(); one page directory
+ * per space. */
 static void kcheck_spaces(unsigned nspaces)
 {
     unsigned live = 0;
@@ -395,6 +398,10 @@ static void kcheck_spaces(unsigned nspaces)
         live += kc_spaces[i].space != kc.idle->space && space_live(kc_spaces[i].space);
     }
     kcheck(live == space_count(), "space without threads", NULL);
+    for (unsigned i = 0; i < nspaces; i++)
+        for (unsigned j = i + 1; j < nspaces; j++)
+            kcheck(!arch_space_shares_root(kc_spaces[i].space, kc_spaces[j].space),
+                   "two spaces with one page directory", NULL);
 }
 
 unsigned kcheck_all(void)
@@ -436,7 +443,7 @@ void kcheck_after_syscall(void)
 {
     kcheck_all();
     /* (between user mode and the kernel: every exit consumed its
-     * reschedule request; sched_handoff_direct relies on it) */
+     * reschedule request; sched_handoff_behind relies on it) */
     kcheck(!sched_resched_pending(), "reschedule request left for user mode", NULL);
     if (kc.bad == 0)
         return;

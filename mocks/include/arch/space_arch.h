@@ -6,6 +6,8 @@
 
 struct arch_space {
     void *pt;                  /* the fake page table of mocks/ (owned there) */
+    unsigned root;             /* stands for the page directory: a serial number
+                                  from arch_space_init (arch_space_shares_root) */
 };
 
 #endif

@@ -44,6 +44,11 @@ bool arch_tcb_space_agrees(const struct tcb *t)
     return t->arch.pdir_phys == t->space->arch.pdir_phys;
 }
 
+bool arch_space_shares_root(const struct space *a, const struct space *b)
+{
+    return a->arch.pdir_phys == b->arch.pdir_phys;
+}
+
 void arch_tcb_free(struct tcb *t)
 {
     fpu_release(t);                      /* no lazy FXSAVE into a freed page */

@@ -59,6 +59,12 @@ bool arch_tcb_space_agrees(const struct tcb *t);
  * half). False when out of memory; then nothing is held. */
 bool arch_space_init(struct space *s);
 
+/* True when the machine's root of spaces `a` and `b` is the same (the
+ * kernel: their page directories), which it must not be for two spaces
+ * (kcheck: the IPC fast path tells spaces apart by it, and the machine
+ * keeps their memory apart by it). */
+bool arch_space_shares_root(const struct space *a, const struct space *b);
+
 /* Release what arch_space_init() and later page-table use acquired; the
  * space has no user mappings left (the mdb removed them). */
 void arch_space_free(struct space *s);

@@ -56,13 +56,14 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and a
- * UTCB location (an interrupt thread's kernel UTCB has none) and no IPC
- * in progress (not blocked, no nested IPC, no timer, in no queue).
- * Every thread that runs in user mode is; ipc_fastpath() checks it, the
- * kernel's sysenter entry, whose caller is such a thread, does not. */
+ * UTCB location (an interrupt thread's kernel UTCB has none), is ready
+ * (so no IPC in progress: not blocked) and has no nested IPC, no timer
+ * and is in no queue. Every thread that runs in user mode is; ipc_fastpath()
+ * checks it, the kernel's sysenter entry, whose caller is such a thread,
+ * does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
-    return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB && !ipc_pending(self) &&
+    return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB && self->state == TS_READY &&
            !self->ipc_nested && !self->ipc.timer_live && self->ipc.q_on == NULL;
 }
 
@@ -150,10 +151,8 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
         r->ipc.result_from = ipc_from_id(self, r);
         /* (its result tag is MR0, `tag`, stored; its partner stays stale) */
         self->ipc.result_from = TID_NIL;
-        /* sched_make_ready_by(self, self) for a caller that is queued
-         * (ipc_fast_try), first: r's may end in a call, after which
-         * nothing is left to do */
-        self->state = TS_READY;
+        /* (sched_make_ready_by(self, self) changes nothing: self runs, so
+         * it is ready, ipc_fast_caller_ok, and it is queued, ipc_fast_try) */
         sched_make_ready_by(r, self);      /* (self runs) */
     } else {
         fast_call_commit(self, r, tag, sw, kind, local);
