@@ -173,6 +173,16 @@ static void worker_spin(void)
 
 /* ---- workers that block in the fast path's receive ------------------------- */
 
+/* Send us `label`, then only receive (nothing is sent to it any more). */
+static _Noreturn void report_and_park(unsigned label)
+{
+    L4_LoadMR(0, label << 16);
+    L4_Send(root_gid);
+    for (;;)
+        L4_Receive(L4_nilthread);
+}
+
+
 static volatile unsigned w_tag, w_err, w_returned;
 volatile unsigned w_flags __attribute__((used));
 
@@ -183,8 +193,16 @@ static void worker_cancelled(void)
     L4_MsgTag_t t = L4_Call(root_gid);
     w_tag = t.raw;
     w_err = L4_ErrorCode();
-    L4_LoadMR(0, 6u << 16);
-    L4_Send(root_gid);
+    report_and_park(6u);
+}
+
+/* Call us with `label`; a call that comes back (it must not, here) sets
+ * w_returned to `mark`. Then only receive. */
+static _Noreturn void call_and_park(unsigned label, unsigned mark)
+{
+    L4_LoadMR(0, label << 16);
+    L4_Call(root_gid);
+    w_returned = mark;
     for (;;)
         L4_Receive(L4_nilthread);
 }
@@ -192,10 +210,7 @@ static void worker_cancelled(void)
 void exreg_landing_c(void);
 void exreg_landing_c(void)
 {
-    L4_LoadMR(0, 8u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(8u);
 }
 
 /* Where ExchangeRegisters sends the redirected worker: the flags first. */
@@ -209,21 +224,13 @@ void exreg_landing(void);
 /* Calls us (label 7) and must never come back from that call. */
 static void worker_redirected(void)
 {
-    L4_LoadMR(0, 7u << 16);
-    L4_Call(root_gid);
-    w_returned = 1;
-    for (;;)
-        L4_Receive(L4_nilthread);
+    call_and_park(7u, 1u);
 }
 
 /* Calls us (label 9); it is deleted while blocked. */
 static void worker_deleted(void)
 {
-    L4_LoadMR(0, 9u << 16);
-    L4_Call(root_gid);
-    w_returned = 2;
-    for (;;)
-        L4_Receive(L4_nilthread);
+    call_and_park(9u, 2u);
 }
 
 /* Wait for a message with `label` from worker `i` (by its local ID). */
@@ -357,10 +364,7 @@ static void worker_flags(void)
     do
         raw_call();
     while ((cio.esi >> 16) != 13u);
-    L4_LoadMR(0, 12u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(12u);
 }
 
 static void check_blocked_flags_resumed_fast(void)
@@ -444,10 +448,7 @@ static void worker_delayed(void)
     L4_Send(root_gid);
     L4_Wait(&from);
     L4_Sleep(L4_TimePeriod(1500000));
-    L4_LoadMR(0, 15u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(15u);
 }
 
 static void check_timed_caller(void)
@@ -488,10 +489,7 @@ static void worker_sink(void)
 {
     L4_ThreadId_t from;
     L4_Wait(&from);
-    L4_LoadMR(0, 17u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(17u);
 }
 
 /* Calls worker 3, records the outcome, reports it with label 16. */
@@ -501,10 +499,7 @@ static void worker_caller(void)
     L4_MsgTag_t t = L4_Call(worker_gid(3));
     d_tag = t.raw;
     d_err = L4_ErrorCode();
-    L4_LoadMR(0, 16u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(16u);
 }
 
 static void check_partner_deleted(void)
@@ -527,10 +522,7 @@ volatile unsigned n_tag __attribute__((used)), n_sp __attribute__((used));
 void new_ip_landing_c(void);
 void new_ip_landing_c(void)
 {
-    L4_LoadMR(0, 21u << 16);
-    L4_Send(root_gid);
-    for (;;)
-        L4_Receive(L4_nilthread);
+    report_and_park(21u);
 }
 
 /* Where ExchangeRegisters sends worker 2: what its Ipc returned in ESI
@@ -545,11 +537,7 @@ void new_ip_landing(void);
 /* Calls us (label 19) and must never come back from that call. */
 static void worker_new_ip(void)
 {
-    L4_LoadMR(0, 19u << 16);
-    L4_Call(root_gid);
-    w_returned = 3;
-    for (;;)
-        L4_Receive(L4_nilthread);
+    call_and_park(19u, 3u);
 }
 
 /* Worker 2 waits in the fast path's closed receive on us; we give it a new
