@@ -567,6 +567,68 @@ static void check_blocked_new_sp_ip(void)
               "did not leave its Ipc at the new IP on the new stack with our answer");
 }
 
+/* ---- a caller that blocks through the `int` entry ------------------------------ */
+
+static volatile unsigned i_bad, i_rounds, i_root_lid;
+
+/* Calls us through the `int` entry (Ipc is int $0x34; label 26, a closed
+ * receive on us) until our answer has label 28, checking every other
+ * answer (label 27, u = 1, MR1 = 0x100 + its number, From our local ID):
+ * so it blocks with a kernel context the fast path's exit cannot use,
+ * queued right behind us (the `int` path's own hand-off). Reports with
+ * label 23. */
+static void worker_int_caller(void)
+{
+    unsigned utcb = L4_MyLocalId().raw, bad = 0, n;
+    for (n = 0;; n++) {
+        unsigned eax = root_gid.raw, ecx = 0, edx = root_gid.raw, esi = 26u << 16, mr1;
+        __asm__ volatile("push %%ebp\n\t"     /* (the frame pointer; EBP is MR2 after it) */
+                         "int $0x34\n\t"
+                         "pop %%ebp\n\t"
+                         : "+a"(eax), "+c"(ecx), "+d"(edx), "+S"(esi), "=b"(mr1)
+                         : "D"(utcb)
+                         : "memory", "cc");
+        if ((esi >> 16) == 28u)
+            break;
+        bad |= esi != ((27u << 16) | 1u) || mr1 != 0x100u + n || eax != i_root_lid;
+    }
+    i_bad = bad;
+    i_rounds = n;
+    report_and_park(23u);
+}
+
+/* A ping-pong with worker 3, which calls through `int` while we answer
+ * with calls through the KIP: the fast path must leave each of our calls
+ * to the general path (the receiver's context is not the fast one), and
+ * every message and return must arrive whole. */
+static void check_int_caller(void)
+{
+    /* the other workers go: with nothing else ready at our priority, the
+     * two hand the CPU straight to each other (as in
+     * check_blocked_flags_resumed_fast), so that each of our calls finds
+     * worker 3 right behind us in the ready queue, where the fast path's
+     * own hand-off would take it */
+    int ok = 1;
+    static const unsigned others[] = { 1, 2, 4, 5, 6 };
+    for (unsigned k = 0; k < sizeof others / sizeof others[0]; k++)
+        ok &= L4_ThreadControl(worker_gid(others[k]), L4_nilthread, L4_nilthread, L4_nilthread,
+                               (void *)-1) == 1;
+    i_root_lid = L4_MyLocalId().raw;
+    ok &= worker_start(3, worker_int_caller) && receive_label(3, 26);
+    for (unsigned i = 0; i < 16 && ok; i++) {
+        L4_LoadMR(0, (27u << 16) | 1u);
+        L4_LoadMR(1, 0x100u + i);
+        L4_MsgTag_t t = L4_Call(worker_gid(3));
+        ok &= L4_IpcSucceeded(t) && L4_Label(t) == 26u;
+    }
+    L4_LoadMR(0, 28u << 16);
+    L4_MsgTag_t t = L4_Call(worker_gid(3));
+    ktu_check("int_caller_answered_by_fast_calls",
+              ok && L4_IpcSucceeded(t) && L4_Label(t) == 23u && i_bad == 0 && i_rounds == 16,
+              "a caller blocked through int got a wrong answer or return");
+}
+
+extern char _end[];
 extern char _end[];
 extern char _end[];
 
@@ -597,5 +659,6 @@ int main(void)
     check_timed_caller();
     check_partner_deleted();
     check_blocked_new_sp_ip();
+    check_int_caller();
     ktu_finish();
 }

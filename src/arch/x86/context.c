@@ -26,6 +26,7 @@ void thread_init_user(struct tcb *t, uint32_t eip, uint32_t esp)
     struct switch_frame *sf = (struct switch_frame *)((uint32_t *)f - 1) - 1;
     *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)thread_first_exit };
     t->arch.ksp = (uintptr_t)sf;
+    t->ctx_slow = true;
 }
 
 void thread_init_kernel(struct tcb *t, void (*fn)(void))
@@ -36,6 +37,7 @@ void thread_init_kernel(struct tcb *t, void (*fn)(void))
     struct switch_frame *sf = (struct switch_frame *)thread_user_frame(t) - 2;
     *sf = (struct switch_frame){ .ret = (uint32_t)(uintptr_t)fn };
     t->arch.ksp = (uintptr_t)sf;
+    t->ctx_slow = true;
 }
 
 unsigned long context_switches;
@@ -66,6 +68,7 @@ static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
     switch_prepare(from, to, true, SWITCH_SPACES_ANY);
+    from->ctx_slow = true;           /* (its context: the one saved here) */
     context_switch(&from->arch.ksp, context_take(to));
 }
 

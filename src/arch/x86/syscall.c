@@ -126,6 +126,7 @@ void ipc_sysenter_regs_set(struct tcb *t)
     struct switch_frame *iret_context = fast_context(t) - 1;
     iret_context->ret = (uint32_t)(uintptr_t)ipc_fast_resume_iret;
     t->arch.ksp = (uintptr_t)iret_context;
+    t->ctx_slow = true;
 }
 
 /* Ipc/Lipc (ABI 4.4) through `int` or a declined sysenter: the fast path

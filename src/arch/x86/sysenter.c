@@ -137,17 +137,26 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
     tid_t given = ipc_from_id_known(from, spaces == SWITCH_SPACES_SAME);
-    if (to->arch.ksp == KSP_FAST_CONTEXT) {    /* (to's arch.ksp stays so) */
+    /* from keeps the context it runs with, the fast one: its ctx_slow is
+     * clear (core/tcb.h; the fast path's commit cleared it with the run
+     * word, tcb_run_word_set) */
+    if (spaces == SWITCH_SPACES_ANY)
+        from->ctx_slow = false;
+    /* A receiver the fast path found (SAME, DIFFER) had a clear ctx_slow
+     * in its run word, which fast_receiver_ready compares: so it has the
+     * fast context (ctx_slow is set wherever a thread gets another one:
+     * arch_switch_to, ipc_sysenter_regs_set, thread_init_*), which debug
+     * kernels check; any other is tested. */
+    if (spaces != SWITCH_SPACES_ANY || to->arch.ksp == KSP_FAST_CONTEXT) {  /* (it stays so) */
         /* (its flags are 0x202: ExchangeRegisters gives a thread other
          * ones only with another context, ipc_sysenter_regs_set; so its
          * frame holds the sysenter vector, frame.h, which debug kernels
          * check) */
         if (L4_KCHECK)
-            kassert(thread_user_frame(to)->vector == FRAME_VECTOR_SYSENTER);
+            kassert(to->arch.ksp == KSP_FAST_CONTEXT &&
+                    thread_user_frame(to)->vector == FRAME_VECTOR_SYSENTER);
         leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen);
     }
-    if (spaces != SWITCH_SPACES_ANY)
-        to->ipc.result_from = given;
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
     uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;

@@ -57,14 +57,15 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
 
 /* True when `self` can make a system call at all: it has a UTCB and a
  * UTCB location (an interrupt thread's kernel UTCB has none), is ready
- * (so no IPC in progress: not blocked) and has no nested IPC, no timer
- * and is in no queue. Every thread that runs in user mode is; ipc_fastpath()
- * checks it, the kernel's sysenter entry, whose caller is such a thread,
- * does not. */
+ * (so no IPC in progress: not blocked), not halted, with quantum left,
+ * and has no nested IPC, no timer and is in no queue. Every thread that
+ * runs in user mode is; ipc_fastpath() checks it, the kernel's sysenter
+ * entry, whose caller is such a thread, does not. */
 static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
-    return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB && self->state == TS_READY &&
-           !self->ipc_nested && !self->ipc.timer_live && self->ipc.q_on == NULL;
+    return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB &&
+           (tcb_run_word(self) & SCHED_RUN_MASK) == TS_READY && !self->ipc_nested &&
+           !self->ipc.timer_live && self->ipc.q_on == NULL;
 }
 
 /* The three shapes of call the fast path takes, each compiled as its own
@@ -112,7 +113,7 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
 {
     fast_deliver(self, r, tag);
     /* (r's From: the switch gives it, struct fast_switches) */
-    self->state = TS_RECV_WAIT;
+    tcb_run_word_set(self, TS_RECV_WAIT);    /* (it runs: ipc_fast_caller_ok) */
     if (kind == FAST_CALL) {
         self->ipc.partner = r;       /* (no queue to join: ipc.c's design note) */
     } else {

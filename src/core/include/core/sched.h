@@ -64,7 +64,8 @@ static inline __attribute__((always_inline)) int sched_current_prio(void)
     return sched_prio_of_current(sched_current());
 }
 
-/* The run word bits besides the nested-IPC flag: state, halted, quantum_out. */
+/* The run word bits besides run_flags (nested IPC, ctx_slow): state,
+ * halted, quantum_out. */
 #define SCHED_RUN_MASK 0xFF00FFFFu
 
 /* Append the runnable `t`, not queued, to the tail of its ready queue
@@ -199,7 +200,7 @@ sched_block_by(struct tcb *from, sched_switch_fn switch_fn)
 {
     struct tcb *next = from->ready_next;     /* NULL: from is not queued */
     /* (run word TS_READY: ready, not halted, quantum left) */
-    if (next == NULL || next == from || tcb_run_word(next) != TS_READY ||
+    if (next == NULL || next == from || (tcb_run_word(next) & SCHED_RUN_MASK) != TS_READY ||
         !sched_handoff_behind(from, next, switch_fn))
         sched_dispatch_by(switch_fn);
 }

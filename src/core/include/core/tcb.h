@@ -45,8 +45,17 @@ struct tcb {
     /* the run word (tcb_run_word): these four bytes, read as one */
     uint8_t state;               /* enum thread_state */
     bool halted;                 /* stopped by ExchangeRegisters */
-    bool ipc_nested;             /* a nested pagefault IPC runs, ipc.saved holds the
+    union {
+        struct {
+            bool ipc_nested : 1; /* a nested pagefault IPC runs, ipc.saved holds the
                                     outer one (owned by the ipc module) */
+            bool ctx_slow : 1;   /* its saved kernel context is one that the IPC fast
+                                    path's switch cannot leave through at once (kept
+                                    so by the machine layer: the x86 kernel's
+                                    sysenter exit; never set in host builds) */
+        };
+        uint8_t run_flags;       /* (both, as the run word's third byte) */
+    };
     bool quantum_out;            /* quantum_us == 0 (kept so by the sched module) */
     struct space *space;
     /* The TCB slots the IPC fast path looks this thread's global
@@ -98,19 +107,30 @@ struct tcb {
 _Static_assert(sizeof(struct tcb) <= TCB_SIZE / 4, "TCB leaves too little kernel stack");
 _Static_assert(offsetof(struct tcb, state) % 4 == 0 &&
                    offsetof(struct tcb, halted) == offsetof(struct tcb, state) + 1 &&
-                   offsetof(struct tcb, ipc_nested) == offsetof(struct tcb, state) + 2 &&
+                   offsetof(struct tcb, run_flags) == offsetof(struct tcb, state) + 2 &&
                    offsetof(struct tcb, quantum_out) == offsetof(struct tcb, state) + 3,
-               "the run word is state, halted, ipc_nested and quantum_out");
+               "the run word is state, halted, run_flags and quantum_out");
 
-/* The run word of `t`: state | halted << 8 | ipc_nested << 16 |
+/* The run word of `t`: state | halted << 8 | run_flags << 16 |
  * quantum_out << 24 (one load; the kernel and its host tests run
  * little-endian). tcb_run_word(t) == s: `t` is in state s, not halted, in
- * no nested IPC, with quantum left. */
+ * no nested IPC, with a context the fast path can leave through
+ * (ctx_slow clear), with quantum left. */
 static inline uint32_t tcb_run_word(const struct tcb *t)
 {
     uint32_t w;
     __builtin_memcpy(&w, (const char *)t + offsetof(struct tcb, state), sizeof(w));
     return w;
+}
+
+/* Set the whole run word of `t` to state `s` (one store): for the running
+ * thread, which is not halted, in no nested IPC and has quantum left, as
+ * it blocks keeping the context it runs with (ctx_slow clear: the IPC fast
+ * path, whose switches keep it so; a switch that saves another context
+ * sets ctx_slow, arch_switch_to). */
+static inline void tcb_run_word_set(struct tcb *t, uint32_t s)
+{
+    __builtin_memcpy((char *)t + offsetof(struct tcb, state), &s, sizeof(s));
 }
 
 /* The TCB whose block contains kernel stack address `sp`. */
