@@ -126,9 +126,9 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
  * it leaves at once as ipc_sysenter_resume() would (its IPC is over, no
  * reschedule pending: sched_handoff_behind), else its context is resumed.
  * Called by the fast path with the spaces compared (`spaces` SAME or DIFFER),
- * it gives `to` its From first (struct fast_switches): in a register when
- * `to` leaves at once (the field, read by nothing else, stays as it was),
- * else in the field. Never returns. */
+ * its `to` always leaves at once (its run word said so: ctx_slow clear)
+ * and gets its From (struct fast_switches) in a register (the field, read
+ * by nothing else, stays as it was). Never returns. */
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
