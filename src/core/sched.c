@@ -238,14 +238,16 @@ void sched_dispatch(void)
  * changed. */
 static bool sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn)
 {
-    if (sched_handoff_behind(from, to, switch_fn))
-        return true;
     word_t p = sched_state.top;
-    if (sched_state.queue_head[p] != from || from->ready_next != from || to->prio != p)
+    if (sched_state.queue_head[p] != from)
         return false;
-    to->ready_next = to->ready_prev = from;
-    from->ready_next = from->ready_prev = to;
-    to->in_ready_queue = true;
+    if (from->ready_next != to) {           /* (not sched_handoff_behind's case) */
+        if (from->ready_next != from || to->prio != p)
+            return false;
+        to->ready_next = to->ready_prev = from;
+        from->ready_next = from->ready_prev = to;
+        to->in_ready_queue = true;
+    }
     sched_handoff_to_next(from, to, p, switch_fn);
     return true;
 }
