@@ -105,6 +105,16 @@ vec_1:
  * loads the kernel's). Once a space has been small, SYSENTER_EIP is
  * sysenter_entry_small instead.
  */
+/* EIP and ESP of a frame the sysenter entry pushed from the EBX and EBP
+ * slots (FRAME_SYSENTER_EIP/USP, frame.h) to their own, through register
+ * \scratch; every way out but the fast path's sysexit does this first. */
+.macro SYSENTER_IP_SP_TO_SLOTS scratch
+    mov FRAME_SYSENTER_EIP(%esp), \scratch
+    mov \scratch, FRAME_EIP(%esp)
+    mov FRAME_SYSENTER_USP(%esp), \scratch
+    mov \scratch, FRAME_USP(%esp)
+.endm
+
 .macro SYSENTER_FRAME
     /* The kernel's flags (TF, IF, DF, IOPL, NT, AC, ID clear): the TSS's
      * link word, EFLAGS_FIXED, where SYSENTER_ESP points (desc.h); ESP
@@ -165,10 +175,7 @@ ipc_fast_resume:
      * outputs there (frame.h; the frame keeps its vector, so that both
      * readings agree until then, and nothing reads it after that but
      * the exit below) */
-    mov FRAME_EBX(%esp), %eax
-    mov %eax, FRAME_EIP(%esp)
-    mov FRAME_EBP(%esp), %eax
-    mov %eax, FRAME_USP(%esp)
+    SYSENTER_IP_SP_TO_SLOTS %eax
 ipc_fast_resume_moved:
     mov %esp, %eax
     sub $4, %esp                    /* (the return slot) */
@@ -201,10 +208,7 @@ sysexit_exit:
  * the fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
 iret_outputs:
-    mov FRAME_EBX(%esp), %edx       /* EIP and ESP to their slots first (frame.h) */
-    mov %edx, FRAME_EIP(%esp)
-    mov FRAME_EBP(%esp), %edx
-    mov %edx, FRAME_USP(%esp)
+    SYSENTER_IP_SP_TO_SLOTS %edx     /* (first: EBX and EBP are written below) */
     mov %eax, FRAME_EAX(%esp)
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
@@ -249,10 +253,7 @@ sysenter_entry_small:
     jmp SYSENTER_SYM(ipc_sysenter_small)   /* EAX, EDX, ECX (ESI, EDI) as above */
 
 sysenter_declined:
-    mov FRAME_EBX(%esp), %eax           /* EIP and ESP to their slots (frame.h) */
-    mov %eax, FRAME_EIP(%esp)
-    mov FRAME_EBP(%esp), %eax
-    mov %eax, FRAME_USP(%esp)
+    SYSENTER_IP_SP_TO_SLOTS %eax
     movl $SEL_UDATA, FRAME_USS(%esp)    /* (as sysenter_iret: this frame leaves through trap_exit) */
     movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)   /* (the vector below is another) */
     movl $SYSENTER_DECLINED, FRAME_ERROR(%esp)
