@@ -615,26 +615,26 @@ static void test_kcheck_detects_timer_of_ready_thread(void **state)
     struct tcb *d = T(N_D);
     wakeup_insert(&env_wq, &d->wakeup, 12345);
     expect_clean();                           /* stopped, still queued: stale (lazy timers) */
-    d->ipc.timer_live = true;
+    d->timer_live = true;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_D));
     wakeup_remove(&env_wq, &d->wakeup);
     expect_violation("running timer not queued", no(N_D));
-    d->ipc.timer_live = false;
+    d->timer_live = false;
     /* the receiving side of a transfer never owns the transfer timer */
     wakeup_insert(&env_wq, &T(N_R)->wakeup, 12345);
-    T(N_R)->ipc.timer_live = true;
+    T(N_R)->timer_live = true;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_R));
-    T(N_R)->ipc.timer_live = false;
+    T(N_R)->timer_live = false;
     wakeup_remove(&env_wq, &T(N_R)->wakeup);
     /* the sender's transfer timer only once a transfer timeout was decided */
     assert_true(T(N_S)->ipc.xfer_timed);      /* decided (never / never) at the fault */
     wakeup_insert(&env_wq, &T(N_S)->wakeup, 12345);
-    T(N_S)->ipc.timer_live = true;
+    T(N_S)->timer_live = true;
     expect_clean();
     T(N_S)->ipc.xfer_timed = false;
     expect_violation("timer queued for a thread not waiting in IPC", no(N_S));
     T(N_S)->ipc.xfer_timed = true;
-    T(N_S)->ipc.timer_live = false;
+    T(N_S)->timer_live = false;
     wakeup_remove(&env_wq, &T(N_S)->wakeup);
     /* a freed thread's node */
     struct tcb *f = freed_slot(60);
@@ -686,7 +686,7 @@ static void test_kcheck_detects_wakeup_queue_damage(void **state)
     (void)state;
     struct tcb *b = T(N_B), *c = T(N_C);
     wakeup_remove(&env_wq, &c->wakeup);       /* C waits without a timeout: B's is the only timer */
-    c->ipc.timer_live = false;
+    c->timer_live = false;
     expect_clean();
     uint64_t saved = b->wakeup.deadline;
     b->wakeup.deadline = UINT64_MAX;          /* outside its class */

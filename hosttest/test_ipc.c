@@ -59,8 +59,8 @@ static word_t err_of(unsigned i) { return U(i)[UTCB_ERROR_CODE]; }
 /* True while `t`'s timeout runs (its node may stay queued after: lazy timers). */
 static bool timer_running(const struct tcb *t)
 {
-    assert_true(!t->ipc.timer_live || wakeup_queued(&t->wakeup));
-    return t->ipc.timer_live;
+    assert_true(!t->timer_live || wakeup_queued(&t->wakeup));
+    return t->timer_live;
 }
 
 /* ---- basic send / receive ------------------------------------------------- */

@@ -902,10 +902,10 @@ static void test_ipc_fastpath_declines_caller_timer_armed(void **state)
 {
     wait_for(5, TID_ANY);
     wakeup_insert(&wq, &th[0]->wakeup, 500);
-    th[0]->ipc.timer_live = true;
+    th[0]->timer_live = true;
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
     /* a stopped timer whose node is still queued (lazy timers) is none */
-    th[0]->ipc.timer_live = false;
+    th[0]->timer_live = false;
     assert_true(ipc_fastpath(th[0], gid_of(5), gid_of(5), 0, tag2));
 }
 
@@ -1019,7 +1019,7 @@ static void timed_receiver_scene(void)
     mock_time_us = 0;
     mock_current = th[5];
     assert_int_equal(ipc_invoke(th[5], TID_NIL, TID_ANY, TO(NEVER, 0x0010u | (10u << 10))), IPC_BLOCKED);
-    assert_true(th[5]->ipc.timer_live);
+    assert_true(th[5]->timer_live);
     load(0, 2, 0x5500);
     mock_current = th[0];
 }
@@ -1040,7 +1040,7 @@ static void test_ipc_fastpath_stops_receiver_timer(void **state)
     const char *d = snapshot_diff(&snap_a, &snap_b);
     if (d != NULL)
         fail_msg("timed receiver differs from the general path in %s", d);
-    assert_false(th[5]->ipc.timer_live);
+    assert_false(th[5]->timer_live);
     assert_true(wakeup_queued(&th[5]->wakeup));
     assert_int_equal(ipc_result_tag(th[5]), tag);
     assert_int_equal(U(5)[2], 0x5502);

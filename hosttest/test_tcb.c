@@ -441,6 +441,31 @@ static void test_tcb_exreg_state_bits(void **state)
     }
 }
 
+/* ---- the run word ------------------------------------------------------------------ */
+
+/* Each field of the run word lands in its byte, and timer_live in the bit
+ * the fast path's compares name (TCB_RUN_FLAG_TIMER_LIVE); setting the
+ * whole word clears every flag. */
+static void test_tcb_run_word_layout(void **state)
+{
+    struct tcb *t = tcb_of_number(NO);
+    tcb_run_word_set(t, 0);
+    t->state = TS_RECV_WAIT;
+    assert_int_equal(tcb_run_word(t), TS_RECV_WAIT);
+    t->timer_live = true;
+    assert_int_equal(t->run_flags, TCB_RUN_FLAG_TIMER_LIVE);
+    assert_int_equal(tcb_run_word(t), TS_RECV_WAIT | TCB_RUN_FLAG_TIMER_LIVE << 16);
+    t->ipc_nested = true;
+    t->ctx_slow = true;
+    t->halted = true;
+    t->quantum_out = true;
+    assert_int_equal(tcb_run_word(t), TS_RECV_WAIT | 1u << 8 | (TCB_RUN_FLAG_TIMER_LIVE | 3u) << 16 |
+                                          1u << 24);
+    tcb_run_word_set(t, TS_READY);
+    assert_int_equal(t->state, TS_READY);
+    assert_false(t->halted || t->ipc_nested || t->ctx_slow || t->timer_live || t->quantum_out);
+}
+
 /* ---- kernel stack in the TCB block ---------------------------------------------- */
 
 static void test_tcb_from_sp_any_address_in_block(void **state)
@@ -564,6 +589,7 @@ int main(void)
         T(test_tcb_delete_invalid_panics),
         T(test_tcb_schedule_state_codes),
         T(test_tcb_exreg_state_bits),
+        T(test_tcb_run_word_layout),
         T(test_tcb_from_sp_any_address_in_block),
         T(test_tcb_stack_top_and_room),
         T(test_tcb_from_sp_single_aligned_block),

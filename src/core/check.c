@@ -281,8 +281,8 @@ static void kcheck_transfer(const struct tcb *t, uint8_t outer)
 /* Which threads may have a timer queued. */
 static void kcheck_timer(const struct tcb *t, uint8_t outer)
 {
-    kcheck(!t->ipc.timer_live | wakeup_queued(&t->wakeup), "running timer not queued", t);
-    if (!t->ipc.timer_live)
+    kcheck(!t->timer_live | wakeup_queued(&t->wakeup), "running timer not queued", t);
+    if (!t->timer_live)
         return;                    /* a stale node may stay queued (lazy timers) */
     bool xfer_timed = t->ipc_nested ? t->ipc.saved.xfer_timed : t->ipc.xfer_timed;
     kcheck(ipc_pending(t) & (outer != TS_RECEIVING) & ((outer != TS_SENDING) | xfer_timed),

@@ -31,7 +31,7 @@
  *    a call/reply ping-pong moves no queue links at all. The waiters of a
  *    deleted thread fail in the order of their thread numbers.
  *
- *  - Lazy timers. A thread's timeout runs (ipc.timer_live) only while it
+ *  - Lazy timers. A thread's timeout runs (timer_live) only while it
  *    is blocked in a phase with a finite timeout (or, as the sender of a
  *    long IPC, while a transfer timeout runs). Stopping it only clears the
  *    flag: the wakeup node stays queued, stale, until its deadline passes
@@ -183,7 +183,7 @@ struct tcb *ipc_blocked_on(const struct tcb *t)
  * expires, which then does nothing, or is armed again (timer_arm). */
 IPC_HOT void timer_stop(struct tcb *t)
 {
-    t->ipc.timer_live = false;
+    t->timer_live = false;
 }
 
 /* Run a timeout of `t` to `deadline`; a stale node is moved, not requeued. */
@@ -194,7 +194,7 @@ IPC_HOT void timer_arm(struct tcb *t, uint64_t deadline)
         wakeup_retime(ipc_wq, &t->wakeup, deadline);
     else
         wakeup_insert(ipc_wq, &t->wakeup, deadline);
-    t->ipc.timer_live = true;
+    t->timer_live = true;
 }
 
 /* The deadline of the time point `tv` (bit 15 set) from `now` (out of
@@ -895,9 +895,9 @@ unsigned ipc_expire(uint64_t now)
     struct wakeup_node *w;
     while ((w = wakeup_expire(ipc_wq, now)) != NULL) {
         struct tcb *t = container_of(w, struct tcb, wakeup);
-        if (!t->ipc.timer_live)
+        if (!t->timer_live)
             continue;                                 /* stopped: a stale node */
-        t->ipc.timer_live = false;                    /* (dequeued) */
+        t->timer_live = false;                    /* (dequeued) */
         ipc_timeout(t);
         n++;
     }

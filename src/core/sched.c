@@ -248,6 +248,7 @@ static bool sched_handoff_direct(struct tcb *from, struct tcb *to, sched_switch_
         from->ready_next = from->ready_prev = to;
         to->in_ready_queue = true;
     }
+    to->state = TS_READY;
     sched_handoff_to_next(from, to, p, switch_fn);
     return true;
 }

@@ -32,16 +32,18 @@ static inline __attribute__((always_inline)) bool fast_accepts(const struct tcb 
     return f == TID_ANY || (f == TID_ANYLOCAL && (same_space || r->space == s->space));
 }
 
-/* Deliver the untyped message `tag` of `s` to `r` and finish `r` but for
- * its From, which the caller stores (r's MR0, its result tag, is `tag`);
+/* Deliver the untyped message `tag` of `s` to `r` (fast_receiver_ready)
+ * and finish `r` but for its From, which the caller stores (r's MR0, its
+ * result tag, is `tag`), making it ready (state TS_READY, not yet queued:
+ * the caller makes it runnable, sched_make_ready or the hand-off);
  * `tag` becomes s's MR0 too, as on the general path (both UTCB pointers
  * are read before the first store, which could alias them). Neither is in
  * a transfer, so both transfer partners are NULL already and stay so
  * (kcheck: no transfer partner outside a transfer; neither has a nested
  * IPC saved); the transfer cursor (xfer_offset, xfer_timed, xfer), dead
  * outside a transfer, is not touched (xfer_start sets it for the next one).
- * r's receive timeout, if any, stops (timer_stop: its node stays queued,
- * stale, as on the general path). The caller sets `s`'s state. */
+ * r's receive timeout, if any, stops (as timer_stop does: its node stays
+ * queued, stale, as on the general path). The caller sets `s`'s state. */
 static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, struct tcb *r, word_t tag)
 {
     word_t *su = s->utcb, *ru = r->utcb;
@@ -51,8 +53,10 @@ static inline __attribute__((always_inline)) void fast_deliver(struct tcb *s, st
      * (ipc_fast_try: FAST_TAG_DECLINE) */
     ipc_copy_mr0_and(ru, su, (uint8_t)tag);
     /* r is in no queue; its partner stays as it was (stale once it is not
-     * blocked, as on the general path) */
-    r->ipc.timer_live = false;
+     * blocked, as on the general path). Its run word was TS_RECV_WAIT,
+     * with at most timer_live set: one store makes it ready and stops
+     * the timeout. */
+    tcb_run_word_set(r, TS_READY);
 }
 
 /* True when `self` can make a system call at all: it has a UTCB and a
@@ -65,7 +69,7 @@ static inline bool ipc_fast_caller_ok(const struct tcb *self)
 {
     return self->utcb != NULL && self->utcb_location != TCB_NO_UTCB &&
            (tcb_run_word(self) & SCHED_RUN_MASK) == TS_READY && !self->ipc_nested &&
-           !self->ipc.timer_live && self->ipc.q_on == NULL;
+           !self->timer_live && self->ipc.q_on == NULL;
 }
 
 /* The three shapes of call the fast path takes, each compiled as its own
@@ -127,13 +131,27 @@ fast_call_commit(struct tcb *self, struct tcb *r, word_t tag, const struct fast_
     }
 }
 
+/* The run word of a receiver waiting with a receive timeout running. */
+#define FAST_RECV_WAIT_TIMED (TS_RECV_WAIT | TCB_RUN_FLAG_TIMER_LIVE << 16)
+
 /* The receiver `r` can take a message from `s` now: waiting to receive,
- * not halted, in no nested IPC, quantum left (the hand-off relies on it),
- * accepting `s` (`same_space` as for fast_accepts). */
+ * not halted, in no nested IPC, with the fast context, quantum left (the
+ * hand-off relies on it), its timeout running or not (the one compare
+ * that takes the common case is the first), accepting `s` (`same_space`
+ * as for fast_accepts). */
 static inline __attribute__((always_inline)) bool fast_receiver_ready(const struct tcb *r, const struct tcb *s,
                                                                       bool same_space)
 {
-    return tcb_run_word(r) == TS_RECV_WAIT && fast_accepts(r, s, same_space);
+    if (__builtin_expect(tcb_run_word(r) != TS_RECV_WAIT, 0)) {
+        /* (the word read anew through a pointer the compiler cannot
+         * follow: else it tests both values with a mask, one load, an
+         * `and` and a compare, 2 instructions more in the common case) */
+        const struct tcb *again = r;
+        __asm__("" : "+r"(again));
+        if (tcb_run_word(again) != FAST_RECV_WAIT_TIMED)
+            return false;
+    }
+    return fast_accepts(r, s, same_space);
 }
 
 /* The commit of ipc_fast_try() past the point of no return, the receiver

@@ -74,8 +74,7 @@ struct ipc_state {
     struct ipc_queue *q_on;      /* queue holding us; NULL when not queued */
     struct tcb *partner;         /* SEND_WAIT: destination; RECV_WAIT: closed sender,
                                     NULL when open; stale in every other state */
-    bool timer_live;             /* the wakeup node holds a running timeout (it may
-                                    stay queued after it stopped: lazy timers) */
+    /* (whether a timeout runs: struct tcb.timer_live, in the run word) */
 
     /* the current IPC system call */
     tid_t from_spec;             /* FromSpecifier (TID_NIL: no receive phase) */

@@ -145,12 +145,11 @@ void sched_handoff(struct tcb *from, struct tcb *to);
 void sched_handoff_by(struct tcb *from, struct tcb *to, sched_switch_fn switch_fn);
 
 /* The hand-off of sched_handoff_behind once it applies: `from` heads
- * queue `p`, the highest, with `to` right behind it; `to` becomes the
- * head and runs. */
+ * queue `p`, the highest, with `to` (state TS_READY) right behind it;
+ * `to` becomes the head and runs. */
 static inline __attribute__((always_inline)) void
 sched_handoff_to_next(struct tcb *from, struct tcb *to, word_t p, sched_switch_fn switch_fn)
 {
-    to->state = TS_READY;
     sched_state.queue_head[p] = to;
     /* (a reschedule request stays: none is due, as `from` heads the
      * highest queue and `to` follows it, so the next exit's dispatch only
@@ -160,8 +159,9 @@ sched_handoff_to_next(struct tcb *from, struct tcb *to, word_t p, sched_switch_f
 }
 
 /* The common case of sched_handoff, inline: `from` heads the highest
- * non-empty queue and `to` (another thread, not halted, with quantum left,
- * not the idle thread: the caller knows) is queued right behind it (so it
+ * non-empty queue and `to` (another thread, in state TS_READY, not halted,
+ * with quantum left, not the idle thread: the caller knows or made it so)
+ * is queued right behind it (so it
  * has from's priority). make_ready + dispatch would then keep `to` there,
  * drop the blocked `from` and pick `to`. This makes `to` the head instead
  * and leaves the blocked `from` queued behind the others (lazy

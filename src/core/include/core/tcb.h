@@ -53,8 +53,11 @@ struct tcb {
                                     path's switch cannot leave through at once (kept
                                     so by the machine layer: the x86 kernel's
                                     sysenter exit; never set in host builds) */
+            bool timer_live : 1; /* the wakeup node holds a running timeout (it may
+                                    stay queued after it stopped: lazy timers; owned
+                                    by the ipc module) */
         };
-        uint8_t run_flags;       /* (both, as the run word's third byte) */
+        uint8_t run_flags;       /* (all three, as the run word's third byte) */
     };
     bool quantum_out;            /* quantum_us == 0 (kept so by the sched module) */
     struct space *space;
@@ -111,11 +114,14 @@ _Static_assert(offsetof(struct tcb, state) % 4 == 0 &&
                    offsetof(struct tcb, quantum_out) == offsetof(struct tcb, state) + 3,
                "the run word is state, halted, run_flags and quantum_out");
 
+/* run_flags' timer_live bit (test_tcb checks it against the bit field). */
+#define TCB_RUN_FLAG_TIMER_LIVE 0x04u
+
 /* The run word of `t`: state | halted << 8 | run_flags << 16 |
  * quantum_out << 24 (one load; the kernel and its host tests run
  * little-endian). tcb_run_word(t) == s: `t` is in state s, not halted, in
  * no nested IPC, with a context the fast path can leave through
- * (ctx_slow clear), with quantum left. */
+ * (ctx_slow clear), no timeout running, with quantum left. */
 static inline uint32_t tcb_run_word(const struct tcb *t)
 {
     uint32_t w;
@@ -123,11 +129,13 @@ static inline uint32_t tcb_run_word(const struct tcb *t)
     return w;
 }
 
-/* Set the whole run word of `t` to state `s` (one store): for the running
- * thread, which is not halted, in no nested IPC and has quantum left, as
- * it blocks keeping the context it runs with (ctx_slow clear: the IPC fast
- * path, whose switches keep it so; a switch that saves another context
- * sets ctx_slow, arch_switch_to). */
+/* Set the whole run word of `t` to state `s` (one store), which clears
+ * its run flags: for a thread that is not halted, in no nested IPC and
+ * has quantum left, and keeps the context it has. The IPC fast path's
+ * caller as it blocks, keeping the context it runs with (ctx_slow clear:
+ * its switches keep it so; a switch that saves another context sets
+ * ctx_slow, arch_switch_to), and its receiver as it becomes ready, which
+ * also stops its timeout (timer_live). */
 static inline void tcb_run_word_set(struct tcb *t, uint32_t s)
 {
     __builtin_memcpy((char *)t + offsetof(struct tcb, state), &s, sizeof(s));
