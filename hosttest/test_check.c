@@ -907,6 +907,38 @@ static void test_kcheck_detects_local_hint_wrong(void **state)
     expect_clean();
 }
 
+/* A global-ID hint must be none (tid_no_slot) or a slot of the TCB area
+ * (live or free: tcb.h), and none while the fast view is empty: root,
+ * with B queued to send to it, and the idle thread, in the kernel's space. */
+static void test_kcheck_detects_global_hint_wrong(void **state)
+{
+    (void)state;
+    const char *what = "global-ID hint neither a TCB slot under a full view nor none";
+    struct tcb *d = T(N_D), *idle = tcb_of_number(TID_SYSTEM_BASE);
+    assert_ptr_equal(d->global_hint, &tid_no_slot);      /* (tcb_create) */
+    uintptr_t area = tid_slots.view.base;
+    struct tcb *wrong[] = { NULL, (struct tcb *)((char *)root + 4), (struct tcb *)(area - TCB_SIZE),
+                            (struct tcb *)(area + tcb_area_threads() * TCB_SIZE), &tid_local_end };
+    for (unsigned k = 0; k < sizeof wrong / sizeof wrong[0]; k++) {
+        d->global_hint = wrong[k];
+        assert_int_equal(expect_violation(what, no(N_D)), 1);
+    }
+    struct tcb *fine[] = { root, idle, tcb_of_number(tcb_area_used()), (struct tcb *)area };
+    for (unsigned k = 0; k < sizeof fine / sizeof fine[0]; k++) {
+        d->global_hint = fine[k];
+        expect_clean();
+    }
+    d->global_hint = &tid_no_slot;
+    assert_ptr_equal(root->global_hint, &tid_no_slot);
+    root->global_hint = d;
+    assert_int_equal(expect_violation(what, ROOT_N + TID_USER_BASE), 1);
+    root->global_hint = &tid_no_slot;
+    idle->global_hint = root;
+    assert_int_equal(expect_violation(what, TID_SYSTEM_BASE), 1);
+    idle->global_hint = &tid_no_slot;
+    expect_clean();
+}
+
 /* More distinct spaces than the checker can count (4096) are reported, and
  * the thread beyond them is counted for none. */
 static void test_kcheck_detects_too_many_spaces(void **state)
@@ -1103,6 +1135,7 @@ int main(void)
         T_(test_kcheck_detects_shared_page_directory),
         T_(test_kcheck_detects_fast_view_wrong),
         T_(test_kcheck_detects_local_hint_wrong),
+        T_(test_kcheck_detects_global_hint_wrong),
         T_(test_kcheck_detects_too_many_spaces),
         T_(test_kcheck_detects_space_without_threads),
         T_(test_kcheck_detects_linked_free_slot),

@@ -97,8 +97,8 @@ static void snapshot_blank_idle_xfer(unsigned char *t)
  * IPC; the fast path, whose sends are never redirected and never wait,
  * leaves them: the receive timeout is read once, when the receive phase
  * starts, which for the fast path's caller is at once and with Never);
- * and the local-ID hint, a cache of the fast path's, which any slot may
- * fill (the random states draw it, the fast path checks it). */
+ * and the two hints, caches of the fast path's, which any slot may fill
+ * (the random states draw them, the fast path checks them). */
 static void snapshot_blank_dead_results(unsigned char *t)
 {
     struct tcb img;
@@ -111,6 +111,7 @@ static void snapshot_blank_dead_results(unsigned char *t)
         img.ipc.timeouts = 0;
     }
     img.local_hint = NULL;
+    img.global_hint = NULL;
     memcpy(t, &img, sizeof(img));
 }
 
@@ -684,6 +685,54 @@ static void test_ipc_fastpath_local_hint(void **state)
     assert_ptr_equal(th[0]->local_hint, th[3]);
 }
 
+/* The global-ID hint (tcb.h): the thread a caller last sent to by a global
+ * ID. The first send looks the ID up and makes the receiver the hint; a
+ * hint that cannot take the message declines, kept; the next send to it
+ * goes through the hint; a send to another thread looks that one up and
+ * replaces the hint; once the hint's thread has another version
+ * (ThreadControl) its old ID finds nobody, through the hint or the
+ * lookup, and its new one finds it; a free slot as the hint matches no
+ * global ID (its gid is nilthread). */
+static void test_ipc_fastpath_global_hint(void **state)
+{
+    (void)state;
+    word_t tag = msgtag_make(0x42, 0, 0, 0);
+    assert_ptr_equal(th[0]->global_hint, &tid_no_slot);     /* (tcb_create) */
+    wait_for(5, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_ptr_equal(th[0]->global_hint, th[5]);
+    expect_decline(0, gid_of(5), TID_NIL, TO(NEVER, NEVER), tag);   /* th[5] runs, not waiting */
+    assert_ptr_equal(th[0]->global_hint, th[5]);
+    wait_for(5, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[5]->state, TS_READY);
+    assert_int_equal(ipc_result_from(th[5]), gid_of(0));
+    assert_ptr_equal(th[0]->global_hint, th[5]);
+    wait_for(6, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(6), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[6]->state, TS_READY);
+    assert_ptr_equal(th[0]->global_hint, th[6]);
+    wait_for(6, TID_ANY);
+    tcb_set_version(th[6], tid_make_global(tid_number(gid_of(6)), 2));
+    expect_decline(0, gid_of(6), TID_NIL, TO(NEVER, NEVER), tag);
+    assert_int_equal(th[6]->state, TS_RECV_WAIT);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], th[6]->gid, TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[6]->state, TS_READY);
+    assert_ptr_equal(th[0]->global_hint, th[6]);
+    th[0]->global_hint = tcb_of_number(TID_USER_BASE + 3u + NT);
+    assert_int_equal(th[0]->global_hint->gid, TID_NIL);
+    wait_for(7, TID_ANY);
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], gid_of(7), TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[7]->state, TS_READY);
+    assert_ptr_equal(th[0]->global_hint, th[7]);
+}
+
 /* The table's answer when the destination is not first in its hash
  * chain: a thread of the space registered later in the same bucket comes
  * first, and the walk finds the destination (the hint names nobody). */
@@ -786,12 +835,15 @@ static void test_ipc_fastpath_declines_flags(void **state)
     expect_decline(0, gid_of(5), gid_of(5), 0, msgtag_make(1, 1, 0, MSG_TAG_E));
 }
 
+/* (the redirector drops the hint to the receiver too: tcb.h) */
 static void test_ipc_fastpath_declines_redirected_space(void **state)
 {
     wait_for(5, TID_ANY);
     struct space *sp = th[0]->space;
     tid_t old = sp->redirector;
+    th[0]->global_hint = th[5];
     tcb_space_redirect(sp, gid_of(5));           /* any redirector: general path decides */
+    assert_ptr_equal(th[0]->global_hint, &tid_no_slot);
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
     tcb_space_redirect(sp, TID_NIL);             /* (never stored by SpaceControl) */
     expect_decline(0, gid_of(5), gid_of(5), 0, tag2);
@@ -943,19 +995,24 @@ static void test_ipc_fastpath_declines_receive_timeout(void **state)
 
 /* A sender queued on the caller: a receive phase would take it, so every
  * shape to a global ID declines (send-only too: the caller's fast view is
- * empty while its queue is not) and a call to a local ID too (the first
- * sender dropped the caller's local-ID hint, so the table's branch tests
- * the queue); a send-only call to a local ID goes fast and keeps no hint.
- * Once the queue is empty again (the general path took the sender) the
- * caller goes fast once more. */
+ * empty while its queue is not, and the first sender dropped its
+ * global-ID hint, here its receiver) and a call to a local ID too (the
+ * first sender dropped the caller's local-ID hint, so the table's branch
+ * tests the queue); a send-only call to a local ID goes fast and keeps no
+ * hint. Once the queue is empty again (the general path took the sender)
+ * the caller goes fast once more, with no global-ID hint until then. */
 static void test_ipc_fastpath_declines_queued_sender(void **state)
 {
     th[0]->local_hint = th[1];                     /* (dropped by the first sender) */
+    th[0]->global_hint = th[5];                    /* (the same) */
     mock_current = th[2];
     assert_int_equal(ipc_invoke(th[2], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
     assert_ptr_equal(th[0]->local_hint, &tid_local_end);
+    assert_ptr_equal(th[0]->global_hint, &tid_no_slot);
+    th[0]->global_hint = th[5];                    /* (the second sender drops it too) */
     mock_current = th[3];
     assert_int_equal(ipc_invoke(th[3], gid_of(0), TID_NIL, TO(NEVER, NEVER)), IPC_BLOCKED);
+    assert_ptr_equal(th[0]->global_hint, &tid_no_slot);
     wait_for(5, TID_ANY);
     wait_for(1, TID_ANY);
     expect_decline(0, gid_of(5), TID_ANY, 0, tag2);
@@ -973,9 +1030,11 @@ static void test_ipc_fastpath_declines_queued_sender(void **state)
     mock_current = th[0];
     assert_int_equal(ipc_invoke(th[0], TID_NIL, TID_ANY, TO(NEVER, NEVER)), IPC_DONE);
     assert_null(ipc_sendq_head(th[0]));
+    assert_ptr_equal(th[0]->global_hint, &tid_no_slot);
     mock_current = th[0];
     assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
     assert_int_equal(th[5]->state, TS_READY);
+    assert_ptr_equal(th[0]->global_hint, th[5]);
 }
 
 static void test_ipc_fastpath_declines_no_destination(void **state)
@@ -1217,6 +1276,11 @@ static void scenario_furnish(bool redirect)
         /* the local-ID hint: any thread of the space, or none (tcb.h) */
         unsigned h = pick(NT + 1u);
         th[i]->local_hint = h < NT && (h < 5) == (i < 5) ? th[h] : &tid_local_end;
+        /* the global-ID hint: any slot of the area (a thread of either
+         * space, or a free slot), while the fast view is not empty (tcb.h) */
+        unsigned g = pick(NT + 2u);
+        bool view = th[i]->fast_view.slot_mask != 0;
+        th[i]->global_hint = view && g < NT ? th[g] : view && g == NT ? tcb_of_number(TID_USER_BASE + 3u + NT) : &tid_no_slot;
         U(i)[UTCB_PAGER] = pick(4) != 0 ? gid_of(pick(NT)) : TID_NIL;
         U(i)[UTCB_XFER_TIMEOUTS] = TO(random_timeout(), random_timeout());
         U(i)[UTCB_VIRTUAL_SENDER] = random_id(i);
@@ -1593,6 +1657,7 @@ int main(void)
         T(test_ipc_fastpath_handoff_within_space),
         T(test_ipc_fastpath_local_hint),
         T(test_ipc_fastpath_local_hint_acceptance),
+        T(test_ipc_fastpath_global_hint),
         T(test_ipc_fastpath_local_chain_walk),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),

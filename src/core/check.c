@@ -366,6 +366,12 @@ static void kcheck_thread(const struct tcb *t, word_t no)
     kcheck(h == &tid_local_end || (kcheck_live(h) && h->space == t->space),
            "local-ID hint neither a thread of its space nor the sentinel", t);
     kcheck(h == &tid_local_end || ipc_queue_empty(&t->ipc.sendq), "local-ID hint kept with a sender queued", t);
+    /* (and the global-ID hint to be a slot of the area, and none while its
+     * view is empty: tcb.h) */
+    uintptr_t g = (uintptr_t)t->global_hint - tid_slots.view.base;
+    bool g_slot = g % TCB_SIZE == 0 && g / TCB_SIZE < tcb_area_threads();
+    kcheck(t->global_hint == &tid_no_slot || (g_slot && t->fast_view.slot_mask != 0),
+           "global-ID hint neither a TCB slot under a full view nor none", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
         return;

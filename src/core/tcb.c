@@ -154,6 +154,7 @@ struct tid_view tcb_fast_view_of(const struct tcb *t)
 void tcb_fast_view_refresh(struct tcb *t)
 {
     t->fast_view = tcb_fast_view_of(t);
+    t->global_hint = &tid_no_slot;
 }
 
 void tcb_space_redirect(struct space *s, tid_t redirector)

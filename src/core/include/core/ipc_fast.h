@@ -185,7 +185,8 @@ fast_commit(struct tcb *self, struct tcb *r, tid_t to, tid_t from_spec, word_t t
  * spaces pass. A global ID is looked up in self's fast view, which is
  * empty (no global ID finds a thread) while somebody is queued to send
  * to self or self's space has a redirector: so neither needs a test of
- * its own there. */
+ * its own there; first in self's global-ID hint, the slot that view gave
+ * last (tcb.h), none while the view is empty. */
 FAST_TRY_AS bool
 fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
             const struct fast_switches *sw, enum fast_kind kind)
@@ -198,9 +199,17 @@ fast_try_as(struct tcb *self, tid_t to, tid_t from_spec, word_t tag,
          * a redirector: ipc_invoke decides where a message goes,
          * redirect_target; within the space none is redirected, but only
          * a local ID goes fast there) */
-        struct tcb *r = tid_view_slot(&self->fast_view, to);
-        if (r->gid != to || !fast_receiver_ready(r, self, false))
+        struct tcb *r = self->global_hint;
+        if (__builtin_expect(r->gid != to, 0)) {
+            /* (the hint names another thread, or none: the lookup) */
+            r = tid_view_slot(&self->fast_view, to);
+            if (r->gid != to || !fast_receiver_ready(r, self, false))
+                return false;
+            /* POINT OF NO RETURN (as below) */
+            self->global_hint = r;
+        } else if (!fast_receiver_ready(r, self, false)) {
             return false;
+        }
         /* POINT OF NO RETURN (fast_commit; the spaces are compared where
          * needed: for the From, and by sw->global) */
         fast_commit(self, r, to, from_spec, tag, sw, kind, false);

@@ -47,8 +47,7 @@ static inline __attribute__((always_inline)) void ipc_queue_unlink(struct tcb *t
 }
 
 /* Append `t`, in no queue, at the tail of the send queue `q`; its owner's
- * fast path now looks through the empty view and has no local-ID hint
- * (tcb.h). */
+ * fast path now looks through the empty view and has no hints (tcb.h). */
 static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_queue *q, struct tcb *t)
 {
     kassert(t->ipc.q_on == NULL);
@@ -60,6 +59,7 @@ static inline __attribute__((always_inline)) void ipc_queue_append(struct ipc_qu
     t->ipc.q_on = q;
     struct tcb *owner = ipc_queue_owner(q);
     owner->fast_view = tid_empty_view();
+    owner->global_hint = &tid_no_slot;
     owner->local_hint = &tid_local_end;
 }
 

@@ -68,6 +68,17 @@ struct tcb {
      * both conditions (tcb_fast_view_of; kept so by tcb_fast_view_refresh,
      * the IPC queue operations and tcb_space_redirect). */
     struct tid_view fast_view;
+    /* The thread this one last sent to by a global ID on the IPC fast
+     * path, which takes it (ipc_fast.h) before it looks the ID up when its
+     * gid is the destination: a slot of the TCB area that the fast view
+     * gave, or tid_no_slot (gid nilthread, which no global ID is). A
+     * freed slot reads as zeros (gid nilthread) and a slot used anew
+     * holds its new thread's gid, so a hint whose gid is the destination
+     * is the slot the lookup would give, with no walk when a thread
+     * goes. It is tid_no_slot again wherever the fast view is set
+     * (tcb_fast_view_refresh, ipc_queue_append), so never kept while the
+     * view is empty (kcheck). */
+    struct tcb *global_hint;
     word_t utcb_location;        /* user address of the UTCB block, ~0u if none */
     tid_t utcb_ptr;              /* utcb_location + TID_UTCB_MR0_OFFSET: the local ID
                                     (tcb_set_utcb_location keeps the two together) */
@@ -217,7 +228,7 @@ bool tcb_set_space(struct tcb *t, struct space *to);
  * else the empty view. */
 struct tid_view tcb_fast_view_of(const struct tcb *t);
 
-/* Give `t` the fast view tcb_fast_view_of() says. */
+/* Give `t` the fast view tcb_fast_view_of() says, and no global-ID hint. */
 void tcb_fast_view_refresh(struct tcb *t);
 
 /* Set the redirector of space `s` (TID_ANY: none) and refresh the fast
