@@ -138,15 +138,16 @@ static __attribute__((noinline)) void raw_call(void)
                      : "eax", "ecx", "edx", "esi", "edi", "memory", "cc");
 }
 
-/* One 63-word call to worker 1 (named by `to`); checks every output. */
-static int contract_call(unsigned to, unsigned seed)
+/* One 63-word call to worker 1 (named by `to`) with EDI `edi`; checks
+ * every output (EDI: our UTCB pointer, whatever we passed, ABI 4.4). */
+static int contract_call_edi(unsigned to, unsigned seed, unsigned edi)
 {
     unsigned *mr = (unsigned *)L4_MyLocalId().raw;
     for (unsigned k = 1; k <= 63; k++)
         mr[k] = seed + k;
     cio.to = to;
     cio.tag = (0x1234u << 16) | 63u;
-    cio.utcb = (unsigned)mr;
+    cio.utcb = edi;
     raw_call();
     int ok = 1;
     ok &= cio.eax == worker_utcb(1) + 256u;                   /* From: its local ID */
@@ -159,6 +160,12 @@ static int contract_call(unsigned to, unsigned seed)
     ok &= cio.edi == (unsigned)mr && cio.esp_delta == 0;
     ok &= (cio.flags & FL_DF) == 0 && (cio.flags & FL_IF) != 0 && (cio.flags & 0x3000u) == 0;
     return ok;
+}
+
+/* The same with EDI our UTCB pointer, as the ABI asks. */
+static int contract_call(unsigned to, unsigned seed)
+{
+    return contract_call_edi(to, seed, L4_MyLocalId().raw);
 }
 
 /* ---- spinner: takes time slices while the ping-pong runs ------------------- */
@@ -255,6 +262,20 @@ static void check_contract(void)
     for (unsigned i = 0; i < 50; i++)
         ok &= contract_call(worker_gid(1).raw, 0x70000u + 0x1000u * i);
     ktu_check("fast_contract_global_id", ok, "register contract or words wrong (global ID)");
+    /* EDI passed wrong: the fast path's exit returns the UTCB pointer */
+    ok = 1;
+    for (unsigned i = 0; i < 20; i++)
+        ok &= contract_call_edi(i % 2 ? worker_gid(1).raw : worker_utcb(1) + 256u, 0x90000u + 0x1000u * i,
+                                0x12345000u + 4u * i);
+    ktu_check("fast_edi_is_utcb_pointer", ok, "EDI passed wrong came back so from the fast path");
+    /* and the general path's (a call to a thread that does not exist) */
+    cio.to = worker_gid(7).raw;
+    cio.tag = 0;
+    cio.utcb = 0x55554440u;
+    raw_call();
+    ktu_check("general_edi_is_utcb_pointer",
+              cio.edi == L4_MyLocalId().raw && (cio.esi & 0x8000u) != 0 && cio.esp_delta == 0,
+              "EDI passed wrong came back so from the general path (or the call did not fail)");
 
     /* the general path (finite receive timeout) reports the local ID too */
     L4_ThreadId_t from = L4_nilthread;

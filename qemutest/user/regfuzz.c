@@ -31,8 +31,10 @@
  * After each call that returns, F checks what the ABI says survives: ESP,
  * DS/ES/FS/GS, EFLAGS.IF set, IOPL 0, DF clear after system calls (4.3) and
  * unchanged by kdebug (6.1: only the condition codes), and per call the preserved
- * registers of ABI 4.4 (Ipc: EDI; ThreadSwitch: all; SystemClock: ECX EBX
- * EBP; Unmap: ECX; kdebug: all but EAX of ReadChar). Every 1024 calls it
+ * registers of ABI 4.4 (ThreadSwitch: all; SystemClock: ECX EBX EBP;
+ * Unmap: ECX; kdebug: all but EAX of ReadChar), and that an Ipc returns
+ * EDI as F's UTCB pointer whatever it passed (ABI 4.4: the caller's UTCB
+ * pointer; with the right one passed, preserved). Every 1024 calls it
  * checks that the kernel still answers (SystemClock advancing, ThreadSwitch).
  *
  * F survives its own exceptions: the main thread H is F's exception
@@ -483,9 +485,6 @@ static unsigned preserved_mask(const struct fz_record *c)
     if (c->entry == E_INT_VECTOR)
         return 0;                                                 /* should not return */
     switch (c->sys) {
-    case SYS_IPC:
-    case SYS_LIPC:
-        return 1u << R_EDI;
     case SYS_SWITCH:
         return 0x7Fu;
     case SYS_CLOCK:
@@ -496,6 +495,9 @@ static unsigned preserved_mask(const struct fz_record *c)
         return 0;
     }
 }
+
+/* F's UTCB pointer (its local ID). */
+static unsigned f_utcb;
 
 static void fz_check(const struct fz_record *c)
 {
@@ -520,6 +522,9 @@ static void fz_check(const struct fz_record *c)
     for (unsigned i = 0; i < NREGS; i++)
         if ((keep >> i & 1u) && fz_out[i] != c->reg[i])
             fuzz_fail("a register the ABI preserves changed", c->n);
+    if (c->entry != E_KDEBUG && c->entry != E_INT_VECTOR && (c->sys == SYS_IPC || c->sys == SYS_LIPC) &&
+        fz_out[R_EDI] != f_utcb)
+        fuzz_fail("Ipc returned EDI other than the caller's UTCB pointer", c->n);
 }
 
 /* ---- the fuzzer thread F --------------------------------------------------- */
@@ -539,6 +544,7 @@ static void fuzzer(void)
     }
     L4_Set_Pager(h);
     L4_Set_ExceptionHandler(h);
+    f_utcb = L4_MyLocalId().raw;
     rng = p_seed ? p_seed : 1u;
     L4_Clock_t t0 = L4_SystemClock(), tlast = t0;
     unsigned last_calls = 0;

@@ -290,16 +290,42 @@ static void data_selectors(L4_Word_t *ds, L4_Word_t *es)
  * returns through the exit the fast path takes on the partner's frame.
  * Counts the rounds with a wrong answer or with selectors other than the
  * user's 0x23 in DS/ES afterwards. */
+/* L4_Call(to) entered with EDI `edi` rather than our UTCB pointer (MR0
+ * to MR2 stored as L4_Call stores them); *edi_out: the EDI it came back
+ * with (ABI 4.4: our UTCB pointer, whatever we passed). */
+static L4_MsgTag_t call_edi(L4_ThreadId_t to, L4_Word_t edi, L4_Word_t *edi_out)
+{
+    L4_Word_t *mr = mrs();
+    L4_Word_t eax = to.raw, ecx = 0, edx = to.raw, esi = mr[0];
+    L4_Word_t ebx = __L4_SyscallEntry(L4_SYSCALL_IPC);
+    __asm__ volatile("push %%ebp\n\t"
+                     "call *%%ebx\n\t"
+                     "mov %%ebp, %%ecx\n\t"
+                     "pop %%ebp"
+                     : "+a"(eax), "+c"(ecx), "+d"(edx), "+S"(esi), "+b"(ebx), "+D"(edi)
+                     :
+                     : "memory", "cc");
+    mr[0] = esi;
+    mr[1] = ebx;
+    mr[2] = ecx;
+    *edi_out = edi;
+    return (L4_MsgTag_t){ .raw = esi };
+}
+
+/* n calls to `to` (every other one entered with EDI wrong); the number
+ * of bad answers. */
 static L4_Word_t pings(L4_ThreadId_t to, L4_Word_t n)
 {
     L4_Word_t *mr = mrs(), bad = 0;
     for (L4_Word_t i = 0; i < n; i++) {
         mr[0] = L4_MsgTagMake(OP_PONG, 1, 0).raw;
         mr[1] = i;
-        L4_MsgTag_t tag = L4_Call(to);
+        L4_Word_t edi = (L4_Word_t)mr;
+        L4_MsgTag_t tag = i % 2 ? call_edi(to, 0x5A5A0000u + 4u * i, &edi) : L4_Call(to);
         L4_Word_t ds, es, got = mr[1];
         data_selectors(&ds, &es);
-        bad += L4_IpcFailed(tag) || got != i + 1u || (ds & 0xFFFFu) != 0x23u || (es & 0xFFFFu) != 0x23u;
+        bad += L4_IpcFailed(tag) || got != i + 1u || (ds & 0xFFFFu) != 0x23u || (es & 0xFFFFu) != 0x23u ||
+               edi != (L4_Word_t)mr;
     }
     mr[0] = L4_MsgTagMake(OP_PONG_END, 0, 0).raw;
     L4_Send(to);

@@ -67,7 +67,7 @@ static inline void context_switch(uintptr_t *save_ksp, uintptr_t new_ksp)
 
 void arch_switch_to(struct tcb *from, struct tcb *to)
 {
-    switch_prepare(from, to, true, SWITCH_SPACES_ANY);
+    switch_prepare(from, to, true, SWITCH_SPACES_ANY, false);
     from->ctx_slow = true;           /* (its context: the one saved here) */
     context_switch(&from->arch.ksp, context_take(to));
 }

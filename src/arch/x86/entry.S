@@ -202,8 +202,8 @@ sysexit_exit:
     sysexit
 /* The exit of a thread blocked in the sysenter fast path that the fast
  * path resumes (ipc_switch_deferred) once a space has been small: ESP its
- * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1) and ECX (MR2,
- * for EBP) go into the frame, then the iret exit of a sysenter frame
+ * frame, its Ipc outputs in EAX (from), ESI (MR0), EBX (MR1), ECX (MR2,
+ * for EBP) and EDI (its UTCB pointer) go into the frame, then the iret exit of a sysenter frame
  * (as sysenter_iret below, but without its test of the flags). (Before,
  * the fast path leaves with sysexit straight from C: leave_with_outputs.) */
     .global iret_outputs
@@ -213,6 +213,7 @@ iret_outputs:
     mov %esi, FRAME_ESI(%esp)
     mov %ebx, FRAME_EBX(%esp)
     mov %ecx, FRAME_EBP(%esp)
+    mov %edi, FRAME_EDI(%esp)
     /* (as sysenter_iret below; its flags are 0x202: a fast context,
      * ipc_sysenter_regs_set) */
     movl $(EFLAGS_FIXED | EFLAGS_IF), FRAME_EFLAGS(%esp)

@@ -3,6 +3,17 @@
  * writes only the registers the ABI table (4.4) names as outputs; all
  * others leave through the common exit path exactly as they came in.
  *
+ * ABI decision, Ipc's EDI: the table marks the UTCB pointer passed in EDI
+ * as preserved, the remark below it says to return with EDI = the
+ * caller's UTCB pointer. Every Ipc returns the caller's UTCB pointer (its
+ * local ID), whatever it passed, as the reference kernel does (its return
+ * from an IPC loads the thread's local ID into EDI, and its switch stores
+ * that same register into the %gs:0 word). A caller that passes its UTCB
+ * pointer, as every library does, sees it preserved; the sysenter fast
+ * path's exit loads the value once for EDI and the %gs:0 word
+ * (sysenter.c: leave_with_outputs). The general paths write it with the
+ * other outputs (ipc_outputs, iret_outputs in entry.S).
+ *
  * The sysenter Ipc's C path is in sysenter.c (its design note); here
  * are what other code calls of it: ipc_sysenter_resume (entry.S) and
  * ipc_sysenter_regs_set (ExchangeRegisters).
@@ -87,10 +98,13 @@ static void regs_to_frame(const struct sys_regs *r, struct frame *f)
     f->ebp = r->ebp;
 }
 
-/* The Ipc outputs of `self` into its frame: EAX from, ESI MR0, EBX/EBP MR1/MR2. */
+/* The Ipc outputs of `self` into its frame: EAX from, ESI MR0, EBX/EBP
+ * MR1/MR2, EDI its UTCB pointer (ABI 4.4: the caller's, whatever it
+ * passed; the sysenter fast path's exit loads it for the %gs:0 word too). */
 static inline void ipc_outputs(const struct tcb *self, struct frame *f)
 {
     f->eax = ipc_result_from(self);
+    f->edi = tid_utcb_ptr(self);
     f->esi = ipc_result_tag(self);
     f->ebx = self->utcb[1];
     f->ebp = self->utcb[2];

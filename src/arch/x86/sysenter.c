@@ -77,12 +77,14 @@ extern char iret_outputs[];
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
  * sysexit_exit would, its From being `from`: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
- * the three from its UTCB, EDI and the return point from the frame, which
+ * the three from its UTCB, EDI its UTCB pointer, syscall.c, stored as the
+ * %gs:0 word too when `gs` (the switch left that word to us), the return
+ * point from the frame, which
  * holds the sysenter vector, so EIP and ESP in the EBX and EBP slots,
  * frame.h; its
  * selectors are the flat ones its entry checked, still loaded, and its
  * flags 0x202, see ipc_sysenter_regs_set), or once a space has been
- * small (`small`) through iret_outputs (entry.S: EBX MR1, ECX MR2 into the
+ * small (`small`) through iret_outputs (entry.S: EBX MR1, ECX MR2, EDI into the
  * frame, then the common iret exit, which reloads every selector from
  * it). The asm never returns, so it may overwrite any register once it has
  * read its inputs. The sysexit form reads the frame's words through `t`
@@ -92,19 +94,37 @@ extern char iret_outputs[];
  * written only after that use (a clobber costs GCC nothing here:
  * -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
-                                                                             tid_t from, bool small)
+                                                                             tid_t from, bool small,
+                                                                             bool gs)
 {
     if (small)
         __asm__ volatile("lea %c5(%0), %%esp\n\t"
                          "jmp iret_outputs"
                          :
                          : "r"(t), "a"(from), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
-                           "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET)
+                           "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET), "D"(tid_utcb_ptr(t))
                          : "memory");
+    else if (gs)
+        __asm__ volatile("mov %c2(%0), %%ebx\n\t"
+                         "mov %c3+%c4(%0), %%edx\n\t"
+                         "mov %c6(%0), %%edi\n\t"
+                         "mov %c3+%c5(%0), %%ecx\n\t"
+                         "mov %%edi, %7\n\t"
+                         "mov (%%ebx), %%esi\n\t"
+                         "mov 8(%%ebx), %%ebp\n\t"
+                         "mov 4(%%ebx), %%ebx\n\t"
+                         "sti\n\t"
+                         "sysexit"
+                         :
+                         : "r"(t), "a"(from),
+                           "i"(offsetof(struct tcb, utcb)),
+                           "i"(USER_FRAME_OFFSET), "i"(FRAME_SYSENTER_EIP), "i"(FRAME_SYSENTER_USP),
+                           "i"(offsetof(struct tcb, utcb_ptr)), "m"(utcb_gs_page[0])
+                         : "memory", "ebx", "edx", "esi", "edi");
     else
         __asm__ volatile("mov %c2(%0), %%ebx\n\t"
                          "mov %c3+%c4(%0), %%edx\n\t"
-                         "mov %c3+%c6(%0), %%edi\n\t"
+                         "mov %c6(%0), %%edi\n\t"
                          "mov %c3+%c5(%0), %%ecx\n\t"
                          "mov (%%ebx), %%esi\n\t"
                          "mov 8(%%ebx), %%ebp\n\t"
@@ -115,7 +135,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                          : "r"(t), "a"(from),
                            "i"(offsetof(struct tcb, utcb)),
                            "i"(USER_FRAME_OFFSET), "i"(FRAME_SYSENTER_EIP), "i"(FRAME_SYSENTER_USP),
-                           "i"(FRAME_EDI)
+                           "i"(offsetof(struct tcb, utcb_ptr))
                          : "memory", "ebx", "edx", "esi", "edi");
     __builtin_unreachable();
 }
@@ -132,7 +152,10 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
-    switch_prepare(from, to, small_seen, spaces);
+    /* (the fast path's receiver leaves at once: with sysexit, its exit
+     * stores the %gs:0 word with EDI) */
+    bool gs_by_exit = spaces != SWITCH_SPACES_ANY && !small_seen;
+    switch_prepare(from, to, small_seen, spaces, gs_by_exit);
     /* (from's arch.ksp reads KSP_FAST_CONTEXT already: it runs, resumed by
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
@@ -155,7 +178,8 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
         if (L4_KCHECK)
             kassert(to->arch.ksp == KSP_FAST_CONTEXT &&
                     thread_user_frame(to)->vector == FRAME_VECTOR_SYSENTER);
-        leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen);
+        leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen,
+                           gs_by_exit);
     }
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */

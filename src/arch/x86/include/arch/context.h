@@ -98,10 +98,13 @@ enum switch_spaces { SWITCH_SPACES_ANY, SWITCH_SPACES_SAME, SWITCH_SPACES_DIFFER
  * Once small spaces exist, smallspace_activate decides (a small space
  * keeps the current hardware address space). `small_possible` false: the
  * caller knows that no space has been small (the sysenter fast path).
- * `spaces`: what the caller knows of the two spaces. */
+ * `spaces`: what the caller knows of the two spaces. `gs_by_exit`: the
+ * caller's exit stores the %gs:0 word itself (the sysenter fast path's
+ * sysexit, which loads the value for EDI anyway). */
 static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to,
                                                                  bool small_possible,
-                                                                 enum switch_spaces spaces)
+                                                                 enum switch_spaces spaces,
+                                                                 bool gs_by_exit)
 {
     /* (every live thread has a space: tcb_create. Without small spaces the
      * address space first, so that no store comes between a caller's
@@ -121,7 +124,8 @@ static inline __attribute__((always_inline)) void switch_prepare(struct tcb *fro
         tss_set_esp0((uint32_t)tcb_stack_top(to));
     /* its local ID (a thread without a UTCB, TCB_NO_UTCB = ~0, never runs
      * in user mode: the word it gets, 255, is never read) */
-    utcb_gs_set(tid_utcb_ptr(to));
+    if (!gs_by_exit)
+        utcb_gs_set(tid_utcb_ptr(to));
     fpu_switch(to);
 }
 
