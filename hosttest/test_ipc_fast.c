@@ -733,6 +733,49 @@ static void test_ipc_fastpath_global_hint(void **state)
     assert_ptr_equal(th[0]->global_hint, th[7]);
 }
 
+/* A receiver found through the global-ID hint is asked whether it accepts
+ * the caller as one the lookup finds would be: waiting for anythread or
+ * for the caller by name (global or local ID), it takes the message; for
+ * anylocalthread, only from its own space; for another thread, not. */
+static void test_ipc_fastpath_global_hint_acceptance(void **state)
+{
+    (void)state;
+    word_t tag = msgtag_make(0x42, 0, 0, 0);
+    const struct {
+        unsigned r;
+        tid_t from;
+        bool fast;
+    } cases[] = {
+        { 5, TID_ANY, true },       { 5, 0, true },  { 5, TID_ANYLOCAL, false }, { 5, 2, false },
+        { 1, TID_ANYLOCAL, true },  { 1, 1, true },  { 1, TID_ANY, true },       { 1, 3, false },
+    };
+    for (unsigned k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        machine_reset(NULL);
+        unsigned r = cases[k].r;
+        tid_t from = cases[k].from;
+        if (from == 0)
+            from = gid_of(0);
+        else if (from == 1)
+            from = lid_of(0);
+        else if (from == 2)
+            from = gid_of(2);
+        else if (from == 3)
+            from = lid_of(2);
+        wait_for(r, from);
+        th[0]->global_hint = th[r];
+        if (!cases[k].fast) {
+            expect_decline(0, gid_of(r), TID_NIL, TO(NEVER, NEVER), tag);
+            assert_int_equal(th[r]->state, TS_RECV_WAIT);
+            continue;
+        }
+        mock_current = th[0];
+        assert_true(ipc_fastpath(th[0], gid_of(r), TID_NIL, TO(NEVER, NEVER), tag));
+        assert_int_equal(th[r]->state, TS_READY);
+        assert_int_equal(ipc_result_from(th[r]), r < 5 ? lid_of(0) : gid_of(0));
+        assert_ptr_equal(th[0]->global_hint, th[r]);
+    }
+}
+
 /* The table's answer when the destination is not first in its hash
  * chain: a thread of the space registered later in the same bucket comes
  * first, and the walk finds the destination (the hint names nobody). */
@@ -1658,6 +1701,7 @@ int main(void)
         T(test_ipc_fastpath_local_hint),
         T(test_ipc_fastpath_local_hint_acceptance),
         T(test_ipc_fastpath_global_hint),
+        T(test_ipc_fastpath_global_hint_acceptance),
         T(test_ipc_fastpath_local_chain_walk),
         T(test_ipc_fastpath_handoff_higher_blocked_queued),
         T(test_ipc_fastpath_handoff_resched_pending),
