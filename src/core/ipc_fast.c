@@ -17,7 +17,8 @@
  *    the caller (open, anylocal from the same space, or closed on it), not
  *    halted, not in a nested pagefault IPC (these three are one compare of
  *    the TCB's run word, tcb_run_word), with or without a receive timeout
- *    (the delivery stops it: one store, lazy timers); an untyped
+ *    (the run word's timer_live: a second compare; the delivery stops it
+ *    with the store that makes the receiver ready, lazy timers); an untyped
  *    message of at most IPC_FAST_MAX_UNTYPED words with no flags; then
  *    either no receive phase, or a receive phase (anythread, anylocalthread
  *    or closed on the destination) and no sender queued on the caller, so
@@ -31,7 +32,12 @@
  *    the TCB area (tcb.h: fast_view), which is empty while a sender is
  *    queued on the caller or its space has a redirector, so that neither
  *    costs a test of its own there (a send-only call with senders queued
- *    declines too). The local-ID hint (tcb.h) is the sentinel while a
+ *    declines too); before it, the caller's global-ID hint (tcb.h), the
+ *    slot its last fast send by global ID found, is taken when its gid is
+ *    the destination: it is none while the view is empty, and a slot's
+ *    gid names the thread the lookup would find (a freed slot reads as
+ *    nilthread), so the hint needs no walk when a thread goes. The
+ *    local-ID hint (tcb.h) is the sentinel while a
  *    sender is queued, so only a miss of it tests the sender queue.
  *
  *  - The scheduler ends as on the general path: without a receive phase
@@ -58,7 +64,8 @@
  *    reads, is then not stored at all.
  *
  *  - Cost: the checks are ordered cheapest first and read each TCB word
- *    once; both ID lookups are inline (tid_view_slot in the caller's
+ *    once; both ID lookups are inline (the global-ID hint's gid compared,
+ *    then tid_view_slot in the caller's
  *    fast view: the thread number masked to the TCB area, no range
  *    compare, its gid compared;
  *    the local-ID hash chain, tid_lookup_local_inline, after the caller's
