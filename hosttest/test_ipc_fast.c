@@ -649,6 +649,15 @@ static void test_ipc_fastpath_send_only_declines_unqueued_caller(void **state)
     assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, 0, tag2));
 }
 
+/* th[0] sends `tag` to `to`, th[r]'s ID, with no receive phase: the fast
+ * path takes it, and th[r] is ready. */
+static void expect_fast_send(unsigned r, tid_t to, word_t tag)
+{
+    mock_current = th[0];
+    assert_true(ipc_fastpath(th[0], to, TID_NIL, TO(NEVER, NEVER), tag));
+    assert_int_equal(th[r]->state, TS_READY);
+}
+
 /* The local-ID hint (tcb.h): the thread a caller last sent to by a local
  * ID. The first send finds the receiver in the table and makes it the
  * hint; a hint that cannot take the message declines, the hint kept; a
@@ -661,17 +670,13 @@ static void test_ipc_fastpath_local_hint(void **state)
     word_t tag = msgtag_make(0x42, 0, 0, 0);
     assert_ptr_equal(th[0]->local_hint, &tid_local_end);     /* (tcb_create) */
     wait_for(1, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], lid_of(1), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[1]->state, TS_READY);
+    expect_fast_send(1, lid_of(1), tag);
     assert_int_equal(ipc_result_from(th[1]), lid_of(0));
     assert_ptr_equal(th[0]->local_hint, th[1]);
     expect_decline(0, lid_of(1), TID_NIL, TO(NEVER, NEVER), tag);   /* th[1] runs, not waiting */
     assert_ptr_equal(th[0]->local_hint, th[1]);
     wait_for(2, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], lid_of(2), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[2]->state, TS_READY);
+    expect_fast_send(2, lid_of(2), tag);
     assert_ptr_equal(th[0]->local_hint, th[2]);
     wait_for(5, TID_ANY);
     expect_decline(0, lid_of(5), TID_NIL, TO(NEVER, NEVER), tag);   /* lid_of(5): space 1's */
@@ -679,9 +684,7 @@ static void test_ipc_fastpath_local_hint(void **state)
     assert_ptr_equal(th[0]->local_hint, th[2]);
     wait_for(3, TID_ANY);
     th[0]->local_hint = th[4];
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], lid_of(3), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[3]->state, TS_READY);
+    expect_fast_send(3, lid_of(3), tag);
     assert_ptr_equal(th[0]->local_hint, th[3]);
 }
 
@@ -699,37 +702,27 @@ static void test_ipc_fastpath_global_hint(void **state)
     word_t tag = msgtag_make(0x42, 0, 0, 0);
     assert_ptr_equal(th[0]->global_hint, &tid_no_slot);     /* (tcb_create) */
     wait_for(5, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[5]->state, TS_READY);
+    expect_fast_send(5, gid_of(5), tag);
     assert_ptr_equal(th[0]->global_hint, th[5]);
     expect_decline(0, gid_of(5), TID_NIL, TO(NEVER, NEVER), tag);   /* th[5] runs, not waiting */
     assert_ptr_equal(th[0]->global_hint, th[5]);
     wait_for(5, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(5), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[5]->state, TS_READY);
+    expect_fast_send(5, gid_of(5), tag);
     assert_int_equal(ipc_result_from(th[5]), gid_of(0));
     assert_ptr_equal(th[0]->global_hint, th[5]);
     wait_for(6, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(6), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[6]->state, TS_READY);
+    expect_fast_send(6, gid_of(6), tag);
     assert_ptr_equal(th[0]->global_hint, th[6]);
     wait_for(6, TID_ANY);
     tcb_set_version(th[6], tid_make_global(tid_number(gid_of(6)), 2));
     expect_decline(0, gid_of(6), TID_NIL, TO(NEVER, NEVER), tag);
     assert_int_equal(th[6]->state, TS_RECV_WAIT);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], th[6]->gid, TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[6]->state, TS_READY);
+    expect_fast_send(6, th[6]->gid, tag);
     assert_ptr_equal(th[0]->global_hint, th[6]);
     th[0]->global_hint = tcb_of_number(TID_USER_BASE + 3u + NT);
     assert_int_equal(th[0]->global_hint->gid, TID_NIL);
     wait_for(7, TID_ANY);
-    mock_current = th[0];
-    assert_true(ipc_fastpath(th[0], gid_of(7), TID_NIL, TO(NEVER, NEVER), tag));
-    assert_int_equal(th[7]->state, TS_READY);
+    expect_fast_send(7, gid_of(7), tag);
     assert_ptr_equal(th[0]->global_hint, th[7]);
 }
 
@@ -768,9 +761,7 @@ static void test_ipc_fastpath_global_hint_acceptance(void **state)
             assert_int_equal(th[r]->state, TS_RECV_WAIT);
             continue;
         }
-        mock_current = th[0];
-        assert_true(ipc_fastpath(th[0], gid_of(r), TID_NIL, TO(NEVER, NEVER), tag));
-        assert_int_equal(th[r]->state, TS_READY);
+        expect_fast_send(r, gid_of(r), tag);
         assert_int_equal(ipc_result_from(th[r]), r < 5 ? lid_of(0) : gid_of(0));
         assert_ptr_equal(th[0]->global_hint, th[r]);
     }

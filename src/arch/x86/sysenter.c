@@ -76,26 +76,24 @@ extern char iret_outputs[];
 
 /* Leave the kernel through the user frame of `t`, a thread blocked in the
  * sysenter fast path, with its Ipc outputs, as ipc_outputs() then
- * sysexit_exit would, its From being `from`: with sysexit (EAX from, ESI MR0, EBX MR1, EBP MR2,
- * the three from its UTCB, EDI its UTCB pointer, syscall.c, stored as the
- * %gs:0 word too when `gs` (the switch left that word to us), the return
- * point from the frame, which
+ * sysexit_exit would, its From being `from`: with sysexit (EAX from, ESI
+ * MR0, EBX MR1, EBP MR2, the three from its UTCB; EDI its UTCB pointer,
+ * syscall.c, stored as the %gs:0 word too: the switch leaves that word to
+ * this exit, switch_deferred; the return point from the frame, which
  * holds the sysenter vector, so EIP and ESP in the EBX and EBP slots,
- * frame.h; its
- * selectors are the flat ones its entry checked, still loaded, and its
- * flags 0x202, see ipc_sysenter_regs_set), or once a space has been
- * small (`small`) through iret_outputs (entry.S: EBX MR1, ECX MR2, EDI into the
- * frame, then the common iret exit, which reloads every selector from
- * it). The asm never returns, so it may overwrite any register once it has
- * read its inputs. The sysexit form reads the frame's words through `t`
- * (ESP stays where it is: sysexit loads it), so `t` must not sit in a
- * register the asm overwrites before its last use of `t`: its clobbers
- * keep it out of EBX, EDX, ESI and EDI, which leaves ECX or EBP, each
- * written only after that use (a clobber costs GCC nothing here:
- * -fcall-used-*, see below). */
+ * frame.h; its selectors are the flat ones its entry checked, still
+ * loaded, and its flags 0x202, see ipc_sysenter_regs_set), or once a
+ * space has been small (`small`) through iret_outputs (entry.S: EBX MR1,
+ * ECX MR2, EDI into the frame, then the common iret exit, which reloads
+ * every selector from it). The asm never returns, so it may overwrite any
+ * register once it has read its inputs. The sysexit form reads the
+ * frame's words through `t` (ESP stays where it is: sysexit loads it), so
+ * `t` must not sit in a register the asm overwrites before its last use
+ * of `t`: its clobbers keep it out of EBX, EDX, ESI and EDI, which leaves
+ * ECX or EBP, each written only after that use (a clobber costs GCC
+ * nothing here: -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
-                                                                             tid_t from, bool small,
-                                                                             bool gs)
+                                                                             tid_t from, bool small)
 {
     if (small)
         __asm__ volatile("lea %c5(%0), %%esp\n\t"
@@ -104,7 +102,7 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                          : "r"(t), "a"(from), "S"(ipc_result_tag(t)), "b"(t->utcb[1]),
                            "c"(t->utcb[2]), "i"(USER_FRAME_OFFSET), "D"(tid_utcb_ptr(t))
                          : "memory");
-    else if (gs)
+    else
         __asm__ volatile("mov %c2(%0), %%ebx\n\t"
                          "mov %c3+%c4(%0), %%edx\n\t"
                          "mov %c6(%0), %%edi\n\t"
@@ -121,22 +119,6 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
                            "i"(USER_FRAME_OFFSET), "i"(FRAME_SYSENTER_EIP), "i"(FRAME_SYSENTER_USP),
                            "i"(offsetof(struct tcb, utcb_ptr)), "m"(utcb_gs_page[0])
                          : "memory", "ebx", "edx", "esi", "edi");
-    else
-        __asm__ volatile("mov %c2(%0), %%ebx\n\t"
-                         "mov %c3+%c4(%0), %%edx\n\t"
-                         "mov %c6(%0), %%edi\n\t"
-                         "mov %c3+%c5(%0), %%ecx\n\t"
-                         "mov (%%ebx), %%esi\n\t"
-                         "mov 8(%%ebx), %%ebp\n\t"
-                         "mov 4(%%ebx), %%ebx\n\t"
-                         "sti\n\t"
-                         "sysexit"
-                         :
-                         : "r"(t), "a"(from),
-                           "i"(offsetof(struct tcb, utcb)),
-                           "i"(USER_FRAME_OFFSET), "i"(FRAME_SYSENTER_EIP), "i"(FRAME_SYSENTER_USP),
-                           "i"(offsetof(struct tcb, utcb_ptr))
-                         : "memory", "ebx", "edx", "esi", "edi");
     __builtin_unreachable();
 }
 
@@ -152,10 +134,9 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
 static inline __attribute__((always_inline)) void
 switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_spaces spaces)
 {
-    /* (the fast path's receiver leaves at once: with sysexit, its exit
-     * stores the %gs:0 word with EDI) */
-    bool gs_by_exit = spaces != SWITCH_SPACES_ANY && !small_seen;
-    switch_prepare(from, to, small_seen, spaces, gs_by_exit);
+    /* (the %gs:0 word: with sysexit, by the exit below, which loads the
+     * value for EDI anyway, or before the context load) */
+    switch_prepare(from, to, small_seen, spaces, !small_seen);
     /* (from's arch.ksp reads KSP_FAST_CONTEXT already: it runs, resumed by
      * a switch, context_take; its ret slot holds ipc_fast_resume, always) */
     /* (the caller has a UTCB location: ipc_fast_caller_ok) */
@@ -178,13 +159,14 @@ switch_deferred(struct tcb *from, struct tcb *to, bool small_seen, enum switch_s
         if (L4_KCHECK)
             kassert(to->arch.ksp == KSP_FAST_CONTEXT &&
                     thread_user_frame(to)->vector == FRAME_VECTOR_SYSENTER);
-        leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen,
-                           gs_by_exit);
+        leave_with_outputs(to, spaces == SWITCH_SPACES_ANY ? ipc_result_from(to) : given, small_seen);
     }
     /* (read anew: the test above then compares memory with the constant
      * rather than loading the word into a register for both) */
     uintptr_t ksp = *(volatile uintptr_t *)&to->arch.ksp;
     to->arch.ksp = KSP_FAST_CONTEXT;
+    if (!small_seen)
+        utcb_gs_set(tid_utcb_ptr(to));
     /* (context_take without its fast-context test, false here: the call
      * itself costs Clang 1 instruction per one-way, measured) */
     context_load(ksp);

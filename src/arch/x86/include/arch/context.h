@@ -99,8 +99,8 @@ enum switch_spaces { SWITCH_SPACES_ANY, SWITCH_SPACES_SAME, SWITCH_SPACES_DIFFER
  * keeps the current hardware address space). `small_possible` false: the
  * caller knows that no space has been small (the sysenter fast path).
  * `spaces`: what the caller knows of the two spaces. `gs_by_exit`: the
- * caller's exit stores the %gs:0 word itself (the sysenter fast path's
- * sysexit, which loads the value for EDI anyway). */
+ * caller stores the %gs:0 word itself (the sysenter switches: their
+ * sysexit loads the value for EDI anyway; before a context load). */
 static inline __attribute__((always_inline)) void switch_prepare(struct tcb *from, struct tcb *to,
                                                                  bool small_possible,
                                                                  enum switch_spaces spaces,
