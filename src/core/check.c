@@ -370,7 +370,7 @@ static void kcheck_thread(const struct tcb *t, word_t no)
      * view is empty: tcb.h) */
     uintptr_t g = (uintptr_t)t->global_hint - tid_slots.view.base;
     bool g_slot = g % TCB_SIZE == 0 && g / TCB_SIZE < tcb_area_threads();
-    kcheck(t->global_hint == &tid_no_slot || (g_slot && t->fast_view.slot_mask != 0),
+    kcheck(t->global_hint == &tid_no_slot || (g_slot && t->fast_view.base == tid_slots.view.base),
            "global-ID hint neither a TCB slot under a full view nor none", t);
     if (kernel_space) {            /* kernel and interrupt threads: kernel UTCBs, no local IDs */
         kcheck(no < TID_USER_BASE, "user thread in the kernel's space", t);
