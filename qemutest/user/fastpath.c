@@ -54,10 +54,9 @@ static L4_Word_t worker_utcb(unsigned i) { return (L4_MyLocalId().raw & ~0x1FFu)
 
 static unsigned char *stack_top(unsigned i) { return stacks[i] + sizeof stacks[i] - 16; }
 
-/* Create worker `i` in our space at our priority, running `ip`. */
-static int worker_start(unsigned i, void (*ip)(void))
+/* Create worker `i` as thread `t` in our space at our priority, running `ip`. */
+static int worker_start_as(unsigned i, L4_ThreadId_t t, void (*ip)(void))
 {
-    L4_ThreadId_t t = worker_gid(i);
     for (unsigned k = 0; k < sizeof stacks[i]; k += 1024)
         stacks[i][k] = 0;
     if (L4_ThreadControl(t, root_gid, root_gid, s0_gid, (void *)worker_utcb(i)) != 1)
@@ -65,6 +64,12 @@ static int worker_start(unsigned i, void (*ip)(void))
     L4_Set_Priority(t, PRIO);
     L4_Start_SpIp(t, (L4_Word_t)stack_top(i), (L4_Word_t)ip);
     return 1;
+}
+
+/* The same as worker_gid(i). */
+static int worker_start(unsigned i, void (*ip)(void))
+{
+    return worker_start_as(i, worker_gid(i), ip);
 }
 
 /* ---- worker 1: echo with MR1 and MR63 incremented ------------------------- */
@@ -649,8 +654,50 @@ static void check_int_caller(void)
               "a caller blocked through int got a wrong answer or return");
 }
 
-extern char _end[];
-extern char _end[];
+/* ---- the global-ID hint over a freed and reused TCB slot --------------------- */
+
+/* `n` calls of one word to the echo worker `w` by its global ID (the
+ * fast path finds it through our global-ID hint after the first), the
+ * first of them only entering its echo loop (which answers it with an
+ * empty message) when `entering`; true when each other one comes back
+ * with its word + 1. */
+static int echo_calls(L4_ThreadId_t w, unsigned n, L4_Word_t seed, int entering)
+{
+    int ok = 1;
+    if (entering) {
+        L4_LoadMR(0, 1u << 16);
+        ok &= L4_IpcSucceeded(L4_Call(w));
+    }
+    for (unsigned i = 0; i < n; i++) {
+        L4_LoadMR(0, (30u << 16) | 1u);
+        L4_LoadMR(1, seed + i);
+        L4_MsgTag_t t = L4_Call(w);
+        L4_Word_t mr1;
+        L4_StoreMR(1, &mr1);
+        ok &= L4_IpcSucceeded(t) && mr1 == seed + i + 1u;
+    }
+    return ok;
+}
+
+/* Our hint names worker 6's TCB slot; the thread is deleted (the slot
+ * reads as zeros) and its number used anew with version 2: a call to the
+ * old ID fails (no such thread) both times, the new ID finds the new
+ * thread. The hint is never dropped on the way (no walk at deletion). */
+static void check_hint_slot_reused(void)
+{
+    L4_ThreadId_t v1 = worker_gid(6), v2 = L4_GlobalId(L4_ThreadNo(worker_gid(6)), 2);
+    int ok = worker_start(6, worker_echo) && echo_calls(v1, 8, 0x1000u, 1);
+    ok &= L4_ThreadControl(v1, L4_nilthread, L4_nilthread, L4_nilthread, (void *)-1) == 1;
+    L4_MsgTag_t t = L4_Call(v1);
+    ok &= L4_IpcFailed(t) && L4_IpcErrorCode(L4_ErrorCode()) == L4_ErrNonExist;
+    ok &= worker_start_as(6, v2, worker_echo) && echo_calls(v2, 8, 0x2000u, 1);
+    t = L4_Call(v1);
+    ok &= L4_IpcFailed(t) && L4_IpcErrorCode(L4_ErrorCode()) == L4_ErrNonExist;
+    ok &= echo_calls(v2, 4, 0x3000u, 0);
+    ktu_check("global_hint_slot_freed_and_reused", ok,
+              "a call through a freed or reused TCB slot went wrong");
+}
+
 extern char _end[];
 
 /* Touch every page of our image (read, then write back) so that sigma0
@@ -681,5 +728,6 @@ int main(void)
     check_partner_deleted();
     check_blocked_new_sp_ip();
     check_int_caller();
+    check_hint_slot_reused();
     ktu_finish();
 }

@@ -90,7 +90,8 @@ extern char iret_outputs[];
  * frame's words through `t` (ESP stays where it is: sysexit loads it), so
  * `t` must not sit in a register the asm overwrites before its last use
  * of `t`: its clobbers keep it out of EBX, EDX, ESI and EDI, which leaves
- * ECX or EBP, each written only after that use (a clobber costs GCC
+ * ECX or EBP, each written only after that use and after the %gs:0 store
+ * (whose address could only use one of them too) (a clobber costs GCC
  * nothing here: -fcall-used-*, see below). */
 static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(const struct tcb *t,
                                                                              tid_t from, bool small)
@@ -106,8 +107,8 @@ static inline __attribute__((always_inline)) _Noreturn void leave_with_outputs(c
         __asm__ volatile("mov %c2(%0), %%ebx\n\t"
                          "mov %c3+%c4(%0), %%edx\n\t"
                          "mov %c6(%0), %%edi\n\t"
-                         "mov %c3+%c5(%0), %%ecx\n\t"
                          "mov %%edi, %7\n\t"
+                         "mov %c3+%c5(%0), %%ecx\n\t"
                          "mov (%%ebx), %%esi\n\t"
                          "mov 8(%%ebx), %%ebp\n\t"
                          "mov 4(%%ebx), %%ebx\n\t"
