@@ -64,8 +64,8 @@ static inline __attribute__((always_inline)) int sched_current_prio(void)
     return sched_prio_of_current(sched_current());
 }
 
-/* The run word bits besides run_flags (nested IPC, ctx_slow): state,
- * halted, quantum_out. */
+/* The run word bits besides run_flags (nested IPC, ctx_slow, timer_live),
+ * which the scheduler ignores: state, halted, quantum_out. */
 #define SCHED_RUN_MASK 0xFF00FFFFu
 
 /* Append the runnable `t`, not queued, to the tail of its ready queue
